@@ -1,0 +1,345 @@
+//! Audit records, derived from events with Entra's activity names (research §6.3): who did
+//! what to whom, when, and why.
+
+use alloc::format;
+use alloc::string::String;
+
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Engine;
+use crate::event::Event;
+use crate::request::{RequestRecord, ReviewResult, Status};
+use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
+use crate::time::Instant;
+use crate::wire::{Action, RequestKind, TicketInfo};
+
+wire_enum! {
+    /// Whether the audited operation succeeded.
+    pub enum AuditResult {
+        /// It did.
+        Success => "success",
+        /// It was refused.
+        Failure => "failure",
+        /// It ran out of time.
+        Timeout => "timeout",
+    }
+}
+
+/// One audit record, shaped after Graph's `directoryAudit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditRecord {
+    /// Sequence id.
+    pub id: String,
+    /// When.
+    #[serde(with = "crate::time::instant")]
+    pub activity_date_time: Instant,
+    /// Entra's activity name, e.g. `Add member to role requested (PIM activation)`.
+    pub activity_display_name: String,
+    /// `RoleManagement`, `GroupManagement` or `UserManagement`.
+    pub category: String,
+    /// `Add`, `Update`, `Delete`, `Assign`, `Unassign`.
+    pub operation_type: String,
+    /// Outcome.
+    pub result: AuditResult,
+    /// Why: the justification, or the refusal's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_reason: Option<String>,
+    /// Who did it; absent when time or the host did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiated_by: Option<String>,
+    /// Whom it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_principal_id: Option<String>,
+    /// Which role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_definition_id: Option<String>,
+    /// The role's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_display_name: Option<String>,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The request (Graph's `correlationId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// The schedule concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_id: Option<String>,
+    /// The ticket given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_info: Option<TicketInfo>,
+}
+
+struct Draft<'a> {
+    engine: &'a Engine,
+    at: Instant,
+    seq: usize,
+    out: Vec<AuditRecord>,
+}
+
+impl Draft<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        activity: String,
+        operation: &str,
+        result: AuditResult,
+        reason: Option<String>,
+        by: Option<&String>,
+        target: Option<&str>,
+        role: Option<&str>,
+        scope: Option<&str>,
+        correlation: Option<&str>,
+        schedule: Option<&str>,
+        ticket: Option<&TicketInfo>,
+    ) {
+        let n = self.seq.saturating_add(self.out.len()).saturating_add(1);
+        let category = if activity.contains("role") || activity.contains("PIM") {
+            "RoleManagement"
+        } else if activity.contains("group") {
+            "GroupManagement"
+        } else {
+            "UserManagement"
+        };
+        self.out.push(AuditRecord {
+            id: format!("audit-{n}"),
+            activity_date_time: self.at,
+            activity_display_name: activity,
+            category: category.into(),
+            operation_type: operation.into(),
+            result,
+            result_reason: reason,
+            initiated_by: by.cloned(),
+            target_principal_id: target.map(Into::into),
+            role_definition_id: role.map(Into::into),
+            role_display_name: role.map(|r| self.engine.directory.role_name(r).into()),
+            scope: scope.map(Into::into),
+            correlation_id: correlation.map(Into::into),
+            schedule_id: schedule.map(Into::into),
+            ticket_info: ticket.cloned(),
+        });
+    }
+
+    fn request(&mut self, activity: String, operation: &str, result: AuditResult, r: &RequestRecord, by: Option<&String>, reason: Option<String>) {
+        self.push(
+            activity,
+            operation,
+            result,
+            reason.or_else(|| r.justification.clone()),
+            by,
+            Some(&r.principal_id),
+            Some(&r.role_definition_id),
+            Some(&r.scope),
+            Some(&r.id),
+            r.target_schedule_id.as_deref(),
+            r.ticket_info.as_ref(),
+        );
+    }
+
+    fn schedule(&mut self, activity: String, operation: &str, s: &Schedule, by: Option<&String>, request: Option<&str>) {
+        let r = request.and_then(|id| self.engine.request_record(id));
+        self.push(
+            activity,
+            operation,
+            AuditResult::Success,
+            r.and_then(|r| r.justification.clone()),
+            by,
+            Some(&s.principal_id),
+            Some(&s.role_definition_id),
+            Some(&s.scope),
+            request,
+            Some(&s.id),
+            r.and_then(|r| r.ticket_info.as_ref()),
+        );
+    }
+}
+
+/// The activity name a request gets when it is made.
+fn requested_activity(r: &RequestRecord) -> String {
+    let eligible = r.kind == RequestKind::Eligibility;
+    let d = r.duration_word();
+    String::from(match (r.action, eligible) {
+        (Action::SelfActivate, _) => "Add member to role requested (PIM activation)",
+        (Action::SelfDeactivate, _) => "Remove member from role requested (PIM deactivate)",
+        (Action::AdminAssign, true) => return format!("Add eligible member to role in PIM requested ({d})"),
+        (Action::AdminAssign, false) => return format!("Add member to role in PIM requested ({d})"),
+        (Action::AdminRemove, true) => return format!("Remove eligible member from role in PIM requested ({d})"),
+        (Action::AdminRemove, false) => return format!("Remove member from role in PIM requested ({d})"),
+        (Action::AdminExtend | Action::SelfExtend, true) => "Update eligible member in PIM requested (extend)",
+        (Action::AdminExtend | Action::SelfExtend, false) => "Update member in PIM requested (extend)",
+        (Action::AdminRenew | Action::SelfRenew, true) => "Add eligible member to role in PIM requested (renew)",
+        (Action::AdminRenew | Action::SelfRenew, false) => "Add member to role in PIM requested (renew)",
+        (Action::AdminUpdate, _) => "Process role update request",
+    })
+}
+
+/// The activity name of a schedule coming into effect.
+fn completed_activity(s: &Schedule, renewal: bool) -> String {
+    let d = s.duration_word();
+    match (s.kind, s.origin, renewal) {
+        (_, Origin::Activated, _) => "Add member to role completed (PIM activation)".into(),
+        (AssignmentType::Eligible, _, true) => "Restore eligible member from role in PIM completed".into(),
+        (AssignmentType::Active, _, true) => "Restore member from role in PIM completed".into(),
+        (AssignmentType::Eligible, _, false) => format!("Add eligible member to role in PIM completed ({d})"),
+        (AssignmentType::Active, _, false) => format!("Add member to role in PIM completed ({d})"),
+    }
+}
+
+/// The audit records an event yields; `seq` is the number of records so far.
+pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<AuditRecord> {
+    let mut d = Draft {
+        engine,
+        at: event.at(),
+        seq,
+        out: Vec::new(),
+    };
+    let ok = AuditResult::Success;
+    match event {
+        Event::PrincipalAdded { principal, .. } => {
+            let what = match principal.kind {
+                crate::directory::PrincipalKind::User => "Add user",
+                crate::directory::PrincipalKind::Group => "Add group",
+                crate::directory::PrincipalKind::ServicePrincipal => "Add service principal",
+            };
+            d.push(what.into(), "Add", ok, None, None, Some(&principal.id), None, None, None, None, None);
+        }
+        Event::RoleDefinitionAdded { role, .. } => {
+            d.push("Role definition created".into(), "Add", ok, None, None, None, Some(&role.id), None, None, None, None);
+        }
+        Event::MembershipChanged {
+            by,
+            group_id,
+            added,
+            removed,
+            ..
+        } => {
+            for m in added {
+                d.push("Add member to group".into(), "Assign", ok, None, by.as_ref(), Some(m), None, Some(group_id), None, None, None);
+            }
+            for m in removed {
+                d.push("Remove member from group".into(), "Unassign", ok, None, by.as_ref(), Some(m), None, Some(group_id), None, None, None);
+            }
+            if added.is_empty() && removed.is_empty() {
+                d.push("Update group".into(), "Update", ok, None, by.as_ref(), None, None, Some(group_id), None, None, None);
+            }
+        }
+        Event::PolicySet {
+            by,
+            role_definition_id,
+            scope_id,
+            ..
+        } => {
+            d.push("Update role setting in PIM".into(), "Update", ok, None, by.as_ref(), None, Some(role_definition_id), Some(scope_id), None, None, None);
+        }
+        Event::RequestSubmitted { request, .. } => {
+            let by = request.created_by.as_ref();
+            d.request(requested_activity(request), "Add", ok, request, by, None);
+            if request.status == Status::PendingApproval {
+                d.request("Add member to role approval requested (PIM activation)".into(), "Add", ok, request, by, None);
+            }
+        }
+        Event::RequestRejected { request, code, .. } => {
+            let by = request.created_by.as_ref();
+            d.request(requested_activity(request), "Add", AuditResult::Failure, request, by, Some(code.as_str().into()));
+        }
+        Event::ApprovalRecorded {
+            request_id,
+            approver,
+            review_result,
+            justification,
+            ..
+        } => {
+            if let Some(r) = engine.request_record(request_id) {
+                let activation = r.action == Action::SelfActivate;
+                let name = match (activation, review_result) {
+                    (true, ReviewResult::Deny) => "Add member to role request denied (PIM activation)",
+                    (true, _) => "Add member to role request approved (PIM activation)",
+                    (false, ReviewResult::Deny) => "Update member in PIM denied by admin (extend/renew)",
+                    (false, _) => "Update member in PIM approved by admin (extend/renew)",
+                };
+                d.request(name.into(), "Update", ok, r, Some(approver), justification.clone());
+            }
+        }
+        Event::RequestStatusChanged {
+            request_id,
+            status,
+            by,
+            ..
+        } => {
+            if let Some(r) = engine.request_record(request_id) {
+                let eligible = r.kind == RequestKind::Eligibility;
+                let dw = r.duration_word();
+                let (name, result) = match (status, r.action) {
+                    (Status::TimedOut, _) => ("PIM activation request expired".into(), AuditResult::Timeout),
+                    (Status::Canceled, Action::SelfActivate) => ("Add member to role canceled (PIM activation)".into(), ok),
+                    (Status::Canceled, Action::SelfExtend | Action::AdminExtend) if eligible => ("Update eligible member in PIM canceled (extend)".into(), ok),
+                    (Status::Canceled, Action::SelfExtend | Action::AdminExtend) => ("Update member in PIM canceled (extend)".into(), ok),
+                    (Status::Canceled, Action::SelfRenew | Action::AdminRenew) if eligible => ("Add eligible member to role in PIM canceled (renew)".into(), ok),
+                    (Status::Canceled, Action::SelfRenew | Action::AdminRenew) => ("Add member to role in PIM canceled (renew)".into(), ok),
+                    (Status::Canceled, _) if eligible => (format!("Add eligible member to role in PIM canceled ({dw})"), ok),
+                    (Status::Canceled, _) => (format!("Add member to role in PIM canceled ({dw})"), ok),
+                    (Status::Provisioned, Action::SelfActivate) => ("Add member to role completed (PIM activation)".into(), ok),
+                    (Status::Provisioned, _) if eligible => (format!("Add eligible member to role in PIM completed ({dw})"), ok),
+                    (Status::Provisioned, _) => (format!("Add member to role in PIM completed ({dw})"), ok),
+                    _ => ("Process request".into(), ok),
+                };
+                d.request(name, "Update", result, r, by.as_ref(), None);
+            }
+        }
+        Event::ScheduleCreated { by, schedule, .. } => {
+            let request = schedule.request_id.as_deref();
+            let renewal = request
+                .and_then(|id| engine.request_record(id))
+                .is_some_and(|r| matches!(r.action, Action::AdminRenew | Action::SelfRenew));
+            let name = if schedule.request_id.is_none() {
+                match schedule.kind {
+                    AssignmentType::Active => format!("Add member to role outside of PIM ({})", schedule.duration_word()),
+                    AssignmentType::Eligible => format!("Add eligible member to role in PIM completed ({})", schedule.duration_word()),
+                }
+            } else if schedule.start_date_time > d.at {
+                "Process request".into()
+            } else {
+                completed_activity(schedule, renewal)
+            };
+            d.schedule(name, "Assign", schedule, by.as_ref(), request);
+        }
+        Event::ScheduleUpdated {
+            by,
+            schedule_id,
+            request_id,
+            ..
+        } => {
+            if let Some(s) = engine.schedule(schedule_id) {
+                d.schedule("Process role update request".into(), "Update", s, by.as_ref(), request_id.as_deref());
+            }
+        }
+        Event::ScheduleEnded {
+            by,
+            schedule_id,
+            reason,
+            request_id,
+            ..
+        } => {
+            if let Some(s) = engine.schedule(schedule_id) {
+                let dw = s.duration_word();
+                let name = match (s.origin, s.kind, reason) {
+                    (Origin::Activated, _, EndReason::Expired) => "Remove member from role (PIM activation expired)".into(),
+                    (Origin::Activated, _, EndReason::Canceled) => "Add member to role canceled (PIM activation)".into(),
+                    (Origin::Activated, _, _) => "Remove member from role completed (PIM deactivate)".into(),
+                    (_, AssignmentType::Eligible, EndReason::Canceled) => format!("Add eligible member to role in PIM canceled ({dw})"),
+                    (_, AssignmentType::Active, EndReason::Canceled) => format!("Add member to role in PIM canceled ({dw})"),
+                    (_, AssignmentType::Eligible, _) => format!("Remove eligible member from role in PIM completed ({dw})"),
+                    (_, AssignmentType::Active, _) => format!("Remove member from role in PIM completed ({dw})"),
+                };
+                d.schedule(name, "Unassign", s, by.as_ref(), request_id.as_deref());
+            }
+        }
+    }
+    if d.out.is_empty() {
+        d.push("Process request".into(), "Update", ok, None, None, None, None, None, None, None, None);
+    }
+    d.out
+}
+

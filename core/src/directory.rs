@@ -1,0 +1,236 @@
+//! The directory: users, groups, service principals and role definitions, with transitive group
+//! membership kept precomputed so the gateway check never walks the group graph.
+
+use alloc::collections::BTreeSet;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use hashbrown::HashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
+
+wire_enum! {
+    /// What kind of directory object a principal is.
+    pub enum PrincipalKind {
+        /// A person.
+        User => "user",
+        /// A group.
+        Group => "group",
+        /// An application identity.
+        ServicePrincipal => "servicePrincipal",
+    }
+}
+
+/// A user, group or service principal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Principal {
+    /// Object id.
+    pub id: String,
+    /// Kind.
+    pub kind: PrincipalKind,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// E-mail address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<String>,
+    /// Manager (users only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager_id: Option<String>,
+    /// Whether a group may hold Entra roles (groups only).
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub is_role_assignable: bool,
+}
+
+/// A role definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoleDefinition {
+    /// Id.
+    pub id: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+/// Built-in Entra roles the engine knows without being told (id, display name).
+pub const BUILT_IN_ROLES: &[(&str, &str)] = &[
+    (GLOBAL_ADMINISTRATOR, "Global Administrator"),
+    (PRIVILEGED_ROLE_ADMINISTRATOR, "Privileged Role Administrator"),
+    ("194ae4cb-b126-40b2-bd5b-6091b380977d", "Security Administrator"),
+    ("5d6b6bb7-de71-4623-b4af-96380a352509", "Security Reader"),
+    ("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader"),
+    ("29232cdf-9323-42fd-ade2-1d097af3e4de", "Exchange Administrator"),
+    ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
+];
+
+/// Users, groups, service principals and role definitions.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    principals: HashMap<String, Principal>,
+    members: HashMap<String, Vec<String>>,
+    roles: HashMap<String, RoleDefinition>,
+    // INVARIANT: `member_of[p]` is every group that contains `p` directly or through nested
+    // groups, recomputed on every membership change.
+    member_of: HashMap<String, Vec<String>>,
+}
+
+impl Directory {
+    /// A directory that knows only the built-in roles.
+    pub fn new() -> Self {
+        let mut d = Directory::default();
+        for (id, name) in BUILT_IN_ROLES {
+            d.roles.insert(
+                String::from(*id),
+                RoleDefinition {
+                    id: String::from(*id),
+                    display_name: Some(String::from(*name)),
+                },
+            );
+        }
+        d
+    }
+
+    /// A principal by id.
+    pub fn principal(&self, id: &str) -> Option<&Principal> {
+        self.principals.get(id)
+    }
+
+    /// A role definition by id.
+    pub fn role(&self, id: &str) -> Option<&RoleDefinition> {
+        self.roles.get(id)
+    }
+
+    /// A role's display name, or its id.
+    pub fn role_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.roles
+            .get(id)
+            .and_then(|r| r.display_name.as_deref())
+            .unwrap_or(id)
+    }
+
+    /// Every principal.
+    pub fn principals(&self) -> impl Iterator<Item = &Principal> {
+        self.principals.values()
+    }
+
+    /// Every role definition.
+    pub fn roles(&self) -> impl Iterator<Item = &RoleDefinition> {
+        self.roles.values()
+    }
+
+    /// Adds or replaces a principal.
+    pub fn put_principal(&mut self, p: Principal) {
+        if p.kind == PrincipalKind::Group {
+            self.members.entry(p.id.clone()).or_default();
+        }
+        self.principals.insert(p.id.clone(), p);
+    }
+
+    /// Adds or replaces a role definition.
+    pub fn put_role(&mut self, r: RoleDefinition) {
+        self.roles.insert(r.id.clone(), r);
+    }
+
+    /// The direct members of a group.
+    pub fn direct_members(&self, group: &str) -> &[String] {
+        self.members.get(group).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Changes a group's direct members and recomputes transitive membership.
+    pub fn change_members(&mut self, group: &str, add: &[String], remove: &[String]) {
+        let list = self.members.entry(group.into()).or_default();
+        list.retain(|m| !remove.contains(m));
+        for m in add {
+            if !list.contains(m) {
+                list.push(m.clone());
+            }
+        }
+        self.recompute_membership();
+    }
+
+    /// Every group that contains `principal`, directly or through nesting.
+    pub fn groups_of(&self, principal: &str) -> &[String] {
+        self.member_of.get(principal).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Whether `principal` is in `group`, directly or through nesting.
+    pub fn is_member(&self, principal: &str, group: &str) -> bool {
+        self.groups_of(principal).iter().any(|g| g == group)
+    }
+
+    /// Every user and service principal in `group`, through nesting.
+    pub fn transitive_members(&self, group: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&str> = alloc::vec![group];
+        while let Some(g) = stack.pop() {
+            if !seen.insert(g) {
+                continue;
+            }
+            for m in self.direct_members(g) {
+                if self.members.contains_key(m.as_str()) {
+                    stack.push(m);
+                } else {
+                    out.insert(m.clone());
+                }
+            }
+        }
+        out
+    }
+
+    fn recompute_membership(&mut self) {
+        let mut member_of: HashMap<String, Vec<String>> = HashMap::new();
+        let mut groups: Vec<&String> = self.members.keys().collect();
+        groups.sort();
+        for group in groups {
+            let mut seen: BTreeSet<&str> = BTreeSet::new();
+            let mut stack: Vec<&str> = alloc::vec![group.as_str()];
+            while let Some(g) = stack.pop() {
+                for m in self.direct_members(g) {
+                    if m != group && seen.insert(m.as_str()) {
+                        member_of.entry(m.clone()).or_default().push(group.clone());
+                        if self.members.contains_key(m.as_str()) {
+                            stack.push(m);
+                        }
+                    }
+                }
+            }
+        }
+        self.member_of = member_of;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    fn group(id: &str) -> Principal {
+        Principal {
+            id: id.into(),
+            kind: PrincipalKind::Group,
+            display_name: None,
+            mail: None,
+            manager_id: None,
+            is_role_assignable: true,
+        }
+    }
+
+    #[test]
+    fn membership_is_transitive_and_survives_cycles() {
+        let mut d = Directory::new();
+        d.put_principal(group("a"));
+        d.put_principal(group("b"));
+        d.change_members("a", &["b".to_string()], &[]);
+        d.change_members("b", &["u".to_string(), "a".to_string()], &[]);
+        assert!(d.is_member("u", "a"));
+        assert!(d.is_member("u", "b"));
+        assert_eq!(d.transitive_members("a").into_iter().collect::<Vec<_>>(), vec!["u"]);
+        d.change_members("b", &[], &["u".to_string()]);
+        assert!(!d.is_member("u", "a"));
+    }
+}

@@ -1,0 +1,488 @@
+//! Activation: the stateless evaluation web forms use, and self-activation and
+//! self-deactivation against the engine's state.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use super::Engine;
+use super::commands::{CallContext, MAX_ACTIVATION_LEAD, Outcome, RequestedWindow, given, requested_window, show};
+use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
+use crate::event::Event;
+use crate::policy::{MINIMUM_WINDOW, RoleSettings};
+use crate::request::{ApprovalStep, ReviewResult, Status};
+use crate::schedule::{AssignmentType, EndReason, Origin, Schedule, scope_covers};
+use crate::time::{Instant, IsoDuration};
+use crate::wire::{ExpirationType, RequestKind, RequestSchedule, ScheduleRequestBody, TicketInfo};
+
+/// The eligibility an activation draws on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EligibilityWindow {
+    /// When the eligibility starts.
+    #[serde(with = "crate::time::instant")]
+    pub start_date_time: Instant,
+    /// When it ends; absent when permanent.
+    #[serde(default, with = "crate::time::instant_opt")]
+    pub end_date_time: Option<Instant>,
+}
+
+/// What an activation form holds: the parts of a `selfActivate` body that rules look at.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActivationInput {
+    /// Start and expiration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_info: Option<RequestSchedule>,
+    /// The reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// The ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_info: Option<TicketInfo>,
+}
+
+/// The verdict on an activation form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActivationDecision {
+    /// The status the request would get: `Provisioned`, `Granted` (future start) or
+    /// `PendingApproval`; absent when refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// The refusal, when refused: the code that wins, with every failed policy rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<DecisionError>,
+    /// Every failed policy rule, whatever else is wrong.
+    pub failed_rules: Vec<FailedRule>,
+    /// Whether the authentication-context claim is missing.
+    pub missing_auth_context: bool,
+    /// Whether approval is needed.
+    pub requires_approval: bool,
+    /// The window that would be granted.
+    #[serde(with = "crate::time::instant")]
+    pub start_date_time: Instant,
+    /// Its end.
+    #[serde(with = "crate::time::instant")]
+    pub end_date_time: Instant,
+    /// Whether the end was cut to the eligibility's end.
+    pub capped_at_eligibility_end: bool,
+    /// The role's activation maximum.
+    pub maximum_duration: IsoDuration,
+}
+
+/// Evaluates an activation form against role settings and an eligibility, without state:
+/// the same rules `selfActivate` applies, every failed rule reported at once.
+pub fn evaluate_activation(
+    settings: &RoleSettings,
+    eligibility: &EligibilityWindow,
+    input: &ActivationInput,
+    ctx: &CallContext,
+    now: Instant,
+) -> Result<ActivationDecision, CommandError> {
+    let window = requested_window(input.schedule_info.as_ref(), now, now)?;
+    Ok(evaluate(settings, eligibility, &window, input, ctx, now))
+}
+
+fn evaluate(
+    settings: &RoleSettings,
+    eligibility: &EligibilityWindow,
+    window: &RequestedWindow,
+    input: &ActivationInput,
+    ctx: &CallContext,
+    now: Instant,
+) -> ActivationDecision {
+    let max = settings.activation.maximum;
+    let start = window.start;
+    let default_end = start.checked_add_signed(max).unwrap_or(start);
+    let mut failed = Vec::new();
+    let requested_end = match window.expiration {
+        ExpirationType::NoExpiration => {
+            failed.push(FailedRule::ExpirationRule);
+            default_end
+        }
+        ExpirationType::NotSpecified => default_end,
+        _ => window.end.unwrap_or(default_end),
+    };
+    if requested_end.signed_duration_since(start) > max && !failed.contains(&FailedRule::ExpirationRule) {
+        failed.push(FailedRule::ExpirationRule);
+    }
+    let mut end = requested_end;
+    let mut capped = false;
+    if let Some(e) = eligibility.end_date_time
+        && e < end {
+            end = e;
+            capped = true;
+        }
+    let req = &settings.activation_requirements;
+    if req.mfa && !ctx.mfa {
+        failed.push(FailedRule::MfaRule);
+    }
+    let needs_reason = req.justification
+        || (settings.approval.required && settings.approval.requestor_justification_required);
+    if needs_reason && !given(input.justification.as_deref()) {
+        failed.push(FailedRule::JustificationRule);
+    }
+    if req.ticket && !input.ticket_info.as_ref().is_some_and(TicketInfo::is_given) {
+        failed.push(FailedRule::TicketingRule);
+    }
+    let missing_acrs = settings
+        .activation_auth_context
+        .as_ref()
+        .is_some_and(|c| !ctx.auth_context.iter().any(|x| x == c));
+    let outside = start < eligibility.start_date_time
+        || eligibility.end_date_time.is_some_and(|e| start >= e);
+    let error = if start.signed_duration_since(now) > MAX_ACTIVATION_LEAD {
+        Some(DecisionError::new(
+            ErrorCode::InvalidRequest,
+            "an activation may be scheduled at most 30 days ahead",
+        ))
+    } else if outside {
+        Some(DecisionError::new(
+            ErrorCode::RoleAssignmentDoesNotExist,
+            format!("no eligibility is in effect at `{}`", show(start)),
+        ))
+    } else if end.signed_duration_since(start) < MINIMUM_WINDOW {
+        Some(DecisionError::new(
+            ErrorCode::ActiveDurationTooShort,
+            "the active duration is too short: the minimum is 5 minutes",
+        ))
+    } else if !failed.is_empty() {
+        Some(DecisionError::policy(failed.clone()))
+    } else if missing_acrs {
+        Some(DecisionError::new(
+            ErrorCode::RoleAssignmentRequestAcrsValidationFailed,
+            format!(
+                "the session lacks the authentication context `{}` this role requires",
+                settings.activation_auth_context.as_deref().unwrap_or_default()
+            ),
+        ))
+    } else {
+        None
+    };
+    let status = error.is_none().then(|| {
+        if settings.approval.required {
+            Status::PendingApproval
+        } else if start <= now {
+            Status::Provisioned
+        } else {
+            Status::Granted
+        }
+    });
+    ActivationDecision {
+        status,
+        error,
+        failed_rules: failed,
+        missing_auth_context: missing_acrs,
+        requires_approval: settings.approval.required,
+        start_date_time: start,
+        end_date_time: end,
+        capped_at_eligibility_end: capped,
+        maximum_duration: IsoDuration(max),
+    }
+}
+
+impl Engine {
+    /// The eligibility `principal` would activate for `role` at `scope` starting at `start`:
+    /// their own or a group's, the one lasting longest.
+    pub(crate) fn find_eligibility(
+        &self,
+        principal: &str,
+        role: &str,
+        scope: &str,
+        start: Instant,
+    ) -> Option<(&Schedule, Option<&String>)> {
+        let own = self
+            .indexed(AssignmentType::Eligible, principal, role)
+            .map(|s| (s, None));
+        let inherited = self.directory.groups_of(principal).iter().flat_map(|g| {
+            self.indexed(AssignmentType::Eligible, g, role)
+                .map(move |s| (s, Some(g)))
+        });
+        own.chain(inherited)
+            .filter(|(s, _)| s.ended.is_none() && scope_covers(&s.scope, scope) && s.in_effect(start))
+            .max_by(|(a, ag), (b, bg)| {
+                let end = |s: &Schedule| s.end_date_time.map_or((1, None), |e| (0, Some(e)));
+                end(a)
+                    .cmp(&end(b))
+                    .then(bg.is_some().cmp(&ag.is_some()))
+                    .then(b.id.cmp(&a.id))
+            })
+    }
+
+    pub(crate) fn self_activate(
+        &self,
+        body: &ScheduleRequestBody,
+        scope: &str,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        let window = requested_window(body.schedule_info.as_ref(), now, now)?;
+        let mut request = self.new_request(
+            RequestKind::Assignment,
+            body,
+            scope,
+            ctx,
+            window,
+            now,
+        );
+        let principal = body.principal_id.as_str();
+        let role = body.role_definition_id.as_str();
+        if ctx.caller.as_deref() != Some(principal) {
+            return Ok(self.rejected(
+                request,
+                DecisionError::new(
+                    ErrorCode::AuthorizationFailed,
+                    "only the principal itself may activate its eligibility",
+                ),
+                now,
+            ));
+        }
+        let Some((eligibility, via_group)) = self.find_eligibility(principal, role, scope, window.start)
+        else {
+            return Ok(self.rejected(
+                request,
+                DecisionError::new(
+                    ErrorCode::RoleAssignmentDoesNotExist,
+                    format!("`{principal}` has no eligibility for `{role}` at `{scope}`"),
+                ),
+                now,
+            ));
+        };
+        let settings = &self.policy(role, scope).settings;
+        let input = ActivationInput {
+            schedule_info: None,
+            justification: body.justification.clone(),
+            ticket_info: body.ticket_info.clone(),
+        };
+        let elig = EligibilityWindow {
+            start_date_time: eligibility.start_date_time,
+            end_date_time: eligibility.end_date_time,
+        };
+        let verdict = evaluate(settings, &elig, &window, &input, ctx, now);
+        request.end_date_time = Some(verdict.end_date_time);
+        request.activated_using = Some(eligibility.id.clone());
+        let exists = self
+            .indexed(AssignmentType::Active, principal, role)
+            .any(|s| {
+                s.ended.is_none()
+                    && s.scope == scope
+                    && s.not_over(now)
+                    && s.overlaps(verdict.start_date_time, Some(verdict.end_date_time))
+            });
+        if exists {
+            return Ok(self.rejected(
+                request,
+                DecisionError::new(
+                    ErrorCode::RoleAssignmentExists,
+                    format!("`{principal}` already holds `{role}` at `{scope}` in that window"),
+                ),
+                now,
+            ));
+        }
+        if self.has_pending(principal, role, scope, RequestKind::Assignment, now) {
+            return Ok(self.rejected(
+                request,
+                DecisionError::new(
+                    ErrorCode::PendingRoleAssignmentRequest,
+                    "a request for this role and scope is already pending",
+                ),
+                now,
+            ));
+        }
+        let (Some(status), None) = (verdict.status, verdict.error.clone()) else {
+            let error = verdict
+                .error
+                .unwrap_or_else(|| DecisionError::new(ErrorCode::InvalidRequest, "refused"));
+            return Ok(self.rejected(request, error, now));
+        };
+        request.status = status;
+        request.completed_date_time = (status == Status::Provisioned).then_some(now);
+        let mut events = Vec::new();
+        if status == Status::PendingApproval {
+            request.approval_steps = settings
+                .approval
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(i, stage)| ApprovalStep {
+                    stage: u32::try_from(i).unwrap_or(u32::MAX),
+                    time_out_date_time: (i == 0)
+                        .then(|| now.checked_add_signed(stage.timeout))
+                        .flatten(),
+                    review_result: ReviewResult::NotReviewed,
+                    reviewed_by: None,
+                    reviewed_date_time: None,
+                    justification: None,
+                    primary_approvers: stage.approvers.clone(),
+                    is_approver_justification_required: stage.approver_justification_required,
+                    time_out_in_days: i32::try_from(stage.timeout.num_days()).unwrap_or(1),
+                })
+                .collect();
+            events.push(Event::RequestSubmitted { at: now, request });
+        } else {
+            let schedule = self.activation_schedule(
+                &request,
+                eligibility,
+                via_group,
+                verdict.start_date_time,
+                verdict.end_date_time,
+            );
+            request.target_schedule_id = Some(schedule.id.clone());
+            events.push(Event::RequestSubmitted {
+                at: now,
+                request: request.clone(),
+            });
+            events.push(Event::ScheduleCreated {
+                at: now,
+                by: ctx.caller.clone(),
+                schedule,
+            });
+        }
+        let decision = Decision {
+            status: Some(status),
+            start_date_time: Some(verdict.start_date_time),
+            end_date_time: Some(verdict.end_date_time),
+            request: events.first().and_then(|e| match e {
+                Event::RequestSubmitted { request, .. } => Some(request.clone()),
+                _ => None,
+            }),
+            error: None,
+        };
+        Ok(Outcome { decision, events })
+    }
+
+    /// The activation schedule a granted request creates.
+    pub(crate) fn activation_schedule(
+        &self,
+        request: &crate::request::RequestRecord,
+        eligibility: &Schedule,
+        via_group: Option<&String>,
+        start: Instant,
+        end: Instant,
+    ) -> Schedule {
+        Schedule {
+            id: self.next_id("schedule", 1),
+            kind: AssignmentType::Active,
+            origin: Origin::Activated,
+            principal_id: request.principal_id.clone(),
+            role_definition_id: request.role_definition_id.clone(),
+            scope: request.scope.clone(),
+            start_date_time: start,
+            end_date_time: Some(end),
+            activated_using: Some(eligibility.id.clone()),
+            via_group: via_group.cloned(),
+            request_id: Some(request.id.clone()),
+            ended: None,
+        }
+    }
+
+    /// Whether a request for the same principal, role, scope and kind is still waiting.
+    pub(crate) fn has_pending(
+        &self,
+        principal: &str,
+        role: &str,
+        scope: &str,
+        kind: RequestKind,
+        now: Instant,
+    ) -> bool {
+        self.open_requests().any(|r| {
+            r.principal_id == principal
+                && r.role_definition_id == role
+                && r.scope == scope
+                && r.kind == kind
+                && self.effective_status(r, now).is_pending()
+        })
+    }
+
+    pub(crate) fn self_deactivate(
+        &self,
+        body: &ScheduleRequestBody,
+        scope: &str,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        let principal = body.principal_id.as_str();
+        let role = body.role_definition_id.as_str();
+        let window = RequestedWindow {
+            start: now,
+            end: None,
+            expiration: ExpirationType::NotSpecified,
+        };
+        let mut request = self.new_request(
+            RequestKind::Assignment,
+            body,
+            scope,
+            ctx,
+            window,
+            now,
+        );
+        if ctx.caller.as_deref() != Some(principal) {
+            return Ok(self.rejected(
+                request,
+                DecisionError::new(
+                    ErrorCode::AuthorizationFailed,
+                    "only the principal itself may deactivate its activation",
+                ),
+                now,
+            ));
+        }
+        let target = self
+            .indexed(AssignmentType::Active, principal, role)
+            .filter(|s| {
+                s.origin == Origin::Activated && s.ended.is_none() && s.scope == scope && s.not_over(now)
+            })
+            .min_by_key(|s| s.start_date_time);
+        let Some(target) = target else {
+            return Ok(self.rejected(
+                request,
+                DecisionError::new(
+                    ErrorCode::RoleAssignmentDoesNotExist,
+                    format!("`{principal}` has no activation of `{role}` at `{scope}`"),
+                ),
+                now,
+            ));
+        };
+        request.target_schedule_id = Some(target.id.clone());
+        request.start_date_time = target.start_date_time.min(now);
+        request.end_date_time = Some(now);
+        if target.start_date_time <= now
+            && now.signed_duration_since(target.start_date_time) < MINIMUM_WINDOW
+        {
+            return Ok(self.rejected(
+                request,
+                DecisionError::new(
+                    ErrorCode::ActiveDurationTooShort,
+                    "an activation cannot be deactivated within 5 minutes of its start",
+                ),
+                now,
+            ));
+        }
+        request.status = Status::Revoked;
+        request.completed_date_time = Some(now);
+        let decision = Decision {
+            status: Some(Status::Revoked),
+            start_date_time: Some(request.start_date_time),
+            end_date_time: Some(now),
+            request: Some(request.clone()),
+            error: None,
+        };
+        let events = vec![
+            Event::RequestSubmitted {
+                at: now,
+                request: request.clone(),
+            },
+            Event::ScheduleEnded {
+                at: now,
+                by: ctx.caller.clone(),
+                schedule_id: target.id.clone(),
+                reason: EndReason::Deactivated,
+                request_id: Some(request.id),
+            },
+        ];
+        Ok(Outcome { decision, events })
+    }
+}

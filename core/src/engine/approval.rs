@@ -1,0 +1,317 @@
+//! Approval decisions and cancellation.
+
+use alloc::format;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::Engine;
+use super::commands::{CallContext, Outcome, given};
+use crate::directory::PrincipalKind;
+use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
+use crate::event::Event;
+use crate::policy::MINIMUM_WINDOW;
+use crate::request::{RequestRecord, ReviewResult, Status};
+use crate::schedule::{EndReason, Origin, Schedule};
+use crate::time::Instant;
+use crate::wire::{Action, SubjectSet};
+
+impl Engine {
+    /// Whether `approver` may answer request `r` now; the refusal says why not.
+    pub(crate) fn may_approve(
+        &self,
+        approver: &str,
+        r: &RequestRecord,
+        now: Instant,
+    ) -> Result<(), DecisionError> {
+        let deny = |m: &str| Err(DecisionError::new(ErrorCode::AuthorizationFailed, m));
+        match self.directory.principal(approver).map(|p| p.kind) {
+            Some(PrincipalKind::User) => {}
+            Some(PrincipalKind::ServicePrincipal) => return deny("service principals cannot approve"),
+            _ => return deny("only users can approve"),
+        }
+        if approver == r.principal_id || r.created_by.as_deref() == Some(approver) {
+            return deny("approvers cannot approve their own requests");
+        }
+        let allowed = match r.status {
+            Status::PendingAdminDecision => self.is_admin(approver, now),
+            _ => match r.current_step() {
+                Some(step) if !step.primary_approvers.is_empty() => {
+                    step.primary_approvers.iter().any(|s| match s {
+                        SubjectSet::SingleUser { user_id, .. } => user_id == approver,
+                        SubjectSet::GroupMembers { group_id, .. } => {
+                            self.directory.is_member(approver, group_id)
+                        }
+                    })
+                }
+                // No approver named: Privileged Role and Global Administrators approve.
+                Some(_) => self.is_admin(approver, now),
+                None => false,
+            },
+        };
+        if allowed {
+            Ok(())
+        } else {
+            deny("the caller is not an approver of this request")
+        }
+    }
+
+    pub(crate) fn decide(
+        &self,
+        request_id: &str,
+        result: ReviewResult,
+        justification: Option<&str>,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        let r = self
+            .request_record(request_id)
+            .ok_or_else(|| CommandError::UnknownRequest(request_id.into()))?;
+        let status = self.effective_status(r, now);
+        if !status.is_pending() {
+            return Ok(Outcome::refused(DecisionError::new(
+                ErrorCode::InvalidRequest,
+                format!("request `{request_id}` is not waiting for a decision (it is `{status}`)"),
+            )));
+        }
+        let Some(approver) = ctx.caller.as_deref() else {
+            return Ok(Outcome::refused(DecisionError::new(
+                ErrorCode::AuthorizationFailed,
+                "a decision needs a calling user",
+            )));
+        };
+        if let Err(e) = self.may_approve(approver, r, now) {
+            return Ok(Outcome::refused(e));
+        }
+        let step = r.current_step();
+        let stage = step.map_or(0, |s| s.stage);
+        let justification_required = match r.status {
+            Status::PendingAdminDecision => false,
+            _ => step.is_some_and(|s| s.is_approver_justification_required),
+        };
+        if justification_required && !given(justification) {
+            return Ok(Outcome::refused(DecisionError::policy(vec![
+                FailedRule::JustificationRule,
+            ])));
+        }
+        let record = |status, start, end| Event::ApprovalRecorded {
+            at: now,
+            request_id: request_id.into(),
+            stage,
+            approver: approver.into(),
+            review_result: result,
+            justification: justification.filter(|j| !j.trim().is_empty()).map(Into::into),
+            status,
+            start_date_time: start,
+            end_date_time: end,
+        };
+        let more_stages = r
+            .approval_steps
+            .iter()
+            .filter(|s| s.review_result == ReviewResult::NotReviewed)
+            .count()
+            > 1;
+        let (status, events) = match result {
+            ReviewResult::Deny => (Status::Denied, vec![record(Status::Denied, None, None)]),
+            _ if more_stages => (
+                Status::PendingApproval,
+                vec![record(Status::PendingApproval, None, None)],
+            ),
+            _ => self.carry_out(r, ctx, now, &record),
+        };
+        let mut after = r.clone();
+        if let Some(Event::ApprovalRecorded {
+            start_date_time: Some(s),
+            end_date_time,
+            ..
+        }) = events.first()
+        {
+            after.start_date_time = *s;
+            after.end_date_time = *end_date_time;
+        }
+        after.status = status;
+        let decision = Decision {
+            status: Some(status),
+            start_date_time: (status != Status::Denied).then_some(after.start_date_time),
+            end_date_time: after.end_date_time.filter(|_| status != Status::Denied),
+            request: Some(after),
+            error: None,
+        };
+        Ok(Outcome { decision, events })
+    }
+
+    /// The final approval: creates the activation, extends or renews the assignment.
+    fn carry_out(
+        &self,
+        r: &RequestRecord,
+        ctx: &CallContext,
+        now: Instant,
+        record: &dyn Fn(Status, Option<Instant>, Option<Instant>) -> Event,
+    ) -> (Status, Vec<Event>) {
+        let failed = || (Status::Failed, vec![record(Status::Failed, None, None)]);
+        match r.action {
+            Action::SelfActivate => {
+                // The window starts at approval (or at the requested start, if later), so
+                // waiting for an approver never eats the requested duration.
+                let start = r.start_date_time.max(now);
+                let length = r
+                    .end_date_time
+                    .map(|e| e.signed_duration_since(r.start_date_time))
+                    .unwrap_or_default();
+                let Some((elig, via_group)) =
+                    self.find_eligibility(&r.principal_id, &r.role_definition_id, &r.scope, start)
+                else {
+                    return failed();
+                };
+                let mut end = start.checked_add_signed(length).unwrap_or(start);
+                if let Some(e) = elig.end_date_time {
+                    end = end.min(e);
+                }
+                if end.signed_duration_since(start) < MINIMUM_WINDOW {
+                    return failed();
+                }
+                let status = if start <= now {
+                    Status::Provisioned
+                } else {
+                    Status::Granted
+                };
+                let mut schedule = self.activation_schedule(r, elig, via_group, start, end);
+                schedule.id = self.next_id("schedule", 0);
+                (
+                    status,
+                    vec![
+                        record(status, Some(start), Some(end)),
+                        Event::ScheduleCreated {
+                            at: now,
+                            by: ctx.caller.clone(),
+                            schedule,
+                        },
+                    ],
+                )
+            }
+            Action::SelfExtend => {
+                let Some(target) = r.target_schedule_id.as_deref().and_then(|id| self.schedule(id))
+                else {
+                    return failed();
+                };
+                if matches!(target.ended, Some(e) if e != EndReason::Expired) {
+                    return failed();
+                }
+                (
+                    Status::Provisioned,
+                    vec![
+                        record(Status::Provisioned, Some(target.start_date_time), r.end_date_time),
+                        Event::ScheduleUpdated {
+                            at: now,
+                            by: ctx.caller.clone(),
+                            schedule_id: target.id.clone(),
+                            start_date_time: target.start_date_time,
+                            end_date_time: r.end_date_time,
+                            request_id: Some(r.id.clone()),
+                        },
+                    ],
+                )
+            }
+            Action::SelfRenew => {
+                let Some(target) = r.target_schedule_id.as_deref().and_then(|id| self.schedule(id))
+                else {
+                    return failed();
+                };
+                let start = r.start_date_time.max(now);
+                let end = match (r.start_date_time < now, r.end_date_time) {
+                    (true, Some(e)) => e
+                        .checked_add_signed(now.signed_duration_since(r.start_date_time))
+                        .or(Some(e)),
+                    (_, e) => e,
+                };
+                let status = if start <= now {
+                    Status::Provisioned
+                } else {
+                    Status::Granted
+                };
+                let schedule = Schedule {
+                    id: self.next_id("schedule", 0),
+                    kind: target.kind,
+                    origin: Origin::Assigned,
+                    principal_id: target.principal_id.clone(),
+                    role_definition_id: target.role_definition_id.clone(),
+                    scope: target.scope.clone(),
+                    start_date_time: start,
+                    end_date_time: end,
+                    activated_using: None,
+                    via_group: None,
+                    request_id: Some(r.id.clone()),
+                    ended: None,
+                };
+                (
+                    status,
+                    vec![
+                        record(status, Some(start), end),
+                        Event::ScheduleCreated {
+                            at: now,
+                            by: ctx.caller.clone(),
+                            schedule,
+                        },
+                    ],
+                )
+            }
+            _ => failed(),
+        }
+    }
+
+    pub(crate) fn cancel(
+        &self,
+        request_id: &str,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        let r = self
+            .request_record(request_id)
+            .ok_or_else(|| CommandError::UnknownRequest(request_id.into()))?;
+        let status = self.effective_status(r, now);
+        let allowed = match ctx.caller.as_deref() {
+            None => true,
+            Some(c) => {
+                c == r.principal_id || r.created_by.as_deref() == Some(c) || self.is_admin(c, now)
+            }
+        };
+        if !allowed {
+            return Ok(Outcome::refused(DecisionError::new(
+                ErrorCode::AuthorizationFailed,
+                "only the requestor or an administrator may cancel a request",
+            )));
+        }
+        if !(status.is_pending() || status == Status::Granted) {
+            return Ok(Outcome::refused(DecisionError::new(
+                ErrorCode::InvalidRequest,
+                format!("only pending or scheduled requests can be canceled; `{request_id}` is `{status}`"),
+            )));
+        }
+        let mut events: Vec<Event> = vec![Event::RequestStatusChanged {
+            at: now,
+            request_id: request_id.into(),
+            status: Status::Canceled,
+            by: ctx.caller.clone(),
+        }];
+        if status == Status::Granted
+            && let Some(s) = r.target_schedule_id.as_deref().and_then(|id| self.schedule(id))
+                && s.ended.is_none() {
+                    events.push(Event::ScheduleEnded {
+                        at: now,
+                        by: ctx.caller.clone(),
+                        schedule_id: s.id.clone(),
+                        reason: EndReason::Canceled,
+                        request_id: Some(request_id.into()),
+                    });
+                }
+        let mut after = r.clone();
+        after.status = Status::Canceled;
+        Ok(Outcome {
+            decision: Decision {
+                status: Some(Status::Canceled),
+                request: Some(after),
+                ..Decision::default()
+            },
+            events,
+        })
+    }
+}

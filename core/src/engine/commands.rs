@@ -1,0 +1,633 @@
+//! Commands: Graph-shaped requests, approval decisions, cancels, role settings and directory
+//! changes. `execute` decides and returns the events to persist; nothing changes until the host
+//! applies them.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
+use chrono::TimeDelta;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::Engine;
+use crate::directory::{Principal, PrincipalKind, RoleDefinition};
+use crate::error::{CommandError, Decision, DecisionError, ErrorCode};
+use crate::event::Event;
+use crate::policy::Policy;
+use crate::request::{RequestRecord, ReviewResult, Status};
+use crate::schedule::{AssignmentType, Origin, Schedule, normalise_scope};
+use crate::time::{Instant, format_instant};
+use crate::wire::{
+    Action, DirectorySnapshot, ExpirationType, PolicyRule, PolicyScopeType, RequestKind,
+    RequestSchedule, ScheduleRequestBody,
+};
+
+/// The longest justification accepted, in characters.
+pub const MAX_JUSTIFICATION: usize = 500;
+/// The longest id accepted, in bytes.
+pub const MAX_ID: usize = 256;
+/// How far ahead an activation may be scheduled.
+pub const MAX_ACTIVATION_LEAD: TimeDelta = TimeDelta::days(30);
+
+/// Who is calling, and what their session proves.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallContext {
+    /// The calling principal; `None` is the host itself (tenant load, bootstrap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
+    /// Whether the caller's session satisfied multi-factor authentication.
+    #[serde(default)]
+    pub mfa: bool,
+    /// Conditional Access authentication-context claims the session satisfied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auth_context: Vec<String>,
+}
+
+impl CallContext {
+    /// A call by `principal`.
+    pub fn user(principal: &str) -> Self {
+        CallContext {
+            caller: Some(principal.into()),
+            ..CallContext::default()
+        }
+    }
+
+    /// A call by the host itself.
+    pub fn system() -> Self {
+        CallContext::default()
+    }
+
+    /// The same caller, with MFA satisfied.
+    pub fn with_mfa(mut self) -> Self {
+        self.mfa = true;
+        self
+    }
+}
+
+/// A command, in wire form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "op",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Command {
+    /// Loads directory objects and existing assignments (host only).
+    ImportDirectory {
+        /// What to load.
+        directory: alloc::boxed::Box<DirectorySnapshot>,
+    },
+    /// Changes a role's settings at a scope.
+    SetPolicy {
+        /// The role.
+        role_definition_id: String,
+        /// The scope; `/` when absent.
+        #[serde(default = "root_scope")]
+        scope_id: String,
+        /// `DirectoryRole` unless stated.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope_type: Option<PolicyScopeType>,
+        /// The rules to change; others keep their value.
+        rules: Vec<PolicyRule>,
+    },
+    /// A Graph schedule request.
+    Request {
+        /// Assignment (active, activation) or eligibility request.
+        kind: RequestKind,
+        /// The Graph body.
+        body: alloc::boxed::Box<ScheduleRequestBody>,
+    },
+    /// An approver's (or, for extend and renew, an administrator's) answer.
+    Decide {
+        /// The request.
+        request_id: String,
+        /// `Approve` or `Deny`.
+        #[serde(deserialize_with = "review_result")]
+        review_result: ReviewResult,
+        /// Why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        justification: Option<String>,
+    },
+    /// Cancels a pending or scheduled request.
+    Cancel {
+        /// The request.
+        request_id: String,
+    },
+    /// Changes a group's direct members.
+    ChangeMembership {
+        /// The group.
+        group_id: String,
+        /// Members to add.
+        #[serde(default)]
+        add: Vec<String>,
+        /// Members to remove.
+        #[serde(default)]
+        remove: Vec<String>,
+    },
+}
+
+fn root_scope() -> String {
+    String::from("/")
+}
+
+/// Accepts `Approve`/`Approved` and `Deny`/`Denied`: Graph's pages spell it both ways.
+fn review_result<'de, D: Deserializer<'de>>(d: D) -> Result<ReviewResult, D::Error> {
+    let text = <alloc::borrow::Cow<'de, str>>::deserialize(d)?;
+    match text.to_ascii_lowercase().as_str() {
+        "approve" | "approved" => Ok(ReviewResult::Approve),
+        "deny" | "denied" => Ok(ReviewResult::Deny),
+        _ => Err(serde::de::Error::unknown_variant(&text, &["Approve", "Deny"])),
+    }
+}
+
+/// What a command decided, and the events that carry it out.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Outcome {
+    /// The decision.
+    pub decision: Decision,
+    /// Events to persist and apply, in order; empty for a refusal without audit, or a dry run.
+    pub events: Vec<Event>,
+}
+
+impl Outcome {
+    pub(crate) fn refused(error: DecisionError) -> Self {
+        Outcome {
+            decision: Decision::refused(error),
+            events: Vec::new(),
+        }
+    }
+}
+
+/// The window a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RequestedWindow {
+    pub start: Instant,
+    pub end: Option<Instant>,
+    pub expiration: ExpirationType,
+}
+
+impl Engine {
+    /// Decides a command at `now`. `Err` means the input is malformed or names something that
+    /// does not exist; a refusal by the rules is an `Ok` outcome whose decision carries the
+    /// error and every failed rule.
+    pub fn execute(
+        &self,
+        command: &Command,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        if let Some(last) = self.clock()
+            && now < last {
+                return Err(CommandError::ClockBackwards {
+                    now: format_instant(&now),
+                    last: format_instant(&last),
+                });
+            }
+        check_id("caller", ctx.caller.as_deref())?;
+        match command {
+            Command::ImportDirectory { directory } => self.import(directory, ctx, now),
+            Command::SetPolicy {
+                role_definition_id,
+                scope_id,
+                scope_type,
+                rules,
+            } => self.set_policy(role_definition_id, scope_id, *scope_type, rules, ctx, now),
+            Command::Request { kind, body } => self.request_command(*kind, body, ctx, now),
+            Command::Decide {
+                request_id,
+                review_result,
+                justification,
+            } => {
+                check_text(justification.as_deref())?;
+                self.decide(request_id, *review_result, justification.as_deref(), ctx, now)
+            }
+            Command::Cancel { request_id } => self.cancel(request_id, ctx, now),
+            Command::ChangeMembership {
+                group_id,
+                add,
+                remove,
+            } => self.change_membership(group_id, add, remove, ctx, now),
+        }
+    }
+
+    fn request_command(
+        &self,
+        kind: RequestKind,
+        body: &ScheduleRequestBody,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        check_id("principalId", Some(&body.principal_id))?;
+        check_id("roleDefinitionId", Some(&body.role_definition_id))?;
+        check_id("id", body.id.as_deref())?;
+        check_id("targetScheduleId", body.target_schedule_id.as_deref())?;
+        check_text(body.justification.as_deref())?;
+        if let Some(id) = &body.id
+            && self.request_record(id).is_some() {
+                return Err(CommandError::DuplicateId(id.clone()));
+            }
+        if self.directory.principal(&body.principal_id).is_none() {
+            return Err(CommandError::UnknownPrincipal(body.principal_id.clone()));
+        }
+        if self.directory.role(&body.role_definition_id).is_none() {
+            return Err(CommandError::UnknownRole(body.role_definition_id.clone()));
+        }
+        let scope = normalise_scope(body.directory_scope_id.as_deref(), body.app_scope_id.as_deref())
+            .map_err(|reason| CommandError::InvalidField {
+                field: "directoryScopeId",
+                reason: reason.into(),
+            })?;
+        let outcome = match (kind, body.action) {
+            (RequestKind::Assignment, Action::SelfActivate) => {
+                self.self_activate(body, &scope, ctx, now)?
+            }
+            (RequestKind::Assignment, Action::SelfDeactivate) => {
+                self.self_deactivate(body, &scope, ctx, now)?
+            }
+            (RequestKind::Eligibility, Action::SelfActivate | Action::SelfDeactivate) => {
+                return Err(CommandError::InvalidField {
+                    field: "action",
+                    reason: format!(
+                        "`{}` belongs to assignment schedule requests, not eligibility ones",
+                        body.action
+                    ),
+                });
+            }
+            (_, Action::SelfExtend | Action::SelfRenew) => {
+                self.self_extend_or_renew(kind, body, &scope, ctx, now)?
+            }
+            (_, _) => self.admin_request(kind, body, &scope, ctx, now)?,
+        };
+        if body.is_validation_only {
+            return Ok(Outcome {
+                decision: outcome.decision,
+                events: Vec::new(),
+            });
+        }
+        Ok(outcome)
+    }
+
+    /// Builds the record of a request as made.
+    pub(crate) fn new_request(
+        &self,
+        kind: RequestKind,
+        body: &ScheduleRequestBody,
+        scope: &str,
+        ctx: &CallContext,
+        window: RequestedWindow,
+        now: Instant,
+    ) -> RequestRecord {
+        let status = Status::Failed;
+        RequestRecord {
+            id: body.id.clone().unwrap_or_else(|| self.next_id("request", 0)),
+            kind,
+            action: body.action,
+            principal_id: body.principal_id.clone(),
+            role_definition_id: body.role_definition_id.clone(),
+            scope: scope.into(),
+            created_by: ctx.caller.clone(),
+            created_date_time: now,
+            justification: body.justification.clone().filter(|j| !j.trim().is_empty()),
+            ticket_info: body.ticket_info.clone(),
+            start_date_time: window.start,
+            end_date_time: window.end,
+            target_schedule_id: None,
+            activated_using: None,
+            status,
+            completed_date_time: (!status.is_pending() && status != Status::Granted).then_some(now),
+            approval_steps: Vec::new(),
+        }
+    }
+
+    /// A refusal that is kept in the audit trail as a failed request.
+    pub(crate) fn rejected(&self, request: RequestRecord, error: DecisionError, now: Instant) -> Outcome {
+        let event = Event::RequestRejected {
+            at: now,
+            request,
+            code: error.code,
+            failed_rules: error.failed_rules.clone(),
+        };
+        Outcome {
+            decision: Decision::refused(error),
+            events: vec![event],
+        }
+    }
+
+    fn import(
+        &self,
+        dir: &DirectorySnapshot,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        if ctx.caller.is_some() {
+            return Ok(Outcome::refused(DecisionError::new(
+                ErrorCode::AuthorizationFailed,
+                "only the host itself may import directory objects",
+            )));
+        }
+        let mut events = Vec::new();
+        let mut known: hashbrown::HashMap<String, PrincipalKind> = hashbrown::HashMap::new();
+        let mut add = |id: &str, kind, events: &mut Vec<Event>, p: Principal, members: Vec<String>| {
+            check_id("id", Some(id))?;
+            if known.insert(id.to_string(), kind).is_some() || self.directory.principal(id).is_some() {
+                return Err(CommandError::DuplicateId(id.into()));
+            }
+            events.push(Event::PrincipalAdded {
+                at: now,
+                principal: p,
+                members,
+            });
+            Ok(())
+        };
+        for u in &dir.users {
+            let p = Principal {
+                id: u.id.clone(),
+                kind: PrincipalKind::User,
+                display_name: u.display_name.clone(),
+                mail: u.mail.clone().or_else(|| u.user_principal_name.clone()),
+                manager_id: u.manager_id.clone(),
+                is_role_assignable: false,
+            };
+            add(&u.id, PrincipalKind::User, &mut events, p, Vec::new())?;
+        }
+        for s in &dir.service_principals {
+            let p = Principal {
+                id: s.id.clone(),
+                kind: PrincipalKind::ServicePrincipal,
+                display_name: s.display_name.clone(),
+                mail: None,
+                manager_id: None,
+                is_role_assignable: false,
+            };
+            add(&s.id, PrincipalKind::ServicePrincipal, &mut events, p, Vec::new())?;
+        }
+        for g in &dir.groups {
+            let p = Principal {
+                id: g.id.clone(),
+                kind: PrincipalKind::Group,
+                display_name: g.display_name.clone(),
+                mail: None,
+                manager_id: None,
+                is_role_assignable: g.is_role_assignable,
+            };
+            add(&g.id, PrincipalKind::Group, &mut events, p, g.members.clone())?;
+        }
+        let exists = |id: &str| known.contains_key(id) || self.directory.principal(id).is_some();
+        for g in &dir.groups {
+            if let Some(m) = g.members.iter().find(|m| !exists(m)) {
+                return Err(CommandError::UnknownPrincipal(m.clone()));
+            }
+        }
+        let mut roles: Vec<&str> = Vec::new();
+        for r in &dir.role_definitions {
+            check_id("roleDefinitions.id", Some(&r.id))?;
+            if roles.contains(&r.id.as_str()) {
+                return Err(CommandError::DuplicateId(r.id.clone()));
+            }
+            roles.push(&r.id);
+            events.push(Event::RoleDefinitionAdded {
+                at: now,
+                role: RoleDefinition {
+                    id: r.id.clone(),
+                    display_name: r.display_name.clone(),
+                },
+            });
+        }
+        let mut issued: u64 = 0;
+        for a in &dir.assignments {
+            let kind = known
+                .get(a.principal_id.as_str())
+                .copied()
+                .or_else(|| self.directory.principal(&a.principal_id).map(|p| p.kind))
+                .ok_or_else(|| CommandError::UnknownPrincipal(a.principal_id.clone()))?;
+            if self.directory.role(&a.role_definition_id).is_none()
+                && !roles.contains(&a.role_definition_id.as_str())
+            {
+                return Err(CommandError::UnknownRole(a.role_definition_id.clone()));
+            }
+            if kind == PrincipalKind::ServicePrincipal && a.kind == AssignmentType::Eligible {
+                return Err(CommandError::InvalidField {
+                    field: "assignments.type",
+                    reason: format!(
+                        "service principal `{}` can hold only active assignments",
+                        a.principal_id
+                    ),
+                });
+            }
+            let scope = normalise_scope(a.directory_scope_id.as_deref(), a.app_scope_id.as_deref())
+                .map_err(|reason| CommandError::InvalidField {
+                    field: "assignments.directoryScopeId",
+                    reason: reason.into(),
+                })?;
+            let start = a.start_date_time.unwrap_or(now);
+            if a.end_date_time.is_some_and(|e| e <= start) {
+                return Err(CommandError::InvalidField {
+                    field: "assignments.endDateTime",
+                    reason: "must be after the start".into(),
+                });
+            }
+            events.push(Event::ScheduleCreated {
+                at: now,
+                by: None,
+                schedule: Schedule {
+                    id: self.next_id("schedule", issued),
+                    kind: a.kind,
+                    origin: Origin::Assigned,
+                    principal_id: a.principal_id.clone(),
+                    role_definition_id: a.role_definition_id.clone(),
+                    scope,
+                    start_date_time: start,
+                    end_date_time: a.end_date_time,
+                    activated_using: None,
+                    via_group: None,
+                    request_id: None,
+                    ended: None,
+                },
+            });
+            issued = issued.saturating_add(1);
+        }
+        Ok(Outcome {
+            decision: Decision::default(),
+            events,
+        })
+    }
+
+    fn set_policy(
+        &self,
+        role: &str,
+        scope: &str,
+        scope_type: Option<PolicyScopeType>,
+        rules: &[PolicyRule],
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        if self.directory.role(role).is_none() {
+            return Err(CommandError::UnknownRole(role.into()));
+        }
+        normalise_scope(Some(scope), None).map_err(|reason| CommandError::InvalidField {
+            field: "scopeId",
+            reason: reason.into(),
+        })?;
+        if let Some(caller) = &ctx.caller
+            && !self.is_admin(caller, now) {
+                return Ok(Outcome::refused(DecisionError::new(
+                    ErrorCode::AuthorizationFailed,
+                    format!("`{caller}` is not a Privileged Role or Global Administrator"),
+                )));
+            }
+        let base = self
+            .policies
+            .get(role)
+            .and_then(|l| l.iter().find(|p| p.scope_id == scope));
+        let policy = Policy::updated(base, role, scope, scope_type, rules)?;
+        Ok(Outcome {
+            decision: Decision::default(),
+            events: vec![Event::PolicySet {
+                at: now,
+                by: ctx.caller.clone(),
+                role_definition_id: role.into(),
+                scope_id: scope.into(),
+                scope_type: policy.scope_type,
+                rules: policy.rules,
+            }],
+        })
+    }
+
+    fn change_membership(
+        &self,
+        group: &str,
+        add: &[String],
+        remove: &[String],
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        match self.directory.principal(group) {
+            Some(p) if p.kind == PrincipalKind::Group => {}
+            _ => return Err(CommandError::UnknownGroup(group.into())),
+        }
+        if let Some(m) = add.iter().find(|m| self.directory.principal(m).is_none()) {
+            return Err(CommandError::UnknownPrincipal(m.clone()));
+        }
+        if let Some(caller) = &ctx.caller
+            && !self.is_admin(caller, now) {
+                return Ok(Outcome::refused(DecisionError::new(
+                    ErrorCode::AuthorizationFailed,
+                    format!("`{caller}` may not change group membership"),
+                )));
+            }
+        let mut events = vec![Event::MembershipChanged {
+            at: now,
+            by: ctx.caller.clone(),
+            group_id: group.into(),
+            added: add.to_vec(),
+            removed: remove.to_vec(),
+        }];
+        // Membership changes take effect at once: activations of a group's eligibility end for
+        // principals that are no longer (transitively) in that group.
+        let mut after = self.directory.clone();
+        after.change_members(group, add, remove);
+        for s in &self.schedules {
+            let Some(via) = &s.via_group else { continue };
+            if s.ended.is_none() && s.not_over(now) && !after.is_member(&s.principal_id, via) {
+                events.push(Event::ScheduleEnded {
+                    at: now,
+                    by: ctx.caller.clone(),
+                    schedule_id: s.id.clone(),
+                    reason: crate::schedule::EndReason::EligibilityEnded,
+                    request_id: None,
+                });
+            }
+        }
+        Ok(Outcome {
+            decision: Decision::default(),
+            events,
+        })
+    }
+}
+
+/// Reads the window a request asks for. A start in the past is taken as `now`; an absent
+/// start is `default_start`.
+pub(crate) fn requested_window(
+    info: Option<&RequestSchedule>,
+    default_start: Instant,
+    now: Instant,
+) -> Result<RequestedWindow, CommandError> {
+    let info = info.cloned().unwrap_or_default();
+    if info.recurrence.as_ref().is_some_and(|r| !r.is_null()) {
+        return Err(CommandError::InvalidField {
+            field: "scheduleInfo.recurrence",
+            reason: "recurrence is not supported by PIM".into(),
+        });
+    }
+    let start = info.start_date_time.unwrap_or(default_start).max(now);
+    let exp = info.expiration.unwrap_or_default();
+    let kind = exp.kind.unwrap_or(match (exp.duration, exp.end_date_time) {
+        (Some(_), _) => ExpirationType::AfterDuration,
+        (None, Some(_)) => ExpirationType::AfterDateTime,
+        (None, None) => ExpirationType::NotSpecified,
+    });
+    let end = match kind {
+        ExpirationType::AfterDuration => {
+            let d = exp.duration.ok_or(CommandError::InvalidField {
+                field: "scheduleInfo.expiration.duration",
+                reason: "required when the type is `afterDuration`".into(),
+            })?;
+            Some(
+                start
+                    .checked_add_signed(d.delta())
+                    .ok_or(CommandError::InvalidField {
+                        field: "scheduleInfo.expiration.duration",
+                        reason: "overflows the calendar".into(),
+                    })?,
+            )
+        }
+        ExpirationType::AfterDateTime => Some(exp.end_date_time.ok_or(CommandError::InvalidField {
+            field: "scheduleInfo.expiration.endDateTime",
+            reason: "required when the type is `afterDateTime`".into(),
+        })?),
+        ExpirationType::NoExpiration | ExpirationType::NotSpecified => None,
+    };
+    Ok(RequestedWindow {
+        start,
+        end,
+        expiration: kind,
+    })
+}
+
+fn check_id(field: &'static str, id: Option<&str>) -> Result<(), CommandError> {
+    match id {
+        Some("") => Err(CommandError::InvalidField {
+            field,
+            reason: "must not be empty".into(),
+        }),
+        Some(id) if id.len() > MAX_ID => Err(CommandError::InvalidField {
+            field,
+            reason: format!("must not exceed {MAX_ID} bytes"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn check_text(text: Option<&str>) -> Result<(), CommandError> {
+    match text {
+        Some(t) if t.chars().count() > MAX_JUSTIFICATION => Err(CommandError::InvalidField {
+            field: "justification",
+            reason: format!("must not exceed {MAX_JUSTIFICATION} characters"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a justification was given.
+pub(crate) fn given(text: Option<&str>) -> bool {
+    text.is_some_and(|t| !t.trim().is_empty())
+}
+
+/// Display helper for messages.
+pub(crate) fn show(t: Instant) -> String {
+    format_instant(&t).to_string()
+}

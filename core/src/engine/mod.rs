@@ -1,0 +1,470 @@
+//! The engine: state as a projection of the event log, commands that decide and emit events,
+//! `tick` for what time alone causes, and queries.
+
+pub mod activation;
+mod admin;
+mod approval;
+mod commands;
+mod index;
+mod queries;
+mod tick;
+
+use alloc::collections::BTreeSet;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use hashbrown::HashMap;
+
+use crate::audit::{self, AuditRecord};
+use crate::directory::Directory;
+use crate::error::ApplyError;
+use crate::event::Event;
+use crate::policy::Policy;
+use crate::request::{RequestRecord, ReviewResult, Status};
+use crate::schedule::{AssignmentType, Schedule};
+use crate::time::Instant;
+
+pub use commands::{CallContext, Command, Outcome};
+pub use index::PrincipalRole;
+pub use queries::{AuditFilter, Check, EligibleRole, Query, QueryResult, Via};
+
+/// What time will do next to one request or schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Due {
+    /// A granted request's start: it becomes `Provisioned`.
+    RequestStart(u32),
+    /// A pending request's approval stage times out.
+    ApprovalTimeout(u32),
+    /// A schedule's end: it expires.
+    ScheduleEnd(u32),
+}
+
+/// The PIM engine. Pure: no clock, no I/O. Time is an argument of every call.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub(crate) directory: Directory,
+    policies: HashMap<String, Vec<Policy>>,
+    default_policy: Policy,
+    pub(crate) schedules: Vec<Schedule>,
+    schedule_slot: HashMap<String, u32>,
+    // INVARIANT: `active` and `eligible` index every schedule of that kind that has not ended
+    // by an event; a schedule past its end stays until `tick` ends it, and queries filter by time.
+    active: HashMap<PrincipalRole, Vec<u32>>,
+    eligible: HashMap<PrincipalRole, Vec<u32>>,
+    by_principal: HashMap<String, Vec<u32>>,
+    pub(crate) requests: Vec<RequestRecord>,
+    request_slot: HashMap<String, u32>,
+    open_requests: BTreeSet<u32>,
+    timeline: BTreeSet<(Instant, Due)>,
+    audit: Vec<AuditRecord>,
+    issued: u64,
+    clock: Option<Instant>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// An empty tenant that knows only Entra's built-in roles.
+    pub fn new() -> Self {
+        Engine {
+            directory: Directory::new(),
+            policies: HashMap::new(),
+            default_policy: Policy::default(),
+            schedules: Vec::new(),
+            schedule_slot: HashMap::new(),
+            active: HashMap::new(),
+            eligible: HashMap::new(),
+            by_principal: HashMap::new(),
+            requests: Vec::new(),
+            request_slot: HashMap::new(),
+            open_requests: BTreeSet::new(),
+            timeline: BTreeSet::new(),
+            audit: Vec::new(),
+            issued: 0,
+            clock: None,
+        }
+    }
+
+    /// Rebuilds an engine from a log.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Self, ApplyError> {
+        let mut engine = Engine::new();
+        for e in events {
+            engine.apply(e)?;
+        }
+        Ok(engine)
+    }
+
+    /// The directory.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// The latest time any applied event carried.
+    pub fn clock(&self) -> Option<Instant> {
+        self.clock
+    }
+
+    /// How many schedules (of any kind, ended or not) the engine holds.
+    pub fn schedule_count(&self) -> usize {
+        self.schedules.len()
+    }
+
+    /// The role settings that govern `role` at `scope`: the policy set for that scope, else the
+    /// tenant-wide (`/`) one, else Entra's defaults.
+    pub fn policy(&self, role: &str, scope: &str) -> &Policy {
+        let list = self.policies.get(role);
+        let at = |s: &str| list.and_then(|l| l.iter().find(|p| p.scope_id == s));
+        at(scope).or_else(|| at("/")).unwrap_or(&self.default_policy)
+    }
+
+    pub(crate) fn schedule(&self, id: &str) -> Option<&Schedule> {
+        let slot = *self.schedule_slot.get(id)?;
+        self.schedules.get(slot as usize)
+    }
+
+    pub(crate) fn request_record(&self, id: &str) -> Option<&RequestRecord> {
+        let slot = *self.request_slot.get(id)?;
+        self.requests.get(slot as usize)
+    }
+
+    pub(crate) fn schedules_of(&self, principal: &str) -> impl Iterator<Item = &Schedule> {
+        self.by_principal
+            .get(principal)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| self.schedules.get(*s as usize))
+    }
+
+    pub(crate) fn indexed(
+        &self,
+        kind: AssignmentType,
+        principal: &str,
+        role: &str,
+    ) -> impl Iterator<Item = &Schedule> {
+        let map = match kind {
+            AssignmentType::Active => &self.active,
+            AssignmentType::Eligible => &self.eligible,
+        };
+        map.get(&index::PrincipalRoleRef { principal, role })
+            .into_iter()
+            .flatten()
+            .filter_map(|s| self.schedules.get(*s as usize))
+    }
+
+    pub(crate) fn open_requests(&self) -> impl Iterator<Item = &RequestRecord> {
+        self.open_requests
+            .iter()
+            .filter_map(|s| self.requests.get(*s as usize))
+    }
+
+    /// The next id for the `n`th id-bearing event of an outcome (0-based).
+    pub(crate) fn next_id(&self, prefix: &str, n: u64) -> String {
+        let mut id = format!("{prefix}-{}", self.issued.saturating_add(n).saturating_add(1));
+        // A caller may have chosen an id that looks generated; never reuse one.
+        while self.request_slot.contains_key(&id) || self.schedule_slot.contains_key(&id) {
+            id.push('x');
+        }
+        id
+    }
+
+    /// Every audit record, oldest first.
+    pub fn audit_log(&self) -> &[AuditRecord] {
+        &self.audit
+    }
+
+    /// Applies one event. Events come from `execute` and `tick`; an event that does not fit the
+    /// state (a corrupt or foreign log) is refused without changing anything.
+    pub fn apply(&mut self, event: &Event) -> Result<(), ApplyError> {
+        self.validate(event)?;
+        let records = audit::records_for(self, event, self.audit.len());
+        match event {
+            Event::PrincipalAdded {
+                principal, members, ..
+            } => {
+                let is_group = principal.kind == crate::directory::PrincipalKind::Group;
+                self.directory.put_principal(principal.clone());
+                if is_group {
+                    let old: Vec<String> = self.directory.direct_members(&principal.id).to_vec();
+                    self.directory.change_members(&principal.id, members, &old);
+                }
+            }
+            Event::RoleDefinitionAdded { role, .. } => self.directory.put_role(role.clone()),
+            Event::MembershipChanged {
+                group_id,
+                added,
+                removed,
+                ..
+            } => self.directory.change_members(group_id, added, removed),
+            Event::PolicySet {
+                role_definition_id,
+                scope_id,
+                scope_type,
+                rules,
+                ..
+            } => {
+                let policy =
+                    Policy::updated(None, role_definition_id, scope_id, Some(*scope_type), rules)
+                        .map_err(|e| ApplyError(format!("{e}")))?;
+                let list = self.policies.entry(role_definition_id.clone()).or_default();
+                list.retain(|p| p.scope_id != *scope_id);
+                list.push(policy);
+            }
+            Event::RequestSubmitted { request, .. } => {
+                self.issued = self.issued.saturating_add(1);
+                let slot = u32::try_from(self.requests.len())
+                    .map_err(|_| ApplyError("too many requests".into()))?;
+                self.request_slot.insert(request.id.clone(), slot);
+                self.requests.push(request.clone());
+                self.schedule_request(slot);
+            }
+            Event::RequestRejected { .. } => self.issued = self.issued.saturating_add(1),
+            Event::ApprovalRecorded {
+                at,
+                request_id,
+                stage,
+                approver,
+                review_result,
+                justification,
+                status,
+                start_date_time,
+                end_date_time,
+            } => {
+                let slot = self.request_slot_of(request_id)?;
+                self.unschedule_request(slot);
+                if let Some(r) = self.requests.get_mut(slot as usize) {
+                    if let Some(step) = r.approval_steps.iter_mut().find(|s| s.stage == *stage) {
+                        step.review_result = *review_result;
+                        step.reviewed_by = Some(approver.clone());
+                        step.reviewed_date_time = Some(*at);
+                        step.justification = justification.clone();
+                    }
+                    if *review_result == ReviewResult::Approve
+                        && let Some(next) = r
+                            .approval_steps
+                            .iter_mut()
+                            .find(|s| s.review_result == ReviewResult::NotReviewed)
+                        {
+                            next.time_out_date_time =
+                                at.checked_add_signed(chrono::TimeDelta::days(i64::from(
+                                    next.time_out_in_days,
+                                )));
+                        }
+                    r.status = *status;
+                    if let Some(start) = start_date_time {
+                        r.start_date_time = *start;
+                        r.end_date_time = *end_date_time;
+                    }
+                    if !status.is_pending() {
+                        r.completed_date_time = Some(*at);
+                    }
+                }
+                self.schedule_request(slot);
+            }
+            Event::RequestStatusChanged {
+                at,
+                request_id,
+                status,
+                ..
+            } => {
+                let slot = self.request_slot_of(request_id)?;
+                self.unschedule_request(slot);
+                if let Some(r) = self.requests.get_mut(slot as usize) {
+                    r.status = *status;
+                    if !status.is_pending() {
+                        r.completed_date_time = Some(*at);
+                    }
+                }
+                self.schedule_request(slot);
+            }
+            Event::ScheduleCreated { schedule, .. } => {
+                self.issued = self.issued.saturating_add(1);
+                let slot = u32::try_from(self.schedules.len())
+                    .map_err(|_| ApplyError("too many schedules".into()))?;
+                self.schedule_slot.insert(schedule.id.clone(), slot);
+                self.by_principal
+                    .entry(schedule.principal_id.clone())
+                    .or_default()
+                    .push(slot);
+                let key = PrincipalRole::new(&schedule.principal_id, &schedule.role_definition_id);
+                self.index_mut(schedule.kind).entry(key).or_default().push(slot);
+                if let Some(end) = schedule.end_date_time {
+                    self.timeline.insert((end, Due::ScheduleEnd(slot)));
+                }
+                self.schedules.push(schedule.clone());
+            }
+            Event::ScheduleUpdated {
+                schedule_id,
+                start_date_time,
+                end_date_time,
+                ..
+            } => {
+                let slot = self.schedule_slot_of(schedule_id)?;
+                let mut reindex = None;
+                if let Some(s) = self.schedules.get_mut(slot as usize) {
+                    if let Some(end) = s.end_date_time {
+                        self.timeline.remove(&(end, Due::ScheduleEnd(slot)));
+                    }
+                    s.start_date_time = *start_date_time;
+                    s.end_date_time = *end_date_time;
+                    if s.ended.take().is_some() {
+                        reindex = Some((
+                            s.kind,
+                            PrincipalRole::new(&s.principal_id, &s.role_definition_id),
+                        ));
+                    }
+                    if let Some(end) = end_date_time {
+                        self.timeline.insert((*end, Due::ScheduleEnd(slot)));
+                    }
+                }
+                if let Some((kind, key)) = reindex {
+                    self.index_mut(kind).entry(key).or_default().push(slot);
+                }
+            }
+            Event::ScheduleEnded {
+                at,
+                schedule_id,
+                reason,
+                ..
+            } => {
+                let slot = self.schedule_slot_of(schedule_id)?;
+                let mut unindex = None;
+                if let Some(s) = self.schedules.get_mut(slot as usize) {
+                    if let Some(end) = s.end_date_time {
+                        self.timeline.remove(&(end, Due::ScheduleEnd(slot)));
+                    }
+                    if s.ended.is_none() {
+                        unindex = Some((s.kind, s.principal_id.clone(), s.role_definition_id.clone()));
+                    }
+                    s.ended = Some(*reason);
+                    if s.end_date_time.is_none_or(|e| *at < e) {
+                        s.end_date_time = Some(*at);
+                    }
+                    if s.start_date_time > *at {
+                        s.start_date_time = *at;
+                    }
+                }
+                if let Some((kind, principal, role)) = unindex {
+                    let key = index::PrincipalRoleRef {
+                        principal: &principal,
+                        role: &role,
+                    };
+                    if let Some(list) = self.index_mut(kind).get_mut(&key) {
+                        list.retain(|s| *s != slot);
+                    }
+                }
+            }
+        }
+        self.audit.extend(records);
+        let at = event.at();
+        if self.clock.is_none_or(|c| c < at) {
+            self.clock = Some(at);
+        }
+        Ok(())
+    }
+
+    fn index_mut(&mut self, kind: AssignmentType) -> &mut HashMap<PrincipalRole, Vec<u32>> {
+        match kind {
+            AssignmentType::Active => &mut self.active,
+            AssignmentType::Eligible => &mut self.eligible,
+        }
+    }
+
+    fn validate(&self, event: &Event) -> Result<(), ApplyError> {
+        let missing_request = |id: &str| {
+            (!self.request_slot.contains_key(id)).then(|| ApplyError(format!("unknown request `{id}`")))
+        };
+        let missing_schedule = |id: &str| {
+            (!self.schedule_slot.contains_key(id))
+                .then(|| ApplyError(format!("unknown schedule `{id}`")))
+        };
+        let problem = match event {
+            Event::RequestSubmitted { request, .. } => self
+                .request_slot
+                .contains_key(&request.id)
+                .then(|| ApplyError(format!("duplicate request `{}`", request.id))),
+            Event::ScheduleCreated { schedule, .. } => self
+                .schedule_slot
+                .contains_key(&schedule.id)
+                .then(|| ApplyError(format!("duplicate schedule `{}`", schedule.id))),
+            Event::ApprovalRecorded { request_id, .. }
+            | Event::RequestStatusChanged { request_id, .. } => missing_request(request_id),
+            Event::ScheduleUpdated { schedule_id, .. } | Event::ScheduleEnded { schedule_id, .. } => {
+                missing_schedule(schedule_id)
+            }
+            _ => None,
+        };
+        problem.map_or(Ok(()), Err)
+    }
+
+    fn request_slot_of(&self, id: &str) -> Result<u32, ApplyError> {
+        self.request_slot
+            .get(id)
+            .copied()
+            .ok_or_else(|| ApplyError(format!("unknown request `{id}`")))
+    }
+
+    fn schedule_slot_of(&self, id: &str) -> Result<u32, ApplyError> {
+        self.schedule_slot
+            .get(id)
+            .copied()
+            .ok_or_else(|| ApplyError(format!("unknown schedule `{id}`")))
+    }
+
+    /// Puts an open request's next time-driven change on the timeline.
+    fn schedule_request(&mut self, slot: u32) {
+        let Some(r) = self.requests.get(slot as usize) else {
+            return;
+        };
+        match r.status {
+            Status::PendingApproval | Status::PendingAdminDecision => {
+                self.open_requests.insert(slot);
+                if let Some(t) = r.current_step().and_then(|s| s.time_out_date_time) {
+                    self.timeline.insert((t, Due::ApprovalTimeout(slot)));
+                }
+            }
+            Status::Granted => {
+                self.open_requests.insert(slot);
+                self.timeline
+                    .insert((r.start_date_time, Due::RequestStart(slot)));
+            }
+            _ => {
+                self.open_requests.remove(&slot);
+            }
+        }
+    }
+
+    fn unschedule_request(&mut self, slot: u32) {
+        let Some(r) = self.requests.get(slot as usize) else {
+            return;
+        };
+        if let Some(t) = r.current_step().and_then(|s| s.time_out_date_time) {
+            self.timeline.remove(&(t, Due::ApprovalTimeout(slot)));
+        }
+        self.timeline
+            .remove(&(r.start_date_time, Due::RequestStart(slot)));
+        self.open_requests.remove(&slot);
+    }
+
+    /// The status a request has at `now`, counting what time alone has done since the last
+    /// tick: a granted request whose start has come is provisioned; a pending one whose stage
+    /// timed out has timed out.
+    pub fn effective_status(&self, r: &RequestRecord, now: Instant) -> Status {
+        match r.status {
+            Status::Granted if r.start_date_time <= now => Status::Provisioned,
+            Status::PendingApproval
+                if r
+                    .current_step()
+                    .and_then(|s| s.time_out_date_time)
+                    .is_some_and(|t| t <= now) =>
+            {
+                Status::TimedOut
+            }
+            s => s,
+        }
+    }
+}

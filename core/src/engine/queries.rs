@@ -1,0 +1,373 @@
+//! Queries: the gateway check, eligible roles, pending approvals, request status and audit.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use super::Engine;
+use crate::audit::AuditRecord;
+use crate::request::RequestRecord;
+use crate::schedule::{AssignmentType, Origin, Schedule, normalise_scope, scope_covers};
+use crate::time::{Instant, IsoDuration};
+use crate::wire::PolicyRule;
+use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
+
+wire_enum! {
+    /// How a principal holds an active role.
+    pub enum Via {
+        /// A direct active assignment.
+        Direct => "direct",
+        /// An active assignment of a group the principal is in.
+        Group => "group",
+        /// An activation of an eligibility.
+        Activation => "activation",
+    }
+}
+
+impl Via {
+    const fn rank(self) -> u8 {
+        match self {
+            Via::Direct => 0,
+            Via::Activation => 1,
+            Via::Group => 2,
+        }
+    }
+}
+
+/// The answer to "is P active in role R at scope S now?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Check {
+    /// Whether the principal holds the role at that scope now.
+    pub active: bool,
+    /// Until when; absent when permanent or inactive.
+    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<Instant>,
+    /// How the role is held, when active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
+}
+
+impl Check {
+    const INACTIVE: Check = Check {
+        active: false,
+        end_date_time: None,
+        via: None,
+    };
+}
+
+/// A role a principal may activate, with what activation requires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EligibleRole {
+    /// The eligibility schedule.
+    pub eligibility_schedule_id: String,
+    /// The role.
+    pub role_definition_id: String,
+    /// Its display name.
+    pub role_display_name: String,
+    /// Where.
+    pub scope: String,
+    /// The group the eligibility comes through, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_group: Option<String>,
+    /// Eligibility start.
+    #[serde(with = "crate::time::instant")]
+    pub start_date_time: Instant,
+    /// Eligibility end; absent when permanent.
+    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<Instant>,
+    /// The longest activation allowed.
+    pub maximum_activation_duration: IsoDuration,
+    /// Whether activation requires MFA.
+    pub requires_mfa: bool,
+    /// Whether activation requires a justification.
+    pub requires_justification: bool,
+    /// Whether activation requires a ticket.
+    pub requires_ticket: bool,
+    /// Whether activation requires approval.
+    pub requires_approval: bool,
+    /// The authentication context activation requires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_auth_context: Option<String>,
+}
+
+/// Filters for audit records; every given field must match.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditFilter {
+    /// Records about or by this principal ("my audit").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_id: Option<String>,
+    /// Records about this role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_definition_id: Option<String>,
+    /// Records with this activity name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<String>,
+    /// Records at or after this instant.
+    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    pub since: Option<Instant>,
+    /// Records before this instant.
+    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    pub until: Option<Instant>,
+}
+
+/// A question to the engine, in wire form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "query",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Query {
+    /// Is the principal active in the role at the scope now?
+    Check {
+        /// Who.
+        principal_id: String,
+        /// Which role.
+        role_definition_id: String,
+        /// Where (directory scope).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        directory_scope_id: Option<String>,
+        /// Where (app scope).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        app_scope_id: Option<String>,
+    },
+    /// A request as it stands now.
+    Request {
+        /// Its id.
+        request_id: String,
+    },
+    /// The roles a principal may activate now.
+    EligibleRoles {
+        /// Who.
+        principal_id: String,
+    },
+    /// Requests waiting for this approver.
+    PendingApprovals {
+        /// Who.
+        approver_id: String,
+    },
+    /// Audit records, oldest first.
+    Audit(AuditFilter),
+    /// The role settings in effect for a role at a scope.
+    Policy {
+        /// The role.
+        role_definition_id: String,
+        /// The scope; `/` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope_id: Option<String>,
+    },
+    /// A principal's own schedules (eligible, active, activations), ended ones included.
+    Schedules {
+        /// Who.
+        principal_id: String,
+    },
+}
+
+/// An answer, in wire form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", content = "value", rename_all = "camelCase")]
+pub enum QueryResult {
+    /// For `check`.
+    Check(Check),
+    /// For `request`.
+    Request(alloc::boxed::Box<RequestRecord>),
+    /// For `eligibleRoles`.
+    EligibleRoles(Vec<EligibleRole>),
+    /// For `pendingApprovals`.
+    PendingApprovals(Vec<RequestRecord>),
+    /// For `audit`.
+    Audit(Vec<AuditRecord>),
+    /// For `policy`.
+    Policy(Vec<PolicyRule>),
+    /// For `schedules`.
+    Schedules(Vec<Schedule>),
+}
+
+impl Engine {
+    /// The gateway question: is `principal` active in `role` at `scope` at `now`, directly,
+    /// through a group, or through an activation? Allocates nothing; looks at the principal's
+    /// own schedules for the role and those of its groups, never at all assignments.
+    pub fn check(&self, principal: &str, role: &str, scope: &str, now: Instant) -> Check {
+        let mut best = Check::INACTIVE;
+        let mut consider = |s: &Schedule, via: Via| {
+            if !s.in_effect(now) || !scope_covers(&s.scope, scope) {
+                return;
+            }
+            let better = !best.active
+                || match (s.end_date_time, best.end_date_time) {
+                    (None, Some(_)) => true,
+                    (Some(_), None) => false,
+                    (a, b) if a == b => via.rank() < best.via.map_or(u8::MAX, Via::rank),
+                    (Some(a), Some(b)) => a > b,
+                    (None, None) => false,
+                };
+            if better {
+                best = Check {
+                    active: true,
+                    end_date_time: s.end_date_time,
+                    via: Some(via),
+                };
+            }
+        };
+        for s in self.indexed(AssignmentType::Active, principal, role) {
+            let via = match s.origin {
+                Origin::Activated => Via::Activation,
+                Origin::Assigned => Via::Direct,
+            };
+            consider(s, via);
+        }
+        for group in self.directory.groups_of(principal) {
+            for s in self.indexed(AssignmentType::Active, group, role) {
+                consider(s, Via::Group);
+            }
+        }
+        best
+    }
+
+    /// Whether `principal` is an administrator now: active Global or Privileged Role
+    /// Administrator at the tenant scope.
+    pub fn is_admin(&self, principal: &str, now: Instant) -> bool {
+        self.check(principal, GLOBAL_ADMINISTRATOR, "/", now).active
+            || self
+                .check(principal, PRIVILEGED_ROLE_ADMINISTRATOR, "/", now)
+                .active
+    }
+
+    /// The eligibilities of `principal` (direct and through groups) in effect at `now`, or
+    /// starting later, with what activating each requires. Sorted by role, scope and id.
+    pub fn eligible_roles(&self, principal: &str, now: Instant) -> Vec<EligibleRole> {
+        let own = self
+            .schedules_of(principal)
+            .map(|s| (s, None::<&String>));
+        let inherited = self
+            .directory
+            .groups_of(principal)
+            .iter()
+            .flat_map(|g| self.schedules_of(g).map(move |s| (s, Some(g))));
+        let mut out: Vec<EligibleRole> = own
+            .chain(inherited)
+            .filter(|(s, _)| {
+                s.kind == AssignmentType::Eligible && s.ended.is_none() && s.not_over(now)
+            })
+            .map(|(s, group)| {
+                let settings = &self.policy(&s.role_definition_id, &s.scope).settings;
+                EligibleRole {
+                    eligibility_schedule_id: s.id.clone(),
+                    role_definition_id: s.role_definition_id.clone(),
+                    role_display_name: self.directory.role_name(&s.role_definition_id).into(),
+                    scope: s.scope.clone(),
+                    via_group: group.cloned(),
+                    start_date_time: s.start_date_time,
+                    end_date_time: s.end_date_time,
+                    maximum_activation_duration: IsoDuration(settings.activation.maximum),
+                    requires_mfa: settings.activation_requirements.mfa,
+                    requires_justification: settings.activation_requirements.justification
+                        || (settings.approval.required
+                            && settings.approval.requestor_justification_required),
+                    requires_ticket: settings.activation_requirements.ticket,
+                    requires_approval: settings.approval.required,
+                    requires_auth_context: settings.activation_auth_context.clone(),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (&a.role_definition_id, &a.scope, &a.eligibility_schedule_id).cmp(&(
+                &b.role_definition_id,
+                &b.scope,
+                &b.eligibility_schedule_id,
+            ))
+        });
+        out
+    }
+
+    /// A request as it stands at `now`.
+    pub fn request(&self, id: &str, now: Instant) -> Option<RequestRecord> {
+        self.request_record(id).map(|r| {
+            let mut r = r.clone();
+            r.status = self.effective_status(&r, now);
+            r
+        })
+    }
+
+    /// Requests that `approver` may answer at `now`, oldest first.
+    pub fn pending_approvals(&self, approver: &str, now: Instant) -> Vec<RequestRecord> {
+        self.open_requests()
+            .filter(|r| self.effective_status(r, now).is_pending())
+            .filter(|r| self.may_approve(approver, r, now).is_ok())
+            .cloned()
+            .collect()
+    }
+
+    /// Audit records matching `filter`, oldest first.
+    pub fn audit(&self, filter: &AuditFilter) -> Vec<AuditRecord> {
+        self.audit_log()
+            .iter()
+            .filter(|a| filter.matches(a))
+            .cloned()
+            .collect()
+    }
+
+    /// Answers a wire query.
+    pub fn query(&self, query: &Query, now: Instant) -> Result<QueryResult, crate::CommandError> {
+        use crate::CommandError;
+        Ok(match query {
+            Query::Check {
+                principal_id,
+                role_definition_id,
+                directory_scope_id,
+                app_scope_id,
+            } => {
+                let scope = normalise_scope(directory_scope_id.as_deref(), app_scope_id.as_deref())
+                    .map_err(|reason| CommandError::InvalidField {
+                        field: "directoryScopeId",
+                        reason: reason.into(),
+                    })?;
+                QueryResult::Check(self.check(principal_id, role_definition_id, &scope, now))
+            }
+            Query::Request { request_id } => QueryResult::Request(alloc::boxed::Box::new(
+                self.request(request_id, now)
+                    .ok_or_else(|| CommandError::UnknownRequest(request_id.clone()))?,
+            )),
+            Query::EligibleRoles { principal_id } => {
+                QueryResult::EligibleRoles(self.eligible_roles(principal_id, now))
+            }
+            Query::PendingApprovals { approver_id } => {
+                QueryResult::PendingApprovals(self.pending_approvals(approver_id, now))
+            }
+            Query::Audit(filter) => QueryResult::Audit(self.audit(filter)),
+            Query::Policy {
+                role_definition_id,
+                scope_id,
+            } => QueryResult::Policy(
+                self.policy(role_definition_id, scope_id.as_deref().unwrap_or("/"))
+                    .rules
+                    .clone(),
+            ),
+            Query::Schedules { principal_id } => {
+                QueryResult::Schedules(self.schedules_of(principal_id).cloned().collect())
+            }
+        })
+    }
+}
+
+impl AuditFilter {
+    /// Whether a record passes the filter.
+    pub fn matches(&self, a: &AuditRecord) -> bool {
+        self.principal_id.as_deref().is_none_or(|p| {
+            a.initiated_by.as_deref() == Some(p) || a.target_principal_id.as_deref() == Some(p)
+        }) && self
+            .role_definition_id
+            .as_deref()
+            .is_none_or(|r| a.role_definition_id.as_deref() == Some(r))
+            && self
+                .activity
+                .as_deref()
+                .is_none_or(|x| a.activity_display_name.eq_ignore_ascii_case(x))
+            && self.since.is_none_or(|t| a.activity_date_time >= t)
+            && self.until.is_none_or(|t| a.activity_date_time < t)
+    }
+}

@@ -1,0 +1,187 @@
+//! Errors and denials. `CommandError` is malformed input; a `DecisionError` is a decision
+//! ("needs MFA", "exceeds the maximum"), returned with every failed rule at once.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::policy::PolicyError;
+use crate::request::{RequestRecord, Status};
+use crate::time::{Instant, TimeError};
+use crate::wire::RuleError;
+
+wire_enum! {
+    /// Graph's error codes for schedule requests (`spec/scenario.md`).
+    pub enum ErrorCode {
+        /// A role-setting rule failed; `failedRules` lists every one.
+        RoleAssignmentRequestPolicyValidationFailed => "RoleAssignmentRequestPolicyValidationFailed",
+        /// The authentication-context claim the role requires is missing.
+        RoleAssignmentRequestAcrsValidationFailed => "RoleAssignmentRequestAcrsValidationFailed",
+        /// The role is already active, or the assignment already exists.
+        RoleAssignmentExists => "RoleAssignmentExists",
+        /// A request for the same assignment is already pending.
+        PendingRoleAssignmentRequest => "PendingRoleAssignmentRequest",
+        /// A window under 5 minutes, or a removal within 5 minutes of the start.
+        ActiveDurationTooShort => "ActiveDurationTooShort",
+        /// No eligibility, activation or assignment to act on.
+        RoleAssignmentDoesNotExist => "RoleAssignmentDoesNotExist",
+        /// The caller may not do this.
+        AuthorizationFailed => "AuthorizationFailed",
+        /// Malformed input, or a request that cannot apply in the current state.
+        InvalidRequest => "InvalidRequest",
+    }
+}
+
+wire_enum! {
+    /// The rule names Graph reports in `failedRules`.
+    pub enum FailedRule {
+        /// Duration or permanence.
+        ExpirationRule => "ExpirationRule",
+        /// Multi-factor authentication.
+        MfaRule => "MfaRule",
+        /// Justification.
+        JustificationRule => "JustificationRule",
+        /// Ticket information.
+        TicketingRule => "TicketingRule",
+    }
+}
+
+/// A refusal: the code, every failed rule, and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecisionError {
+    /// Graph's error code.
+    pub code: ErrorCode,
+    /// Every failed rule (policy validation only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_rules: Vec<FailedRule>,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+impl DecisionError {
+    /// A refusal without failed rules.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        DecisionError {
+            code,
+            failed_rules: Vec::new(),
+            message: message.into(),
+        }
+    }
+
+    /// A policy validation failure listing `rules`.
+    pub fn policy(rules: Vec<FailedRule>) -> Self {
+        let mut message = String::from("the following policy rules failed: ");
+        for (i, r) in rules.iter().enumerate() {
+            if i > 0 {
+                message.push_str(", ");
+            }
+            message.push_str(r.as_str());
+        }
+        DecisionError {
+            code: ErrorCode::RoleAssignmentRequestPolicyValidationFailed,
+            failed_rules: rules,
+            message,
+        }
+    }
+}
+
+/// What the engine decided about a command.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Decision {
+    /// The request's status after the command, when the command concerns a request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// The window granted (or that would be granted), when there is one.
+    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    pub start_date_time: Option<Instant>,
+    /// The end of that window; absent for permanent assignments.
+    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<Instant>,
+    /// The request as it stands after the command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestRecord>,
+    /// The refusal, when refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<DecisionError>,
+}
+
+impl Decision {
+    /// A refusal.
+    pub fn refused(error: DecisionError) -> Self {
+        Decision {
+            error: Some(error),
+            ..Decision::default()
+        }
+    }
+}
+
+/// Malformed input: the command could not be understood or refers to nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// JSON that does not fit the wire shapes.
+    #[error("malformed input: {0}")]
+    Malformed(String),
+    /// A bad time or duration.
+    #[error(transparent)]
+    Time(#[from] TimeError),
+    /// A bad policy rule.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// Role settings out of range.
+    #[error("invalid role settings: {0}")]
+    Policy(#[from] PolicyError),
+    /// A time earlier than one the engine has already seen.
+    #[error("the clock went backwards: `{now}` is before `{last}`")]
+    ClockBackwards {
+        /// The time given.
+        now: String,
+        /// The latest time seen.
+        last: String,
+    },
+    /// A principal the directory does not know.
+    #[error("unknown principal `{0}`")]
+    UnknownPrincipal(String),
+    /// A role definition the directory does not know.
+    #[error("unknown role definition `{0}`")]
+    UnknownRole(String),
+    /// A group the directory does not know.
+    #[error("unknown group `{0}`")]
+    UnknownGroup(String),
+    /// A request the engine does not know.
+    #[error("unknown request `{0}`")]
+    UnknownRequest(String),
+    /// An id that is already taken.
+    #[error("duplicate id `{0}`")]
+    DuplicateId(String),
+    /// An input over a size limit.
+    #[error("{0} exceeds the size limit")]
+    TooLarge(&'static str),
+    /// A field with a value outside its range.
+    #[error("invalid `{field}`: {reason}")]
+    InvalidField {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl CommandError {
+    /// The Graph error code: always `InvalidRequest`.
+    pub const fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidRequest
+    }
+
+    /// A malformed-input error from serde.
+    pub fn json(e: serde_json::Error) -> Self {
+        use alloc::string::ToString;
+        CommandError::Malformed(e.to_string())
+    }
+}
+
+/// An event that cannot be applied to the state it was given to: a corrupt or foreign log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot apply event: {0}")]
+pub struct ApplyError(pub String);

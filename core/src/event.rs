@@ -1,0 +1,202 @@
+//! Events: the only way state changes. The host persists them in order; replaying the log into
+//! a fresh engine rebuilds identical state.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::directory::{Principal, RoleDefinition};
+use crate::error::{ErrorCode, FailedRule};
+use crate::request::{RequestRecord, ReviewResult, Status};
+use crate::schedule::{EndReason, Schedule};
+use crate::time::Instant;
+use crate::wire::{PolicyRule, PolicyScopeType};
+
+/// One state change, stamped with the time it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Event {
+    /// A user, group or service principal joined the directory (or changed).
+    PrincipalAdded {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who.
+        principal: Principal,
+        /// The group's direct members, for groups.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        members: Vec<String>,
+    },
+    /// A role definition became known.
+    RoleDefinitionAdded {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Which.
+        role: RoleDefinition,
+    },
+    /// A group's direct members changed.
+    MembershipChanged {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who changed it; `None` is the host or the directory itself.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The group.
+        group_id: String,
+        /// Members added.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        added: Vec<String>,
+        /// Members removed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removed: Vec<String>,
+    },
+    /// A role's settings at a scope were set (all 17 rules).
+    PolicySet {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The role.
+        role_definition_id: String,
+        /// The scope.
+        scope_id: String,
+        /// Directory role or group.
+        scope_type: PolicyScopeType,
+        /// All 17 rules.
+        rules: Vec<PolicyRule>,
+    },
+    /// A schedule request was accepted (its status says where it stands).
+    RequestSubmitted {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// The request.
+        request: RequestRecord,
+    },
+    /// A schedule request was refused; kept for the audit trail only.
+    RequestRejected {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// The request as it was made.
+        request: RequestRecord,
+        /// Why.
+        code: ErrorCode,
+        /// Every failed rule.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        failed_rules: Vec<FailedRule>,
+    },
+    /// An approver answered one stage of a request.
+    ApprovalRecorded {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// The request.
+        request_id: String,
+        /// The stage answered.
+        stage: u32,
+        /// Who answered.
+        approver: String,
+        /// The answer.
+        review_result: ReviewResult,
+        /// Why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        justification: Option<String>,
+        /// The request's status afterwards.
+        status: Status,
+        /// The window granted, when the answer completed the approval.
+        #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+        start_date_time: Option<Instant>,
+        /// Its end.
+        #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+        end_date_time: Option<Instant>,
+    },
+    /// A request's status changed (scheduled start reached, canceled, timed out, failed).
+    RequestStatusChanged {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// The request.
+        request_id: String,
+        /// The new status.
+        status: Status,
+        /// Who caused it; `None` is time itself.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// A schedule (eligibility, assignment or activation) was created.
+    ScheduleCreated {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who caused it; `None` is the host (tenant load).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The schedule.
+        schedule: Schedule,
+    },
+    /// A schedule's window changed (update, extension, truncation).
+    ScheduleUpdated {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who caused it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The schedule.
+        schedule_id: String,
+        /// The new start.
+        #[serde(with = "crate::time::instant")]
+        start_date_time: Instant,
+        /// The new end.
+        #[serde(default, with = "crate::time::instant_opt")]
+        end_date_time: Option<Instant>,
+        /// The request that caused it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// A schedule ended: expired, deactivated, removed, or cut short with its eligibility.
+    ScheduleEnded {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who caused it; `None` is time itself.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The schedule.
+        schedule_id: String,
+        /// Why.
+        reason: EndReason,
+        /// The request that caused it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+}
+
+impl Event {
+    /// When the event happened.
+    pub fn at(&self) -> Instant {
+        match self {
+            Event::PrincipalAdded { at, .. }
+            | Event::RoleDefinitionAdded { at, .. }
+            | Event::MembershipChanged { at, .. }
+            | Event::PolicySet { at, .. }
+            | Event::RequestSubmitted { at, .. }
+            | Event::RequestRejected { at, .. }
+            | Event::ApprovalRecorded { at, .. }
+            | Event::RequestStatusChanged { at, .. }
+            | Event::ScheduleCreated { at, .. }
+            | Event::ScheduleUpdated { at, .. }
+            | Event::ScheduleEnded { at, .. } => *at,
+        }
+    }
+}

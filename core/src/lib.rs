@@ -1,0 +1,44 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+extern crate alloc;
+
+#[macro_use]
+mod wire_enum;
+
+pub mod audit;
+pub mod directory;
+pub mod engine;
+pub mod error;
+pub mod event;
+pub mod policy;
+pub mod request;
+pub mod scenario;
+pub mod schedule;
+pub mod time;
+pub mod wire;
+
+pub use audit::AuditRecord;
+pub use engine::activation::{ActivationDecision, ActivationInput, EligibilityWindow, evaluate_activation};
+pub use engine::{CallContext, Check, Command, Engine, Outcome, Query, QueryResult, Via};
+pub use error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
+pub use event::Event;
+pub use policy::RoleSettings;
+pub use time::{Instant, IsoDuration};
+
+/// Entra's built-in Global Administrator role definition id.
+pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
+/// Entra's built-in Privileged Role Administrator role definition id.
+pub const PRIVILEGED_ROLE_ADMINISTRATOR: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";

@@ -1,0 +1,435 @@
+//! Role settings: the 17 Graph rules of one role at one scope, validated and read into typed
+//! settings that the rules of activation and assignment consult.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use chrono::TimeDelta;
+use serde::{Deserialize, Serialize};
+
+use crate::wire::{
+    ApprovalMode, Enablement, NotificationLevel, PolicyRule, PolicyScopeType, RuleBody, RuleId,
+    SubjectSet,
+};
+
+/// The shortest activation maximum Entra accepts: half an hour (research §1.5).
+pub const MIN_ACTIVATION_MAXIMUM: TimeDelta = TimeDelta::minutes(30);
+/// The longest activation maximum Entra accepts: 24 hours (research §1.5).
+pub const MAX_ACTIVATION_MAXIMUM: TimeDelta = TimeDelta::hours(24);
+/// The shortest assignment or activation PIM creates, and the earliest removal (research §2.7).
+pub const MINIMUM_WINDOW: TimeDelta = TimeDelta::minutes(5);
+/// The longest approval stage time-out this engine accepts, in days.
+pub const MAX_APPROVAL_TIMEOUT_DAYS: i32 = 30;
+
+/// What a caller must present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Requirements {
+    /// Multi-factor authentication in the caller's session.
+    pub mfa: bool,
+    /// A justification.
+    pub justification: bool,
+    /// Ticket information.
+    pub ticket: bool,
+}
+
+impl Requirements {
+    fn from_rules(rules: &[Enablement]) -> Self {
+        Requirements {
+            mfa: rules.contains(&Enablement::MultiFactorAuthentication),
+            justification: rules.contains(&Enablement::Justification),
+            ticket: rules.contains(&Enablement::Ticketing),
+        }
+    }
+}
+
+/// How long an assignment or activation may last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpirationSetting {
+    /// `false`: permanent is allowed.
+    pub required: bool,
+    /// The longest allowed duration.
+    pub maximum: TimeDelta,
+}
+
+/// One approval stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageSetting {
+    /// How long the stage may stay pending.
+    pub timeout: TimeDelta,
+    /// Whether the approver must justify the decision.
+    pub approver_justification_required: bool,
+    /// Who approves; empty means the default approvers.
+    pub approvers: Vec<SubjectSet>,
+}
+
+/// Approval to activate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalSetting {
+    /// Whether activation needs approval.
+    pub required: bool,
+    /// Whether the requestor must justify a request that needs approval.
+    pub requestor_justification_required: bool,
+    /// The stages, resolved in order, each decided by its first response.
+    pub stages: Vec<StageSetting>,
+}
+
+/// One notification rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationSetting {
+    /// Which of the 9 rules.
+    pub rule: RuleId,
+    /// Which mails are sent.
+    pub level: NotificationLevel,
+    /// Whether the default recipients are notified.
+    pub default_recipients: bool,
+    /// Additional addresses.
+    pub additional_recipients: Vec<String>,
+}
+
+/// The typed reading of a role's 17 rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSettings {
+    /// Activation maximum duration (`Expiration_EndUser_Assignment`).
+    pub activation: ExpirationSetting,
+    /// What activation requires (`Enablement_EndUser_Assignment`).
+    pub activation_requirements: Requirements,
+    /// The Conditional Access authentication context activation requires.
+    pub activation_auth_context: Option<String>,
+    /// Approval to activate.
+    pub approval: ApprovalSetting,
+    /// Eligible assignment expiration (`Expiration_Admin_Eligibility`).
+    pub eligibility_expiration: ExpirationSetting,
+    /// What creating an eligible assignment requires (`Enablement_Admin_Eligibility`).
+    pub eligibility_requirements: Requirements,
+    /// Active assignment expiration (`Expiration_Admin_Assignment`).
+    pub assignment_expiration: ExpirationSetting,
+    /// What creating an active assignment requires (`Enablement_Admin_Assignment`).
+    pub assignment_requirements: Requirements,
+    /// The 9 notification rules.
+    pub notifications: Vec<NotificationSetting>,
+    /// Whether Privileged Role and Global Administrators approve when no approver is named.
+    pub has_default_approvers: bool,
+}
+
+impl Default for RoleSettings {
+    fn default() -> Self {
+        // The defaults always validate: they are Graph's own example values.
+        Policy::read(&PolicyRule::defaults(), true).unwrap_or_else(|_| RoleSettings::fallback())
+    }
+}
+
+impl RoleSettings {
+    fn fallback() -> Self {
+        let exp = ExpirationSetting {
+            required: true,
+            maximum: TimeDelta::hours(8),
+        };
+        RoleSettings {
+            activation: exp,
+            activation_requirements: Requirements::default(),
+            activation_auth_context: None,
+            approval: ApprovalSetting {
+                required: false,
+                requestor_justification_required: true,
+                stages: Vec::new(),
+            },
+            eligibility_expiration: exp,
+            eligibility_requirements: Requirements::default(),
+            assignment_expiration: exp,
+            assignment_requirements: Requirements::default(),
+            notifications: Vec::new(),
+            has_default_approvers: true,
+        }
+    }
+}
+
+/// Why role settings were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// Activation maximum outside 30 minutes to 24 hours.
+    #[error("activation maximum duration `{0}` is outside 30 minutes to 24 hours")]
+    ActivationMaximumOutOfRange(crate::IsoDuration),
+    /// Activations must expire.
+    #[error("activations are always time-bound: `Expiration_EndUser_Assignment` needs `isExpirationRequired: true`")]
+    PermanentActivation,
+    /// An assignment maximum shorter than the 5-minute minimum.
+    #[error("rule `{0}`: the maximum duration must be at least 5 minutes")]
+    MaximumTooShort(RuleId),
+    /// Approval required but nobody can approve.
+    #[error("approval is required but no approver is named, and this role has no default approvers")]
+    ApprovalWithoutApprovers,
+    /// Approval required with no stage, or more than two.
+    #[error("approval needs one or two stages, not {0}")]
+    StageCount(usize),
+    /// A stage time-out out of range.
+    #[error("`approvalStageTimeOutInDays` must be 1 to 30, not {0}")]
+    TimeoutOutOfRange(i32),
+    /// A negative escalation time.
+    #[error("`escalationTimeInMinutes` must not be negative")]
+    NegativeEscalation,
+    /// Approval required with mode `NoApproval`.
+    #[error("`approvalMode` `NoApproval` contradicts `isApprovalRequired: true`")]
+    ModeContradiction,
+    /// A blank notification address.
+    #[error("rule `{0}`: notification recipients must not be blank")]
+    BlankRecipient(RuleId),
+    /// The same rule twice in one update.
+    #[error("rule `{0}` is listed twice")]
+    DuplicateRule(RuleId),
+}
+
+/// A role's settings at a scope: the 17 rules as given, and their typed reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    /// The role.
+    pub role_definition_id: String,
+    /// The scope.
+    pub scope_id: String,
+    /// Directory role (default approvers exist) or group.
+    pub scope_type: PolicyScopeType,
+    /// All 17 rules, in id order.
+    pub rules: Vec<PolicyRule>,
+    /// The typed reading of `rules`.
+    #[serde(skip)]
+    pub settings: RoleSettings,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            role_definition_id: String::new(),
+            scope_id: String::from("/"),
+            scope_type: PolicyScopeType::DirectoryRole,
+            rules: PolicyRule::defaults(),
+            settings: RoleSettings::default(),
+        }
+    }
+}
+
+impl Policy {
+    /// Applies `changes` on top of `base` (or of the defaults) and validates the result.
+    pub fn updated(
+        base: Option<&Policy>,
+        role_definition_id: &str,
+        scope_id: &str,
+        scope_type: Option<PolicyScopeType>,
+        changes: &[PolicyRule],
+    ) -> Result<Policy, PolicyError> {
+        let mut rules = match base {
+            Some(p) => p.rules.clone(),
+            None => PolicyRule::defaults(),
+        };
+        let scope_type = scope_type
+            .or(base.map(|p| p.scope_type))
+            .unwrap_or(PolicyScopeType::DirectoryRole);
+        let mut seen: Vec<RuleId> = Vec::new();
+        for change in changes {
+            if seen.contains(&change.id) {
+                return Err(PolicyError::DuplicateRule(change.id));
+            }
+            seen.push(change.id);
+            match rules.iter_mut().find(|r| r.id == change.id) {
+                Some(slot) => *slot = change.clone(),
+                None => rules.push(change.clone()),
+            }
+        }
+        rules.sort_by_key(|r| r.id);
+        let settings = Policy::read(&rules, scope_type != PolicyScopeType::Group)?;
+        Ok(Policy {
+            role_definition_id: role_definition_id.into(),
+            scope_id: scope_id.into(),
+            scope_type,
+            rules,
+            settings,
+        })
+    }
+
+    /// Reads and validates a full rule set.
+    pub fn read(rules: &[PolicyRule], has_default_approvers: bool) -> Result<RoleSettings, PolicyError> {
+        let mut s = RoleSettings::fallback();
+        s.has_default_approvers = has_default_approvers;
+        for rule in rules {
+            match (&rule.body, rule.id) {
+                (
+                    RuleBody::Expiration {
+                        is_expiration_required,
+                        maximum_duration,
+                    },
+                    id,
+                ) => {
+                    let setting = ExpirationSetting {
+                        required: *is_expiration_required,
+                        maximum: maximum_duration.delta(),
+                    };
+                    match id {
+                        RuleId::ExpirationEndUserAssignment => {
+                            if !setting.required {
+                                return Err(PolicyError::PermanentActivation);
+                            }
+                            if setting.maximum < MIN_ACTIVATION_MAXIMUM
+                                || setting.maximum > MAX_ACTIVATION_MAXIMUM
+                            {
+                                return Err(PolicyError::ActivationMaximumOutOfRange(
+                                    *maximum_duration,
+                                ));
+                            }
+                            s.activation = setting;
+                        }
+                        RuleId::ExpirationAdminEligibility => s.eligibility_expiration = setting,
+                        _ => s.assignment_expiration = setting,
+                    }
+                    if setting.required && setting.maximum < MINIMUM_WINDOW {
+                        return Err(PolicyError::MaximumTooShort(id));
+                    }
+                }
+                (RuleBody::Enablement { enabled_rules }, id) => {
+                    let r = Requirements::from_rules(enabled_rules);
+                    match id {
+                        RuleId::EnablementEndUserAssignment => s.activation_requirements = r,
+                        RuleId::EnablementAdminEligibility => s.eligibility_requirements = r,
+                        _ => s.assignment_requirements = r,
+                    }
+                }
+                (
+                    RuleBody::AuthenticationContext {
+                        is_enabled,
+                        claim_value,
+                    },
+                    _,
+                ) => {
+                    s.activation_auth_context = if *is_enabled {
+                        Some(claim_value.clone().unwrap_or_default())
+                    } else {
+                        None
+                    };
+                }
+                (RuleBody::Approval { setting }, _) => {
+                    s.approval = read_approval(setting, has_default_approvers)?;
+                }
+                (
+                    RuleBody::Notification {
+                        notification_level,
+                        is_default_recipients_enabled,
+                        notification_recipients,
+                        ..
+                    },
+                    id,
+                ) => {
+                    if notification_recipients.iter().any(|r| r.trim().is_empty()) {
+                        return Err(PolicyError::BlankRecipient(id));
+                    }
+                    s.notifications.push(NotificationSetting {
+                        rule: id,
+                        level: *notification_level,
+                        default_recipients: *is_default_recipients_enabled,
+                        additional_recipients: notification_recipients.clone(),
+                    });
+                }
+            }
+        }
+        Ok(s)
+    }
+}
+
+fn read_approval(
+    setting: &crate::wire::ApprovalSettings,
+    has_default_approvers: bool,
+) -> Result<ApprovalSetting, PolicyError> {
+    let mut stages = Vec::new();
+    for stage in &setting.approval_stages {
+        let days = stage.approval_stage_time_out_in_days;
+        if !(1..=MAX_APPROVAL_TIMEOUT_DAYS).contains(&days) {
+            return Err(PolicyError::TimeoutOutOfRange(days));
+        }
+        if stage.escalation_time_in_minutes < 0 {
+            return Err(PolicyError::NegativeEscalation);
+        }
+        stages.push(StageSetting {
+            timeout: TimeDelta::days(i64::from(days)),
+            approver_justification_required: stage.is_approver_justification_required,
+            approvers: stage.primary_approvers.clone(),
+        });
+    }
+    if setting.is_approval_required {
+        if setting.approval_mode == ApprovalMode::NoApproval {
+            return Err(PolicyError::ModeContradiction);
+        }
+        if stages.is_empty() || stages.len() > 2 {
+            return Err(PolicyError::StageCount(stages.len()));
+        }
+        if !has_default_approvers && stages.iter().any(|s| s.approvers.is_empty()) {
+            return Err(PolicyError::ApprovalWithoutApprovers);
+        }
+    }
+    Ok(ApprovalSetting {
+        required: setting.is_approval_required,
+        requestor_justification_required: setting.is_requestor_justification_required,
+        stages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rule(v: serde_json::Value) -> PolicyRule {
+        PolicyRule::from_json(v).unwrap()
+    }
+
+    #[test]
+    fn defaults_match_graph_example() {
+        let s = RoleSettings::default();
+        assert_eq!(s.activation.maximum, TimeDelta::hours(8));
+        assert!(s.activation_requirements.mfa && s.activation_requirements.justification);
+        assert!(!s.activation_requirements.ticket);
+        assert!(!s.approval.required);
+        assert_eq!(s.eligibility_expiration.maximum, TimeDelta::days(365));
+        assert!(!s.eligibility_expiration.required);
+        assert_eq!(s.assignment_expiration.maximum, TimeDelta::days(180));
+        assert!(s.assignment_requirements.justification);
+        assert_eq!(s.notifications.len(), 9);
+    }
+
+    #[test]
+    fn activation_maximum_range_is_enforced() {
+        for (d, ok) in [("PT29M", false), ("PT30M", true), ("PT24H", true), ("PT24H1S", false)] {
+            let r = rule(json!({"id": "Expiration_EndUser_Assignment", "maximumDuration": d}));
+            assert_eq!(Policy::updated(None, "r", "/", None, &[r]).is_ok(), ok, "{d}");
+        }
+    }
+
+    #[test]
+    fn approval_without_approvers_needs_default_approvers() {
+        let r = rule(json!({"id": "Approval_EndUser_Assignment",
+            "setting": {"isApprovalRequired": true, "approvalStages": [{}]}}));
+        assert!(Policy::updated(None, "r", "/", None, &[r.clone()]).is_ok());
+        assert_eq!(
+            Policy::updated(None, "r", "/", Some(PolicyScopeType::Group), &[r]),
+            Err(PolicyError::ApprovalWithoutApprovers)
+        );
+    }
+
+    #[test]
+    fn rule_type_must_fit_id() {
+        let err = PolicyRule::from_json(json!({
+            "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule",
+            "id": "Expiration_EndUser_Assignment"}))
+        .unwrap_err();
+        assert!(matches!(err, crate::wire::RuleError::TypeMismatch { .. }));
+        let err = PolicyRule::from_json(json!({"id": "Expiration_EndUser_Assignment", "bogus": 1}))
+            .unwrap_err();
+        assert!(matches!(err, crate::wire::RuleError::UnknownField { .. }));
+    }
+
+    #[test]
+    fn rules_round_trip_through_json() {
+        for r in PolicyRule::defaults() {
+            let back = PolicyRule::from_json(r.to_json()).unwrap();
+            assert_eq!(back, r);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! What a step must produce, and how an actual result is matched against it.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde_json::Value;
+
+use super::file::Verb;
+use crate::engine::Via;
+use crate::error::{ErrorCode, FailedRule};
+use crate::request::Status;
+use crate::time::{Instant, parse_instant};
+
+/// The error a step expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectedError {
+    /// `false`: the step must succeed.
+    None,
+    /// `true`: any error.
+    Any,
+    /// An error code.
+    Code(ErrorCode),
+    /// An error code and exactly these failed rules (as a set).
+    Rules(ErrorCode, Vec<FailedRule>),
+}
+
+/// A partial expectation: every key given must match; keys left out are not checked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Expect {
+    /// The expectation as written, for the report.
+    pub raw: Value,
+    /// Request status.
+    pub status: Option<Status>,
+    /// Granted start.
+    pub start_date_time: Option<Instant>,
+    /// Granted end; `Some(None)` expects a permanent window (`null`).
+    pub end_date_time: Option<Option<Instant>>,
+    /// Error.
+    pub error: Option<ExpectedError>,
+    /// Check: whether active.
+    pub active: Option<bool>,
+    /// Check: how held.
+    pub via: Option<Via>,
+    /// Audit: activity names that must appear in this order.
+    pub activities: Option<Vec<String>>,
+    /// Alerts: ids that must be active.
+    pub active_alerts: Option<Vec<String>>,
+    /// Alerts: ids that must be inactive.
+    pub inactive_alerts: Option<Vec<String>>,
+}
+
+fn allowed(verb: &Verb) -> &'static [&'static str] {
+    match verb {
+        Verb::Request { .. } | Verb::Approve { .. } | Verb::Cancel { .. } | Verb::Status { .. } => {
+            &["status", "startDateTime", "endDateTime", "error"]
+        }
+        Verb::Check { .. } => &["active", "endDateTime", "via", "error"],
+        Verb::Alerts => &["active", "inactive", "error"],
+        Verb::Audit { .. } => &["activities", "error"],
+        _ => &["error"],
+    }
+}
+
+fn strings(key: &str, v: Value) -> Result<Vec<String>, String> {
+    serde_json::from_value(v).map_err(|_| format!("expect `{key}` must be a list of strings"))
+}
+
+fn instant(key: &str, v: &Value) -> Result<Instant, String> {
+    match v {
+        Value::String(s) => parse_instant(s).map_err(|e| format!("expect `{key}`: {e}")),
+        _ => Err(format!("expect `{key}` must be an RFC 3339 instant")),
+    }
+}
+
+impl Expect {
+    /// Parses the `expect` object of a step with verb `verb`; keys that make no sense for the
+    /// verb are refused.
+    pub fn parse(verb: &Verb, value: Value) -> Result<Expect, String> {
+        let Value::Object(map) = &value else {
+            return Err("`expect` must be an object".into());
+        };
+        let keys = allowed(verb);
+        let mut e = Expect {
+            raw: value.clone(),
+            ..Expect::default()
+        };
+        for (k, v) in map.clone() {
+            if !keys.contains(&k.as_str()) {
+                return Err(format!(
+                    "expect key `{k}` does not apply to `{}` (allowed: {})",
+                    verb.name(),
+                    keys.join(", ")
+                ));
+            }
+            match (k.as_str(), verb) {
+                ("status", _) => {
+                    let s = v.as_str().and_then(Status::parse);
+                    e.status = Some(s.ok_or_else(|| format!("expect `status`: unknown status `{v}`"))?);
+                }
+                ("startDateTime", _) => e.start_date_time = Some(instant(&k, &v)?),
+                ("endDateTime", _) => {
+                    e.end_date_time = Some(if v.is_null() { None } else { Some(instant(&k, &v)?) })
+                }
+                ("error", _) => e.error = Some(parse_error(v)?),
+                ("active", Verb::Alerts) => e.active_alerts = Some(strings(&k, v)?),
+                ("inactive", _) => e.inactive_alerts = Some(strings(&k, v)?),
+                ("active", _) => {
+                    e.active = Some(v.as_bool().ok_or("expect `active` must be true or false")?)
+                }
+                ("via", _) => {
+                    let via = v.as_str().and_then(Via::parse);
+                    e.via = Some(via.ok_or_else(|| format!("expect `via`: unknown value `{v}`"))?);
+                }
+                ("activities", _) => e.activities = Some(strings(&k, v)?),
+                _ => {}
+            }
+        }
+        Ok(e)
+    }
+
+    /// Every way `actual` differs from the expectation; empty when it matches.
+    pub fn mismatches(&self, actual: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        let error = actual.get("error");
+        match (&self.error, error) {
+            (None | Some(ExpectedError::None), Some(err)) => out.push(format!(
+                "expected success, got error {}",
+                err.get("code").unwrap_or(&Value::Null)
+            )),
+            (Some(ExpectedError::Any | ExpectedError::Code(_) | ExpectedError::Rules(..)), None) => {
+                out.push("expected an error, got success".into())
+            }
+            (Some(ExpectedError::Code(code)), Some(err))
+                if err.get("code").and_then(Value::as_str) != Some(code.as_str()) => {
+                    out.push(format!("expected error {code}, got {}", err.get("code").unwrap_or(&Value::Null)));
+                }
+            (Some(ExpectedError::Rules(code, rules)), Some(err)) => {
+                if err.get("code").and_then(Value::as_str) != Some(code.as_str()) {
+                    out.push(format!("expected error {code}, got {}", err.get("code").unwrap_or(&Value::Null)));
+                }
+                let mut got: Vec<String> = err
+                    .get("failedRules")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|r| r.as_str().map(String::from)).collect())
+                    .unwrap_or_default();
+                got.sort();
+                let mut want: Vec<String> = rules.iter().map(|r| r.as_str().to_string()).collect();
+                want.sort();
+                if got != want {
+                    out.push(format!("expected failedRules {want:?}, got {got:?}"));
+                }
+            }
+            _ => {}
+        }
+        if let Some(s) = self.status {
+            let got = actual.get("status").and_then(Value::as_str);
+            if got != Some(s.as_str()) {
+                out.push(format!("expected status {s}, got {}", got.unwrap_or("none")));
+            }
+        }
+        let time = |key: &str| {
+            actual
+                .get(key)
+                .and_then(Value::as_str)
+                .and_then(|s| parse_instant(s).ok())
+        };
+        if let Some(t) = self.start_date_time
+            && time("startDateTime") != Some(t) {
+                out.push(format!(
+                    "expected startDateTime {}, got {}",
+                    crate::time::format_instant(&t),
+                    actual.get("startDateTime").unwrap_or(&Value::Null)
+                ));
+            }
+        if let Some(t) = self.end_date_time
+            && time("endDateTime") != t {
+                out.push(format!(
+                    "expected endDateTime {}, got {}",
+                    t.map_or("null".into(), |t| crate::time::format_instant(&t)),
+                    actual.get("endDateTime").unwrap_or(&Value::Null)
+                ));
+            }
+        if let Some(a) = self.active {
+            let got = actual.get("active").and_then(Value::as_bool);
+            if got != Some(a) {
+                out.push(format!("expected active {a}, got {}", actual.get("active").unwrap_or(&Value::Null)));
+            }
+        }
+        if let Some(v) = self.via {
+            let got = actual.get("via").and_then(Value::as_str);
+            if got != Some(v.as_str()) {
+                out.push(format!("expected via {v}, got {}", got.unwrap_or("none")));
+            }
+        }
+        if let Some(want) = &self.activities {
+            let got: Vec<&str> = actual
+                .get("activities")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut rest = got.iter();
+            for w in want {
+                if !rest.any(|g| g == w) {
+                    out.push(format!("expected activity `{w}` (in order) in the audit trail"));
+                    break;
+                }
+            }
+        }
+        for (key, want, present) in [
+            ("active", &self.active_alerts, true),
+            ("inactive", &self.inactive_alerts, false),
+        ] {
+            let Some(want) = want else { continue };
+            let got: Vec<&str> = actual
+                .get("active")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            for w in want {
+                if got.contains(&w.as_str()) != present {
+                    out.push(format!("expected alert `{w}` to be {key}"));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn parse_error(v: Value) -> Result<ExpectedError, String> {
+    match v {
+        Value::Bool(true) => Ok(ExpectedError::Any),
+        Value::Bool(false) => Ok(ExpectedError::None),
+        Value::String(s) => ErrorCode::parse(&s)
+            .map(ExpectedError::Code)
+            .ok_or_else(|| format!("expect `error`: unknown error code `{s}`")),
+        Value::Object(mut m) => {
+            let code = m
+                .remove("code")
+                .and_then(|c| c.as_str().and_then(ErrorCode::parse))
+                .ok_or("expect `error.code` must be a known error code")?;
+            let rules: Vec<FailedRule> = match m.remove("failedRules") {
+                None => return Ok(ExpectedError::Code(code)),
+                Some(r) => serde_json::from_value(r)
+                    .map_err(|e| format!("expect `error.failedRules`: {e}"))?,
+            };
+            if let Some(k) = m.keys().next() {
+                return Err(format!("expect `error`: unknown key `{k}`"));
+            }
+            Ok(ExpectedError::Rules(code, rules))
+        }
+        _ => Err("expect `error` must be a code, {code, failedRules}, or true".into()),
+    }
+}

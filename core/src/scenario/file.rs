@@ -1,0 +1,343 @@
+//! The scenario file format.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+use super::expect::Expect;
+use crate::time::{Instant, IsoDuration, parse_instant};
+use crate::wire::{DirectorySnapshot, PolicyEntry, RequestKind, ScheduleRequestBody};
+
+/// A scenario file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// What it shows.
+    pub name: String,
+    /// Longer explanation.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The clock at step 0.
+    #[serde(with = "crate::time::instant")]
+    pub start: Instant,
+    /// The tenant's directory.
+    #[serde(default)]
+    pub directory: DirectorySnapshot,
+    /// Role settings.
+    #[serde(default)]
+    pub policies: Vec<PolicyEntry>,
+    /// The walk-through.
+    pub steps: Vec<Step>,
+}
+
+impl ScenarioFile {
+    /// Parses a scenario file.
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// One step: a verb, who performs it, and what it must produce.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// What happens.
+    pub verb: Verb,
+    /// The calling principal.
+    pub caller: Option<String>,
+    /// A name to refer to the request this step creates.
+    pub name: Option<String>,
+    /// What the step must produce; `None`: it must simply not fail.
+    pub expect: Option<Expect>,
+    /// The caller's session satisfied MFA.
+    pub mfa: bool,
+    /// Authentication-context claims the session satisfied.
+    pub auth_context: Vec<String>,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verb {
+    /// Moves the clock forward.
+    Advance(IsoDuration),
+    /// Moves the clock to an instant.
+    At(Instant),
+    /// A Graph schedule request.
+    Request {
+        /// Assignment or eligibility.
+        kind: RequestKind,
+        /// The body.
+        body: alloc::boxed::Box<ScheduleRequestBody>,
+    },
+    /// An approval decision on a named request.
+    Approve {
+        /// The step name of the request.
+        request: String,
+        /// `Approve` or `Deny`.
+        review_result: String,
+        /// Why.
+        justification: Option<String>,
+    },
+    /// Cancels a named request.
+    Cancel {
+        /// The step name of the request.
+        request: String,
+    },
+    /// Changes role settings.
+    Policy(PolicyEntry),
+    /// Changes a group's members.
+    Membership {
+        /// The group.
+        group_id: String,
+        /// Added.
+        add: Vec<String>,
+        /// Removed.
+        remove: Vec<String>,
+    },
+    /// The gateway question.
+    Check {
+        /// Who.
+        principal_id: String,
+        /// Which role.
+        role_definition_id: String,
+        /// Where.
+        directory_scope_id: Option<String>,
+        /// Where (app scope).
+        app_scope_id: Option<String>,
+    },
+    /// A named request as it stands.
+    Status {
+        /// The step name.
+        request: String,
+    },
+    /// Security alerts.
+    Alerts,
+    /// Audit records.
+    Audit {
+        /// Only records about or by this principal.
+        principal_id: Option<String>,
+        /// Only records at or after this instant.
+        since: Option<Instant>,
+    },
+    /// The host drops its state and reloads from storage.
+    Restart,
+}
+
+impl Verb {
+    /// The verb's name in the file.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Verb::Advance(_) => "advance",
+            Verb::At(_) => "at",
+            Verb::Request { .. } => "request",
+            Verb::Approve { .. } => "approve",
+            Verb::Cancel { .. } => "cancel",
+            Verb::Policy(_) => "policy",
+            Verb::Membership { .. } => "membership",
+            Verb::Check { .. } => "check",
+            Verb::Status { .. } => "status",
+            Verb::Alerts => "alerts",
+            Verb::Audit { .. } => "audit",
+            Verb::Restart => "restart",
+        }
+    }
+}
+
+const VERBS: &[&str] = &[
+    "advance",
+    "at",
+    "request",
+    "approve",
+    "cancel",
+    "policy",
+    "membership",
+    "check",
+    "status",
+    "alerts",
+    "audit",
+    "restart",
+];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RequestValue {
+    kind: RequestKind,
+    body: ScheduleRequestBody,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ApproveValue {
+    request: String,
+    review_result: String,
+    #[serde(default)]
+    justification: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RequestRef {
+    request: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MembershipValue {
+    group_id: String,
+    #[serde(default)]
+    add: Vec<String>,
+    #[serde(default)]
+    remove: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CheckValue {
+    principal_id: String,
+    role_definition_id: String,
+    #[serde(default)]
+    directory_scope_id: Option<String>,
+    #[serde(default)]
+    app_scope_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AuditValue {
+    #[serde(default)]
+    principal_id: Option<String>,
+    #[serde(default, with = "crate::time::instant_opt")]
+    since: Option<Instant>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+fn parse<T: serde::de::DeserializeOwned>(verb: &str, v: Value) -> Result<T, String> {
+    serde_json::from_value(v).map_err(|e| format!("step `{verb}`: {e}"))
+}
+
+impl Step {
+    fn from_map(mut map: Map<String, Value>) -> Result<Step, String> {
+        let caller = match map.remove("as") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => return Err("`as` must be a principal id".into()),
+        };
+        let name = match map.remove("name") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => return Err("`name` must be a string".into()),
+        };
+        let mfa = match map.remove("mfa") {
+            None => false,
+            Some(Value::Bool(b)) => b,
+            Some(_) => return Err("`mfa` must be true or false".into()),
+        };
+        let auth_context: Vec<String> = match map.remove("authContext") {
+            None => Vec::new(),
+            Some(v) => parse("authContext", v)?,
+        };
+        map.remove("note");
+        let expect_value = map.remove("expect");
+        let mut verbs = map.into_iter();
+        let (verb_name, value) = verbs
+            .next()
+            .ok_or_else(|| String::from("a step needs a verb"))?;
+        if let Some((other, _)) = verbs.next() {
+            return Err(format!(
+                "a step has exactly one verb; `{verb_name}` and `{other}` found"
+            ));
+        }
+        let verb = match verb_name.as_str() {
+            "advance" => Verb::Advance(parse(&verb_name, value)?),
+            "at" => {
+                let text: String = parse(&verb_name, value)?;
+                Verb::At(parse_instant(&text).map_err(|e| e.to_string())?)
+            }
+            "request" => {
+                let r: RequestValue = parse(&verb_name, value)?;
+                Verb::Request {
+                    kind: r.kind,
+                    body: alloc::boxed::Box::new(r.body),
+                }
+            }
+            "approve" => {
+                let a: ApproveValue = parse(&verb_name, value)?;
+                Verb::Approve {
+                    request: a.request,
+                    review_result: a.review_result,
+                    justification: a.justification,
+                }
+            }
+            "cancel" => Verb::Cancel {
+                request: parse::<RequestRef>(&verb_name, value)?.request,
+            },
+            "status" => Verb::Status {
+                request: parse::<RequestRef>(&verb_name, value)?.request,
+            },
+            "policy" => Verb::Policy(parse(&verb_name, value)?),
+            "membership" => {
+                let m: MembershipValue = parse(&verb_name, value)?;
+                Verb::Membership {
+                    group_id: m.group_id,
+                    add: m.add,
+                    remove: m.remove,
+                }
+            }
+            "check" => {
+                let c: CheckValue = parse(&verb_name, value)?;
+                Verb::Check {
+                    principal_id: c.principal_id,
+                    role_definition_id: c.role_definition_id,
+                    directory_scope_id: c.directory_scope_id,
+                    app_scope_id: c.app_scope_id,
+                }
+            }
+            "alerts" => {
+                parse::<Empty>(&verb_name, value)?;
+                Verb::Alerts
+            }
+            "audit" => {
+                let a: AuditValue = parse(&verb_name, value)?;
+                Verb::Audit {
+                    principal_id: a.principal_id,
+                    since: a.since,
+                }
+            }
+            "restart" => {
+                parse::<Empty>(&verb_name, value)?;
+                Verb::Restart
+            }
+            other => {
+                return Err(format!(
+                    "unknown step key `{other}` (verbs: {}; also `as`, `name`, `expect`, `mfa`, `authContext`, `note`)",
+                    VERBS.join(", ")
+                ));
+            }
+        };
+        let expect = match expect_value {
+            None => None,
+            Some(v) => Some(Expect::parse(&verb, v)?),
+        };
+        Ok(Step {
+            verb,
+            caller,
+            name,
+            expect,
+            mfa,
+            auth_context,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = Map::deserialize(d)?;
+        Step::from_map(map).map_err(D::Error::custom)
+    }
+}

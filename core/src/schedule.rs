@@ -1,0 +1,164 @@
+//! Assignment schedules: eligible and active assignments and activations, each a window in time
+//! at a scope.
+
+use alloc::format;
+use alloc::string::String;
+use serde::{Deserialize, Serialize};
+
+use crate::time::Instant;
+pub use crate::wire::AssignmentType;
+
+wire_enum! {
+    /// How an active schedule came to be (Graph's `assignmentType`).
+    pub enum Origin {
+        /// Assigned by an administrator, or present when the tenant was loaded.
+        Assigned => "Assigned",
+        /// Activated from an eligibility.
+        Activated => "Activated",
+    }
+}
+
+wire_enum! {
+    /// Why a schedule ended before or at its end.
+    pub enum EndReason {
+        /// Its end passed.
+        Expired => "expired",
+        /// The principal deactivated it.
+        Deactivated => "deactivated",
+        /// An administrator removed it.
+        Removed => "removed",
+        /// The eligibility it was activated from ended or was removed.
+        EligibilityEnded => "eligibilityEnded",
+        /// The request that scheduled it was canceled before it started.
+        Canceled => "canceled",
+    }
+}
+
+/// One eligible or active assignment, or one activation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Schedule {
+    /// Id.
+    pub id: String,
+    /// Eligible or active.
+    pub kind: AssignmentType,
+    /// Assigned or activated.
+    pub origin: Origin,
+    /// Who holds it.
+    pub principal_id: String,
+    /// Which role.
+    pub role_definition_id: String,
+    /// Normalised scope: a directory scope (`/`, `/administrativeUnits/{id}`) or `app:{appScopeId}`.
+    pub scope: String,
+    /// When it starts.
+    #[serde(with = "crate::time::instant")]
+    pub start_date_time: Instant,
+    /// When it ends; `None` is permanent.
+    #[serde(default, with = "crate::time::instant_opt")]
+    pub end_date_time: Option<Instant>,
+    /// For activations: the eligibility schedule activated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activated_using: Option<String>,
+    /// For activations of a group's eligibility: that group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_group: Option<String>,
+    /// The request that created it; `None` when it existed when the tenant was loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Why it ended, once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<EndReason>,
+}
+
+impl Schedule {
+    /// Whether the schedule is in effect at `now`.
+    pub fn in_effect(&self, now: Instant) -> bool {
+        self.start_date_time <= now && self.end_date_time.is_none_or(|e| now < e)
+    }
+
+    /// Whether the schedule has not ended yet at `now` (it may not have started).
+    pub fn not_over(&self, now: Instant) -> bool {
+        self.end_date_time.is_none_or(|e| now < e)
+    }
+
+    /// Whether the window overlaps `[start, end)`.
+    pub fn overlaps(&self, start: Instant, end: Option<Instant>) -> bool {
+        end.is_none_or(|e| self.start_date_time < e) && self.end_date_time.is_none_or(|e| start < e)
+    }
+
+    /// `permanent` or `timebound`, as Entra's audit activity names say.
+    pub fn duration_word(&self) -> &'static str {
+        if self.end_date_time.is_some() {
+            "timebound"
+        } else {
+            "permanent"
+        }
+    }
+
+    /// The directory scope id, for Graph output.
+    pub fn directory_scope_id(&self) -> Option<&str> {
+        (!self.scope.starts_with("app:")).then_some(self.scope.as_str())
+    }
+
+    /// The app scope id, for Graph output.
+    pub fn app_scope_id(&self) -> Option<&str> {
+        self.scope.strip_prefix("app:")
+    }
+}
+
+/// Normalises Graph's pair of scopes into one string.
+pub fn normalise_scope(
+    directory_scope_id: Option<&str>,
+    app_scope_id: Option<&str>,
+) -> Result<String, &'static str> {
+    match (directory_scope_id, app_scope_id) {
+        (Some(_), Some(_)) => Err("give `directoryScopeId` or `appScopeId`, not both"),
+        (None, None) => Ok(String::from("/")),
+        (Some(d), None) => check_scope(d).map(String::from),
+        (None, Some(a)) => check_scope(a).map(|a| format!("app:{a}")),
+    }
+}
+
+fn check_scope(s: &str) -> Result<&str, &'static str> {
+    if !s.starts_with('/') {
+        return Err("a scope id must start with `/`");
+    }
+    if s.len() > 1 && s.ends_with('/') {
+        return Err("a scope id must not end with `/`");
+    }
+    if s.len() > 512 {
+        return Err("a scope id must not exceed 512 characters");
+    }
+    Ok(s)
+}
+
+/// Whether a role held at scope `held` applies at scope `asked`: the tenant scope `/` covers
+/// everything, `app:/` covers every app scope, and a scope covers the paths below it.
+pub fn scope_covers(held: &str, asked: &str) -> bool {
+    if held == "/" || held == asked {
+        return true;
+    }
+    if held == "app:/" {
+        return asked.starts_with("app:");
+    }
+    asked
+        .strip_prefix(held)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_containment() {
+        assert!(scope_covers("/", "/administrativeUnits/au1"));
+        assert!(scope_covers("/", "app:/x"));
+        assert!(scope_covers("/administrativeUnits/au1", "/administrativeUnits/au1"));
+        assert!(scope_covers("/administrativeUnits/au1", "/administrativeUnits/au1/users/u"));
+        assert!(!scope_covers("/administrativeUnits/au1", "/administrativeUnits/au10"));
+        assert!(!scope_covers("/administrativeUnits/au1", "/"));
+        assert!(scope_covers("app:/", "app:/apps/1"));
+        assert!(!scope_covers("app:/apps/1", "/"));
+    }
+}
