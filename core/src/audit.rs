@@ -122,7 +122,15 @@ impl Draft<'_> {
         });
     }
 
-    fn request(&mut self, activity: String, operation: &str, result: AuditResult, r: &RequestRecord, by: Option<&String>, reason: Option<String>) {
+    fn request(
+        &mut self,
+        activity: String,
+        operation: &str,
+        result: AuditResult,
+        r: &RequestRecord,
+        by: Option<&String>,
+        reason: Option<String>,
+    ) {
         self.push(
             activity,
             operation,
@@ -138,7 +146,14 @@ impl Draft<'_> {
         );
     }
 
-    fn schedule(&mut self, activity: String, operation: &str, s: &Schedule, by: Option<&String>, request: Option<&str>) {
+    fn schedule(
+        &mut self,
+        activity: String,
+        operation: &str,
+        s: &Schedule,
+        by: Option<&String>,
+        request: Option<&str>,
+    ) {
         let r = request.and_then(|id| self.engine.request_record(id));
         self.push(
             activity,
@@ -163,14 +178,30 @@ fn requested_activity(r: &RequestRecord) -> String {
     String::from(match (r.action, eligible) {
         (Action::SelfActivate, _) => "Add member to role requested (PIM activation)",
         (Action::SelfDeactivate, _) => "Remove member from role requested (PIM deactivate)",
-        (Action::AdminAssign, true) => return format!("Add eligible member to role in PIM requested ({d})"),
-        (Action::AdminAssign, false) => return format!("Add member to role in PIM requested ({d})"),
-        (Action::AdminRemove, true) => return format!("Remove eligible member from role in PIM requested ({d})"),
-        (Action::AdminRemove, false) => return format!("Remove member from role in PIM requested ({d})"),
-        (Action::AdminExtend | Action::SelfExtend, true) => "Update eligible member in PIM requested (extend)",
-        (Action::AdminExtend | Action::SelfExtend, false) => "Update member in PIM requested (extend)",
-        (Action::AdminRenew | Action::SelfRenew, true) => "Add eligible member to role in PIM requested (renew)",
-        (Action::AdminRenew | Action::SelfRenew, false) => "Add member to role in PIM requested (renew)",
+        (Action::AdminAssign, true) => {
+            return format!("Add eligible member to role in PIM requested ({d})");
+        }
+        (Action::AdminAssign, false) => {
+            return format!("Add member to role in PIM requested ({d})");
+        }
+        (Action::AdminRemove, true) => {
+            return format!("Remove eligible member from role in PIM requested ({d})");
+        }
+        (Action::AdminRemove, false) => {
+            return format!("Remove member from role in PIM requested ({d})");
+        }
+        (Action::AdminExtend | Action::SelfExtend, true) => {
+            "Update eligible member in PIM requested (extend)"
+        }
+        (Action::AdminExtend | Action::SelfExtend, false) => {
+            "Update member in PIM requested (extend)"
+        }
+        (Action::AdminRenew | Action::SelfRenew, true) => {
+            "Add eligible member to role in PIM requested (renew)"
+        }
+        (Action::AdminRenew | Action::SelfRenew, false) => {
+            "Add member to role in PIM requested (renew)"
+        }
         (Action::AdminUpdate, _) => "Process role update request",
     })
 }
@@ -180,9 +211,13 @@ fn completed_activity(s: &Schedule, renewal: bool) -> String {
     let d = s.duration_word();
     match (s.kind, s.origin, renewal) {
         (_, Origin::Activated, _) => "Add member to role completed (PIM activation)".into(),
-        (AssignmentType::Eligible, _, true) => "Restore eligible member from role in PIM completed".into(),
+        (AssignmentType::Eligible, _, true) => {
+            "Restore eligible member from role in PIM completed".into()
+        }
         (AssignmentType::Active, _, true) => "Restore member from role in PIM completed".into(),
-        (AssignmentType::Eligible, _, false) => format!("Add eligible member to role in PIM completed ({d})"),
+        (AssignmentType::Eligible, _, false) => {
+            format!("Add eligible member to role in PIM completed ({d})")
+        }
         (AssignmentType::Active, _, false) => format!("Add member to role in PIM completed ({d})"),
     }
 }
@@ -203,10 +238,34 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
                 crate::directory::PrincipalKind::Group => "Add group",
                 crate::directory::PrincipalKind::ServicePrincipal => "Add service principal",
             };
-            d.push(what.into(), "Add", ok, None, None, Some(&principal.id), None, None, None, None, None);
+            d.push(
+                what.into(),
+                "Add",
+                ok,
+                None,
+                None,
+                Some(&principal.id),
+                None,
+                None,
+                None,
+                None,
+                None,
+            );
         }
         Event::RoleDefinitionAdded { role, .. } => {
-            d.push("Role definition created".into(), "Add", ok, None, None, None, Some(&role.id), None, None, None, None);
+            d.push(
+                "Role definition created".into(),
+                "Add",
+                ok,
+                None,
+                None,
+                None,
+                Some(&role.id),
+                None,
+                None,
+                None,
+                None,
+            );
         }
         Event::MembershipChanged {
             by,
@@ -216,13 +275,49 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             ..
         } => {
             for m in added {
-                d.push("Add member to group".into(), "Assign", ok, None, by.as_ref(), Some(m), None, Some(group_id), None, None, None);
+                d.push(
+                    "Add member to group".into(),
+                    "Assign",
+                    ok,
+                    None,
+                    by.as_ref(),
+                    Some(m),
+                    None,
+                    Some(group_id),
+                    None,
+                    None,
+                    None,
+                );
             }
             for m in removed {
-                d.push("Remove member from group".into(), "Unassign", ok, None, by.as_ref(), Some(m), None, Some(group_id), None, None, None);
+                d.push(
+                    "Remove member from group".into(),
+                    "Unassign",
+                    ok,
+                    None,
+                    by.as_ref(),
+                    Some(m),
+                    None,
+                    Some(group_id),
+                    None,
+                    None,
+                    None,
+                );
             }
             if added.is_empty() && removed.is_empty() {
-                d.push("Update group".into(), "Update", ok, None, by.as_ref(), None, None, Some(group_id), None, None, None);
+                d.push(
+                    "Update group".into(),
+                    "Update",
+                    ok,
+                    None,
+                    by.as_ref(),
+                    None,
+                    None,
+                    Some(group_id),
+                    None,
+                    None,
+                    None,
+                );
             }
         }
         Event::PolicySet {
@@ -231,18 +326,44 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             scope_id,
             ..
         } => {
-            d.push("Update role setting in PIM".into(), "Update", ok, None, by.as_ref(), None, Some(role_definition_id), Some(scope_id), None, None, None);
+            d.push(
+                "Update role setting in PIM".into(),
+                "Update",
+                ok,
+                None,
+                by.as_ref(),
+                None,
+                Some(role_definition_id),
+                Some(scope_id),
+                None,
+                None,
+                None,
+            );
         }
         Event::RequestSubmitted { request, .. } => {
             let by = request.created_by.as_ref();
             d.request(requested_activity(request), "Add", ok, request, by, None);
             if request.status == Status::PendingApproval {
-                d.request("Add member to role approval requested (PIM activation)".into(), "Add", ok, request, by, None);
+                d.request(
+                    "Add member to role approval requested (PIM activation)".into(),
+                    "Add",
+                    ok,
+                    request,
+                    by,
+                    None,
+                );
             }
         }
         Event::RequestRejected { request, code, .. } => {
             let by = request.created_by.as_ref();
-            d.request(requested_activity(request), "Add", AuditResult::Failure, request, by, Some(code.as_str().into()));
+            d.request(
+                requested_activity(request),
+                "Add",
+                AuditResult::Failure,
+                request,
+                by,
+                Some(code.as_str().into()),
+            );
         }
         Event::ApprovalRecorded {
             request_id,
@@ -254,12 +375,23 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             if let Some(r) = engine.request_record(request_id) {
                 let activation = r.action == Action::SelfActivate;
                 let name = match (activation, review_result) {
-                    (true, ReviewResult::Deny) => "Add member to role request denied (PIM activation)",
+                    (true, ReviewResult::Deny) => {
+                        "Add member to role request denied (PIM activation)"
+                    }
                     (true, _) => "Add member to role request approved (PIM activation)",
-                    (false, ReviewResult::Deny) => "Update member in PIM denied by admin (extend/renew)",
+                    (false, ReviewResult::Deny) => {
+                        "Update member in PIM denied by admin (extend/renew)"
+                    }
                     (false, _) => "Update member in PIM approved by admin (extend/renew)",
                 };
-                d.request(name.into(), "Update", ok, r, Some(approver), justification.clone());
+                d.request(
+                    name.into(),
+                    "Update",
+                    ok,
+                    r,
+                    Some(approver),
+                    justification.clone(),
+                );
             }
         }
         Event::RequestStatusChanged {
@@ -272,17 +404,43 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
                 let eligible = r.kind == RequestKind::Eligibility;
                 let dw = r.duration_word();
                 let (name, result) = match (status, r.action) {
-                    (Status::TimedOut, _) => ("PIM activation request expired".into(), AuditResult::Timeout),
-                    (Status::Canceled, Action::SelfActivate) => ("Add member to role canceled (PIM activation)".into(), ok),
-                    (Status::Canceled, Action::SelfExtend | Action::AdminExtend) if eligible => ("Update eligible member in PIM canceled (extend)".into(), ok),
-                    (Status::Canceled, Action::SelfExtend | Action::AdminExtend) => ("Update member in PIM canceled (extend)".into(), ok),
-                    (Status::Canceled, Action::SelfRenew | Action::AdminRenew) if eligible => ("Add eligible member to role in PIM canceled (renew)".into(), ok),
-                    (Status::Canceled, Action::SelfRenew | Action::AdminRenew) => ("Add member to role in PIM canceled (renew)".into(), ok),
-                    (Status::Canceled, _) if eligible => (format!("Add eligible member to role in PIM canceled ({dw})"), ok),
-                    (Status::Canceled, _) => (format!("Add member to role in PIM canceled ({dw})"), ok),
-                    (Status::Provisioned, Action::SelfActivate) => ("Add member to role completed (PIM activation)".into(), ok),
-                    (Status::Provisioned, _) if eligible => (format!("Add eligible member to role in PIM completed ({dw})"), ok),
-                    (Status::Provisioned, _) => (format!("Add member to role in PIM completed ({dw})"), ok),
+                    (Status::TimedOut, _) => (
+                        "PIM activation request expired".into(),
+                        AuditResult::Timeout,
+                    ),
+                    (Status::Canceled, Action::SelfActivate) => {
+                        ("Add member to role canceled (PIM activation)".into(), ok)
+                    }
+                    (Status::Canceled, Action::SelfExtend | Action::AdminExtend) if eligible => {
+                        ("Update eligible member in PIM canceled (extend)".into(), ok)
+                    }
+                    (Status::Canceled, Action::SelfExtend | Action::AdminExtend) => {
+                        ("Update member in PIM canceled (extend)".into(), ok)
+                    }
+                    (Status::Canceled, Action::SelfRenew | Action::AdminRenew) if eligible => (
+                        "Add eligible member to role in PIM canceled (renew)".into(),
+                        ok,
+                    ),
+                    (Status::Canceled, Action::SelfRenew | Action::AdminRenew) => {
+                        ("Add member to role in PIM canceled (renew)".into(), ok)
+                    }
+                    (Status::Canceled, _) if eligible => (
+                        format!("Add eligible member to role in PIM canceled ({dw})"),
+                        ok,
+                    ),
+                    (Status::Canceled, _) => {
+                        (format!("Add member to role in PIM canceled ({dw})"), ok)
+                    }
+                    (Status::Provisioned, Action::SelfActivate) => {
+                        ("Add member to role completed (PIM activation)".into(), ok)
+                    }
+                    (Status::Provisioned, _) if eligible => (
+                        format!("Add eligible member to role in PIM completed ({dw})"),
+                        ok,
+                    ),
+                    (Status::Provisioned, _) => {
+                        (format!("Add member to role in PIM completed ({dw})"), ok)
+                    }
                     _ => ("Process request".into(), ok),
                 };
                 d.request(name, "Update", result, r, by.as_ref(), None);
@@ -295,8 +453,14 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
                 .is_some_and(|r| matches!(r.action, Action::AdminRenew | Action::SelfRenew));
             let name = if schedule.request_id.is_none() {
                 match schedule.kind {
-                    AssignmentType::Active => format!("Add member to role outside of PIM ({})", schedule.duration_word()),
-                    AssignmentType::Eligible => format!("Add eligible member to role in PIM completed ({})", schedule.duration_word()),
+                    AssignmentType::Active => format!(
+                        "Add member to role outside of PIM ({})",
+                        schedule.duration_word()
+                    ),
+                    AssignmentType::Eligible => format!(
+                        "Add eligible member to role in PIM completed ({})",
+                        schedule.duration_word()
+                    ),
                 }
             } else if schedule.start_date_time > d.at {
                 "Process request".into()
@@ -312,7 +476,13 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             ..
         } => {
             if let Some(s) = engine.schedule(schedule_id) {
-                d.schedule("Process role update request".into(), "Update", s, by.as_ref(), request_id.as_deref());
+                d.schedule(
+                    "Process role update request".into(),
+                    "Update",
+                    s,
+                    by.as_ref(),
+                    request_id.as_deref(),
+                );
             }
         }
         Event::ScheduleEnded {
@@ -325,21 +495,46 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             if let Some(s) = engine.schedule(schedule_id) {
                 let dw = s.duration_word();
                 let name = match (s.origin, s.kind, reason) {
-                    (Origin::Activated, _, EndReason::Expired) => "Remove member from role (PIM activation expired)".into(),
-                    (Origin::Activated, _, EndReason::Canceled) => "Add member to role canceled (PIM activation)".into(),
-                    (Origin::Activated, _, _) => "Remove member from role completed (PIM deactivate)".into(),
-                    (_, AssignmentType::Eligible, EndReason::Canceled) => format!("Add eligible member to role in PIM canceled ({dw})"),
-                    (_, AssignmentType::Active, EndReason::Canceled) => format!("Add member to role in PIM canceled ({dw})"),
-                    (_, AssignmentType::Eligible, _) => format!("Remove eligible member from role in PIM completed ({dw})"),
-                    (_, AssignmentType::Active, _) => format!("Remove member from role in PIM completed ({dw})"),
+                    (Origin::Activated, _, EndReason::Expired) => {
+                        "Remove member from role (PIM activation expired)".into()
+                    }
+                    (Origin::Activated, _, EndReason::Canceled) => {
+                        "Add member to role canceled (PIM activation)".into()
+                    }
+                    (Origin::Activated, _, _) => {
+                        "Remove member from role completed (PIM deactivate)".into()
+                    }
+                    (_, AssignmentType::Eligible, EndReason::Canceled) => {
+                        format!("Add eligible member to role in PIM canceled ({dw})")
+                    }
+                    (_, AssignmentType::Active, EndReason::Canceled) => {
+                        format!("Add member to role in PIM canceled ({dw})")
+                    }
+                    (_, AssignmentType::Eligible, _) => {
+                        format!("Remove eligible member from role in PIM completed ({dw})")
+                    }
+                    (_, AssignmentType::Active, _) => {
+                        format!("Remove member from role in PIM completed ({dw})")
+                    }
                 };
                 d.schedule(name, "Unassign", s, by.as_ref(), request_id.as_deref());
             }
         }
     }
     if d.out.is_empty() {
-        d.push("Process request".into(), "Update", ok, None, None, None, None, None, None, None, None);
+        d.push(
+            "Process request".into(),
+            "Update",
+            ok,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        );
     }
     d.out
 }
-

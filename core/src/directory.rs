@@ -58,11 +58,20 @@ pub struct RoleDefinition {
 /// Built-in Entra roles the engine knows without being told (id, display name).
 pub const BUILT_IN_ROLES: &[(&str, &str)] = &[
     (GLOBAL_ADMINISTRATOR, "Global Administrator"),
-    (PRIVILEGED_ROLE_ADMINISTRATOR, "Privileged Role Administrator"),
-    ("194ae4cb-b126-40b2-bd5b-6091b380977d", "Security Administrator"),
+    (
+        PRIVILEGED_ROLE_ADMINISTRATOR,
+        "Privileged Role Administrator",
+    ),
+    (
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+        "Security Administrator",
+    ),
     ("5d6b6bb7-de71-4623-b4af-96380a352509", "Security Reader"),
     ("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader"),
-    ("29232cdf-9323-42fd-ade2-1d097af3e4de", "Exchange Administrator"),
+    (
+        "29232cdf-9323-42fd-ade2-1d097af3e4de",
+        "Exchange Administrator",
+    ),
     ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
 ];
 
@@ -153,7 +162,10 @@ impl Directory {
 
     /// Every group that contains `principal`, directly or through nesting.
     pub fn groups_of(&self, principal: &str) -> &[String] {
-        self.member_of.get(principal).map(Vec::as_slice).unwrap_or(&[])
+        self.member_of
+            .get(principal)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Whether `principal` is in `group`, directly or through nesting.
@@ -229,7 +241,10 @@ mod tests {
         d.change_members("b", &["u".to_string(), "a".to_string()], &[]);
         assert!(d.is_member("u", "a"));
         assert!(d.is_member("u", "b"));
-        assert_eq!(d.transitive_members("a").into_iter().collect::<Vec<_>>(), vec!["u"]);
+        assert_eq!(
+            d.transitive_members("a").into_iter().collect::<Vec<_>>(),
+            vec!["u"]
+        );
         d.change_members("b", &[], &["u".to_string()]);
         assert!(!d.is_member("u", "a"));
     }

@@ -94,10 +94,18 @@ pub struct Decision {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// The window granted (or that would be granted), when there is one.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub start_date_time: Option<Instant>,
     /// The end of that window; absent for permanent assignments.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub end_date_time: Option<Instant>,
     /// The request as it stands after the command.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -114,10 +114,18 @@ pub enum Event {
         /// The request's status afterwards.
         status: Status,
         /// The window granted, when the answer completed the approval.
-        #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            with = "crate::time::instant_opt",
+            skip_serializing_if = "Option::is_none"
+        )]
         start_date_time: Option<Instant>,
         /// Its end.
-        #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            with = "crate::time::instant_opt",
+            skip_serializing_if = "Option::is_none"
+        )]
         end_date_time: Option<Instant>,
     },
     /// A request's status changed (scheduled start reached, canceled, timed out, failed).

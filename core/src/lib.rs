@@ -31,7 +31,9 @@ pub mod time;
 pub mod wire;
 
 pub use audit::AuditRecord;
-pub use engine::activation::{ActivationDecision, ActivationInput, EligibilityWindow, evaluate_activation};
+pub use engine::activation::{
+    ActivationDecision, ActivationInput, EligibilityWindow, evaluate_activation,
+};
 pub use engine::{CallContext, Check, Command, Engine, Outcome, Query, QueryResult, Via};
 pub use error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 pub use event::Event;

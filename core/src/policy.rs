@@ -152,13 +152,17 @@ pub enum PolicyError {
     #[error("activation maximum duration `{0}` is outside 30 minutes to 24 hours")]
     ActivationMaximumOutOfRange(crate::IsoDuration),
     /// Activations must expire.
-    #[error("activations are always time-bound: `Expiration_EndUser_Assignment` needs `isExpirationRequired: true`")]
+    #[error(
+        "activations are always time-bound: `Expiration_EndUser_Assignment` needs `isExpirationRequired: true`"
+    )]
     PermanentActivation,
     /// An assignment maximum shorter than the 5-minute minimum.
     #[error("rule `{0}`: the maximum duration must be at least 5 minutes")]
     MaximumTooShort(RuleId),
     /// Approval required but nobody can approve.
-    #[error("approval is required but no approver is named, and this role has no default approvers")]
+    #[error(
+        "approval is required but no approver is named, and this role has no default approvers"
+    )]
     ApprovalWithoutApprovers,
     /// Approval required with no stage, or more than two.
     #[error("approval needs one or two stages, not {0}")]
@@ -248,7 +252,10 @@ impl Policy {
     }
 
     /// Reads and validates a full rule set.
-    pub fn read(rules: &[PolicyRule], has_default_approvers: bool) -> Result<RoleSettings, PolicyError> {
+    pub fn read(
+        rules: &[PolicyRule],
+        has_default_approvers: bool,
+    ) -> Result<RoleSettings, PolicyError> {
         let mut s = RoleSettings::fallback();
         s.has_default_approvers = has_default_approvers;
         for rule in rules {
@@ -396,9 +403,18 @@ mod tests {
 
     #[test]
     fn activation_maximum_range_is_enforced() {
-        for (d, ok) in [("PT29M", false), ("PT30M", true), ("PT24H", true), ("PT24H1S", false)] {
+        for (d, ok) in [
+            ("PT29M", false),
+            ("PT30M", true),
+            ("PT24H", true),
+            ("PT24H1S", false),
+        ] {
             let r = rule(json!({"id": "Expiration_EndUser_Assignment", "maximumDuration": d}));
-            assert_eq!(Policy::updated(None, "r", "/", None, &[r]).is_ok(), ok, "{d}");
+            assert_eq!(
+                Policy::updated(None, "r", "/", None, &[r]).is_ok(),
+                ok,
+                "{d}"
+            );
         }
     }
 

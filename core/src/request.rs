@@ -71,7 +71,11 @@ pub struct ApprovalStep {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed_by: Option<String>,
     /// When.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reviewed_date_time: Option<Instant>,
     /// Why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,7 +135,11 @@ pub struct RequestRecord {
     /// Where it stands.
     pub status: Status,
     /// When it reached a final status.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub completed_date_time: Option<Instant>,
     /// Approval stages; empty when no approval is needed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

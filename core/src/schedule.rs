@@ -154,9 +154,18 @@ mod tests {
     fn scope_containment() {
         assert!(scope_covers("/", "/administrativeUnits/au1"));
         assert!(scope_covers("/", "app:/x"));
-        assert!(scope_covers("/administrativeUnits/au1", "/administrativeUnits/au1"));
-        assert!(scope_covers("/administrativeUnits/au1", "/administrativeUnits/au1/users/u"));
-        assert!(!scope_covers("/administrativeUnits/au1", "/administrativeUnits/au10"));
+        assert!(scope_covers(
+            "/administrativeUnits/au1",
+            "/administrativeUnits/au1"
+        ));
+        assert!(scope_covers(
+            "/administrativeUnits/au1",
+            "/administrativeUnits/au1/users/u"
+        ));
+        assert!(!scope_covers(
+            "/administrativeUnits/au1",
+            "/administrativeUnits/au10"
+        ));
         assert!(!scope_covers("/administrativeUnits/au1", "/"));
         assert!(scope_covers("app:/", "app:/apps/1"));
         assert!(!scope_covers("app:/apps/1", "/"));

@@ -280,8 +280,14 @@ mod tests {
 
     #[test]
     fn parses_graph_durations() {
-        assert_eq!("PT8H".parse::<IsoDuration>().unwrap(), IsoDuration::hours(8));
-        assert_eq!("P365D".parse::<IsoDuration>().unwrap(), IsoDuration::days(365));
+        assert_eq!(
+            "PT8H".parse::<IsoDuration>().unwrap(),
+            IsoDuration::hours(8)
+        );
+        assert_eq!(
+            "P365D".parse::<IsoDuration>().unwrap(),
+            IsoDuration::days(365)
+        );
         assert_eq!(
             "PT1H45M".parse::<IsoDuration>().unwrap(),
             IsoDuration::minutes(105)
@@ -291,14 +297,29 @@ mod tests {
             "PT0.5S".parse::<IsoDuration>().unwrap().0,
             TimeDelta::milliseconds(500)
         );
-        assert_eq!("pt30m".parse::<IsoDuration>().unwrap(), IsoDuration::minutes(30));
+        assert_eq!(
+            "pt30m".parse::<IsoDuration>().unwrap(),
+            IsoDuration::minutes(30)
+        );
     }
 
     #[test]
     fn refuses_bad_durations() {
         for bad in [
-            "", "P", "PT", "-PT1H", "PT-1H", "P1Y", "P1M", "PT1.5H", "8H", "PT8", "P1H",
-            "PT99999999999999999H", "P1DT", "PTT1H",
+            "",
+            "P",
+            "PT",
+            "-PT1H",
+            "PT-1H",
+            "P1Y",
+            "P1M",
+            "PT1.5H",
+            "8H",
+            "PT8",
+            "P1H",
+            "PT99999999999999999H",
+            "P1DT",
+            "PTT1H",
         ] {
             assert!(bad.parse::<IsoDuration>().is_err(), "{bad} should fail");
         }

@@ -51,7 +51,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
-        Cmd::Scenario { json, engine, files } => {
+        Cmd::Scenario {
+            json,
+            engine,
+            files,
+        } => {
             let EngineKind::Native = engine;
             let mut reports = Vec::new();
             for path in &files {

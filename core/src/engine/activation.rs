@@ -9,7 +9,9 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::Engine;
-use super::commands::{CallContext, MAX_ACTIVATION_LEAD, Outcome, RequestedWindow, given, requested_window, show};
+use super::commands::{
+    CallContext, MAX_ACTIVATION_LEAD, Outcome, RequestedWindow, given, requested_window, show,
+};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 use crate::event::Event;
 use crate::policy::{MINIMUM_WINDOW, RoleSettings};
@@ -107,16 +109,19 @@ fn evaluate(
         ExpirationType::NotSpecified => default_end,
         _ => window.end.unwrap_or(default_end),
     };
-    if requested_end.signed_duration_since(start) > max && !failed.contains(&FailedRule::ExpirationRule) {
+    if requested_end.signed_duration_since(start) > max
+        && !failed.contains(&FailedRule::ExpirationRule)
+    {
         failed.push(FailedRule::ExpirationRule);
     }
     let mut end = requested_end;
     let mut capped = false;
     if let Some(e) = eligibility.end_date_time
-        && e < end {
-            end = e;
-            capped = true;
-        }
+        && e < end
+    {
+        end = e;
+        capped = true;
+    }
     let req = &settings.activation_requirements;
     if req.mfa && !ctx.mfa {
         failed.push(FailedRule::MfaRule);
@@ -157,7 +162,10 @@ fn evaluate(
             ErrorCode::RoleAssignmentRequestAcrsValidationFailed,
             format!(
                 "the session lacks the authentication context `{}` this role requires",
-                settings.activation_auth_context.as_deref().unwrap_or_default()
+                settings
+                    .activation_auth_context
+                    .as_deref()
+                    .unwrap_or_default()
             ),
         ))
     } else {
@@ -203,7 +211,9 @@ impl Engine {
                 .map(move |s| (s, Some(g)))
         });
         own.chain(inherited)
-            .filter(|(s, _)| s.ended.is_none() && scope_covers(&s.scope, scope) && s.in_effect(start))
+            .filter(|(s, _)| {
+                s.ended.is_none() && scope_covers(&s.scope, scope) && s.in_effect(start)
+            })
             .max_by(|(a, ag), (b, bg)| {
                 let end = |s: &Schedule| s.end_date_time.map_or((1, None), |e| (0, Some(e)));
                 end(a)
@@ -221,14 +231,7 @@ impl Engine {
         now: Instant,
     ) -> Result<Outcome, CommandError> {
         let window = requested_window(body.schedule_info.as_ref(), now, now)?;
-        let mut request = self.new_request(
-            RequestKind::Assignment,
-            body,
-            scope,
-            ctx,
-            window,
-            now,
-        );
+        let mut request = self.new_request(RequestKind::Assignment, body, scope, ctx, window, now);
         let principal = body.principal_id.as_str();
         let role = body.role_definition_id.as_str();
         if ctx.caller.as_deref() != Some(principal) {
@@ -241,7 +244,8 @@ impl Engine {
                 now,
             ));
         }
-        let Some((eligibility, via_group)) = self.find_eligibility(principal, role, scope, window.start)
+        let Some((eligibility, via_group)) =
+            self.find_eligibility(principal, role, scope, window.start)
         else {
             return Ok(self.rejected(
                 request,
@@ -412,14 +416,7 @@ impl Engine {
             end: None,
             expiration: ExpirationType::NotSpecified,
         };
-        let mut request = self.new_request(
-            RequestKind::Assignment,
-            body,
-            scope,
-            ctx,
-            window,
-            now,
-        );
+        let mut request = self.new_request(RequestKind::Assignment, body, scope, ctx, window, now);
         if ctx.caller.as_deref() != Some(principal) {
             return Ok(self.rejected(
                 request,
@@ -433,7 +430,10 @@ impl Engine {
         let target = self
             .indexed(AssignmentType::Active, principal, role)
             .filter(|s| {
-                s.origin == Origin::Activated && s.ended.is_none() && s.scope == scope && s.not_over(now)
+                s.origin == Origin::Activated
+                    && s.ended.is_none()
+                    && s.scope == scope
+                    && s.not_over(now)
             })
             .min_by_key(|s| s.start_date_time);
         let Some(target) = target else {

@@ -9,9 +9,9 @@ use chrono::TimeDelta;
 
 use super::Engine;
 use super::commands::{CallContext, Outcome, RequestedWindow, given, requested_window};
+use crate::directory::PrincipalKind;
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 use crate::event::Event;
-use crate::directory::PrincipalKind;
 use crate::policy::{ExpirationSetting, MINIMUM_WINDOW, Requirements};
 use crate::request::{RequestRecord, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
@@ -54,11 +54,22 @@ impl Engine {
             None => self
                 .schedules_of(&body.principal_id)
                 .filter(matches)
-                .max_by_key(|s| (s.end_date_time.is_none(), s.end_date_time, s.start_date_time)),
+                .max_by_key(|s| {
+                    (
+                        s.end_date_time.is_none(),
+                        s.end_date_time,
+                        s.start_date_time,
+                    )
+                }),
         }
     }
 
-    fn expiration_of(&self, kind: AssignmentType, role: &str, scope: &str) -> (ExpirationSetting, Requirements) {
+    fn expiration_of(
+        &self,
+        kind: AssignmentType,
+        role: &str,
+        scope: &str,
+    ) -> (ExpirationSetting, Requirements) {
         let s = &self.policy(role, scope).settings;
         match kind {
             AssignmentType::Eligible => (s.eligibility_expiration, s.eligibility_requirements),
@@ -84,7 +95,8 @@ impl Engine {
             ));
         }
         let mut failed = Vec::new();
-        let too_long = end.is_some_and(|e| e.signed_duration_since(measured_from) > expiration.maximum);
+        let too_long =
+            end.is_some_and(|e| e.signed_duration_since(measured_from) > expiration.maximum);
         if expiration.required && (end.is_none() || too_long) {
             failed.push(FailedRule::ExpirationRule);
         }
@@ -111,7 +123,9 @@ impl Engine {
         let schedule_kind = kind_of(kind);
         let default_start = match body.action {
             Action::AdminUpdate => self
-                .target_schedule(schedule_kind, body, scope, |s| s.ended.is_none() && s.not_over(now))
+                .target_schedule(schedule_kind, body, scope, |s| {
+                    s.ended.is_none() && s.not_over(now)
+                })
                 .map_or(now, |s| s.start_date_time),
             _ => now,
         };
@@ -208,7 +222,13 @@ impl Engine {
                 now,
             ));
         }
-        if self.has_pending(&body.principal_id, &body.role_definition_id, scope, request.kind, now) {
+        if self.has_pending(
+            &body.principal_id,
+            &body.role_definition_id,
+            scope,
+            request.kind,
+            now,
+        ) {
             return Ok(self.rejected(
                 request,
                 DecisionError::new(
@@ -242,7 +262,11 @@ impl Engine {
         };
         request.completed_date_time = (start <= now).then_some(now);
         request.target_schedule_id = Some(schedule.id.clone());
-        Ok(granted(request, vec![schedule_created(now, ctx, schedule)], now))
+        Ok(granted(
+            request,
+            vec![schedule_created(now, ctx, schedule)],
+            now,
+        ))
     }
 
     /// `adminUpdate` (new window) and `adminExtend` (later end of a time-bound assignment).
@@ -374,7 +398,8 @@ impl Engine {
         mut request: RequestRecord,
         now: Instant,
     ) -> Result<Outcome, CommandError> {
-        let target = self.target_schedule(kind, body, scope, |s| s.ended.is_none() && s.not_over(now));
+        let target =
+            self.target_schedule(kind, body, scope, |s| s.ended.is_none() && s.not_over(now));
         let Some(target) = target else {
             return Ok(self.rejected(
                 request,
@@ -423,13 +448,16 @@ impl Engine {
             request_id: Some(request.id.clone()),
         }];
         if kind == AssignmentType::Eligible {
-            events.extend(self.activations_of(target, now).map(|a| Event::ScheduleEnded {
-                at: now,
-                by: ctx.caller.clone(),
-                schedule_id: a.id.clone(),
-                reason: EndReason::EligibilityEnded,
-                request_id: Some(request.id.clone()),
-            }));
+            events.extend(
+                self.activations_of(target, now)
+                    .map(|a| Event::ScheduleEnded {
+                        at: now,
+                        by: ctx.caller.clone(),
+                        schedule_id: a.id.clone(),
+                        reason: EndReason::EligibilityEnded,
+                        request_id: Some(request.id.clone()),
+                    }),
+            );
         }
         Ok(granted(request, events, now))
     }
@@ -501,7 +529,11 @@ impl Engine {
             Status::Granted
         };
         request.completed_date_time = (start <= now).then_some(now);
-        Ok(granted(request, vec![schedule_created(now, ctx, schedule)], now))
+        Ok(granted(
+            request,
+            vec![schedule_created(now, ctx, schedule)],
+            now,
+        ))
     }
 
     /// `selfExtend` (within 14 days of the end) and `selfRenew` (within 30 days after it):
@@ -560,7 +592,13 @@ impl Engine {
                 now,
             ));
         }
-        if self.has_pending(&body.principal_id, &body.role_definition_id, scope, kind, now) {
+        if self.has_pending(
+            &body.principal_id,
+            &body.role_definition_id,
+            scope,
+            kind,
+            now,
+        ) {
             return Ok(self.rejected(
                 request,
                 DecisionError::new(
@@ -604,9 +642,8 @@ impl Engine {
 /// Whether a schedule expired (not removed) within the last 30 days.
 fn renewable(s: &Schedule, now: Instant) -> bool {
     matches!(s.ended, None | Some(EndReason::Expired))
-        && s.end_date_time.is_some_and(|e| {
-            e <= now && now.signed_duration_since(e) <= RENEW_WINDOW
-        })
+        && s.end_date_time
+            .is_some_and(|e| e <= now && now.signed_duration_since(e) <= RENEW_WINDOW)
 }
 
 fn schedule_created(now: Instant, ctx: &CallContext, schedule: Schedule) -> Event {

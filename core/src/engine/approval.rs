@@ -26,7 +26,9 @@ impl Engine {
         let deny = |m: &str| Err(DecisionError::new(ErrorCode::AuthorizationFailed, m));
         match self.directory.principal(approver).map(|p| p.kind) {
             Some(PrincipalKind::User) => {}
-            Some(PrincipalKind::ServicePrincipal) => return deny("service principals cannot approve"),
+            Some(PrincipalKind::ServicePrincipal) => {
+                return deny("service principals cannot approve");
+            }
             _ => return deny("only users can approve"),
         }
         if approver == r.principal_id || r.created_by.as_deref() == Some(approver) {
@@ -99,7 +101,9 @@ impl Engine {
             stage,
             approver: approver.into(),
             review_result: result,
-            justification: justification.filter(|j| !j.trim().is_empty()).map(Into::into),
+            justification: justification
+                .filter(|j| !j.trim().is_empty())
+                .map(Into::into),
             status,
             start_date_time: start,
             end_date_time: end,
@@ -189,7 +193,10 @@ impl Engine {
                 )
             }
             Action::SelfExtend => {
-                let Some(target) = r.target_schedule_id.as_deref().and_then(|id| self.schedule(id))
+                let Some(target) = r
+                    .target_schedule_id
+                    .as_deref()
+                    .and_then(|id| self.schedule(id))
                 else {
                     return failed();
                 };
@@ -199,7 +206,11 @@ impl Engine {
                 (
                     Status::Provisioned,
                     vec![
-                        record(Status::Provisioned, Some(target.start_date_time), r.end_date_time),
+                        record(
+                            Status::Provisioned,
+                            Some(target.start_date_time),
+                            r.end_date_time,
+                        ),
                         Event::ScheduleUpdated {
                             at: now,
                             by: ctx.caller.clone(),
@@ -212,7 +223,10 @@ impl Engine {
                 )
             }
             Action::SelfRenew => {
-                let Some(target) = r.target_schedule_id.as_deref().and_then(|id| self.schedule(id))
+                let Some(target) = r
+                    .target_schedule_id
+                    .as_deref()
+                    .and_then(|id| self.schedule(id))
                 else {
                     return failed();
                 };
@@ -283,7 +297,9 @@ impl Engine {
         if !(status.is_pending() || status == Status::Granted) {
             return Ok(Outcome::refused(DecisionError::new(
                 ErrorCode::InvalidRequest,
-                format!("only pending or scheduled requests can be canceled; `{request_id}` is `{status}`"),
+                format!(
+                    "only pending or scheduled requests can be canceled; `{request_id}` is `{status}`"
+                ),
             )));
         }
         let mut events: Vec<Event> = vec![Event::RequestStatusChanged {
@@ -293,16 +309,20 @@ impl Engine {
             by: ctx.caller.clone(),
         }];
         if status == Status::Granted
-            && let Some(s) = r.target_schedule_id.as_deref().and_then(|id| self.schedule(id))
-                && s.ended.is_none() {
-                    events.push(Event::ScheduleEnded {
-                        at: now,
-                        by: ctx.caller.clone(),
-                        schedule_id: s.id.clone(),
-                        reason: EndReason::Canceled,
-                        request_id: Some(request_id.into()),
-                    });
-                }
+            && let Some(s) = r
+                .target_schedule_id
+                .as_deref()
+                .and_then(|id| self.schedule(id))
+            && s.ended.is_none()
+        {
+            events.push(Event::ScheduleEnded {
+                at: now,
+                by: ctx.caller.clone(),
+                schedule_id: s.id.clone(),
+                reason: EndReason::Canceled,
+                request_id: Some(request_id.into()),
+            });
+        }
         let mut after = r.clone();
         after.status = Status::Canceled;
         Ok(Outcome {

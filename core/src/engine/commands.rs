@@ -139,7 +139,10 @@ fn review_result<'de, D: Deserializer<'de>>(d: D) -> Result<ReviewResult, D::Err
     match text.to_ascii_lowercase().as_str() {
         "approve" | "approved" => Ok(ReviewResult::Approve),
         "deny" | "denied" => Ok(ReviewResult::Deny),
-        _ => Err(serde::de::Error::unknown_variant(&text, &["Approve", "Deny"])),
+        _ => Err(serde::de::Error::unknown_variant(
+            &text,
+            &["Approve", "Deny"],
+        )),
     }
 }
 
@@ -181,12 +184,13 @@ impl Engine {
         now: Instant,
     ) -> Result<Outcome, CommandError> {
         if let Some(last) = self.clock()
-            && now < last {
-                return Err(CommandError::ClockBackwards {
-                    now: format_instant(&now),
-                    last: format_instant(&last),
-                });
-            }
+            && now < last
+        {
+            return Err(CommandError::ClockBackwards {
+                now: format_instant(&now),
+                last: format_instant(&last),
+            });
+        }
         check_id("caller", ctx.caller.as_deref())?;
         match command {
             Command::ImportDirectory { directory } => self.import(directory, ctx, now),
@@ -203,7 +207,13 @@ impl Engine {
                 justification,
             } => {
                 check_text(justification.as_deref())?;
-                self.decide(request_id, *review_result, justification.as_deref(), ctx, now)
+                self.decide(
+                    request_id,
+                    *review_result,
+                    justification.as_deref(),
+                    ctx,
+                    now,
+                )
             }
             Command::Cancel { request_id } => self.cancel(request_id, ctx, now),
             Command::ChangeMembership {
@@ -227,20 +237,24 @@ impl Engine {
         check_id("targetScheduleId", body.target_schedule_id.as_deref())?;
         check_text(body.justification.as_deref())?;
         if let Some(id) = &body.id
-            && self.request_record(id).is_some() {
-                return Err(CommandError::DuplicateId(id.clone()));
-            }
+            && self.request_record(id).is_some()
+        {
+            return Err(CommandError::DuplicateId(id.clone()));
+        }
         if self.directory.principal(&body.principal_id).is_none() {
             return Err(CommandError::UnknownPrincipal(body.principal_id.clone()));
         }
         if self.directory.role(&body.role_definition_id).is_none() {
             return Err(CommandError::UnknownRole(body.role_definition_id.clone()));
         }
-        let scope = normalise_scope(body.directory_scope_id.as_deref(), body.app_scope_id.as_deref())
-            .map_err(|reason| CommandError::InvalidField {
-                field: "directoryScopeId",
-                reason: reason.into(),
-            })?;
+        let scope = normalise_scope(
+            body.directory_scope_id.as_deref(),
+            body.app_scope_id.as_deref(),
+        )
+        .map_err(|reason| CommandError::InvalidField {
+            field: "directoryScopeId",
+            reason: reason.into(),
+        })?;
         let outcome = match (kind, body.action) {
             (RequestKind::Assignment, Action::SelfActivate) => {
                 self.self_activate(body, &scope, ctx, now)?
@@ -283,7 +297,10 @@ impl Engine {
     ) -> RequestRecord {
         let status = Status::Failed;
         RequestRecord {
-            id: body.id.clone().unwrap_or_else(|| self.next_id("request", 0)),
+            id: body
+                .id
+                .clone()
+                .unwrap_or_else(|| self.next_id("request", 0)),
             kind,
             action: body.action,
             principal_id: body.principal_id.clone(),
@@ -304,7 +321,12 @@ impl Engine {
     }
 
     /// A refusal that is kept in the audit trail as a failed request.
-    pub(crate) fn rejected(&self, request: RequestRecord, error: DecisionError, now: Instant) -> Outcome {
+    pub(crate) fn rejected(
+        &self,
+        request: RequestRecord,
+        error: DecisionError,
+        now: Instant,
+    ) -> Outcome {
         let event = Event::RequestRejected {
             at: now,
             request,
@@ -331,18 +353,21 @@ impl Engine {
         }
         let mut events = Vec::new();
         let mut known: hashbrown::HashMap<String, PrincipalKind> = hashbrown::HashMap::new();
-        let mut add = |id: &str, kind, events: &mut Vec<Event>, p: Principal, members: Vec<String>| {
-            check_id("id", Some(id))?;
-            if known.insert(id.to_string(), kind).is_some() || self.directory.principal(id).is_some() {
-                return Err(CommandError::DuplicateId(id.into()));
-            }
-            events.push(Event::PrincipalAdded {
-                at: now,
-                principal: p,
-                members,
-            });
-            Ok(())
-        };
+        let mut add =
+            |id: &str, kind, events: &mut Vec<Event>, p: Principal, members: Vec<String>| {
+                check_id("id", Some(id))?;
+                if known.insert(id.to_string(), kind).is_some()
+                    || self.directory.principal(id).is_some()
+                {
+                    return Err(CommandError::DuplicateId(id.into()));
+                }
+                events.push(Event::PrincipalAdded {
+                    at: now,
+                    principal: p,
+                    members,
+                });
+                Ok(())
+            };
         for u in &dir.users {
             let p = Principal {
                 id: u.id.clone(),
@@ -363,7 +388,13 @@ impl Engine {
                 manager_id: None,
                 is_role_assignable: false,
             };
-            add(&s.id, PrincipalKind::ServicePrincipal, &mut events, p, Vec::new())?;
+            add(
+                &s.id,
+                PrincipalKind::ServicePrincipal,
+                &mut events,
+                p,
+                Vec::new(),
+            )?;
         }
         for g in &dir.groups {
             let p = Principal {
@@ -374,7 +405,13 @@ impl Engine {
                 manager_id: None,
                 is_role_assignable: g.is_role_assignable,
             };
-            add(&g.id, PrincipalKind::Group, &mut events, p, g.members.clone())?;
+            add(
+                &g.id,
+                PrincipalKind::Group,
+                &mut events,
+                p,
+                g.members.clone(),
+            )?;
         }
         let exists = |id: &str| known.contains_key(id) || self.directory.principal(id).is_some();
         for g in &dir.groups {
@@ -473,12 +510,13 @@ impl Engine {
             reason: reason.into(),
         })?;
         if let Some(caller) = &ctx.caller
-            && !self.is_admin(caller, now) {
-                return Ok(Outcome::refused(DecisionError::new(
-                    ErrorCode::AuthorizationFailed,
-                    format!("`{caller}` is not a Privileged Role or Global Administrator"),
-                )));
-            }
+            && !self.is_admin(caller, now)
+        {
+            return Ok(Outcome::refused(DecisionError::new(
+                ErrorCode::AuthorizationFailed,
+                format!("`{caller}` is not a Privileged Role or Global Administrator"),
+            )));
+        }
         let base = self
             .policies
             .get(role)
@@ -513,12 +551,13 @@ impl Engine {
             return Err(CommandError::UnknownPrincipal(m.clone()));
         }
         if let Some(caller) = &ctx.caller
-            && !self.is_admin(caller, now) {
-                return Ok(Outcome::refused(DecisionError::new(
-                    ErrorCode::AuthorizationFailed,
-                    format!("`{caller}` may not change group membership"),
-                )));
-            }
+            && !self.is_admin(caller, now)
+        {
+            return Ok(Outcome::refused(DecisionError::new(
+                ErrorCode::AuthorizationFailed,
+                format!("`{caller}` may not change group membership"),
+            )));
+        }
         let mut events = vec![Event::MembershipChanged {
             at: now,
             by: ctx.caller.clone(),
@@ -585,10 +624,12 @@ pub(crate) fn requested_window(
                     })?,
             )
         }
-        ExpirationType::AfterDateTime => Some(exp.end_date_time.ok_or(CommandError::InvalidField {
-            field: "scheduleInfo.expiration.endDateTime",
-            reason: "required when the type is `afterDateTime`".into(),
-        })?),
+        ExpirationType::AfterDateTime => {
+            Some(exp.end_date_time.ok_or(CommandError::InvalidField {
+                field: "scheduleInfo.expiration.endDateTime",
+                reason: "required when the type is `afterDateTime`".into(),
+            })?)
+        }
         ExpirationType::NoExpiration | ExpirationType::NotSpecified => None,
     };
     Ok(RequestedWindow {

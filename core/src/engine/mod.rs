@@ -119,7 +119,9 @@ impl Engine {
     pub fn policy(&self, role: &str, scope: &str) -> &Policy {
         let list = self.policies.get(role);
         let at = |s: &str| list.and_then(|l| l.iter().find(|p| p.scope_id == s));
-        at(scope).or_else(|| at("/")).unwrap_or(&self.default_policy)
+        at(scope)
+            .or_else(|| at("/"))
+            .unwrap_or(&self.default_policy)
     }
 
     pub(crate) fn schedule(&self, id: &str) -> Option<&Schedule> {
@@ -164,7 +166,10 @@ impl Engine {
 
     /// The next id for the `n`th id-bearing event of an outcome (0-based).
     pub(crate) fn next_id(&self, prefix: &str, n: u64) -> String {
-        let mut id = format!("{prefix}-{}", self.issued.saturating_add(n).saturating_add(1));
+        let mut id = format!(
+            "{prefix}-{}",
+            self.issued.saturating_add(n).saturating_add(1)
+        );
         // A caller may have chosen an id that looks generated; never reuse one.
         while self.request_slot.contains_key(&id) || self.schedule_slot.contains_key(&id) {
             id.push('x');
@@ -248,12 +253,11 @@ impl Engine {
                             .approval_steps
                             .iter_mut()
                             .find(|s| s.review_result == ReviewResult::NotReviewed)
-                        {
-                            next.time_out_date_time =
-                                at.checked_add_signed(chrono::TimeDelta::days(i64::from(
-                                    next.time_out_in_days,
-                                )));
-                        }
+                    {
+                        next.time_out_date_time = at.checked_add_signed(chrono::TimeDelta::days(
+                            i64::from(next.time_out_in_days),
+                        ));
+                    }
                     r.status = *status;
                     if let Some(start) = start_date_time {
                         r.start_date_time = *start;
@@ -291,7 +295,10 @@ impl Engine {
                     .or_default()
                     .push(slot);
                 let key = PrincipalRole::new(&schedule.principal_id, &schedule.role_definition_id);
-                self.index_mut(schedule.kind).entry(key).or_default().push(slot);
+                self.index_mut(schedule.kind)
+                    .entry(key)
+                    .or_default()
+                    .push(slot);
                 if let Some(end) = schedule.end_date_time {
                     self.timeline.insert((end, Due::ScheduleEnd(slot)));
                 }
@@ -338,7 +345,8 @@ impl Engine {
                         self.timeline.remove(&(end, Due::ScheduleEnd(slot)));
                     }
                     if s.ended.is_none() {
-                        unindex = Some((s.kind, s.principal_id.clone(), s.role_definition_id.clone()));
+                        unindex =
+                            Some((s.kind, s.principal_id.clone(), s.role_definition_id.clone()));
                     }
                     s.ended = Some(*reason);
                     if s.end_date_time.is_none_or(|e| *at < e) {
@@ -376,7 +384,8 @@ impl Engine {
 
     fn validate(&self, event: &Event) -> Result<(), ApplyError> {
         let missing_request = |id: &str| {
-            (!self.request_slot.contains_key(id)).then(|| ApplyError(format!("unknown request `{id}`")))
+            (!self.request_slot.contains_key(id))
+                .then(|| ApplyError(format!("unknown request `{id}`")))
         };
         let missing_schedule = |id: &str| {
             (!self.schedule_slot.contains_key(id))
@@ -393,9 +402,8 @@ impl Engine {
                 .then(|| ApplyError(format!("duplicate schedule `{}`", schedule.id))),
             Event::ApprovalRecorded { request_id, .. }
             | Event::RequestStatusChanged { request_id, .. } => missing_request(request_id),
-            Event::ScheduleUpdated { schedule_id, .. } | Event::ScheduleEnded { schedule_id, .. } => {
-                missing_schedule(schedule_id)
-            }
+            Event::ScheduleUpdated { schedule_id, .. }
+            | Event::ScheduleEnded { schedule_id, .. } => missing_schedule(schedule_id),
             _ => None,
         };
         problem.map_or(Ok(()), Err)
@@ -457,8 +465,7 @@ impl Engine {
         match r.status {
             Status::Granted if r.start_date_time <= now => Status::Provisioned,
             Status::PendingApproval
-                if r
-                    .current_step()
+                if r.current_step()
                     .and_then(|s| s.time_out_date_time)
                     .is_some_and(|t| t <= now) =>
             {

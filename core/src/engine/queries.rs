@@ -41,7 +41,11 @@ pub struct Check {
     /// Whether the principal holds the role at that scope now.
     pub active: bool,
     /// Until when; absent when permanent or inactive.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub end_date_time: Option<Instant>,
     /// How the role is held, when active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,7 +79,11 @@ pub struct EligibleRole {
     #[serde(with = "crate::time::instant")]
     pub start_date_time: Instant,
     /// Eligibility end; absent when permanent.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub end_date_time: Option<Instant>,
     /// The longest activation allowed.
     pub maximum_activation_duration: IsoDuration,
@@ -106,10 +114,18 @@ pub struct AuditFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
     /// Records at or after this instant.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub since: Option<Instant>,
     /// Records before this instant.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub until: Option<Instant>,
 }
 
@@ -240,9 +256,7 @@ impl Engine {
     /// The eligibilities of `principal` (direct and through groups) in effect at `now`, or
     /// starting later, with what activating each requires. Sorted by role, scope and id.
     pub fn eligible_roles(&self, principal: &str, now: Instant) -> Vec<EligibleRole> {
-        let own = self
-            .schedules_of(principal)
-            .map(|s| (s, None::<&String>));
+        let own = self.schedules_of(principal).map(|s| (s, None::<&String>));
         let inherited = self
             .directory
             .groups_of(principal)

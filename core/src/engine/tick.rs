@@ -21,37 +21,40 @@ impl Engine {
             match *due {
                 Due::RequestStart(slot) => {
                     if let Some(r) = self.requests.get(slot as usize)
-                        && r.status == Status::Granted {
-                            events.push(Event::RequestStatusChanged {
-                                at: *at,
-                                request_id: r.id.clone(),
-                                status: Status::Provisioned,
-                                by: None,
-                            });
-                        }
+                        && r.status == Status::Granted
+                    {
+                        events.push(Event::RequestStatusChanged {
+                            at: *at,
+                            request_id: r.id.clone(),
+                            status: Status::Provisioned,
+                            by: None,
+                        });
+                    }
                 }
                 Due::ApprovalTimeout(slot) => {
                     if let Some(r) = self.requests.get(slot as usize)
-                        && r.status.is_pending() {
-                            events.push(Event::RequestStatusChanged {
-                                at: *at,
-                                request_id: r.id.clone(),
-                                status: Status::TimedOut,
-                                by: None,
-                            });
-                        }
+                        && r.status.is_pending()
+                    {
+                        events.push(Event::RequestStatusChanged {
+                            at: *at,
+                            request_id: r.id.clone(),
+                            status: Status::TimedOut,
+                            by: None,
+                        });
+                    }
                 }
                 Due::ScheduleEnd(slot) => {
                     if let Some(s) = self.schedules.get(slot as usize)
-                        && s.ended.is_none() {
-                            events.push(Event::ScheduleEnded {
-                                at: *at,
-                                by: None,
-                                schedule_id: s.id.clone(),
-                                reason: EndReason::Expired,
-                                request_id: None,
-                            });
-                        }
+                        && s.ended.is_none()
+                    {
+                        events.push(Event::ScheduleEnded {
+                            at: *at,
+                            by: None,
+                            schedule_id: s.id.clone(),
+                            reason: EndReason::Expired,
+                            request_id: None,
+                        });
+                    }
                 }
             }
         }

@@ -96,11 +96,16 @@ impl Expect {
             match (k.as_str(), verb) {
                 ("status", _) => {
                     let s = v.as_str().and_then(Status::parse);
-                    e.status = Some(s.ok_or_else(|| format!("expect `status`: unknown status `{v}`"))?);
+                    e.status =
+                        Some(s.ok_or_else(|| format!("expect `status`: unknown status `{v}`"))?);
                 }
                 ("startDateTime", _) => e.start_date_time = Some(instant(&k, &v)?),
                 ("endDateTime", _) => {
-                    e.end_date_time = Some(if v.is_null() { None } else { Some(instant(&k, &v)?) })
+                    e.end_date_time = Some(if v.is_null() {
+                        None
+                    } else {
+                        Some(instant(&k, &v)?)
+                    })
                 }
                 ("error", _) => e.error = Some(parse_error(v)?),
                 ("active", Verb::Alerts) => e.active_alerts = Some(strings(&k, v)?),
@@ -128,21 +133,33 @@ impl Expect {
                 "expected success, got error {}",
                 err.get("code").unwrap_or(&Value::Null)
             )),
-            (Some(ExpectedError::Any | ExpectedError::Code(_) | ExpectedError::Rules(..)), None) => {
-                out.push("expected an error, got success".into())
-            }
+            (
+                Some(ExpectedError::Any | ExpectedError::Code(_) | ExpectedError::Rules(..)),
+                None,
+            ) => out.push("expected an error, got success".into()),
             (Some(ExpectedError::Code(code)), Some(err))
-                if err.get("code").and_then(Value::as_str) != Some(code.as_str()) => {
-                    out.push(format!("expected error {code}, got {}", err.get("code").unwrap_or(&Value::Null)));
-                }
+                if err.get("code").and_then(Value::as_str) != Some(code.as_str()) =>
+            {
+                out.push(format!(
+                    "expected error {code}, got {}",
+                    err.get("code").unwrap_or(&Value::Null)
+                ));
+            }
             (Some(ExpectedError::Rules(code, rules)), Some(err)) => {
                 if err.get("code").and_then(Value::as_str) != Some(code.as_str()) {
-                    out.push(format!("expected error {code}, got {}", err.get("code").unwrap_or(&Value::Null)));
+                    out.push(format!(
+                        "expected error {code}, got {}",
+                        err.get("code").unwrap_or(&Value::Null)
+                    ));
                 }
                 let mut got: Vec<String> = err
                     .get("failedRules")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|r| r.as_str().map(String::from)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|r| r.as_str().map(String::from))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 got.sort();
                 let mut want: Vec<String> = rules.iter().map(|r| r.as_str().to_string()).collect();
@@ -156,7 +173,10 @@ impl Expect {
         if let Some(s) = self.status {
             let got = actual.get("status").and_then(Value::as_str);
             if got != Some(s.as_str()) {
-                out.push(format!("expected status {s}, got {}", got.unwrap_or("none")));
+                out.push(format!(
+                    "expected status {s}, got {}",
+                    got.unwrap_or("none")
+                ));
             }
         }
         let time = |key: &str| {
@@ -166,25 +186,30 @@ impl Expect {
                 .and_then(|s| parse_instant(s).ok())
         };
         if let Some(t) = self.start_date_time
-            && time("startDateTime") != Some(t) {
-                out.push(format!(
-                    "expected startDateTime {}, got {}",
-                    crate::time::format_instant(&t),
-                    actual.get("startDateTime").unwrap_or(&Value::Null)
-                ));
-            }
+            && time("startDateTime") != Some(t)
+        {
+            out.push(format!(
+                "expected startDateTime {}, got {}",
+                crate::time::format_instant(&t),
+                actual.get("startDateTime").unwrap_or(&Value::Null)
+            ));
+        }
         if let Some(t) = self.end_date_time
-            && time("endDateTime") != t {
-                out.push(format!(
-                    "expected endDateTime {}, got {}",
-                    t.map_or("null".into(), |t| crate::time::format_instant(&t)),
-                    actual.get("endDateTime").unwrap_or(&Value::Null)
-                ));
-            }
+            && time("endDateTime") != t
+        {
+            out.push(format!(
+                "expected endDateTime {}, got {}",
+                t.map_or("null".into(), |t| crate::time::format_instant(&t)),
+                actual.get("endDateTime").unwrap_or(&Value::Null)
+            ));
+        }
         if let Some(a) = self.active {
             let got = actual.get("active").and_then(Value::as_bool);
             if got != Some(a) {
-                out.push(format!("expected active {a}, got {}", actual.get("active").unwrap_or(&Value::Null)));
+                out.push(format!(
+                    "expected active {a}, got {}",
+                    actual.get("active").unwrap_or(&Value::Null)
+                ));
             }
         }
         if let Some(v) = self.via {
@@ -202,7 +227,9 @@ impl Expect {
             let mut rest = got.iter();
             for w in want {
                 if !rest.any(|g| g == w) {
-                    out.push(format!("expected activity `{w}` (in order) in the audit trail"));
+                    out.push(format!(
+                        "expected activity `{w}` (in order) in the audit trail"
+                    ));
                     break;
                 }
             }

@@ -33,7 +33,12 @@ impl From<CommandError> for BackendError {
 /// What a runner needs from a host: the engine's operations, durable commits, and restarts.
 pub trait Backend {
     /// Decides a command.
-    fn execute(&mut self, command: &Command, ctx: &CallContext, now: Instant) -> Result<Outcome, BackendError>;
+    fn execute(
+        &mut self,
+        command: &Command,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, BackendError>;
     /// Persists events, then applies them.
     fn commit(&mut self, events: &[Event]) -> Result<(), BackendError>;
     /// The events time alone causes up to `now`.
@@ -54,7 +59,12 @@ pub struct MemoryBackend {
 }
 
 impl Backend for MemoryBackend {
-    fn execute(&mut self, command: &Command, ctx: &CallContext, now: Instant) -> Result<Outcome, BackendError> {
+    fn execute(
+        &mut self,
+        command: &Command,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, BackendError> {
         Ok(self.engine.execute(command, ctx, now)?)
     }
 
@@ -143,7 +153,9 @@ impl ScenarioReport {
             None => match actual.get("error") {
                 Some(err) => vec![format!(
                     "step failed: {}",
-                    err.get("message").and_then(Value::as_str).unwrap_or("error")
+                    err.get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("error")
                 )],
                 None => Vec::new(),
             },
@@ -236,10 +248,9 @@ impl<B: Backend> Run<'_, B> {
     }
 
     fn request_id(&self, name: &str) -> Result<String, BackendError> {
-        self.names
-            .get(name)
-            .cloned()
-            .ok_or_else(|| BackendError::Invalid(format!("no earlier step named `{name}` created a request")))
+        self.names.get(name).cloned().ok_or_else(|| {
+            BackendError::Invalid(format!("no earlier step named `{name}` created a request"))
+        })
     }
 
     fn step(&mut self, step: &Step) -> Result<Value, BackendError> {
@@ -251,9 +262,10 @@ impl<B: Backend> Run<'_, B> {
         let decided = |run: &mut Self, cmd: Command| -> Result<Value, BackendError> {
             let d = run.command(cmd, &ctx)?;
             if let (Some(name), Some(r)) = (&step.name, &d.request)
-                && d.error.is_none() {
-                    run.names.insert(name.clone(), r.id.clone());
-                }
+                && d.error.is_none()
+            {
+                run.names.insert(name.clone(), r.id.clone());
+            }
             Ok(decision_value(&d))
         };
         match &step.verb {
@@ -328,7 +340,10 @@ impl<B: Backend> Run<'_, B> {
             }
             Verb::Status { request } => {
                 let id = self.request_id(request)?;
-                match self.backend.query(&Query::Request { request_id: id }, self.now)? {
+                match self
+                    .backend
+                    .query(&Query::Request { request_id: id }, self.now)?
+                {
                     QueryResult::Request(r) => Ok(decision_value(&Decision {
                         status: Some(r.status),
                         start_date_time: Some(r.start_date_time),
@@ -339,7 +354,10 @@ impl<B: Backend> Run<'_, B> {
                     _ => Err(BackendError::Host("unexpected answer to status".into())),
                 }
             }
-            Verb::Audit { principal_id, since } => {
+            Verb::Audit {
+                principal_id,
+                since,
+            } => {
                 let filter = AuditFilter {
                     principal_id: principal_id.clone(),
                     since: *since,
@@ -347,7 +365,10 @@ impl<B: Backend> Run<'_, B> {
                 };
                 match self.backend.query(&Query::Audit(filter), self.now)? {
                     QueryResult::Audit(records) => {
-                        let names: Vec<&str> = records.iter().map(|r| r.activity_display_name.as_str()).collect();
+                        let names: Vec<&str> = records
+                            .iter()
+                            .map(|r| r.activity_display_name.as_str())
+                            .collect();
                         Ok(json!({ "activities": names }))
                     }
                     _ => Err(BackendError::Host("unexpected answer to audit".into())),
@@ -415,7 +436,11 @@ pub fn run_json(text: &str) -> ScenarioReport {
                 passed: 0,
                 failed: 0,
             };
-            report.record(0, None, error_value(ErrorCode::InvalidRequest, &[], &e.to_string()));
+            report.record(
+                0,
+                None,
+                error_value(ErrorCode::InvalidRequest, &[], &e.to_string()),
+            );
             report
         }
     }

@@ -96,10 +96,18 @@ pub struct AssignmentEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_scope_id: Option<String>,
     /// Start; the load time when absent.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub start_date_time: Option<Instant>,
     /// End; permanent when absent.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub end_date_time: Option<Instant>,
 }
 

@@ -83,7 +83,11 @@ wire_enum! {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScheduleRequestBody {
     /// Graph's type annotation, accepted and ignored.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub odata_type: Option<String>,
     /// A request id chosen by the caller; the engine assigns one when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,10 +129,18 @@ pub struct ScheduleRequestBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestSchedule {
     /// Graph's type annotation, accepted and ignored.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub odata_type: Option<String>,
     /// When the assignment becomes active; absent = now.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub start_date_time: Option<Instant>,
     /// How the assignment ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,13 +155,21 @@ pub struct RequestSchedule {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExpirationPattern {
     /// Graph's type annotation, accepted and ignored.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub odata_type: Option<String>,
     /// How the end is given.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<ExpirationType>,
     /// The end, for `afterDateTime`.
-    #[serde(default, with = "crate::time::instant_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub end_date_time: Option<Instant>,
     /// The length, for `afterDuration`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,7 +181,11 @@ pub struct ExpirationPattern {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TicketInfo {
     /// Graph's type annotation, accepted and ignored.
-    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub odata_type: Option<String>,
     /// The ticket number.
     #[serde(default, skip_serializing_if = "Option::is_none")]

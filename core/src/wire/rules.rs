@@ -174,12 +174,12 @@ impl RuleId {
     pub const fn rule_type(self) -> RuleType {
         use RuleId::*;
         match self {
-            ExpirationEndUserAssignment | ExpirationAdminEligibility | ExpirationAdminAssignment => {
-                RuleType::Expiration
-            }
-            EnablementEndUserAssignment | EnablementAdminEligibility | EnablementAdminAssignment => {
-                RuleType::Enablement
-            }
+            ExpirationEndUserAssignment
+            | ExpirationAdminEligibility
+            | ExpirationAdminAssignment => RuleType::Expiration,
+            EnablementEndUserAssignment
+            | EnablementAdminEligibility
+            | EnablementAdminAssignment => RuleType::Enablement,
             AuthenticationContextEndUserAssignment => RuleType::AuthenticationContext,
             ApprovalEndUserAssignment => RuleType::Approval,
             _ => RuleType::Notification,
@@ -315,11 +315,21 @@ impl Serialize for SubjectSet {
             SubjectSet::SingleUser {
                 user_id,
                 description,
-            } => ("#microsoft.graph.singleUser", "userId", user_id, description),
+            } => (
+                "#microsoft.graph.singleUser",
+                "userId",
+                user_id,
+                description,
+            ),
             SubjectSet::GroupMembers {
                 group_id,
                 description,
-            } => ("#microsoft.graph.groupMembers", "groupId", group_id, description),
+            } => (
+                "#microsoft.graph.groupMembers",
+                "groupId",
+                group_id,
+                description,
+            ),
         };
         map.serialize_entry("@odata.type", kind)?;
         map.serialize_entry(key, id)?;
@@ -519,7 +529,10 @@ impl PolicyRule {
                 maximum_duration: IsoDuration::days(180),
             },
             EnablementEndUserAssignment => RuleBody::Enablement {
-                enabled_rules: vec![Enablement::MultiFactorAuthentication, Enablement::Justification],
+                enabled_rules: vec![
+                    Enablement::MultiFactorAuthentication,
+                    Enablement::Justification,
+                ],
             },
             EnablementAdminEligibility => RuleBody::Enablement {
                 enabled_rules: Vec::new(),
@@ -551,7 +564,10 @@ impl PolicyRule {
 
     /// All 17 rules at Entra's defaults.
     pub fn defaults() -> Vec<PolicyRule> {
-        RuleId::ALL.iter().map(|id| PolicyRule::default_for(*id)).collect()
+        RuleId::ALL
+            .iter()
+            .map(|id| PolicyRule::default_for(*id))
+            .collect()
     }
 
     /// Parses a Graph rule object. Fields left out keep the rule's default; a stated
@@ -566,14 +582,21 @@ impl PolicyRule {
         };
         let id = RuleId::parse(&id_text).ok_or_else(|| RuleError::UnknownId(id_text.clone()))?;
         if let Some(kind) = take_odata_type(&mut map)
-            && !id.rule_type().as_str().eq_ignore_ascii_case(&kind) {
-                return Err(RuleError::TypeMismatch { id, odata_type: kind });
-            }
+            && !id.rule_type().as_str().eq_ignore_ascii_case(&kind)
+        {
+            return Err(RuleError::TypeMismatch {
+                id,
+                odata_type: kind,
+            });
+        }
         let target = match map.remove("target") {
             None | Some(Value::Null) => RuleTarget::default_for(id),
             Some(t) => {
-                let target: RuleTarget = serde_json::from_value(t)
-                    .map_err(|e| RuleError::Field { id, message: e.to_string() })?;
+                let target: RuleTarget =
+                    serde_json::from_value(t).map_err(|e| RuleError::Field {
+                        id,
+                        message: e.to_string(),
+                    })?;
                 if target.caller != id.caller() || target.level != id.level() {
                     return Err(RuleError::TargetMismatch { id });
                 }
@@ -590,8 +613,10 @@ impl PolicyRule {
             }
             merged.insert(k, v);
         }
-        let body = body_from_json(id, Value::Object(merged))
-            .map_err(|e| RuleError::Field { id, message: e.to_string() })?;
+        let body = body_from_json(id, Value::Object(merged)).map_err(|e| RuleError::Field {
+            id,
+            message: e.to_string(),
+        })?;
         Ok(PolicyRule { id, target, body })
     }
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of pim: formatting, lints, docs, the no_std and wasm builds, the unit,
+# property and doc tests, and every scenario file through the pim-host binary.
+# Installs what it needs (Rust targets) itself, so it works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain targets"
+rustup target add wasm32-unknown-unknown x86_64-unknown-none >/dev/null
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "pim-core builds without std (x86_64-unknown-none)"
+cargo build -p pim-core --target x86_64-unknown-none --quiet
+
+step "pim-wasm builds for wasm32-unknown-unknown"
+cargo build -p pim-wasm --target wasm32-unknown-unknown --quiet
+
+step "cargo test (unit, property, scenario and doc tests)"
+cargo test --workspace
+
+step "every scenario through pim-host (native engine)"
+cargo run --quiet -p pim-host -- scenario tests/scenarios/*.json
