@@ -384,7 +384,7 @@ mod tests {
     use serde_json::json;
 
     fn rule(v: serde_json::Value) -> PolicyRule {
-        PolicyRule::from_json(v).unwrap()
+        PolicyRule::from_json(v).expect("valid test input")
     }
 
     #[test]
@@ -434,17 +434,17 @@ mod tests {
         let err = PolicyRule::from_json(json!({
             "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule",
             "id": "Expiration_EndUser_Assignment"}))
-        .unwrap_err();
+        .expect_err("must fail");
         assert!(matches!(err, crate::wire::RuleError::TypeMismatch { .. }));
         let err = PolicyRule::from_json(json!({"id": "Expiration_EndUser_Assignment", "bogus": 1}))
-            .unwrap_err();
+            .expect_err("must fail");
         assert!(matches!(err, crate::wire::RuleError::UnknownField { .. }));
     }
 
     #[test]
     fn rules_round_trip_through_json() {
         for r in PolicyRule::defaults() {
-            let back = PolicyRule::from_json(r.to_json()).unwrap();
+            let back = PolicyRule::from_json(r.to_json()).expect("valid test input");
             assert_eq!(back, r);
         }
     }

@@ -18,7 +18,7 @@ use crate::policy::{MINIMUM_WINDOW, RoleSettings};
 use crate::request::{ApprovalStep, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule, scope_covers};
 use crate::time::{Instant, IsoDuration};
-use crate::wire::{ExpirationType, RequestKind, RequestSchedule, ScheduleRequestBody, TicketInfo};
+use crate::wire::{Action, ExpirationType, RequestKind, RequestSchedule, ScheduleRequestBody, TicketInfo};
 
 /// The eligibility an activation draws on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -287,7 +287,14 @@ impl Engine {
                 now,
             ));
         }
-        if self.has_pending(principal, role, scope, RequestKind::Assignment, now) {
+        if self.has_pending(
+            principal,
+            role,
+            scope,
+            RequestKind::Assignment,
+            &[Action::SelfActivate],
+            now,
+        ) {
             return Ok(self.rejected(
                 request,
                 DecisionError::new(
@@ -384,13 +391,15 @@ impl Engine {
         }
     }
 
-    /// Whether a request for the same principal, role, scope and kind is still waiting.
+    /// Whether a request for the same principal, role, scope and kind, with one of `actions`
+    /// (any action when empty), is still waiting for a decision.
     pub(crate) fn has_pending(
         &self,
         principal: &str,
         role: &str,
         scope: &str,
         kind: RequestKind,
+        actions: &[Action],
         now: Instant,
     ) -> bool {
         self.open_requests().any(|r| {
@@ -398,6 +407,7 @@ impl Engine {
                 && r.role_definition_id == role
                 && r.scope == scope
                 && r.kind == kind
+                && (actions.is_empty() || actions.contains(&r.action))
                 && self.effective_status(r, now).is_pending()
         })
     }

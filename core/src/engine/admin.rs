@@ -227,6 +227,7 @@ impl Engine {
             &body.role_definition_id,
             scope,
             request.kind,
+            &[],
             now,
         ) {
             return Ok(self.rejected(
@@ -597,6 +598,7 @@ impl Engine {
             &body.role_definition_id,
             scope,
             kind,
+            &[Action::SelfExtend, Action::SelfRenew],
             now,
         ) {
             return Ok(self.rejected(
