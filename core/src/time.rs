@@ -292,7 +292,10 @@ mod tests {
             "PT1H45M".parse::<IsoDuration>().expect("valid test input"),
             IsoDuration::minutes(105)
         );
-        assert_eq!("P2W".parse::<IsoDuration>().expect("valid test input"), IsoDuration::days(14));
+        assert_eq!(
+            "P2W".parse::<IsoDuration>().expect("valid test input"),
+            IsoDuration::days(14)
+        );
         assert_eq!(
             "PT0.5S".parse::<IsoDuration>().expect("valid test input").0,
             TimeDelta::milliseconds(500)
@@ -335,7 +338,12 @@ mod tests {
             ("PT0S", "PT0S"),
             ("PT0.25S", "PT0.25S"),
         ] {
-            assert_eq!(text.parse::<IsoDuration>().expect("valid test input").to_string(), expected);
+            assert_eq!(
+                text.parse::<IsoDuration>()
+                    .expect("valid test input")
+                    .to_string(),
+                expected
+            );
         }
     }
 

@@ -18,7 +18,9 @@ use crate::policy::{MINIMUM_WINDOW, RoleSettings};
 use crate::request::{ApprovalStep, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule, scope_covers};
 use crate::time::{Instant, IsoDuration};
-use crate::wire::{Action, ExpirationType, RequestKind, RequestSchedule, ScheduleRequestBody, TicketInfo};
+use crate::wire::{
+    Action, ExpirationType, RequestKind, RequestSchedule, ScheduleRequestBody, TicketInfo,
+};
 
 /// The eligibility an activation draws on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

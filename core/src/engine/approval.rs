@@ -230,13 +230,13 @@ impl Engine {
                 else {
                     return failed();
                 };
+                // A renewal grants the end that was asked for; if the decision came so late
+                // that less than the minimum window remains, it fails.
                 let start = r.start_date_time.max(now);
-                let end = match (r.start_date_time < now, r.end_date_time) {
-                    (true, Some(e)) => e
-                        .checked_add_signed(now.signed_duration_since(r.start_date_time))
-                        .or(Some(e)),
-                    (_, e) => e,
-                };
+                let end = r.end_date_time;
+                if end.is_some_and(|e| e.signed_duration_since(start) < MINIMUM_WINDOW) {
+                    return failed();
+                }
                 let status = if start <= now {
                     Status::Provisioned
                 } else {

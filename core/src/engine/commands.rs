@@ -277,8 +277,12 @@ impl Engine {
             (_, _) => self.admin_request(kind, body, &scope, ctx, now)?,
         };
         if body.is_validation_only {
+            // A dry run creates no request: report the decision without a request id.
             return Ok(Outcome {
-                decision: outcome.decision,
+                decision: Decision {
+                    request: None,
+                    ..outcome.decision
+                },
                 events: Vec::new(),
             });
         }

@@ -52,6 +52,15 @@ pub struct Expect {
 
 fn allowed(verb: &Verb) -> &'static [&'static str] {
     match verb {
+        Verb::Malformed { verb, .. } => match *verb {
+            "request" | "approve" | "cancel" | "status" => {
+                &["status", "startDateTime", "endDateTime", "error"]
+            }
+            "check" => &["active", "endDateTime", "via", "error"],
+            "alerts" => &["active", "inactive", "error"],
+            "audit" => &["activities", "error"],
+            _ => &["error"],
+        },
         Verb::Request { .. } | Verb::Approve { .. } | Verb::Cancel { .. } | Verb::Status { .. } => {
             &["status", "startDateTime", "endDateTime", "error"]
         }
@@ -109,6 +118,9 @@ impl Expect {
                 }
                 ("error", _) => e.error = Some(parse_error(v)?),
                 ("active", Verb::Alerts) => e.active_alerts = Some(strings(&k, v)?),
+                ("active", Verb::Malformed { verb: "alerts", .. }) => {
+                    e.active_alerts = Some(strings(&k, v)?)
+                }
                 ("inactive", _) => e.inactive_alerts = Some(strings(&k, v)?),
                 ("active", _) => {
                     e.active = Some(v.as_bool().ok_or("expect `active` must be true or false")?)

@@ -124,6 +124,14 @@ pub enum Verb {
     },
     /// The host drops its state and reloads from storage.
     Restart,
+    /// A verb whose value is malformed (bad duration, unknown field, …): the step fails with
+    /// `InvalidRequest`, as a host fails a malformed request, and the scenario goes on.
+    Malformed {
+        /// The verb as written.
+        verb: &'static str,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl Verb {
@@ -142,6 +150,7 @@ impl Verb {
             Verb::Alerts => "alerts",
             Verb::Audit { .. } => "audit",
             Verb::Restart => "restart",
+            Verb::Malformed { verb, .. } => verb,
         }
     }
 }
@@ -253,73 +262,16 @@ impl Step {
                 "a step has exactly one verb; `{verb_name}` and `{other}` found"
             ));
         }
-        let verb = match verb_name.as_str() {
-            "advance" => Verb::Advance(parse(&verb_name, value)?),
-            "at" => {
-                let text: String = parse(&verb_name, value)?;
-                Verb::At(parse_instant(&text).map_err(|e| e.to_string())?)
-            }
-            "request" => {
-                let r: RequestValue = parse(&verb_name, value)?;
-                Verb::Request {
-                    kind: r.kind,
-                    body: alloc::boxed::Box::new(r.body),
-                }
-            }
-            "approve" => {
-                let a: ApproveValue = parse(&verb_name, value)?;
-                Verb::Approve {
-                    request: a.request,
-                    review_result: a.review_result,
-                    justification: a.justification,
-                }
-            }
-            "cancel" => Verb::Cancel {
-                request: parse::<RequestRef>(&verb_name, value)?.request,
-            },
-            "status" => Verb::Status {
-                request: parse::<RequestRef>(&verb_name, value)?.request,
-            },
-            "policy" => Verb::Policy(parse(&verb_name, value)?),
-            "membership" => {
-                let m: MembershipValue = parse(&verb_name, value)?;
-                Verb::Membership {
-                    group_id: m.group_id,
-                    add: m.add,
-                    remove: m.remove,
-                }
-            }
-            "check" => {
-                let c: CheckValue = parse(&verb_name, value)?;
-                Verb::Check {
-                    principal_id: c.principal_id,
-                    role_definition_id: c.role_definition_id,
-                    directory_scope_id: c.directory_scope_id,
-                    app_scope_id: c.app_scope_id,
-                }
-            }
-            "alerts" => {
-                parse::<Empty>(&verb_name, value)?;
-                Verb::Alerts
-            }
-            "audit" => {
-                let a: AuditValue = parse(&verb_name, value)?;
-                Verb::Audit {
-                    principal_id: a.principal_id,
-                    since: a.since,
-                }
-            }
-            "restart" => {
-                parse::<Empty>(&verb_name, value)?;
-                Verb::Restart
-            }
-            other => {
-                return Err(format!(
-                    "unknown step key `{other}` (verbs: {}; also `as`, `name`, `expect`, `mfa`, `authContext`, `note`)",
-                    VERBS.join(", ")
-                ));
-            }
+        let Some(known) = VERBS.iter().find(|v| **v == verb_name) else {
+            return Err(format!(
+                "unknown step key `{verb_name}` (verbs: {}; also `as`, `name`, `expect`, `mfa`, `authContext`, `note`)",
+                VERBS.join(", ")
+            ));
         };
+        let verb = parse_verb(&verb_name, value).unwrap_or_else(|message| Verb::Malformed {
+            verb: known,
+            message,
+        });
         let expect = match expect_value {
             None => None,
             Some(v) => Some(Expect::parse(&verb, v)?),
@@ -333,6 +285,72 @@ impl Step {
             auth_context,
         })
     }
+}
+
+fn parse_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
+    let verb_name = String::from(verb_name);
+    Ok(match verb_name.as_str() {
+        "advance" => Verb::Advance(parse(&verb_name, value)?),
+        "at" => {
+            let text: String = parse(&verb_name, value)?;
+            Verb::At(parse_instant(&text).map_err(|e| e.to_string())?)
+        }
+        "request" => {
+            let r: RequestValue = parse(&verb_name, value)?;
+            Verb::Request {
+                kind: r.kind,
+                body: alloc::boxed::Box::new(r.body),
+            }
+        }
+        "approve" => {
+            let a: ApproveValue = parse(&verb_name, value)?;
+            Verb::Approve {
+                request: a.request,
+                review_result: a.review_result,
+                justification: a.justification,
+            }
+        }
+        "cancel" => Verb::Cancel {
+            request: parse::<RequestRef>(&verb_name, value)?.request,
+        },
+        "status" => Verb::Status {
+            request: parse::<RequestRef>(&verb_name, value)?.request,
+        },
+        "policy" => Verb::Policy(parse(&verb_name, value)?),
+        "membership" => {
+            let m: MembershipValue = parse(&verb_name, value)?;
+            Verb::Membership {
+                group_id: m.group_id,
+                add: m.add,
+                remove: m.remove,
+            }
+        }
+        "check" => {
+            let c: CheckValue = parse(&verb_name, value)?;
+            Verb::Check {
+                principal_id: c.principal_id,
+                role_definition_id: c.role_definition_id,
+                directory_scope_id: c.directory_scope_id,
+                app_scope_id: c.app_scope_id,
+            }
+        }
+        "alerts" => {
+            parse::<Empty>(&verb_name, value)?;
+            Verb::Alerts
+        }
+        "audit" => {
+            let a: AuditValue = parse(&verb_name, value)?;
+            Verb::Audit {
+                principal_id: a.principal_id,
+                since: a.since,
+            }
+        }
+        "restart" => {
+            parse::<Empty>(&verb_name, value)?;
+            Verb::Restart
+        }
+        other => return Err(format!("unknown verb `{other}`")),
+    })
 }
 
 impl<'de> Deserialize<'de> for Step {

@@ -381,6 +381,7 @@ impl<B: Backend> Run<'_, B> {
                 self.backend.restart()?;
                 Ok(json!({}))
             }
+            Verb::Malformed { message, .. } => Err(BackendError::Invalid(message.clone())),
         }
     }
 }
