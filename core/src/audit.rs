@@ -520,6 +520,78 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
                 d.schedule(name, "Unassign", s, by.as_ref(), request_id.as_deref());
             }
         }
+        Event::AlertConfigured {
+            by,
+            alert_id,
+            configuration,
+            ..
+        } => {
+            let name = match configuration.is_enabled {
+                Some(true) if !engine.alert_settings.is_enabled(*alert_id) => "Enable PIM alert",
+                Some(false) if engine.alert_settings.is_enabled(*alert_id) => "Disable PIM alert",
+                _ => "Update PIM alert setting",
+            };
+            d.push(
+                name.into(),
+                "Update",
+                ok,
+                Some(alert_id.as_str().into()),
+                by.as_ref(),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            );
+        }
+        Event::AlertDismissed { by, alert_id, .. } => {
+            d.push(
+                "Deactivate PIM alert".into(),
+                "Update",
+                ok,
+                Some(alert_id.as_str().into()),
+                by.as_ref(),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            );
+        }
+        Event::AlertsRefreshed { by, alert_ids, .. } => {
+            for a in alert_ids {
+                d.push(
+                    "Refresh PIM alert".into(),
+                    "Update",
+                    ok,
+                    Some(a.as_str().into()),
+                    by.as_ref(),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                );
+            }
+        }
+        Event::SignInRecorded { principal_id, .. } => {
+            d.push(
+                "Sign-in recorded".into(),
+                "Update",
+                ok,
+                None,
+                None,
+                Some(principal_id),
+                None,
+                None,
+                None,
+                None,
+                None,
+            );
+        }
     }
     if d.out.is_empty() {
         d.push(

@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::{AlertConfiguration, AlertId};
 use crate::directory::{Principal, RoleDefinition};
 use crate::error::{ErrorCode, FailedRule};
 use crate::request::{RequestRecord, ReviewResult, Status};
@@ -188,9 +189,75 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
+    /// An alert's configuration changed (the complete configuration after the change).
+    AlertConfigured {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// Which alert.
+        alert_id: AlertId,
+        /// Its configuration.
+        configuration: AlertConfiguration,
+    },
+    /// An administrator dismissed an alert: it stays inactive until refreshed.
+    AlertDismissed {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// Which alert.
+        alert_id: AlertId,
+    },
+    /// Alerts were refreshed: dismissed ones are scanned again.
+    AlertsRefreshed {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// Which alerts.
+        alert_ids: Vec<AlertId>,
+    },
+    /// The directory reported a sign-in (a fact the host records for the stale-account alert
+    /// and review recommendations).
+    SignInRecorded {
+        /// When it was recorded.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who signed in.
+        principal_id: String,
+        /// When they signed in.
+        #[serde(with = "crate::time::instant")]
+        sign_in_date_time: Instant,
+    },
 }
 
 impl Event {
+    /// Every event kind's name, as it appears in `type`.
+    pub const KINDS: &'static [&'static str] = &[
+        "principalAdded",
+        "roleDefinitionAdded",
+        "membershipChanged",
+        "policySet",
+        "requestSubmitted",
+        "requestRejected",
+        "approvalRecorded",
+        "requestStatusChanged",
+        "scheduleCreated",
+        "scheduleUpdated",
+        "scheduleEnded",
+        "alertConfigured",
+        "alertDismissed",
+        "alertsRefreshed",
+        "signInRecorded",
+    ];
+
     /// When the event happened.
     pub fn at(&self) -> Instant {
         match self {
@@ -204,7 +271,11 @@ impl Event {
             | Event::RequestStatusChanged { at, .. }
             | Event::ScheduleCreated { at, .. }
             | Event::ScheduleUpdated { at, .. }
-            | Event::ScheduleEnded { at, .. } => *at,
+            | Event::ScheduleEnded { at, .. }
+            | Event::AlertConfigured { at, .. }
+            | Event::AlertDismissed { at, .. }
+            | Event::AlertsRefreshed { at, .. }
+            | Event::SignInRecorded { at, .. } => *at,
         }
     }
 }

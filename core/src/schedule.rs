@@ -68,6 +68,9 @@ pub struct Schedule {
     /// Why it ended, once it has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended: Option<EndReason>,
+    /// Made in the directory outside PIM (reported by the directory, not requested).
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub outside_pim: bool,
 }
 
 impl Schedule {

@@ -390,6 +390,7 @@ impl Engine {
             via_group: via_group.cloned(),
             request_id: Some(request.id.clone()),
             ended: None,
+            outside_pim: false,
         }
     }
 

@@ -255,6 +255,7 @@ impl Engine {
             via_group: None,
             request_id: Some(request.id.clone()),
             ended: None,
+            outside_pim: false,
         };
         request.status = if start <= now {
             Status::Provisioned
@@ -522,6 +523,7 @@ impl Engine {
             via_group: None,
             request_id: Some(request.id.clone()),
             ended: None,
+            outside_pim: false,
         };
         request.target_schedule_id = Some(schedule.id.clone());
         request.status = if start <= now {

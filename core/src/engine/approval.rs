@@ -255,6 +255,7 @@ impl Engine {
                     via_group: None,
                     request_id: Some(r.id.clone()),
                     ended: None,
+                    outside_pim: false,
                 };
                 (
                     status,

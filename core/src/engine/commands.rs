@@ -116,6 +116,49 @@ pub enum Command {
         /// The request.
         request_id: String,
     },
+    /// Changes an alert's configuration.
+    ConfigureAlert {
+        /// Which alert (Graph id).
+        alert_id: crate::alerts::AlertId,
+        /// The settings to change.
+        configuration: crate::alerts::AlertConfiguration,
+    },
+    /// Dismisses an alert until the next refresh.
+    DismissAlert {
+        /// Which alert.
+        alert_id: crate::alerts::AlertId,
+    },
+    /// Refreshes alerts (all when the list is empty), re-activating dismissed ones.
+    RefreshAlerts {
+        /// Which alerts.
+        #[serde(default)]
+        alert_ids: Vec<crate::alerts::AlertId>,
+    },
+    /// Remediates an alert: one incident, or all of them.
+    RemediateAlert {
+        /// Which alert.
+        alert_id: crate::alerts::AlertId,
+        /// Which incident; all when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        incident_id: Option<String>,
+    },
+    /// Records a sign-in the directory reported (host only).
+    RecordSignIn {
+        /// Who signed in.
+        principal_id: String,
+        /// When; now when absent.
+        #[serde(
+            default,
+            with = "crate::time::instant_opt",
+            skip_serializing_if = "Option::is_none"
+        )]
+        sign_in_date_time: Option<Instant>,
+    },
+    /// Records an assignment the directory reports that PIM did not make (host only).
+    RecordOutsideAssignment {
+        /// The assignment.
+        assignment: crate::wire::AssignmentEntry,
+    },
     /// Changes a group's direct members.
     ChangeMembership {
         /// The group.
@@ -221,6 +264,23 @@ impl Engine {
                 add,
                 remove,
             } => self.change_membership(group_id, add, remove, ctx, now),
+            Command::ConfigureAlert {
+                alert_id,
+                configuration,
+            } => self.configure_alert(*alert_id, configuration, ctx, now),
+            Command::DismissAlert { alert_id } => self.dismiss_alert(*alert_id, ctx, now),
+            Command::RefreshAlerts { alert_ids } => self.refresh_alerts(alert_ids, ctx, now),
+            Command::RemediateAlert {
+                alert_id,
+                incident_id,
+            } => self.remediate_alert(*alert_id, incident_id.as_deref(), ctx, now),
+            Command::RecordSignIn {
+                principal_id,
+                sign_in_date_time,
+            } => self.record_sign_in(principal_id, *sign_in_date_time, ctx, now),
+            Command::RecordOutsideAssignment { assignment } => {
+                self.record_outside_assignment(assignment, ctx, now)
+            }
         }
     }
 
@@ -487,6 +547,7 @@ impl Engine {
                     via_group: None,
                     request_id: None,
                     ended: None,
+                    outside_pim: false,
                 },
             });
             issued = issued.saturating_add(1);

@@ -3,6 +3,7 @@
 
 pub mod activation;
 mod admin;
+mod alerting;
 mod approval;
 mod commands;
 mod index;
@@ -58,6 +59,7 @@ pub struct Engine {
     open_requests: BTreeSet<u32>,
     timeline: BTreeSet<(Instant, Due)>,
     audit: Vec<AuditRecord>,
+    pub(crate) alert_settings: crate::alerts::AlertSettings,
     issued: u64,
     clock: Option<Instant>,
 }
@@ -85,6 +87,7 @@ impl Engine {
             open_requests: BTreeSet::new(),
             timeline: BTreeSet::new(),
             audit: Vec::new(),
+            alert_settings: crate::alerts::AlertSettings::default(),
             issued: 0,
             clock: None,
         }
@@ -365,6 +368,36 @@ impl Engine {
                         list.retain(|s| *s != slot);
                     }
                 }
+            }
+            Event::AlertConfigured {
+                alert_id,
+                configuration,
+                ..
+            } => {
+                self.alert_settings = self
+                    .alert_settings
+                    .configured(*alert_id, configuration)
+                    .map_err(|e| ApplyError(format!("{e}")))?;
+            }
+            Event::AlertDismissed { alert_id, .. } => {
+                self.alert_settings.dismissed.insert(*alert_id);
+            }
+            Event::AlertsRefreshed { alert_ids, .. } => {
+                for a in alert_ids {
+                    self.alert_settings.dismissed.remove(a);
+                }
+            }
+            Event::SignInRecorded {
+                principal_id,
+                sign_in_date_time,
+                ..
+            } => {
+                let last = self
+                    .alert_settings
+                    .sign_ins
+                    .entry(principal_id.clone())
+                    .or_insert(*sign_in_date_time);
+                *last = (*last).max(*sign_in_date_time);
             }
         }
         self.audit.extend(records);

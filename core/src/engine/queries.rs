@@ -181,6 +181,8 @@ pub enum Query {
         /// Who.
         principal_id: String,
     },
+    /// The security alerts as they stand now.
+    Alerts {},
 }
 
 /// An answer, in wire form.
@@ -201,6 +203,8 @@ pub enum QueryResult {
     Policy(Vec<PolicyRule>),
     /// For `schedules`.
     Schedules(Vec<Schedule>),
+    /// For `alerts`.
+    Alerts(Vec<crate::alerts::Alert>),
 }
 
 impl Engine {
@@ -364,6 +368,7 @@ impl Engine {
             Query::Schedules { principal_id } => {
                 QueryResult::Schedules(self.schedules_of(principal_id).cloned().collect())
             }
+            Query::Alerts {} => QueryResult::Alerts(self.alerts(now)),
         })
     }
 }

@@ -48,6 +48,8 @@ pub struct Expect {
     pub active_alerts: Option<Vec<String>>,
     /// Alerts: ids that must be inactive.
     pub inactive_alerts: Option<Vec<String>>,
+    /// Alerts: for each alert id, exactly these incident ids (as a set).
+    pub incidents: Option<alloc::collections::BTreeMap<String, Vec<String>>>,
 }
 
 fn allowed(verb: &Verb) -> &'static [&'static str] {
@@ -57,7 +59,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
                 &["status", "startDateTime", "endDateTime", "error"]
             }
             "check" => &["active", "endDateTime", "via", "error"],
-            "alerts" => &["active", "inactive", "error"],
+            "alerts" => &["active", "inactive", "incidents", "error"],
             "audit" => &["activities", "error"],
             _ => &["error"],
         },
@@ -65,7 +67,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
             &["status", "startDateTime", "endDateTime", "error"]
         }
         Verb::Check { .. } => &["active", "endDateTime", "via", "error"],
-        Verb::Alerts => &["active", "inactive", "error"],
+        Verb::Alerts => &["active", "inactive", "incidents", "error"],
         Verb::Audit { .. } => &["activities", "error"],
         _ => &["error"],
     }
@@ -130,6 +132,13 @@ impl Expect {
                     e.via = Some(via.ok_or_else(|| format!("expect `via`: unknown value `{v}`"))?);
                 }
                 ("activities", _) => e.activities = Some(strings(&k, v)?),
+                ("incidents", _) => {
+                    e.incidents = Some(serde_json::from_value(v).map_err(|_| {
+                        String::from(
+                            "expect `incidents` must map alert ids to lists of incident ids",
+                        )
+                    })?)
+                }
                 _ => {}
             }
         }
@@ -259,6 +268,24 @@ impl Expect {
             for w in want {
                 if got.contains(&w.as_str()) != present {
                     out.push(format!("expected alert `{w}` to be {key}"));
+                }
+            }
+        }
+        if let Some(want) = &self.incidents {
+            for (alert, ids) in want {
+                let mut got: Vec<&str> = actual
+                    .get("incidents")
+                    .and_then(|m| m.get(alert))
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                got.sort_unstable();
+                let mut ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                ids.sort_unstable();
+                if got != ids {
+                    out.push(format!(
+                        "expected incidents of `{alert}` {ids:?}, got {got:?}"
+                    ));
                 }
             }
         }

@@ -124,6 +124,39 @@ pub enum Verb {
     },
     /// The host drops its state and reloads from storage.
     Restart,
+    /// Changes an alert's configuration.
+    AlertSettings {
+        /// Which alert.
+        alert_id: crate::alerts::AlertId,
+        /// What to change.
+        configuration: crate::alerts::AlertConfiguration,
+    },
+    /// Dismisses an alert.
+    DismissAlert {
+        /// Which alert.
+        alert_id: crate::alerts::AlertId,
+    },
+    /// Refreshes alerts (all when none named).
+    RefreshAlerts {
+        /// Which alerts.
+        alert_ids: Vec<crate::alerts::AlertId>,
+    },
+    /// Remediates an alert's incidents.
+    RemediateAlert {
+        /// Which alert.
+        alert_id: crate::alerts::AlertId,
+        /// Which incident; all when absent.
+        incident_id: Option<String>,
+    },
+    /// A sign-in fact from the directory.
+    SignIn {
+        /// Who.
+        principal_id: String,
+        /// When; now when absent.
+        at: Option<Instant>,
+    },
+    /// An assignment made in the directory outside PIM.
+    OutsideAssignment(crate::wire::AssignmentEntry),
     /// A verb whose value is malformed (bad duration, unknown field, …): the step fails with
     /// `InvalidRequest`, as a host fails a malformed request, and the scenario goes on.
     Malformed {
@@ -150,6 +183,12 @@ impl Verb {
             Verb::Alerts => "alerts",
             Verb::Audit { .. } => "audit",
             Verb::Restart => "restart",
+            Verb::AlertSettings { .. } => "alertSettings",
+            Verb::DismissAlert { .. } => "dismissAlert",
+            Verb::RefreshAlerts { .. } => "refreshAlerts",
+            Verb::RemediateAlert { .. } => "remediateAlert",
+            Verb::SignIn { .. } => "signIn",
+            Verb::OutsideAssignment(_) => "outsideAssignment",
             Verb::Malformed { verb, .. } => verb,
         }
     }
@@ -168,7 +207,43 @@ const VERBS: &[&str] = &[
     "alerts",
     "audit",
     "restart",
+    "alertSettings",
+    "dismissAlert",
+    "refreshAlerts",
+    "remediateAlert",
+    "signIn",
+    "outsideAssignment",
 ];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AlertSettingsValue {
+    alert_id: crate::alerts::AlertId,
+    configuration: crate::alerts::AlertConfiguration,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AlertRef {
+    alert_id: crate::alerts::AlertId,
+    #[serde(default)]
+    incident_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RefreshValue {
+    #[serde(default)]
+    alert_ids: Vec<crate::alerts::AlertId>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SignInValue {
+    principal_id: String,
+    #[serde(default, with = "crate::time::instant_opt")]
+    at: Option<Instant>,
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -349,6 +424,40 @@ fn parse_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
             parse::<Empty>(&verb_name, value)?;
             Verb::Restart
         }
+        "alertSettings" => {
+            let a: AlertSettingsValue = parse(&verb_name, value)?;
+            Verb::AlertSettings {
+                alert_id: a.alert_id,
+                configuration: a.configuration,
+            }
+        }
+        "dismissAlert" => {
+            let a: AlertRef = parse(&verb_name, value)?;
+            if a.incident_id.is_some() {
+                return Err("step `dismissAlert`: unknown field `incidentId`".into());
+            }
+            Verb::DismissAlert {
+                alert_id: a.alert_id,
+            }
+        }
+        "refreshAlerts" => Verb::RefreshAlerts {
+            alert_ids: parse::<RefreshValue>(&verb_name, value)?.alert_ids,
+        },
+        "remediateAlert" => {
+            let a: AlertRef = parse(&verb_name, value)?;
+            Verb::RemediateAlert {
+                alert_id: a.alert_id,
+                incident_id: a.incident_id,
+            }
+        }
+        "signIn" => {
+            let v: SignInValue = parse(&verb_name, value)?;
+            Verb::SignIn {
+                principal_id: v.principal_id,
+                at: v.at,
+            }
+        }
+        "outsideAssignment" => Verb::OutsideAssignment(parse(&verb_name, value)?),
         other => return Err(format!("unknown verb `{other}`")),
     })
 }

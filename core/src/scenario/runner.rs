@@ -374,9 +374,69 @@ impl<B: Backend> Run<'_, B> {
                     _ => Err(BackendError::Host("unexpected answer to audit".into())),
                 }
             }
-            Verb::Alerts => Err(BackendError::Invalid(
-                "security alerts are not implemented by this engine yet".into(),
-            )),
+            Verb::Alerts => match self.backend.query(&Query::Alerts {}, self.now)? {
+                QueryResult::Alerts(alerts) => {
+                    let (mut active, mut inactive) = (Vec::new(), Vec::new());
+                    let mut incidents = Map::new();
+                    for a in &alerts {
+                        let id = a.alert_definition_id.as_str();
+                        if a.is_active {
+                            active.push(id);
+                        } else {
+                            inactive.push(id);
+                        }
+                        let ids: Vec<&str> = a.incidents.iter().map(|i| i.id.as_str()).collect();
+                        incidents.insert(id.into(), json!(ids));
+                    }
+                    Ok(json!({ "active": active, "inactive": inactive, "incidents": incidents }))
+                }
+                _ => Err(BackendError::Host("unexpected answer to alerts".into())),
+            },
+            Verb::AlertSettings {
+                alert_id,
+                configuration,
+            } => decided(
+                self,
+                Command::ConfigureAlert {
+                    alert_id: *alert_id,
+                    configuration: configuration.clone(),
+                },
+            ),
+            Verb::DismissAlert { alert_id } => decided(
+                self,
+                Command::DismissAlert {
+                    alert_id: *alert_id,
+                },
+            ),
+            Verb::RefreshAlerts { alert_ids } => decided(
+                self,
+                Command::RefreshAlerts {
+                    alert_ids: alert_ids.clone(),
+                },
+            ),
+            Verb::RemediateAlert {
+                alert_id,
+                incident_id,
+            } => decided(
+                self,
+                Command::RemediateAlert {
+                    alert_id: *alert_id,
+                    incident_id: incident_id.clone(),
+                },
+            ),
+            Verb::SignIn { principal_id, at } => decided(
+                self,
+                Command::RecordSignIn {
+                    principal_id: principal_id.clone(),
+                    sign_in_date_time: *at,
+                },
+            ),
+            Verb::OutsideAssignment(a) => decided(
+                self,
+                Command::RecordOutsideAssignment {
+                    assignment: a.clone(),
+                },
+            ),
             Verb::Restart => {
                 self.backend.restart()?;
                 Ok(json!({}))
