@@ -577,6 +577,24 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
                 );
             }
         }
+        Event::ReminderDue {
+            schedule_id,
+            days_before,
+            ..
+        } => {
+            if let Some(s) = engine.schedule(schedule_id) {
+                d.schedule(
+                    match days_before {
+                        1 => String::from("Expiry reminder sent (1 day before)"),
+                        n => format!("Expiry reminder sent ({n} days before)"),
+                    },
+                    "Update",
+                    s,
+                    None,
+                    None,
+                );
+            }
+        }
         Event::SignInRecorded { principal_id, .. } => {
             d.push(
                 "Sign-in recorded".into(),

@@ -236,6 +236,16 @@ pub enum Event {
         #[serde(with = "crate::time::instant")]
         sign_in_date_time: Instant,
     },
+    /// An assigned schedule's end is near: reminders go out 14 days and 1 day before.
+    ReminderDue {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// The schedule.
+        schedule_id: String,
+        /// Days before its end.
+        days_before: u32,
+    },
 }
 
 impl Event {
@@ -256,6 +266,7 @@ impl Event {
         "alertDismissed",
         "alertsRefreshed",
         "signInRecorded",
+        "reminderDue",
     ];
 
     /// When the event happened.
@@ -275,7 +286,8 @@ impl Event {
             | Event::AlertConfigured { at, .. }
             | Event::AlertDismissed { at, .. }
             | Event::AlertsRefreshed { at, .. }
-            | Event::SignInRecorded { at, .. } => *at,
+            | Event::SignInRecorded { at, .. }
+            | Event::ReminderDue { at, .. } => *at,
         }
     }
 }

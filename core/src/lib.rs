@@ -24,6 +24,7 @@ pub mod directory;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod notify;
 pub mod policy;
 pub mod request;
 pub mod scenario;

@@ -39,7 +39,12 @@ pub(crate) enum Due {
     ApprovalTimeout(u32),
     /// A schedule's end: it expires.
     ScheduleEnd(u32),
+    /// An expiry reminder, some days before an assigned schedule's end.
+    Reminder(u32, u32),
 }
+
+/// Days before an assigned schedule's end when reminders go out (research §3, §8.6).
+pub(crate) const REMINDER_DAYS: [u32; 2] = [14, 1];
 
 /// The PIM engine. Pure: no clock, no I/O. Time is an argument of every call.
 #[derive(Debug, Clone)]
@@ -59,6 +64,9 @@ pub struct Engine {
     open_requests: BTreeSet<u32>,
     timeline: BTreeSet<(Instant, Due)>,
     audit: Vec<AuditRecord>,
+    outbox: Vec<crate::notify::Notification>,
+    // INVARIANT: every active schedule ever created, by role (filtered by time when read).
+    active_by_role_index: HashMap<String, Vec<u32>>,
     pub(crate) alert_settings: crate::alerts::AlertSettings,
     issued: u64,
     clock: Option<Instant>,
@@ -87,6 +95,8 @@ impl Engine {
             open_requests: BTreeSet::new(),
             timeline: BTreeSet::new(),
             audit: Vec::new(),
+            outbox: Vec::new(),
+            active_by_role_index: HashMap::new(),
             alert_settings: crate::alerts::AlertSettings::default(),
             issued: 0,
             clock: None,
@@ -190,6 +200,7 @@ impl Engine {
     pub fn apply(&mut self, event: &Event) -> Result<(), ApplyError> {
         self.validate(event)?;
         let records = audit::records_for(self, event, self.audit.len());
+        let notifications = crate::notify::notifications_for(self, event, self.outbox.len());
         match event {
             Event::PrincipalAdded {
                 principal, members, ..
@@ -302,10 +313,14 @@ impl Engine {
                     .entry(key)
                     .or_default()
                     .push(slot);
-                if let Some(end) = schedule.end_date_time {
-                    self.timeline.insert((end, Due::ScheduleEnd(slot)));
+                if schedule.kind == AssignmentType::Active {
+                    self.active_by_role_index
+                        .entry(schedule.role_definition_id.clone())
+                        .or_default()
+                        .push(slot);
                 }
                 self.schedules.push(schedule.clone());
+                self.schedule_end(slot, event.at(), true);
             }
             Event::ScheduleUpdated {
                 schedule_id,
@@ -314,11 +329,9 @@ impl Engine {
                 ..
             } => {
                 let slot = self.schedule_slot_of(schedule_id)?;
+                self.schedule_end(slot, event.at(), false);
                 let mut reindex = None;
                 if let Some(s) = self.schedules.get_mut(slot as usize) {
-                    if let Some(end) = s.end_date_time {
-                        self.timeline.remove(&(end, Due::ScheduleEnd(slot)));
-                    }
                     s.start_date_time = *start_date_time;
                     s.end_date_time = *end_date_time;
                     if s.ended.take().is_some() {
@@ -327,10 +340,8 @@ impl Engine {
                             PrincipalRole::new(&s.principal_id, &s.role_definition_id),
                         ));
                     }
-                    if let Some(end) = end_date_time {
-                        self.timeline.insert((*end, Due::ScheduleEnd(slot)));
-                    }
                 }
+                self.schedule_end(slot, event.at(), true);
                 if let Some((kind, key)) = reindex {
                     self.index_mut(kind).entry(key).or_default().push(slot);
                 }
@@ -342,11 +353,9 @@ impl Engine {
                 ..
             } => {
                 let slot = self.schedule_slot_of(schedule_id)?;
+                self.schedule_end(slot, event.at(), false);
                 let mut unindex = None;
                 if let Some(s) = self.schedules.get_mut(slot as usize) {
-                    if let Some(end) = s.end_date_time {
-                        self.timeline.remove(&(end, Due::ScheduleEnd(slot)));
-                    }
                     if s.ended.is_none() {
                         unindex =
                             Some((s.kind, s.principal_id.clone(), s.role_definition_id.clone()));
@@ -387,6 +396,7 @@ impl Engine {
                     self.alert_settings.dismissed.remove(a);
                 }
             }
+            Event::ReminderDue { .. } => {}
             Event::SignInRecorded {
                 principal_id,
                 sign_in_date_time,
@@ -401,11 +411,55 @@ impl Engine {
             }
         }
         self.audit.extend(records);
+        self.outbox.extend(notifications);
         let at = event.at();
         if self.clock.is_none_or(|c| c < at) {
             self.clock = Some(at);
         }
         Ok(())
+    }
+
+    /// Puts a schedule's end (and, for assigned schedules, its reminders after `at`) on the
+    /// timeline, or takes them off.
+    fn schedule_end(&mut self, slot: u32, at: Instant, add: bool) {
+        let Some(s) = self.schedules.get(slot as usize) else {
+            return;
+        };
+        let Some(end) = s.end_date_time else { return };
+        let mut dues = alloc::vec![(end, Due::ScheduleEnd(slot))];
+        if s.origin == crate::schedule::Origin::Assigned {
+            for days in REMINDER_DAYS {
+                if let Some(t) = end.checked_sub_signed(chrono::TimeDelta::days(i64::from(days))) {
+                    if t > at || !add {
+                        dues.push((t, Due::Reminder(slot, days)));
+                    }
+                }
+            }
+        }
+        for due in dues {
+            if add {
+                self.timeline.insert(due);
+            } else {
+                self.timeline.remove(&due);
+            }
+        }
+    }
+
+    /// Active schedules of any of `roles`, ended ones included.
+    pub(crate) fn active_by_role<'a>(
+        &'a self,
+        roles: &'a [&'a str],
+    ) -> impl Iterator<Item = &'a Schedule> {
+        roles
+            .iter()
+            .filter_map(|r| self.active_by_role_index.get(*r))
+            .flatten()
+            .filter_map(|s| self.schedules.get(*s as usize))
+    }
+
+    /// Every notification so far, oldest first.
+    pub fn outbox(&self) -> &[crate::notify::Notification] {
+        &self.outbox
     }
 
     fn index_mut(&mut self, kind: AssignmentType) -> &mut HashMap<PrincipalRole, Vec<u32>> {

@@ -183,6 +183,19 @@ pub enum Query {
     },
     /// The security alerts as they stand now.
     Alerts {},
+    /// Notifications due so far, oldest first.
+    Notifications {
+        /// Only those due at or after this instant.
+        #[serde(
+            default,
+            with = "crate::time::instant_opt",
+            skip_serializing_if = "Option::is_none"
+        )]
+        since: Option<Instant>,
+        /// Only those addressed to this recipient (address or principal id).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recipient: Option<String>,
+    },
 }
 
 /// An answer, in wire form.
@@ -205,6 +218,8 @@ pub enum QueryResult {
     Schedules(Vec<Schedule>),
     /// For `alerts`.
     Alerts(Vec<crate::alerts::Alert>),
+    /// For `notifications`.
+    Notifications(Vec<crate::notify::Notification>),
 }
 
 impl Engine {
@@ -369,6 +384,23 @@ impl Engine {
                 QueryResult::Schedules(self.schedules_of(principal_id).cloned().collect())
             }
             Query::Alerts {} => QueryResult::Alerts(self.alerts(now)),
+            Query::Notifications { since, recipient } => QueryResult::Notifications(
+                self.outbox()
+                    .iter()
+                    .filter(|n| since.is_none_or(|t| n.created_date_time >= t))
+                    .filter(|n| {
+                        recipient.as_deref().is_none_or(|r| {
+                            n.recipients.iter().any(|x| x == r)
+                                || self
+                                    .directory
+                                    .principal(r)
+                                    .and_then(|p| p.mail.as_deref())
+                                    .is_some_and(|m| n.recipients.iter().any(|x| x == m))
+                        })
+                    })
+                    .cloned()
+                    .collect(),
+            ),
         })
     }
 }

@@ -43,6 +43,17 @@ impl Engine {
                         });
                     }
                 }
+                Due::Reminder(slot, days) => {
+                    if let Some(s) = self.schedules.get(slot as usize) {
+                        if s.ended.is_none() {
+                            events.push(Event::ReminderDue {
+                                at: *at,
+                                schedule_id: s.id.clone(),
+                                days_before: days,
+                            });
+                        }
+                    }
+                }
                 Due::ScheduleEnd(slot) => {
                     if let Some(s) = self.schedules.get(slot as usize)
                         && s.ended.is_none()

@@ -48,6 +48,10 @@ pub struct Expect {
     pub active_alerts: Option<Vec<String>>,
     /// Alerts: ids that must be inactive.
     pub inactive_alerts: Option<Vec<String>>,
+    /// Notifications: partial objects that must appear in this order.
+    pub notifications: Option<Vec<Value>>,
+    /// Notifications: exactly this many.
+    pub count: Option<usize>,
     /// Alerts: for each alert id, exactly these incident ids (as a set).
     pub incidents: Option<alloc::collections::BTreeMap<String, Vec<String>>>,
 }
@@ -61,6 +65,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
             "check" => &["active", "endDateTime", "via", "error"],
             "alerts" => &["active", "inactive", "incidents", "error"],
             "audit" => &["activities", "error"],
+            "notifications" => &["notifications", "count", "error"],
             _ => &["error"],
         },
         Verb::Request { .. } | Verb::Approve { .. } | Verb::Cancel { .. } | Verb::Status { .. } => {
@@ -69,6 +74,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
         Verb::Check { .. } => &["active", "endDateTime", "via", "error"],
         Verb::Alerts => &["active", "inactive", "incidents", "error"],
         Verb::Audit { .. } => &["activities", "error"],
+        Verb::Notifications { .. } => &["notifications", "count", "error"],
         _ => &["error"],
     }
 }
@@ -132,6 +138,18 @@ impl Expect {
                     e.via = Some(via.ok_or_else(|| format!("expect `via`: unknown value `{v}`"))?);
                 }
                 ("activities", _) => e.activities = Some(strings(&k, v)?),
+                ("notifications", _) => {
+                    e.notifications = Some(serde_json::from_value(v).map_err(|_| {
+                        String::from("expect `notifications` must be a list of objects")
+                    })?)
+                }
+                ("count", _) => {
+                    e.count = Some(
+                        v.as_u64()
+                            .and_then(|c| usize::try_from(c).ok())
+                            .ok_or("expect `count` must be a whole number")?,
+                    )
+                }
                 ("incidents", _) => {
                     e.incidents = Some(serde_json::from_value(v).map_err(|_| {
                         String::from(
@@ -271,6 +289,29 @@ impl Expect {
                 }
             }
         }
+        if let Some(want) = &self.notifications {
+            let got: Vec<&Value> = actual
+                .get("notifications")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            let mut rest = got.iter();
+            for w in want {
+                if !rest.any(|g| partial_match(w, g)) {
+                    out.push(format!("expected notification {w} (in order)"));
+                    break;
+                }
+            }
+        }
+        if let Some(c) = self.count {
+            let got = actual
+                .get("notifications")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            if got != c {
+                out.push(format!("expected {c} notifications, got {got}"));
+            }
+        }
         if let Some(want) = &self.incidents {
             for (alert, ids) in want {
                 let mut got: Vec<&str> = actual
@@ -290,6 +331,17 @@ impl Expect {
             }
         }
         out
+    }
+}
+
+/// Whether every key of `want` matches `got`: strings and scalars equal, lists as sets.
+fn partial_match(want: &Value, got: &Value) -> bool {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => w
+            .iter()
+            .all(|(k, v)| g.get(k).is_some_and(|gv| partial_match(v, gv))),
+        (Value::Array(w), Value::Array(g)) => w.len() == g.len() && w.iter().all(|x| g.contains(x)),
+        _ => want == got,
     }
 }
 

@@ -157,6 +157,13 @@ pub enum Verb {
     },
     /// An assignment made in the directory outside PIM.
     OutsideAssignment(crate::wire::AssignmentEntry),
+    /// Notifications due so far.
+    Notifications {
+        /// Only those due at or after this instant.
+        since: Option<Instant>,
+        /// Only those addressed to this recipient.
+        recipient: Option<String>,
+    },
     /// A verb whose value is malformed (bad duration, unknown field, …): the step fails with
     /// `InvalidRequest`, as a host fails a malformed request, and the scenario goes on.
     Malformed {
@@ -189,6 +196,7 @@ impl Verb {
             Verb::RemediateAlert { .. } => "remediateAlert",
             Verb::SignIn { .. } => "signIn",
             Verb::OutsideAssignment(_) => "outsideAssignment",
+            Verb::Notifications { .. } => "notifications",
             Verb::Malformed { verb, .. } => verb,
         }
     }
@@ -213,7 +221,17 @@ const VERBS: &[&str] = &[
     "remediateAlert",
     "signIn",
     "outsideAssignment",
+    "notifications",
 ];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NotificationsValue {
+    #[serde(default, with = "crate::time::instant_opt")]
+    since: Option<Instant>,
+    #[serde(default)]
+    recipient: Option<String>,
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -458,6 +476,13 @@ fn parse_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
             }
         }
         "outsideAssignment" => Verb::OutsideAssignment(parse(&verb_name, value)?),
+        "notifications" => {
+            let n: NotificationsValue = parse(&verb_name, value)?;
+            Verb::Notifications {
+                since: n.since,
+                recipient: n.recipient,
+            }
+        }
         other => return Err(format!("unknown verb `{other}`")),
     })
 }

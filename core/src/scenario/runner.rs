@@ -431,6 +431,34 @@ impl<B: Backend> Run<'_, B> {
                     sign_in_date_time: *at,
                 },
             ),
+            Verb::Notifications { since, recipient } => {
+                let q = Query::Notifications {
+                    since: *since,
+                    recipient: recipient.clone(),
+                };
+                match self.backend.query(&q, self.now)? {
+                    QueryResult::Notifications(list) => {
+                        let items: Vec<Value> = list
+                            .iter()
+                            .map(|n| {
+                                json!({
+                                    "kind": n.kind,
+                                    "ruleId": n.rule_id,
+                                    "recipientType": n.recipient_type,
+                                    "critical": n.critical,
+                                    "recipients": n.recipients,
+                                    "truncated": n.truncated,
+                                    "principalId": n.principal_id,
+                                })
+                            })
+                            .collect();
+                        Ok(json!({ "notifications": items }))
+                    }
+                    _ => Err(BackendError::Host(
+                        "unexpected answer to notifications".into(),
+                    )),
+                }
+            }
             Verb::OutsideAssignment(a) => decided(
                 self,
                 Command::RecordOutsideAssignment {

@@ -1,0 +1,513 @@
+//! Notifications: for every event, the mails the 9 notification rules of the role's settings
+//! call for (research §8), plus expiry reminders. The core only computes them; hosts deliver.
+
+use alloc::collections::BTreeSet;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Engine;
+use crate::event::Event;
+use crate::request::{RequestRecord, ReviewResult, Status};
+use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
+use crate::time::Instant;
+use crate::wire::{Action, NotificationLevel, RecipientType, RequestKind, RuleId, SubjectSet};
+use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
+
+/// At most this many recipients per notification (research §8.1); the rest are dropped.
+pub const MAX_RECIPIENTS: usize = 1000;
+/// Security Administrator, a default recipient of role assignment and activation alerts.
+const SECURITY_ADMINISTRATOR: &str = "194ae4cb-b126-40b2-bd5b-6091b380977d";
+
+wire_enum! {
+    /// What a notification is about.
+    pub enum NotificationKind {
+        /// An eligible or active assignment was made.
+        RoleAssigned => "roleAssigned",
+        /// An activation waits for approval.
+        ActivationApprovalRequested => "activationApprovalRequested",
+        /// An activation request was approved.
+        ActivationApproved => "activationApproved",
+        /// An activation request was denied.
+        ActivationDenied => "activationDenied",
+        /// An activation request timed out.
+        ActivationRequestExpired => "activationRequestExpired",
+        /// A role was activated.
+        RoleActivated => "roleActivated",
+        /// An extension or renewal waits for an administrator.
+        ExtensionApprovalRequested => "extensionApprovalRequested",
+        /// An extension or renewal was decided.
+        ExtensionDecided => "extensionDecided",
+        /// An assignment was extended, renewed or updated by an administrator.
+        RoleUpdated => "roleUpdated",
+        /// An assignment ends in 14 days.
+        ExpiresInFourteenDays => "expiresInFourteenDays",
+        /// An assignment ends in 1 day.
+        ExpiresInOneDay => "expiresInOneDay",
+        /// An assignment expired.
+        Expired => "expired",
+    }
+}
+
+/// One notification to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Notification {
+    /// Sequence id.
+    pub id: String,
+    /// When it was due.
+    #[serde(with = "crate::time::instant")]
+    pub created_date_time: Instant,
+    /// What it is about.
+    pub kind: NotificationKind,
+    /// The notification rule that called for it.
+    pub rule_id: RuleId,
+    /// The recipient class.
+    pub recipient_type: RecipientType,
+    /// Whether it needs the recipient to act (sent even at the `Critical` level).
+    pub critical: bool,
+    /// Addresses (a principal's mail, else its id), sorted, at most 1,000.
+    pub recipients: Vec<String>,
+    /// Whether recipients beyond 1,000 were dropped.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub truncated: bool,
+    /// The subject line.
+    pub subject: String,
+    /// The principal concerned.
+    pub principal_id: String,
+    /// The role concerned.
+    pub role_definition_id: String,
+    /// The request concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The schedule concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_id: Option<String>,
+}
+
+/// The three rules (admin, requestor, approver) of one trigger.
+struct Trigger {
+    admin: RuleId,
+    requestor: RuleId,
+    approver: RuleId,
+}
+
+fn trigger(kind: AssignmentType, activation: bool) -> Trigger {
+    use RuleId::*;
+    match (activation, kind) {
+        (true, _) => Trigger {
+            admin: NotificationAdminEndUserAssignment,
+            requestor: NotificationRequestorEndUserAssignment,
+            approver: NotificationApproverEndUserAssignment,
+        },
+        (false, AssignmentType::Eligible) => Trigger {
+            admin: NotificationAdminAdminEligibility,
+            requestor: NotificationRequestorAdminEligibility,
+            approver: NotificationApproverAdminEligibility,
+        },
+        (false, AssignmentType::Active) => Trigger {
+            admin: NotificationAdminAdminAssignment,
+            requestor: NotificationRequestorAdminAssignment,
+            approver: NotificationApproverAdminAssignment,
+        },
+    }
+}
+
+fn schedule_kind(kind: RequestKind) -> AssignmentType {
+    match kind {
+        RequestKind::Eligibility => AssignmentType::Eligible,
+        RequestKind::Assignment => AssignmentType::Active,
+    }
+}
+
+struct Draft<'a> {
+    engine: &'a Engine,
+    at: Instant,
+    seq: usize,
+    out: Vec<Notification>,
+}
+
+/// What a notification concerns.
+struct About<'a> {
+    principal: &'a str,
+    role: &'a str,
+    scope: &'a str,
+    request: Option<&'a str>,
+    schedule: Option<&'a str>,
+}
+
+impl Draft<'_> {
+    /// Adds one notification under `rule`, unless the rule's level suppresses it.
+    fn send(
+        &mut self,
+        rule: RuleId,
+        kind: NotificationKind,
+        critical: bool,
+        defaults: BTreeSet<String>,
+        about: &About<'_>,
+    ) {
+        let settings = &self.engine.policy(about.role, about.scope).settings;
+        let Some(n) = settings.notifications.iter().find(|n| n.rule == rule) else {
+            return;
+        };
+        match n.level {
+            NotificationLevel::None => return,
+            NotificationLevel::Critical if !critical => return,
+            _ => {}
+        }
+        let mut recipients: BTreeSet<String> = if n.default_recipients {
+            defaults
+        } else {
+            BTreeSet::new()
+        };
+        recipients.extend(n.additional_recipients.iter().cloned());
+        if recipients.is_empty() {
+            return;
+        }
+        let truncated = recipients.len() > MAX_RECIPIENTS;
+        let recipients: Vec<String> = recipients.into_iter().take(MAX_RECIPIENTS).collect();
+        let number = self.seq.saturating_add(self.out.len()).saturating_add(1);
+        let role_name = self.engine.directory.role_name(about.role);
+        let who = self
+            .engine
+            .directory
+            .principal(about.principal)
+            .and_then(|p| p.display_name.as_deref())
+            .unwrap_or(about.principal);
+        self.out.push(Notification {
+            id: format!("notification-{number}"),
+            created_date_time: self.at,
+            kind,
+            rule_id: rule,
+            recipient_type: rule.recipient().unwrap_or(RecipientType::Admin),
+            critical,
+            recipients,
+            truncated,
+            subject: subject(kind, who, role_name),
+            principal_id: about.principal.into(),
+            role_definition_id: about.role.into(),
+            request_id: about.request.map(Into::into),
+            schedule_id: about.schedule.map(Into::into),
+        });
+    }
+
+    fn address(&self, principal: &str) -> String {
+        self.engine
+            .directory
+            .principal(principal)
+            .and_then(|p| p.mail.clone())
+            .unwrap_or_else(|| principal.into())
+    }
+
+    /// A principal's own address, or its members' when it is a group.
+    fn assignee(&self, principal: &str) -> BTreeSet<String> {
+        let is_group = self
+            .engine
+            .directory
+            .principal(principal)
+            .is_some_and(|p| p.kind == crate::directory::PrincipalKind::Group);
+        if is_group {
+            self.engine
+                .directory
+                .transitive_members(principal)
+                .iter()
+                .map(|m| self.address(m))
+                .collect()
+        } else {
+            BTreeSet::from([self.address(principal)])
+        }
+    }
+
+    /// Active holders of the given roles at the tenant scope.
+    fn holders(&self, roles: &[&str]) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for p in self.engine.active_holders(roles, self.at) {
+            out.insert(self.address(&p));
+        }
+        out
+    }
+
+    fn admins(&self) -> BTreeSet<String> {
+        self.holders(&[
+            PRIVILEGED_ROLE_ADMINISTRATOR,
+            SECURITY_ADMINISTRATOR,
+            GLOBAL_ADMINISTRATOR,
+        ])
+    }
+
+    /// The approvers of a request's current stage; with none named, Privileged Role
+    /// Administrators (research §8.2: "only if no explicit approvers").
+    fn approvers(&self, r: &RequestRecord) -> BTreeSet<String> {
+        let named = r
+            .current_step()
+            .map(|s| s.primary_approvers.as_slice())
+            .unwrap_or(&[]);
+        if named.is_empty() {
+            return self.holders(&[PRIVILEGED_ROLE_ADMINISTRATOR]);
+        }
+        let mut out = BTreeSet::new();
+        for s in named {
+            match s {
+                SubjectSet::SingleUser { user_id, .. } => {
+                    out.insert(self.address(user_id));
+                }
+                SubjectSet::GroupMembers { group_id, .. } => {
+                    for m in self.engine.directory.transitive_members(group_id) {
+                        out.insert(self.address(&m));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn subject(kind: NotificationKind, who: &str, role: &str) -> String {
+    use NotificationKind::*;
+    match kind {
+        RoleAssigned => format!("PIM: {who} was assigned the {role} role"),
+        ActivationApprovalRequested => {
+            format!("PIM: Approval required: {who} requests to activate {role}")
+        }
+        ActivationApproved => format!("PIM: The request of {who} to activate {role} was approved"),
+        ActivationDenied => format!("PIM: The request of {who} to activate {role} was denied"),
+        ActivationRequestExpired => format!("PIM: The request of {who} to activate {role} expired"),
+        RoleActivated => format!("PIM: {who} activated the {role} role"),
+        ExtensionApprovalRequested => {
+            format!("PIM: Approval required: {who} requests to extend or renew {role}")
+        }
+        ExtensionDecided => {
+            format!("PIM: The extension or renewal of {role} for {who} was decided")
+        }
+        RoleUpdated => format!("PIM: The {role} assignment of {who} was updated"),
+        ExpiresInFourteenDays => format!("PIM: The {role} role of {who} expires in 14 days"),
+        ExpiresInOneDay => format!("PIM: The {role} role of {who} expires in 1 day"),
+        Expired => format!("PIM: The {role} role of {who} expired"),
+    }
+}
+
+fn about_request(r: &RequestRecord) -> About<'_> {
+    About {
+        principal: &r.principal_id,
+        role: &r.role_definition_id,
+        scope: &r.scope,
+        request: Some(&r.id),
+        schedule: r.target_schedule_id.as_deref(),
+    }
+}
+
+fn about_schedule(s: &Schedule) -> About<'_> {
+    About {
+        principal: &s.principal_id,
+        role: &s.role_definition_id,
+        scope: &s.scope,
+        request: s.request_id.as_deref(),
+        schedule: Some(&s.id),
+    }
+}
+
+/// The notifications an event yields, computed against the state before it is applied;
+/// `seq` is the number of notifications so far.
+pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Notification> {
+    let mut d = Draft {
+        engine,
+        at: event.at(),
+        seq,
+        out: Vec::new(),
+    };
+    use NotificationKind as K;
+    match event {
+        Event::RequestSubmitted { request: r, .. } => match (r.action, r.status) {
+            (Action::SelfActivate, Status::PendingApproval) => {
+                let t = trigger(AssignmentType::Active, true);
+                let approvers = d.approvers(r);
+                d.send(
+                    t.approver,
+                    K::ActivationApprovalRequested,
+                    true,
+                    approvers,
+                    &about_request(r),
+                );
+            }
+            (Action::SelfExtend | Action::SelfRenew, Status::PendingAdminDecision) => {
+                let t = trigger(schedule_kind(r.kind), false);
+                let admins = d.holders(&[PRIVILEGED_ROLE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR]);
+                d.send(
+                    t.approver,
+                    K::ExtensionApprovalRequested,
+                    true,
+                    admins,
+                    &about_request(r),
+                );
+            }
+            (
+                Action::AdminExtend | Action::AdminRenew | Action::AdminUpdate,
+                Status::Provisioned | Status::Granted,
+            ) => {
+                let t = trigger(schedule_kind(r.kind), false);
+                let admins = d.admins();
+                d.send(t.admin, K::RoleUpdated, false, admins, &about_request(r));
+                let assignee = d.assignee(&r.principal_id);
+                d.send(
+                    t.requestor,
+                    K::RoleUpdated,
+                    false,
+                    assignee,
+                    &about_request(r),
+                );
+            }
+            _ => {}
+        },
+        Event::ScheduleCreated { schedule: s, .. } if s.request_id.is_some() => {
+            let activation = s.origin == Origin::Activated;
+            let t = trigger(s.kind, activation);
+            let kind = if activation {
+                K::RoleActivated
+            } else {
+                K::RoleAssigned
+            };
+            if !activation || s.start_date_time <= d.at {
+                let admins = d.admins();
+                d.send(t.admin, kind, false, admins, &about_schedule(s));
+                let assignee = d.assignee(&s.principal_id);
+                d.send(t.requestor, kind, false, assignee, &about_schedule(s));
+            }
+        }
+        Event::RequestStatusChanged {
+            request_id, status, ..
+        } => {
+            let Some(r) = engine.request_record(request_id) else {
+                return d.out;
+            };
+            let t = trigger(schedule_kind(r.kind), r.action == Action::SelfActivate);
+            match (status, r.action) {
+                (Status::Provisioned, Action::SelfActivate) => {
+                    let admins = d.admins();
+                    d.send(t.admin, K::RoleActivated, false, admins, &about_request(r));
+                    let assignee = d.assignee(&r.principal_id);
+                    d.send(
+                        t.requestor,
+                        K::RoleActivated,
+                        false,
+                        assignee,
+                        &about_request(r),
+                    );
+                }
+                (Status::TimedOut, _) => {
+                    let assignee = d.assignee(&r.principal_id);
+                    d.send(
+                        t.requestor,
+                        K::ActivationRequestExpired,
+                        false,
+                        assignee,
+                        &about_request(r),
+                    );
+                }
+                _ => {}
+            }
+        }
+        Event::ApprovalRecorded {
+            request_id,
+            review_result,
+            status,
+            ..
+        } => {
+            let Some(r) = engine.request_record(request_id) else {
+                return d.out;
+            };
+            let activation = r.action == Action::SelfActivate;
+            let t = trigger(schedule_kind(r.kind), activation);
+            let kind = match (activation, review_result) {
+                (true, ReviewResult::Deny) => K::ActivationDenied,
+                (true, _) => K::ActivationApproved,
+                (false, _) => K::ExtensionDecided,
+            };
+            if *status == Status::PendingApproval {
+                // The next stage's approvers are asked; the request's steps still show the
+                // answered stage, so resolve the stage after it.
+                let mut next = r.clone();
+                if let Some(step) = next
+                    .approval_steps
+                    .iter_mut()
+                    .find(|s| s.review_result == ReviewResult::NotReviewed)
+                {
+                    step.review_result = *review_result;
+                }
+                let approvers = d.approvers(&next);
+                d.send(
+                    t.approver,
+                    K::ActivationApprovalRequested,
+                    true,
+                    approvers,
+                    &about_request(r),
+                );
+            } else {
+                // Every approver learns of the decision, then the requestor (research §4.2, §3.7).
+                let approvers = d.approvers(r);
+                d.send(t.approver, kind, false, approvers, &about_request(r));
+                let assignee = d.assignee(&r.principal_id);
+                d.send(t.requestor, kind, false, assignee, &about_request(r));
+            }
+        }
+        Event::ReminderDue {
+            schedule_id,
+            days_before,
+            ..
+        } => {
+            if let Some(s) = engine.schedule(schedule_id) {
+                let t = trigger(s.kind, false);
+                let kind = if *days_before >= 14 {
+                    K::ExpiresInFourteenDays
+                } else {
+                    K::ExpiresInOneDay
+                };
+                let admins = d.admins();
+                d.send(t.admin, kind, false, admins, &about_schedule(s));
+                let assignee = d.assignee(&s.principal_id);
+                d.send(t.requestor, kind, false, assignee, &about_schedule(s));
+            }
+        }
+        Event::ScheduleEnded {
+            schedule_id,
+            reason: EndReason::Expired,
+            ..
+        } => {
+            if let Some(s) = engine
+                .schedule(schedule_id)
+                .filter(|s| s.origin == Origin::Assigned)
+            {
+                let t = trigger(s.kind, false);
+                let admins = d.admins();
+                d.send(t.admin, K::Expired, false, admins, &about_schedule(s));
+                let assignee = d.assignee(&s.principal_id);
+                d.send(t.requestor, K::Expired, false, assignee, &about_schedule(s));
+            }
+        }
+        _ => {}
+    }
+    d.out
+}
+
+impl Engine {
+    /// Principals (users and service principals, groups expanded) actively holding any of
+    /// `roles` at the tenant scope at `now`, sorted.
+    pub(crate) fn active_holders(&self, roles: &[&str], now: Instant) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for s in self.active_by_role(roles) {
+            if s.ended.is_some() || !s.in_effect(now) || s.scope != "/" {
+                continue;
+            }
+            let is_group = self
+                .directory
+                .principal(&s.principal_id)
+                .is_some_and(|p| p.kind == crate::directory::PrincipalKind::Group);
+            if is_group {
+                out.extend(self.directory.transitive_members(&s.principal_id));
+            } else {
+                out.insert(s.principal_id.clone());
+            }
+        }
+        out
+    }
+}
