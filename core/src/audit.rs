@@ -595,6 +595,22 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
                 );
             }
         }
+        Event::AuditRetentionSet { by, days, .. } => {
+            let reason = days.map_or(String::from("keep all records"), |d| format!("{d} days"));
+            d.push(
+                "Update audit retention in PIM".into(),
+                "Update",
+                ok,
+                Some(reason),
+                by.as_ref(),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            );
+        }
         Event::SignInRecorded { principal_id, .. } => {
             d.push(
                 "Sign-in recorded".into(),
@@ -627,4 +643,129 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
         );
     }
     d.out
+}
+
+/// The CSV header of [`to_csv`].
+pub const CSV_HEADER: &str = "id,activityDateTime,activityDisplayName,category,operationType,result,resultReason,initiatedBy,targetPrincipalId,roleDefinitionId,roleDisplayName,scope,correlationId,scheduleId,ticketNumber,ticketSystem";
+
+/// Audit records as CSV (RFC 4180, CRLF line ends, header first). Fields that a spreadsheet
+/// would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) are
+/// prefixed with `'`, so an exported justification cannot execute in the reader's spreadsheet.
+pub fn to_csv(records: &[AuditRecord]) -> String {
+    let mut out = String::from(CSV_HEADER);
+    out.push_str("\r\n");
+    for r in records {
+        let time = crate::time::format_instant(&r.activity_date_time);
+        let ticket = r.ticket_info.as_ref();
+        let fields: [Option<&str>; 16] = [
+            Some(&r.id),
+            Some(&time),
+            Some(&r.activity_display_name),
+            Some(&r.category),
+            Some(&r.operation_type),
+            Some(r.result.as_str()),
+            r.result_reason.as_deref(),
+            r.initiated_by.as_deref(),
+            r.target_principal_id.as_deref(),
+            r.role_definition_id.as_deref(),
+            r.role_display_name.as_deref(),
+            r.scope.as_deref(),
+            r.correlation_id.as_deref(),
+            r.schedule_id.as_deref(),
+            ticket.and_then(|t| t.ticket_number.as_deref()),
+            ticket.and_then(|t| t.ticket_system.as_deref()),
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            csv_field(&mut out, f.unwrap_or_default());
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_field(out: &mut String, value: &str) {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = formula || value.contains([',', '"', '\n', '\r']);
+    if quote {
+        out.push('"');
+    }
+    if formula {
+        out.push('\'');
+    }
+    for c in value.chars() {
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+    }
+    if quote {
+        out.push('"');
+    }
+}
+
+/// Audit records as JSON Lines: one JSON object per line.
+pub fn to_jsonl(records: &[AuditRecord]) -> String {
+    let mut out = String::new();
+    for r in records {
+        if let Ok(line) = serde_json::to_string(r) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(reason: &str) -> AuditRecord {
+        AuditRecord {
+            id: "audit-1".into(),
+            activity_date_time: crate::time::parse_instant("2026-03-02T09:00:00Z").expect("valid"),
+            activity_display_name: "Add member to role requested (PIM activation)".into(),
+            category: "RoleManagement".into(),
+            operation_type: "Add".into(),
+            result: AuditResult::Success,
+            result_reason: Some(reason.into()),
+            initiated_by: Some("user1".into()),
+            target_principal_id: Some("user1".into()),
+            role_definition_id: None,
+            role_display_name: None,
+            scope: Some("/".into()),
+            correlation_id: None,
+            schedule_id: None,
+            ticket_info: None,
+        }
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let csv = to_csv(&[record("fix \"mail\", now"), record("=HYPERLINK(\"x\")")]);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], CSV_HEADER);
+        assert!(
+            lines[1].contains(",\"fix \"\"mail\"\", now\","),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].contains(",\"'=HYPERLINK(\"\"x\"\")\","),
+            "{}",
+            lines[2]
+        );
+        assert_eq!(lines[1].matches(',').count(), 15 + 1, "one quoted comma");
+    }
+
+    #[test]
+    fn jsonl_is_one_object_per_line() {
+        let out = to_jsonl(&[record("a"), record("b")]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2);
+        let back: AuditRecord = serde_json::from_str(lines[1]).expect("round trip");
+        assert_eq!(back.result_reason.as_deref(), Some("b"));
+    }
 }

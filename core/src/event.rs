@@ -246,6 +246,18 @@ pub enum Event {
         /// Days before its end.
         days_before: u32,
     },
+    /// How long audit records stay visible changed.
+    AuditRetentionSet {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// Days; `None` keeps every record.
+        #[serde(default)]
+        days: Option<u32>,
+    },
 }
 
 impl Event {
@@ -267,6 +279,7 @@ impl Event {
         "alertsRefreshed",
         "signInRecorded",
         "reminderDue",
+        "auditRetentionSet",
     ];
 
     /// When the event happened.
@@ -287,7 +300,8 @@ impl Event {
             | Event::AlertDismissed { at, .. }
             | Event::AlertsRefreshed { at, .. }
             | Event::SignInRecorded { at, .. }
-            | Event::ReminderDue { at, .. } => *at,
+            | Event::ReminderDue { at, .. }
+            | Event::AuditRetentionSet { at, .. } => *at,
         }
     }
 }

@@ -159,6 +159,11 @@ pub enum Command {
         /// The assignment.
         assignment: crate::wire::AssignmentEntry,
     },
+    /// Sets how long audit records stay visible, in days (1–3650); `null` keeps them all.
+    SetAuditRetention {
+        /// Days.
+        days: Option<u32>,
+    },
     /// Changes a group's direct members.
     ChangeMembership {
         /// The group.
@@ -278,6 +283,7 @@ impl Engine {
                 principal_id,
                 sign_in_date_time,
             } => self.record_sign_in(principal_id, *sign_in_date_time, ctx, now),
+            Command::SetAuditRetention { days } => self.set_audit_retention(*days, ctx, now),
             Command::RecordOutsideAssignment { assignment } => {
                 self.record_outside_assignment(assignment, ctx, now)
             }
@@ -596,6 +602,36 @@ impl Engine {
                 scope_id: scope.into(),
                 scope_type: policy.scope_type,
                 rules: policy.rules,
+            }],
+        })
+    }
+
+    fn set_audit_retention(
+        &self,
+        days: Option<u32>,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        if days.is_some_and(|d| !(1..=3650).contains(&d)) {
+            return Err(CommandError::InvalidField {
+                field: "days",
+                reason: "retention must be 1 to 3650 days, or null to keep every record".into(),
+            });
+        }
+        if let Some(caller) = &ctx.caller {
+            if !self.is_admin(caller, now) {
+                return Ok(Outcome::refused(DecisionError::new(
+                    ErrorCode::AuthorizationFailed,
+                    format!("`{caller}` may not change audit retention"),
+                )));
+            }
+        }
+        Ok(Outcome {
+            decision: Decision::default(),
+            events: vec![Event::AuditRetentionSet {
+                at: now,
+                by: ctx.caller.clone(),
+                days,
             }],
         })
     }

@@ -68,6 +68,7 @@ pub struct Engine {
     // INVARIANT: every active schedule ever created, by role (filtered by time when read).
     active_by_role_index: HashMap<String, Vec<u32>>,
     pub(crate) alert_settings: crate::alerts::AlertSettings,
+    audit_retention: Option<u32>,
     issued: u64,
     clock: Option<Instant>,
 }
@@ -98,6 +99,7 @@ impl Engine {
             outbox: Vec::new(),
             active_by_role_index: HashMap::new(),
             alert_settings: crate::alerts::AlertSettings::default(),
+            audit_retention: None,
             issued: 0,
             clock: None,
         }
@@ -397,6 +399,7 @@ impl Engine {
                 }
             }
             Event::ReminderDue { .. } => {}
+            Event::AuditRetentionSet { days, .. } => self.audit_retention = *days,
             Event::SignInRecorded {
                 principal_id,
                 sign_in_date_time,

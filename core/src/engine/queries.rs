@@ -335,10 +335,14 @@ impl Engine {
             .collect()
     }
 
-    /// Audit records matching `filter`, oldest first.
-    pub fn audit(&self, filter: &AuditFilter) -> Vec<AuditRecord> {
+    /// Audit records matching `filter` and within the retention period at `now`, oldest first.
+    pub fn audit(&self, filter: &AuditFilter, now: Instant) -> Vec<AuditRecord> {
+        let oldest = self
+            .audit_retention
+            .and_then(|days| now.checked_sub_signed(chrono::TimeDelta::days(i64::from(days))));
         self.audit_log()
             .iter()
+            .filter(|a| oldest.is_none_or(|t| a.activity_date_time >= t))
             .filter(|a| filter.matches(a))
             .cloned()
             .collect()
@@ -371,7 +375,7 @@ impl Engine {
             Query::PendingApprovals { approver_id } => {
                 QueryResult::PendingApprovals(self.pending_approvals(approver_id, now))
             }
-            Query::Audit(filter) => QueryResult::Audit(self.audit(filter)),
+            Query::Audit(filter) => QueryResult::Audit(self.audit(filter, now)),
             Query::Policy {
                 role_definition_id,
                 scope_id,

@@ -64,7 +64,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
             }
             "check" => &["active", "endDateTime", "via", "error"],
             "alerts" => &["active", "inactive", "incidents", "error"],
-            "audit" => &["activities", "error"],
+            "audit" => &["activities", "count", "error"],
             "notifications" => &["notifications", "count", "error"],
             _ => &["error"],
         },
@@ -73,7 +73,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
         }
         Verb::Check { .. } => &["active", "endDateTime", "via", "error"],
         Verb::Alerts => &["active", "inactive", "incidents", "error"],
-        Verb::Audit { .. } => &["activities", "error"],
+        Verb::Audit(_) => &["activities", "count", "error"],
         Verb::Notifications { .. } => &["notifications", "count", "error"],
         _ => &["error"],
     }
@@ -306,10 +306,11 @@ impl Expect {
         if let Some(c) = self.count {
             let got = actual
                 .get("notifications")
+                .or_else(|| actual.get("activities"))
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len);
             if got != c {
-                out.push(format!("expected {c} notifications, got {got}"));
+                out.push(format!("expected {c} records, got {got}"));
             }
         }
         if let Some(want) = &self.incidents {

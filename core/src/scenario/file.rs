@@ -115,12 +115,12 @@ pub enum Verb {
     },
     /// Security alerts.
     Alerts,
-    /// Audit records.
-    Audit {
-        /// Only records about or by this principal.
-        principal_id: Option<String>,
-        /// Only records at or after this instant.
-        since: Option<Instant>,
+    /// Audit records matching a filter (principal, role, activity, date range).
+    Audit(crate::engine::AuditFilter),
+    /// Sets how long audit records stay visible (`null`: forever).
+    AuditRetention {
+        /// Days.
+        days: Option<u32>,
     },
     /// The host drops its state and reloads from storage.
     Restart,
@@ -188,7 +188,8 @@ impl Verb {
             Verb::Check { .. } => "check",
             Verb::Status { .. } => "status",
             Verb::Alerts => "alerts",
-            Verb::Audit { .. } => "audit",
+            Verb::Audit(_) => "audit",
+            Verb::AuditRetention { .. } => "auditRetention",
             Verb::Restart => "restart",
             Verb::AlertSettings { .. } => "alertSettings",
             Verb::DismissAlert { .. } => "dismissAlert",
@@ -222,6 +223,7 @@ const VERBS: &[&str] = &[
     "signIn",
     "outsideAssignment",
     "notifications",
+    "auditRetention",
 ];
 
 #[derive(Deserialize)]
@@ -308,11 +310,8 @@ struct CheckValue {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AuditValue {
-    #[serde(default)]
-    principal_id: Option<String>,
-    #[serde(default, with = "crate::time::instant_opt")]
-    since: Option<Instant>,
+struct RetentionValue {
+    days: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -431,13 +430,10 @@ fn parse_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
             parse::<Empty>(&verb_name, value)?;
             Verb::Alerts
         }
-        "audit" => {
-            let a: AuditValue = parse(&verb_name, value)?;
-            Verb::Audit {
-                principal_id: a.principal_id,
-                since: a.since,
-            }
-        }
+        "audit" => Verb::Audit(parse(&verb_name, value)?),
+        "auditRetention" => Verb::AuditRetention {
+            days: parse::<RetentionValue>(&verb_name, value)?.days,
+        },
         "restart" => {
             parse::<Empty>(&verb_name, value)?;
             Verb::Restart

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::file::{ScenarioFile, Step, Verb};
-use crate::engine::{AuditFilter, CallContext, Command, Engine, Outcome, Query, QueryResult};
+use crate::engine::{CallContext, Command, Engine, Outcome, Query, QueryResult};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode};
 use crate::event::Event;
 use crate::time::{Instant, format_instant};
@@ -354,16 +354,14 @@ impl<B: Backend> Run<'_, B> {
                     _ => Err(BackendError::Host("unexpected answer to status".into())),
                 }
             }
-            Verb::Audit {
-                principal_id,
-                since,
-            } => {
-                let filter = AuditFilter {
-                    principal_id: principal_id.clone(),
-                    since: *since,
-                    ..AuditFilter::default()
-                };
-                match self.backend.query(&Query::Audit(filter), self.now)? {
+            Verb::AuditRetention { days } => {
+                decided(self, Command::SetAuditRetention { days: *days })
+            }
+            Verb::Audit(filter) => {
+                match self
+                    .backend
+                    .query(&Query::Audit(filter.clone()), self.now)?
+                {
                     QueryResult::Audit(records) => {
                         let names: Vec<&str> = records
                             .iter()
