@@ -611,6 +611,142 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
                 None,
             );
         }
+        Event::ReviewCreated { by, definition, .. } => {
+            d.push(
+                "Create access review".into(),
+                "Add",
+                ok,
+                definition.display_name.clone(),
+                by.as_ref(),
+                None,
+                Some(&definition.role_definition_id),
+                Some(&definition.scope_id),
+                definition.id.as_deref(),
+                None,
+                None,
+            );
+        }
+        Event::ReviewInstanceStarted {
+            review_id, items, ..
+        } => {
+            let role = engine
+                .review(review_id)
+                .map(|r| r.definition.role_definition_id.clone());
+            d.push(
+                "Access review started".into(),
+                "Update",
+                ok,
+                Some(format!("{} principals under review", items.len())),
+                None,
+                None,
+                role.as_deref(),
+                None,
+                Some(review_id),
+                None,
+                None,
+            );
+        }
+        Event::ReviewDecided {
+            by,
+            review_id,
+            principal_id,
+            decision,
+            justification,
+            ..
+        } => {
+            let name = match decision {
+                crate::review::ReviewDecision::Approve => "Approve decision",
+                crate::review::ReviewDecision::Deny => "Deny decision",
+                crate::review::ReviewDecision::DontKnow => "Don't know decision",
+                crate::review::ReviewDecision::NotReviewed => "Reset decision",
+            };
+            let role = engine
+                .review(review_id)
+                .map(|r| r.definition.role_definition_id.clone());
+            d.push(
+                name.into(),
+                "Update",
+                ok,
+                justification.clone(),
+                Some(by),
+                Some(principal_id),
+                role.as_deref(),
+                None,
+                Some(review_id),
+                None,
+                None,
+            );
+        }
+        Event::ReviewInstanceEnded { by, review_id, .. } => {
+            d.push(
+                "Access review ended".into(),
+                "Update",
+                ok,
+                None,
+                by.as_ref(),
+                None,
+                None,
+                None,
+                Some(review_id),
+                None,
+                None,
+            );
+        }
+        Event::ReviewReset { by, review_id, .. } => {
+            d.push(
+                "Reset decision".into(),
+                "Update",
+                ok,
+                None,
+                by.as_ref(),
+                None,
+                None,
+                None,
+                Some(review_id),
+                None,
+                None,
+            );
+        }
+        Event::ReviewApplied {
+            by,
+            review_id,
+            results,
+            ..
+        } => {
+            let name = if by.is_some() {
+                "Apply decision"
+            } else {
+                "Auto apply review"
+            };
+            d.push(
+                name.into(),
+                "Update",
+                ok,
+                Some(format!("{} denied principals", results.len())),
+                by.as_ref(),
+                None,
+                None,
+                None,
+                Some(review_id),
+                None,
+                None,
+            );
+        }
+        Event::ReviewDeleted { by, review_id, .. } => {
+            d.push(
+                "Delete access review".into(),
+                "Delete",
+                ok,
+                None,
+                by.as_ref(),
+                None,
+                None,
+                None,
+                Some(review_id),
+                None,
+                None,
+            );
+        }
         Event::SignInRecorded { principal_id, .. } => {
             d.push(
                 "Sign-in recorded".into(),

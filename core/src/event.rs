@@ -9,6 +9,7 @@ use crate::alerts::{AlertConfiguration, AlertId};
 use crate::directory::{Principal, RoleDefinition};
 use crate::error::{ErrorCode, FailedRule};
 use crate::request::{RequestRecord, ReviewResult, Status};
+use crate::review::{ApplyResult, ReviewDecision, ReviewDefinition, ReviewItem};
 use crate::schedule::{EndReason, Schedule};
 use crate::time::Instant;
 use crate::wire::{PolicyRule, PolicyScopeType};
@@ -258,6 +259,103 @@ pub enum Event {
         #[serde(default)]
         days: Option<u32>,
     },
+    /// An access review was created.
+    ReviewCreated {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The definition, with its id and first start.
+        definition: ReviewDefinition,
+    },
+    /// An instance started and took its snapshot of access.
+    ReviewInstanceStarted {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// The review.
+        review_id: String,
+        /// The instance number.
+        index: u32,
+        /// Its planned end.
+        #[serde(with = "crate::time::instant")]
+        end_date_time: Instant,
+        /// The access under review.
+        items: Vec<ReviewItem>,
+    },
+    /// A reviewer decided on one principal's access.
+    ReviewDecided {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// The reviewer.
+        by: String,
+        /// The review.
+        review_id: String,
+        /// The instance number.
+        index: u32,
+        /// Whose access.
+        principal_id: String,
+        /// The decision.
+        decision: ReviewDecision,
+        /// Why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        justification: Option<String>,
+    },
+    /// An instance ended (at its end, or stopped by an administrator).
+    ReviewInstanceEnded {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who stopped it; `None` when its end came.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The review.
+        review_id: String,
+        /// The instance number.
+        index: u32,
+    },
+    /// An administrator cleared an instance's decisions.
+    ReviewReset {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The review.
+        review_id: String,
+        /// The instance number.
+        index: u32,
+    },
+    /// An instance's results were applied; removals follow as `scheduleEnded` events.
+    ReviewApplied {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who; `None` for auto-apply.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The review.
+        review_id: String,
+        /// The instance number.
+        index: u32,
+        /// What applying did, per denied principal.
+        results: Vec<(String, ApplyResult)>,
+    },
+    /// A review was deleted: no further instances.
+    ReviewDeleted {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// The review.
+        review_id: String,
+    },
 }
 
 impl Event {
@@ -280,6 +378,13 @@ impl Event {
         "signInRecorded",
         "reminderDue",
         "auditRetentionSet",
+        "reviewCreated",
+        "reviewInstanceStarted",
+        "reviewDecided",
+        "reviewInstanceEnded",
+        "reviewReset",
+        "reviewApplied",
+        "reviewDeleted",
     ];
 
     /// When the event happened.
@@ -301,7 +406,14 @@ impl Event {
             | Event::AlertsRefreshed { at, .. }
             | Event::SignInRecorded { at, .. }
             | Event::ReminderDue { at, .. }
-            | Event::AuditRetentionSet { at, .. } => *at,
+            | Event::AuditRetentionSet { at, .. }
+            | Event::ReviewCreated { at, .. }
+            | Event::ReviewInstanceStarted { at, .. }
+            | Event::ReviewDecided { at, .. }
+            | Event::ReviewInstanceEnded { at, .. }
+            | Event::ReviewReset { at, .. }
+            | Event::ReviewApplied { at, .. }
+            | Event::ReviewDeleted { at, .. } => *at,
         }
     }
 }

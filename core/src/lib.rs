@@ -27,6 +27,7 @@ pub mod event;
 pub mod notify;
 pub mod policy;
 pub mod request;
+pub mod review;
 pub mod scenario;
 pub mod schedule;
 pub mod time;

@@ -164,6 +164,43 @@ pub enum Command {
         /// Days.
         days: Option<u32>,
     },
+    /// Creates an access review.
+    CreateReview {
+        /// The definition.
+        definition: alloc::boxed::Box<crate::review::ReviewDefinition>,
+    },
+    /// A reviewer's decision on one principal's access.
+    DecideReview {
+        /// The review.
+        review_id: String,
+        /// Whose access.
+        principal_id: String,
+        /// `Approve`, `Deny` or `DontKnow`.
+        decision: crate::review::ReviewDecision,
+        /// Why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        justification: Option<String>,
+    },
+    /// Ends the instance in progress now.
+    StopReview {
+        /// The review.
+        review_id: String,
+    },
+    /// Clears the decisions of the instance in progress.
+    ResetReview {
+        /// The review.
+        review_id: String,
+    },
+    /// Applies an ended instance's results (when auto-apply is off).
+    ApplyReview {
+        /// The review.
+        review_id: String,
+    },
+    /// Deletes a review.
+    DeleteReview {
+        /// The review.
+        review_id: String,
+    },
     /// Changes a group's direct members.
     ChangeMembership {
         /// The group.
@@ -283,6 +320,27 @@ impl Engine {
                 principal_id,
                 sign_in_date_time,
             } => self.record_sign_in(principal_id, *sign_in_date_time, ctx, now),
+            Command::CreateReview { definition } => self.create_review(definition, ctx, now),
+            Command::DecideReview {
+                review_id,
+                principal_id,
+                decision,
+                justification,
+            } => {
+                check_text(justification.as_deref())?;
+                self.decide_review(
+                    review_id,
+                    principal_id,
+                    *decision,
+                    justification.as_deref(),
+                    ctx,
+                    now,
+                )
+            }
+            Command::StopReview { review_id } => self.stop_review(review_id, ctx, now),
+            Command::ResetReview { review_id } => self.reset_review(review_id, ctx, now),
+            Command::ApplyReview { review_id } => self.apply_review(review_id, ctx, now),
+            Command::DeleteReview { review_id } => self.delete_review(review_id, ctx, now),
             Command::SetAuditRetention { days } => self.set_audit_retention(*days, ctx, now),
             Command::RecordOutsideAssignment { assignment } => {
                 self.record_outside_assignment(assignment, ctx, now)

@@ -8,6 +8,7 @@ mod approval;
 mod commands;
 mod index;
 mod queries;
+mod reviewing;
 mod tick;
 
 use alloc::collections::BTreeSet;
@@ -41,6 +42,10 @@ pub(crate) enum Due {
     ScheduleEnd(u32),
     /// An expiry reminder, some days before an assigned schedule's end.
     Reminder(u32, u32),
+    /// An access review instance starts.
+    ReviewStart(u32, u32),
+    /// An access review instance ends.
+    ReviewEnd(u32, u32),
 }
 
 /// Days before an assigned schedule's end when reminders go out (research §3, §8.6).
@@ -69,6 +74,8 @@ pub struct Engine {
     active_by_role_index: HashMap<String, Vec<u32>>,
     pub(crate) alert_settings: crate::alerts::AlertSettings,
     audit_retention: Option<u32>,
+    pub(crate) reviews: Vec<crate::review::Review>,
+    pub(crate) review_slot: HashMap<String, u32>,
     issued: u64,
     clock: Option<Instant>,
 }
@@ -100,6 +107,8 @@ impl Engine {
             active_by_role_index: HashMap::new(),
             alert_settings: crate::alerts::AlertSettings::default(),
             audit_retention: None,
+            reviews: Vec::new(),
+            review_slot: HashMap::new(),
             issued: 0,
             clock: None,
         }
@@ -398,8 +407,127 @@ impl Engine {
                     self.alert_settings.dismissed.remove(a);
                 }
             }
-            Event::ReminderDue { .. } => {}
+            Event::ReminderDue {
+                at,
+                schedule_id,
+                days_before,
+            } => {
+                let slot = self.schedule_slot_of(schedule_id)?;
+                self.timeline
+                    .remove(&(*at, Due::Reminder(slot, *days_before)));
+            }
             Event::AuditRetentionSet { days, .. } => self.audit_retention = *days,
+            Event::ReviewCreated { definition, by, .. } => {
+                let slot = u32::try_from(self.reviews.len())
+                    .map_err(|_| ApplyError("too many reviews".into()))?;
+                let id = definition.id.clone().unwrap_or_default();
+                if let Some(start) = definition.start_date_time {
+                    self.timeline.insert((start, Due::ReviewStart(slot, 0)));
+                }
+                self.review_slot.insert(id.clone(), slot);
+                self.reviews.push(crate::review::Review {
+                    id,
+                    definition: definition.clone(),
+                    created_by: by.clone(),
+                    deleted: false,
+                    instances: Vec::new(),
+                });
+            }
+            Event::ReviewInstanceStarted {
+                at,
+                review_id,
+                index,
+                end_date_time,
+                items,
+            } => {
+                let slot = self.review_slot_of(review_id)?;
+                if let Some(r) = self.reviews.get_mut(slot as usize) {
+                    if let Some(first) = r.definition.start_date_time {
+                        if let Some(t) = r.definition.instance_start(first, *index) {
+                            self.timeline.remove(&(t, Due::ReviewStart(slot, *index)));
+                        }
+                        let next = index.saturating_add(1);
+                        if let Some(t) = r.definition.instance_start(first, next) {
+                            self.timeline.insert((t, Due::ReviewStart(slot, next)));
+                        }
+                    }
+                    self.timeline
+                        .insert((*end_date_time, Due::ReviewEnd(slot, *index)));
+                    r.instances.push(crate::review::ReviewInstance {
+                        index: *index,
+                        start_date_time: *at,
+                        end_date_time: *end_date_time,
+                        status: crate::review::InstanceStatus::InProgress,
+                        items: items.clone(),
+                    });
+                }
+            }
+            Event::ReviewDecided {
+                at,
+                by,
+                review_id,
+                index,
+                principal_id,
+                decision,
+                justification,
+            } => {
+                let item = self
+                    .review_instance_mut(review_id, *index)?
+                    .items
+                    .iter_mut()
+                    .find(|i| i.principal_id == *principal_id)
+                    .ok_or_else(|| ApplyError(format!("`{principal_id}` is not under review")))?;
+                item.decision = *decision;
+                item.reviewed_by = Some(by.clone());
+                item.reviewed_date_time = Some(*at);
+                item.justification = justification.clone();
+            }
+            Event::ReviewInstanceEnded {
+                review_id, index, ..
+            } => {
+                let slot = self.review_slot_of(review_id)?;
+                let instance = self.review_instance_mut(review_id, *index)?;
+                instance.status = crate::review::InstanceStatus::Completed;
+                let end = instance.end_date_time;
+                self.timeline.remove(&(end, Due::ReviewEnd(slot, *index)));
+            }
+            Event::ReviewReset {
+                review_id, index, ..
+            } => {
+                for item in &mut self.review_instance_mut(review_id, *index)?.items {
+                    item.decision = crate::review::ReviewDecision::NotReviewed;
+                    item.reviewed_by = None;
+                    item.reviewed_date_time = None;
+                    item.justification = None;
+                }
+            }
+            Event::ReviewApplied {
+                review_id,
+                index,
+                results,
+                ..
+            } => {
+                let instance = self.review_instance_mut(review_id, *index)?;
+                instance.status = crate::review::InstanceStatus::Applied;
+                for (principal, result) in results {
+                    if let Some(item) = instance
+                        .items
+                        .iter_mut()
+                        .find(|i| i.principal_id == *principal)
+                    {
+                        item.apply_result = *result;
+                    }
+                }
+            }
+            Event::ReviewDeleted { review_id, .. } => {
+                let slot = self.review_slot_of(review_id)?;
+                if let Some(r) = self.reviews.get_mut(slot as usize) {
+                    r.deleted = true;
+                }
+                self.timeline.retain(|(_, due)| {
+                    !matches!(due, Due::ReviewStart(s, _) | Due::ReviewEnd(s, _) if *s == slot)
+                });
+            }
             Event::SignInRecorded {
                 principal_id,
                 sign_in_date_time,
@@ -492,11 +620,35 @@ impl Engine {
                 .then(|| ApplyError(format!("duplicate schedule `{}`", schedule.id))),
             Event::ApprovalRecorded { request_id, .. }
             | Event::RequestStatusChanged { request_id, .. } => missing_request(request_id),
+            Event::ReviewCreated { definition, .. } => match &definition.id {
+                Some(id) if !self.review_slot.contains_key(id) => None,
+                Some(id) => Some(ApplyError(format!("duplicate access review `{id}`"))),
+                None => Some(ApplyError("an access review needs an id".into())),
+            },
             Event::ScheduleUpdated { schedule_id, .. }
             | Event::ScheduleEnded { schedule_id, .. } => missing_schedule(schedule_id),
             _ => None,
         };
         problem.map_or(Ok(()), Err)
+    }
+
+    fn review_slot_of(&self, id: &str) -> Result<u32, ApplyError> {
+        self.review_slot
+            .get(id)
+            .copied()
+            .ok_or_else(|| ApplyError(format!("unknown access review `{id}`")))
+    }
+
+    fn review_instance_mut(
+        &mut self,
+        id: &str,
+        index: u32,
+    ) -> Result<&mut crate::review::ReviewInstance, ApplyError> {
+        let slot = self.review_slot_of(id)?;
+        self.reviews
+            .get_mut(slot as usize)
+            .and_then(|r| r.instances.iter_mut().find(|i| i.index == index))
+            .ok_or_else(|| ApplyError(format!("access review `{id}` has no instance {index}")))
     }
 
     fn request_slot_of(&self, id: &str) -> Result<u32, ApplyError> {

@@ -183,6 +183,13 @@ pub enum Query {
     },
     /// The security alerts as they stand now.
     Alerts {},
+    /// An access review with its instances.
+    Review {
+        /// The review.
+        review_id: String,
+    },
+    /// Every access review.
+    Reviews {},
     /// Notifications due so far, oldest first.
     Notifications {
         /// Only those due at or after this instant.
@@ -220,6 +227,10 @@ pub enum QueryResult {
     Alerts(Vec<crate::alerts::Alert>),
     /// For `notifications`.
     Notifications(Vec<crate::notify::Notification>),
+    /// For `review`.
+    Review(alloc::boxed::Box<crate::review::Review>),
+    /// For `reviews`.
+    Reviews(Vec<crate::review::Review>),
 }
 
 impl Engine {
@@ -388,6 +399,14 @@ impl Engine {
                 QueryResult::Schedules(self.schedules_of(principal_id).cloned().collect())
             }
             Query::Alerts {} => QueryResult::Alerts(self.alerts(now)),
+            Query::Review { review_id } => QueryResult::Review(alloc::boxed::Box::new(
+                self.review_at(review_id, now)
+                    .ok_or_else(|| CommandError::InvalidField {
+                        field: "reviewId",
+                        reason: alloc::format!("unknown access review `{review_id}`"),
+                    })?,
+            )),
+            Query::Reviews {} => QueryResult::Reviews(self.reviews_at(now)),
             Query::Notifications { since, recipient } => QueryResult::Notifications(
                 self.outbox()
                     .iter()

@@ -9,15 +9,20 @@ use crate::schedule::EndReason;
 use crate::time::Instant;
 
 impl Engine {
-    /// The events that time alone causes up to `now`, oldest first: scheduled starts reached,
-    /// approvals timed out, schedules expired. Each carries the instant it happened, not `now`.
-    /// Looks only at what is due (a time-ordered index), never at every schedule.
+    /// The next events that time alone causes, up to `now`: those due at the earliest instant
+    /// at or before `now` that has any (scheduled starts reached, approvals timed out, schedules
+    /// expired, reminders, review instances starting and ending). Each carries the instant it
+    /// happened, not `now`. Apply them and call again until it returns nothing: one change of
+    /// time can lead to the next (a review instance that starts schedules the next one), and
+    /// this keeps the log in time order. Looks only at what is due (a time-ordered index).
     pub fn tick(&self, now: Instant) -> Vec<Event> {
         let mut events = Vec::new();
+        let mut batch_at = None;
         for (at, due) in self.timeline.iter() {
-            if *at > now {
+            if *at > now || batch_at.is_some_and(|b| b < *at) {
                 break;
             }
+            let before = events.len();
             match *due {
                 Due::RequestStart(slot) => {
                     if let Some(r) = self.requests.get(slot as usize)
@@ -41,6 +46,32 @@ impl Engine {
                             status: Status::TimedOut,
                             by: None,
                         });
+                    }
+                }
+                Due::ReviewStart(slot, index) => {
+                    if let Some(r) = self.reviews.get(slot as usize).filter(|r| !r.deleted) {
+                        if let Some(end) = r.definition.instance_end(*at) {
+                            events.push(Event::ReviewInstanceStarted {
+                                at: *at,
+                                review_id: r.id.clone(),
+                                index,
+                                end_date_time: end,
+                                items: self.review_snapshot(&r.definition, *at),
+                            });
+                        }
+                    }
+                }
+                Due::ReviewEnd(slot, index) => {
+                    let found = self.reviews.get(slot as usize).and_then(|r| {
+                        r.instances
+                            .iter()
+                            .find(|i| i.index == index)
+                            .map(|i| (r, i))
+                    });
+                    if let Some((r, i)) = found {
+                        if i.status == crate::review::InstanceStatus::InProgress {
+                            events.extend(self.end_instance_events(r, i, None, *at));
+                        }
                     }
                 }
                 Due::Reminder(slot, days) => {
@@ -67,6 +98,9 @@ impl Engine {
                         });
                     }
                 }
+            }
+            if events.len() > before {
+                batch_at = Some(*at);
             }
         }
         events

@@ -52,6 +52,9 @@ pub struct Expect {
     pub notifications: Option<Vec<Value>>,
     /// Notifications: exactly this many.
     pub count: Option<usize>,
+    /// Review: fields of the latest instance (`instanceStatus`, `instances`, `items`,
+    /// `decisions`, `recommendations`, `applyResults`), each compared as given.
+    pub review: Option<serde_json::Map<String, Value>>,
     /// Alerts: for each alert id, exactly these incident ids (as a set).
     pub incidents: Option<alloc::collections::BTreeMap<String, Vec<String>>>,
 }
@@ -66,6 +69,15 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
             "alerts" => &["active", "inactive", "incidents", "error"],
             "audit" => &["activities", "count", "error"],
             "notifications" => &["notifications", "count", "error"],
+            "review" => &[
+                "instanceStatus",
+                "instances",
+                "items",
+                "decisions",
+                "recommendations",
+                "applyResults",
+                "error",
+            ],
             _ => &["error"],
         },
         Verb::Request { .. } | Verb::Approve { .. } | Verb::Cancel { .. } | Verb::Status { .. } => {
@@ -75,6 +87,15 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
         Verb::Alerts => &["active", "inactive", "incidents", "error"],
         Verb::Audit(_) => &["activities", "count", "error"],
         Verb::Notifications { .. } => &["notifications", "count", "error"],
+        Verb::Review { .. } => &[
+            "instanceStatus",
+            "instances",
+            "items",
+            "decisions",
+            "recommendations",
+            "applyResults",
+            "error",
+        ],
         _ => &["error"],
     }
 }
@@ -138,6 +159,15 @@ impl Expect {
                     e.via = Some(via.ok_or_else(|| format!("expect `via`: unknown value `{v}`"))?);
                 }
                 ("activities", _) => e.activities = Some(strings(&k, v)?),
+                (
+                    "instanceStatus" | "instances" | "items" | "decisions" | "recommendations"
+                    | "applyResults",
+                    _,
+                ) => {
+                    e.review
+                        .get_or_insert_with(serde_json::Map::new)
+                        .insert(k.clone(), v);
+                }
                 ("notifications", _) => {
                     e.notifications = Some(serde_json::from_value(v).map_err(|_| {
                         String::from("expect `notifications` must be a list of objects")
@@ -311,6 +341,14 @@ impl Expect {
                 .map_or(0, Vec::len);
             if got != c {
                 out.push(format!("expected {c} records, got {got}"));
+            }
+        }
+        if let Some(want) = &self.review {
+            for (k, w) in want {
+                let got = actual.get(k).unwrap_or(&Value::Null);
+                if !partial_match(w, got) {
+                    out.push(format!("expected {k} {w}, got {got}"));
+                }
             }
         }
         if let Some(want) = &self.incidents {

@@ -157,6 +157,32 @@ pub enum Verb {
     },
     /// An assignment made in the directory outside PIM.
     OutsideAssignment(crate::wire::AssignmentEntry),
+    /// Creates an access review.
+    CreateReview(alloc::boxed::Box<crate::review::ReviewDefinition>),
+    /// A reviewer's decision.
+    ReviewDecision {
+        /// The review.
+        review_id: String,
+        /// Whose access.
+        principal_id: String,
+        /// The decision.
+        decision: crate::review::ReviewDecision,
+        /// Why.
+        justification: Option<String>,
+    },
+    /// An administrator's action on a review: `stopReview`, `resetReview`, `applyReview`,
+    /// `deleteReview`.
+    ReviewAction {
+        /// Which action.
+        action: &'static str,
+        /// The review.
+        review_id: String,
+    },
+    /// A review as it stands.
+    Review {
+        /// The review.
+        review_id: String,
+    },
     /// Notifications due so far.
     Notifications {
         /// Only those due at or after this instant.
@@ -198,6 +224,10 @@ impl Verb {
             Verb::SignIn { .. } => "signIn",
             Verb::OutsideAssignment(_) => "outsideAssignment",
             Verb::Notifications { .. } => "notifications",
+            Verb::CreateReview(_) => "createReview",
+            Verb::ReviewDecision { .. } => "reviewDecision",
+            Verb::ReviewAction { action, .. } => action,
+            Verb::Review { .. } => "review",
             Verb::Malformed { verb, .. } => verb,
         }
     }
@@ -224,7 +254,30 @@ const VERBS: &[&str] = &[
     "outsideAssignment",
     "notifications",
     "auditRetention",
+    "createReview",
+    "reviewDecision",
+    "stopReview",
+    "resetReview",
+    "applyReview",
+    "deleteReview",
+    "review",
 ];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReviewDecisionValue {
+    review_id: String,
+    principal_id: String,
+    decision: crate::review::ReviewDecision,
+    #[serde(default)]
+    justification: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReviewRef {
+    review_id: String,
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -472,6 +525,31 @@ fn parse_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
             }
         }
         "outsideAssignment" => Verb::OutsideAssignment(parse(&verb_name, value)?),
+        "createReview" => Verb::CreateReview(alloc::boxed::Box::new(parse(&verb_name, value)?)),
+        "reviewDecision" => {
+            let r: ReviewDecisionValue = parse(&verb_name, value)?;
+            Verb::ReviewDecision {
+                review_id: r.review_id,
+                principal_id: r.principal_id,
+                decision: r.decision,
+                justification: r.justification,
+            }
+        }
+        "stopReview" | "resetReview" | "applyReview" | "deleteReview" => {
+            let action = match verb_name.as_str() {
+                "stopReview" => "stopReview",
+                "resetReview" => "resetReview",
+                "applyReview" => "applyReview",
+                _ => "deleteReview",
+            };
+            Verb::ReviewAction {
+                action,
+                review_id: parse::<ReviewRef>(&verb_name, value)?.review_id,
+            }
+        }
+        "review" => Verb::Review {
+            review_id: parse::<ReviewRef>(&verb_name, value)?.review_id,
+        },
         "notifications" => {
             let n: NotificationsValue = parse(&verb_name, value)?;
             Verb::Notifications {

@@ -220,6 +220,9 @@ fn decision_value(d: &Decision) -> Value {
     Value::Object(m)
 }
 
+/// The most events one clock move may cause before the runner gives up.
+const MAX_TICK_EVENTS: usize = 100_000;
+
 struct Run<'a, B: Backend> {
     backend: &'a mut B,
     now: Instant,
@@ -241,10 +244,29 @@ impl<B: Backend> Run<'_, B> {
                 format_instant(&self.now)
             )));
         }
-        let events = self.backend.tick(to)?;
-        self.backend.commit(&events)?;
+        let mut count: usize = 0;
+        let mut previous: Vec<Event> = Vec::new();
+        loop {
+            let events = self.backend.tick(to)?;
+            if events.is_empty() {
+                break;
+            }
+            if events == previous {
+                return Err(BackendError::Host(
+                    "time did not settle: tick returned the same events twice".into(),
+                ));
+            }
+            count = count.saturating_add(events.len());
+            if count > MAX_TICK_EVENTS {
+                return Err(BackendError::Host(format!(
+                    "time did not settle: more than {MAX_TICK_EVENTS} events"
+                )));
+            }
+            self.backend.commit(&events)?;
+            previous = events;
+        }
         self.now = to;
-        Ok(json!({ "now": format_instant(&to), "events": events.len() }))
+        Ok(json!({ "now": format_instant(&to), "events": count }))
     }
 
     fn request_id(&self, name: &str) -> Result<String, BackendError> {
@@ -429,6 +451,45 @@ impl<B: Backend> Run<'_, B> {
                     sign_in_date_time: *at,
                 },
             ),
+            Verb::CreateReview(definition) => decided(
+                self,
+                Command::CreateReview {
+                    definition: definition.clone(),
+                },
+            ),
+            Verb::ReviewDecision {
+                review_id,
+                principal_id,
+                decision,
+                justification,
+            } => decided(
+                self,
+                Command::DecideReview {
+                    review_id: review_id.clone(),
+                    principal_id: principal_id.clone(),
+                    decision: *decision,
+                    justification: justification.clone(),
+                },
+            ),
+            Verb::ReviewAction { action, review_id } => {
+                let review_id = review_id.clone();
+                let command = match *action {
+                    "stopReview" => Command::StopReview { review_id },
+                    "resetReview" => Command::ResetReview { review_id },
+                    "applyReview" => Command::ApplyReview { review_id },
+                    _ => Command::DeleteReview { review_id },
+                };
+                decided(self, command)
+            }
+            Verb::Review { review_id } => {
+                let q = Query::Review {
+                    review_id: review_id.clone(),
+                };
+                match self.backend.query(&q, self.now)? {
+                    QueryResult::Review(r) => Ok(review_value(&r)),
+                    _ => Err(BackendError::Host("unexpected answer to review".into())),
+                }
+            }
             Verb::Notifications { since, recipient } => {
                 let q = Query::Notifications {
                     since: *since,
@@ -531,4 +592,30 @@ pub fn run_json(text: &str) -> ScenarioReport {
             report
         }
     }
+}
+
+/// The latest instance of a review, as the `review` step reports it.
+fn review_value(r: &crate::review::Review) -> Value {
+    let Some(i) = r.current() else {
+        return json!({ "instances": 0 });
+    };
+    let mut decisions = Map::new();
+    let mut recommendations = Map::new();
+    let mut applied = Map::new();
+    for item in &i.items {
+        decisions.insert(item.principal_id.clone(), json!(item.decision));
+        if let Some(rec) = item.recommendation {
+            recommendations.insert(item.principal_id.clone(), json!(rec));
+        }
+        applied.insert(item.principal_id.clone(), json!(item.apply_result));
+    }
+    let items: Vec<&str> = i.items.iter().map(|x| x.principal_id.as_str()).collect();
+    json!({
+        "instances": r.instances.len(),
+        "instanceStatus": i.status,
+        "items": items,
+        "decisions": decisions,
+        "recommendations": recommendations,
+        "applyResults": applied,
+    })
 }
