@@ -5,7 +5,7 @@ use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
@@ -80,6 +80,8 @@ pub const BUILT_IN_ROLES: &[(&str, &str)] = &[
 pub struct Directory {
     principals: HashMap<String, Principal>,
     members: HashMap<String, Vec<String>>,
+    // INVARIANT: `parents[m]` lists the groups that have `m` as a direct member.
+    parents: HashMap<String, Vec<String>>,
     roles: HashMap<String, RoleDefinition>,
     // INVARIANT: `member_of[p]` is every group that contains `p` directly or through nested
     // groups, recomputed on every membership change.
@@ -148,16 +150,41 @@ impl Directory {
         self.members.get(group).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    /// Changes a group's direct members and recomputes transitive membership.
+    /// Changes a group's direct members and updates transitive membership: only the principals
+    /// below the group (before and after the change) are recomputed, by walking up from each.
     pub fn change_members(&mut self, group: &str, add: &[String], remove: &[String]) {
+        let mut affected = self.below(group);
         let list = self.members.entry(group.into()).or_default();
-        list.retain(|m| !remove.contains(m));
+        if !remove.is_empty() {
+            let gone: HashSet<&str> = remove.iter().map(String::as_str).collect();
+            list.retain(|m| !gone.contains(m.as_str()));
+        }
+        let mut present: HashSet<String> = list.iter().cloned().collect();
         for m in add {
-            if !list.contains(m) {
+            if present.insert(m.clone()) {
                 list.push(m.clone());
             }
         }
-        self.recompute_membership();
+        for m in remove {
+            if let Some(p) = self.parents.get_mut(m) {
+                p.retain(|g| g != group);
+            }
+        }
+        for m in add {
+            let p = self.parents.entry(m.clone()).or_default();
+            if !p.iter().any(|g| g == group) {
+                p.push(group.into());
+            }
+        }
+        affected.extend(self.below(group));
+        for p in affected {
+            let groups = self.above(&p);
+            if groups.is_empty() {
+                self.member_of.remove(&p);
+            } else {
+                self.member_of.insert(p, groups);
+            }
+        }
     }
 
     /// Every group that contains `principal`, directly or through nesting.
@@ -175,43 +202,45 @@ impl Directory {
 
     /// Every user and service principal in `group`, through nesting.
     pub fn transitive_members(&self, group: &str) -> BTreeSet<String> {
+        self.below(group)
+            .into_iter()
+            .filter(|m| !self.members.contains_key(m.as_str()))
+            .collect()
+    }
+
+    /// Everything below `group`: members, and members of nested groups (cycles are cut).
+    fn below(&self, group: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        let mut seen = BTreeSet::new();
         let mut stack: Vec<&str> = alloc::vec![group];
+        let mut seen: HashSet<&str> = HashSet::new();
         while let Some(g) = stack.pop() {
             if !seen.insert(g) {
                 continue;
             }
             for m in self.direct_members(g) {
+                if m != group {
+                    out.insert(m.clone());
+                }
                 if self.members.contains_key(m.as_str()) {
                     stack.push(m);
-                } else {
-                    out.insert(m.clone());
                 }
             }
         }
         out
     }
 
-    fn recompute_membership(&mut self) {
-        let mut member_of: HashMap<String, Vec<String>> = HashMap::new();
-        let mut groups: Vec<&String> = self.members.keys().collect();
-        groups.sort();
-        for group in groups {
-            let mut seen: BTreeSet<&str> = BTreeSet::new();
-            let mut stack: Vec<&str> = alloc::vec![group.as_str()];
-            while let Some(g) = stack.pop() {
-                for m in self.direct_members(g) {
-                    if m != group && seen.insert(m.as_str()) {
-                        member_of.entry(m.clone()).or_default().push(group.clone());
-                        if self.members.contains_key(m.as_str()) {
-                            stack.push(m);
-                        }
-                    }
+    /// Every group above `principal`, sorted (cycles are cut).
+    fn above(&self, principal: &str) -> Vec<String> {
+        let mut out: BTreeSet<String> = BTreeSet::new();
+        let mut stack: Vec<&str> = alloc::vec![principal];
+        while let Some(p) = stack.pop() {
+            for g in self.parents.get(p).map(Vec::as_slice).unwrap_or(&[]) {
+                if g != principal && out.insert(g.clone()) {
+                    stack.push(g);
                 }
             }
         }
-        self.member_of = member_of;
+        out.into_iter().collect()
     }
 }
 

@@ -179,6 +179,9 @@ pub enum PolicyError {
     /// A blank notification address.
     #[error("rule `{0}`: notification recipients must not be blank")]
     BlankRecipient(RuleId),
+    /// An authentication context required without naming it.
+    #[error("`AuthenticationContext_EndUser_Assignment` is enabled without a `claimValue`")]
+    AuthContextWithoutClaim,
     /// The same rule twice in one update.
     #[error("rule `{0}` is listed twice")]
     DuplicateRule(RuleId),
@@ -307,10 +310,10 @@ impl Policy {
                     },
                     _,
                 ) => {
-                    s.activation_auth_context = if *is_enabled {
-                        Some(claim_value.clone().unwrap_or_default())
-                    } else {
-                        None
+                    s.activation_auth_context = match (is_enabled, claim_value) {
+                        (false, _) => None,
+                        (true, Some(c)) if !c.trim().is_empty() => Some(c.clone()),
+                        (true, _) => return Err(PolicyError::AuthContextWithoutClaim),
                     };
                 }
                 (RuleBody::Approval { setting }, _) => {

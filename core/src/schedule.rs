@@ -132,13 +132,23 @@ fn check_scope(s: &str) -> Result<&str, &'static str> {
     if s.len() > 512 {
         return Err("a scope id must not exceed 512 characters");
     }
+    if s.len() > 1 && !plain_path(s) {
+        return Err("a scope id must not contain empty, `.` or `..` segments");
+    }
     Ok(s)
 }
 
 /// Whether a role held at scope `held` applies at scope `asked`: the tenant scope `/` covers
 /// everything, `app:/` covers every app scope, and a scope covers the paths below it.
 pub fn scope_covers(held: &str, asked: &str) -> bool {
-    if held == "/" || held == asked {
+    if held == asked {
+        return true;
+    }
+    // A path that climbs (`..`) or hides (`.`, `//`) could name another scope below a held one.
+    if !plain_path(asked.strip_prefix("app:").unwrap_or(asked)) {
+        return false;
+    }
+    if held == "/" {
         return true;
     }
     if held == "app:/" {
@@ -147,6 +157,16 @@ pub fn scope_covers(held: &str, asked: &str) -> bool {
     asked
         .strip_prefix(held)
         .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether every segment of a path is a real name: no empty, `.` or `..` segments. Allocates
+/// nothing.
+fn plain_path(path: &str) -> bool {
+    path == "/"
+        || path.strip_prefix('/').is_some_and(|rest| {
+            rest.split('/')
+                .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+        })
 }
 
 #[cfg(test)]
@@ -172,5 +192,13 @@ mod tests {
         assert!(!scope_covers("/administrativeUnits/au1", "/"));
         assert!(scope_covers("app:/", "app:/apps/1"));
         assert!(!scope_covers("app:/apps/1", "/"));
+        assert!(!scope_covers(
+            "/administrativeUnits/au1",
+            "/administrativeUnits/au1/../au2"
+        ));
+        assert!(!scope_covers("/", "/administrativeUnits//x"));
+        assert!(!scope_covers("/", "/a/./b"));
+        assert!(normalise_scope(Some("/a/../b"), None).is_err());
+        assert!(normalise_scope(Some("/a/b"), None).is_ok());
     }
 }

@@ -258,6 +258,17 @@ impl<'de> Deserialize<'de> for IsoDuration {
     }
 }
 
+/// The first year the engine refuses. Every instant it accepts, plus any duration it accepts
+/// (at most 100 years), stays within RFC 3339's four-digit years, so every event it writes can
+/// be read back.
+pub const HORIZON_YEAR: i32 = 9000;
+
+/// Whether an instant is at or past the engine's horizon (the year 9000).
+pub fn beyond_horizon(t: Instant) -> bool {
+    use chrono::Datelike;
+    t.year() >= HORIZON_YEAR || t.year() < 1
+}
+
 /// Adds a duration to an instant, or `None` on overflow.
 pub fn add(t: Instant, d: TimeDelta) -> Option<Instant> {
     t.checked_add_signed(d)

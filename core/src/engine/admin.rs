@@ -324,6 +324,20 @@ impl Engine {
         if let Some(error) = self.admin_rules(kind, body, scope, ctx, (start, end), measured_from) {
             return Ok(self.rejected(request, error, now));
         }
+        let in_effect_after = start <= now && end.is_none_or(|e| e > now);
+        if !in_effect_after && self.is_last_protected(target, now) {
+            return Ok(self.rejected(
+                request,
+                DecisionError::new(
+                    ErrorCode::AuthorizationFailed,
+                    format!(
+                        "the last active {} assignment cannot be moved out of effect",
+                        self.directory.role_name(&target.role_definition_id)
+                    ),
+                ),
+                now,
+            ));
+        }
         request.status = Status::Provisioned;
         request.completed_date_time = Some(now);
         let mut events = vec![Event::ScheduleUpdated {
@@ -335,25 +349,28 @@ impl Engine {
             request_id: Some(request.id.clone()),
         }];
         if kind == AssignmentType::Eligible {
-            events.extend(self.truncate_activations(target, end, ctx, now, &request.id));
+            events.extend(self.truncate_activations(target, (start, end), ctx, now, &request.id));
         }
         Ok(granted(request, events, now))
     }
 
     /// Ends or shortens activations drawn from `eligibility` that would outlive `new_end`.
+    /// A moved start later than now ends them all: the eligibility is no longer in effect.
     fn truncate_activations(
         &self,
         eligibility: &Schedule,
-        new_end: Option<Instant>,
+        (new_start, new_end): (Instant, Option<Instant>),
         ctx: &CallContext,
         now: Instant,
         request_id: &str,
     ) -> Vec<Event> {
-        let Some(new_end) = new_end else {
-            return Vec::new();
+        let new_end = match (new_end, new_start > now) {
+            (_, true) => now,
+            (Some(e), false) => e,
+            (None, false) => return Vec::new(),
         };
         self.activations_of(eligibility, now)
-            .filter(|a| a.end_date_time.is_none_or(|e| e > new_end))
+            .filter(|a| a.end_date_time.is_none_or(|e| e > new_end) || new_start > now)
             .map(|a| {
                 if new_end <= now || a.start_date_time >= new_end {
                     Event::ScheduleEnded {
@@ -620,6 +637,26 @@ impl Engine {
         } else {
             window.end
         };
+        if extend && asked_end.is_some_and(|e| e <= end) {
+            return Ok(self.rejected(
+                request,
+                DecisionError::new(
+                    ErrorCode::InvalidRequest,
+                    "an extension needs an end later than the current one",
+                ),
+                now,
+            ));
+        }
+        // What the administrator will grant must fit the role's assignment expiration rule.
+        let (expiration, _) = self.expiration_of(schedule_kind, &body.role_definition_id, scope);
+        let too_long = asked_end.is_some_and(|e| e.signed_duration_since(now) > expiration.maximum);
+        if expiration.required && (asked_end.is_none() || too_long) {
+            return Ok(self.rejected(
+                request,
+                DecisionError::policy(vec![FailedRule::ExpirationRule]),
+                now,
+            ));
+        }
         request.target_schedule_id = Some(target.id.clone());
         request.start_date_time = if extend {
             target.start_date_time

@@ -160,6 +160,8 @@ impl Engine {
                 reason: reason.into(),
             })?;
         let start = a.start_date_time.unwrap_or(now);
+        super::commands::horizon("startDateTime", Some(start))?;
+        super::commands::horizon("endDateTime", a.end_date_time)?;
         if a.end_date_time.is_some_and(|e| e <= start) {
             return Err(CommandError::InvalidField {
                 field: "endDateTime",

@@ -25,6 +25,8 @@ use crate::wire::{
 
 /// The longest justification accepted, in characters.
 pub const MAX_JUSTIFICATION: usize = 500;
+/// The longest ticket number or ticket system accepted, in characters.
+pub const MAX_TICKET: usize = 100;
 /// The longest id accepted, in bytes.
 pub const MAX_ID: usize = 256;
 /// How far ahead an activation may be scheduled.
@@ -277,6 +279,24 @@ impl Engine {
             });
         }
         check_id("caller", ctx.caller.as_deref())?;
+        if crate::time::beyond_horizon(now) {
+            return Err(CommandError::InvalidField {
+                field: "now",
+                reason: "instants must lie between the years 1 and 8999".into(),
+            });
+        }
+        if let Some(caller) = &ctx.caller {
+            match self.directory.principal(caller).map(|p| p.kind) {
+                None => return Err(CommandError::UnknownPrincipal(caller.clone())),
+                Some(PrincipalKind::Group) => {
+                    return Ok(Outcome::refused(DecisionError::new(
+                        ErrorCode::AuthorizationFailed,
+                        format!("`{caller}` is a group: a caller is a user or a service principal"),
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
         match command {
             Command::ImportDirectory { directory } => self.import(directory, ctx, now),
             Command::SetPolicy {
@@ -360,6 +380,22 @@ impl Engine {
         check_id("id", body.id.as_deref())?;
         check_id("targetScheduleId", body.target_schedule_id.as_deref())?;
         check_text(body.justification.as_deref())?;
+        if let Some(t) = &body.ticket_info {
+            for (field, value) in [
+                ("ticketInfo.ticketNumber", &t.ticket_number),
+                ("ticketInfo.ticketSystem", &t.ticket_system),
+            ] {
+                if value
+                    .as_ref()
+                    .is_some_and(|v| v.chars().count() > MAX_TICKET)
+                {
+                    return Err(CommandError::InvalidField {
+                        field,
+                        reason: format!("must not exceed {MAX_TICKET} characters"),
+                    });
+                }
+            }
+        }
         if let Some(id) = &body.id
             && self.request_record(id).is_some()
         {
@@ -589,6 +625,8 @@ impl Engine {
                     reason: reason.into(),
                 })?;
             let start = a.start_date_time.unwrap_or(now);
+            horizon("assignments.startDateTime", Some(start))?;
+            horizon("assignments.endDateTime", a.end_date_time)?;
             if a.end_date_time.is_some_and(|e| e <= start) {
                 return Err(CommandError::InvalidField {
                     field: "assignments.endDateTime",
@@ -762,6 +800,8 @@ pub(crate) fn requested_window(
         });
     }
     let start = info.start_date_time.unwrap_or(default_start).max(now);
+    horizon("scheduleInfo.startDateTime", Some(start))?;
+    horizon("scheduleInfo.expiration.endDateTime", exp_end(&info))?;
     let exp = info.expiration.unwrap_or_default();
     let kind = exp.kind.unwrap_or(match (exp.duration, exp.end_date_time) {
         (Some(_), _) => ExpirationType::AfterDuration,
@@ -791,11 +831,27 @@ pub(crate) fn requested_window(
         }
         ExpirationType::NoExpiration | ExpirationType::NotSpecified => None,
     };
+    horizon("scheduleInfo.expiration", end)?;
     Ok(RequestedWindow {
         start,
         end,
         expiration: kind,
     })
+}
+
+fn exp_end(info: &RequestSchedule) -> Option<Instant> {
+    info.expiration.as_ref().and_then(|e| e.end_date_time)
+}
+
+/// Refuses instants past the engine's horizon (see [`crate::time::HORIZON_YEAR`]).
+pub(crate) fn horizon(field: &'static str, t: Option<Instant>) -> Result<(), CommandError> {
+    match t {
+        Some(t) if crate::time::beyond_horizon(t) => Err(CommandError::InvalidField {
+            field,
+            reason: "instants must lie between the years 1 and 8999".into(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn check_id(field: &'static str, id: Option<&str>) -> Result<(), CommandError> {

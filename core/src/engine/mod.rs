@@ -332,6 +332,16 @@ impl Engine {
                 }
                 self.schedules.push(schedule.clone());
                 self.schedule_end(slot, event.at(), true);
+                // INVARIANT: a request's target is the schedule it created, once it created one
+                // (an approved activation or renewal), so cancel and status follow that schedule.
+                if let Some(r) = schedule
+                    .request_id
+                    .as_ref()
+                    .and_then(|id| self.request_slot.get(id))
+                    .and_then(|slot| self.requests.get_mut(*slot as usize))
+                {
+                    r.target_schedule_id = Some(schedule.id.clone());
+                }
             }
             Event::ScheduleUpdated {
                 schedule_id,
@@ -700,12 +710,29 @@ impl Engine {
         self.open_requests.remove(&slot);
     }
 
+    /// What a granted request becomes at its start: `Provisioned`, or `Revoked` when the
+    /// schedule it created ended before it began (deactivated, removed, membership lost).
+    pub(crate) fn granted_outcome(&self, r: &RequestRecord) -> Status {
+        let ended_early = r
+            .target_schedule_id
+            .as_deref()
+            .and_then(|id| self.schedule(id))
+            .is_some_and(|s| {
+                s.ended.is_some() && s.end_date_time.is_some_and(|e| e <= r.start_date_time)
+            });
+        if ended_early {
+            Status::Revoked
+        } else {
+            Status::Provisioned
+        }
+    }
+
     /// The status a request has at `now`, counting what time alone has done since the last
     /// tick: a granted request whose start has come is provisioned; a pending one whose stage
     /// timed out has timed out.
     pub fn effective_status(&self, r: &RequestRecord, now: Instant) -> Status {
         match r.status {
-            Status::Granted if r.start_date_time <= now => Status::Provisioned,
+            Status::Granted if r.start_date_time <= now => self.granted_outcome(r),
             Status::PendingApproval
                 if r.current_step()
                     .and_then(|s| s.time_out_date_time)

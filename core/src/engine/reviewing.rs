@@ -233,6 +233,8 @@ impl Engine {
             None => format!("review-{}", self.reviews.len().saturating_add(1)),
         };
         let start = def.start_date_time.unwrap_or(now).max(now);
+        super::commands::horizon("startDateTime", Some(start))?;
+        super::commands::horizon("recurrence.endDateTime", def.recurrence.end_date_time)?;
         let mut definition = def.clone();
         definition.id = Some(id.clone());
         definition.start_date_time = Some(start);

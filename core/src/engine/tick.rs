@@ -31,7 +31,7 @@ impl Engine {
                         events.push(Event::RequestStatusChanged {
                             at: *at,
                             request_id: r.id.clone(),
-                            status: Status::Provisioned,
+                            status: self.granted_outcome(r),
                             by: None,
                         });
                     }
