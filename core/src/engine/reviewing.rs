@@ -230,7 +230,13 @@ impl Engine {
                 return Err(CommandError::DuplicateId(id.clone()));
             }
             Some(id) => id.clone(),
-            None => format!("review-{}", self.reviews.len().saturating_add(1)),
+            None => {
+                let mut id = format!("review-{}", self.reviews.len().saturating_add(1));
+                while self.review_slot.contains_key(&id) {
+                    id.push('x');
+                }
+                id
+            }
         };
         let start = def.start_date_time.unwrap_or(now).max(now);
         super::commands::horizon("startDateTime", Some(start))?;
