@@ -157,10 +157,14 @@ impl Engine {
                 // The window starts at approval (or at the requested start, if later), so
                 // waiting for an approver never eats the requested duration.
                 let start = r.start_date_time.max(now);
+                // The role's maximum in force at approval bounds the window, even if it was
+                // lowered while the request waited.
+                let maximum = self.policy(&r.role_definition_id, &r.scope).settings.activation.maximum;
                 let length = r
                     .end_date_time
                     .map(|e| e.signed_duration_since(r.start_date_time))
-                    .unwrap_or_default();
+                    .unwrap_or_default()
+                    .min(maximum);
                 let Some((elig, via_group)) =
                     self.find_eligibility(&r.principal_id, &r.role_definition_id, &r.scope, start)
                 else {
