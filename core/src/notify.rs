@@ -86,6 +86,18 @@ pub struct Notification {
     pub schedule_id: Option<String>,
 }
 
+/// Who a rule's default recipients are, resolved only when a mail is sent.
+enum Defaults<'a> {
+    /// Active Privileged Role, Security and Global Administrators.
+    Admins,
+    /// Active Privileged Role and Global Administrators (who decide extensions).
+    Deciders,
+    /// The approvers of a request's current stage.
+    Approvers(&'a RequestRecord),
+    /// A principal, or a group's members.
+    Assignee(&'a str),
+}
+
 /// The three rules (admin, requestor, approver) of one trigger.
 struct Trigger {
     admin: RuleId,
@@ -144,7 +156,7 @@ impl Draft<'_> {
         rule: RuleId,
         kind: NotificationKind,
         critical: bool,
-        defaults: BTreeSet<String>,
+        defaults: Defaults<'_>,
         about: &About<'_>,
     ) {
         let settings = &self.engine.policy(about.role, about.scope).settings;
@@ -156,8 +168,10 @@ impl Draft<'_> {
             NotificationLevel::Critical if !critical => return,
             _ => {}
         }
+        // Default recipients are resolved only for a mail that is sent: resolving
+        // administrators reads every holder of three roles.
         let mut recipients: BTreeSet<String> = if n.default_recipients {
-            defaults
+            self.resolve(defaults)
         } else {
             BTreeSet::new()
         };
@@ -190,6 +204,17 @@ impl Draft<'_> {
             request_id: about.request.map(Into::into),
             schedule_id: about.schedule.map(Into::into),
         });
+    }
+
+    fn resolve(&self, defaults: Defaults<'_>) -> BTreeSet<String> {
+        match defaults {
+            Defaults::Admins => self.admins(),
+            Defaults::Deciders => {
+                self.holders(&[PRIVILEGED_ROLE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR])
+            }
+            Defaults::Approvers(r) => self.approvers(r),
+            Defaults::Assignee(p) => self.assignee(p),
+        }
     }
 
     fn address(&self, principal: &str) -> String {
@@ -321,23 +346,21 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
         Event::RequestSubmitted { request: r, .. } => match (r.action, r.status) {
             (Action::SelfActivate, Status::PendingApproval) => {
                 let t = trigger(AssignmentType::Active, true);
-                let approvers = d.approvers(r);
                 d.send(
                     t.approver,
                     K::ActivationApprovalRequested,
                     true,
-                    approvers,
+                    Defaults::Approvers(r),
                     &about_request(r),
                 );
             }
             (Action::SelfExtend | Action::SelfRenew, Status::PendingAdminDecision) => {
                 let t = trigger(schedule_kind(r.kind), false);
-                let admins = d.holders(&[PRIVILEGED_ROLE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR]);
                 d.send(
                     t.approver,
                     K::ExtensionApprovalRequested,
                     true,
-                    admins,
+                    Defaults::Deciders,
                     &about_request(r),
                 );
             }
@@ -346,14 +369,18 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
                 Status::Provisioned | Status::Granted,
             ) => {
                 let t = trigger(schedule_kind(r.kind), false);
-                let admins = d.admins();
-                d.send(t.admin, K::RoleUpdated, false, admins, &about_request(r));
-                let assignee = d.assignee(&r.principal_id);
+                d.send(
+                    t.admin,
+                    K::RoleUpdated,
+                    false,
+                    Defaults::Admins,
+                    &about_request(r),
+                );
                 d.send(
                     t.requestor,
                     K::RoleUpdated,
                     false,
-                    assignee,
+                    Defaults::Assignee(&r.principal_id),
                     &about_request(r),
                 );
             }
@@ -368,10 +395,14 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
                 K::RoleAssigned
             };
             if !activation || s.start_date_time <= d.at {
-                let admins = d.admins();
-                d.send(t.admin, kind, false, admins, &about_schedule(s));
-                let assignee = d.assignee(&s.principal_id);
-                d.send(t.requestor, kind, false, assignee, &about_schedule(s));
+                d.send(t.admin, kind, false, Defaults::Admins, &about_schedule(s));
+                d.send(
+                    t.requestor,
+                    kind,
+                    false,
+                    Defaults::Assignee(&s.principal_id),
+                    &about_schedule(s),
+                );
             }
         }
         Event::RequestStatusChanged {
@@ -383,24 +414,27 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
             let t = trigger(schedule_kind(r.kind), r.action == Action::SelfActivate);
             match (status, r.action) {
                 (Status::Provisioned, Action::SelfActivate) => {
-                    let admins = d.admins();
-                    d.send(t.admin, K::RoleActivated, false, admins, &about_request(r));
-                    let assignee = d.assignee(&r.principal_id);
+                    d.send(
+                        t.admin,
+                        K::RoleActivated,
+                        false,
+                        Defaults::Admins,
+                        &about_request(r),
+                    );
                     d.send(
                         t.requestor,
                         K::RoleActivated,
                         false,
-                        assignee,
+                        Defaults::Assignee(&r.principal_id),
                         &about_request(r),
                     );
                 }
                 (Status::TimedOut, _) => {
-                    let assignee = d.assignee(&r.principal_id);
                     d.send(
                         t.requestor,
                         K::ActivationRequestExpired,
                         false,
-                        assignee,
+                        Defaults::Assignee(&r.principal_id),
                         &about_request(r),
                     );
                 }
@@ -434,20 +468,29 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
                 {
                     step.review_result = *review_result;
                 }
-                let approvers = d.approvers(&next);
                 d.send(
                     t.approver,
                     K::ActivationApprovalRequested,
                     true,
-                    approvers,
+                    Defaults::Approvers(&next),
                     &about_request(r),
                 );
             } else {
                 // Every approver learns of the decision, then the requestor (research §4.2, §3.7).
-                let approvers = d.approvers(r);
-                d.send(t.approver, kind, false, approvers, &about_request(r));
-                let assignee = d.assignee(&r.principal_id);
-                d.send(t.requestor, kind, false, assignee, &about_request(r));
+                d.send(
+                    t.approver,
+                    kind,
+                    false,
+                    Defaults::Approvers(r),
+                    &about_request(r),
+                );
+                d.send(
+                    t.requestor,
+                    kind,
+                    false,
+                    Defaults::Assignee(&r.principal_id),
+                    &about_request(r),
+                );
             }
         }
         Event::ReminderDue {
@@ -462,10 +505,14 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
                 } else {
                     K::ExpiresInOneDay
                 };
-                let admins = d.admins();
-                d.send(t.admin, kind, false, admins, &about_schedule(s));
-                let assignee = d.assignee(&s.principal_id);
-                d.send(t.requestor, kind, false, assignee, &about_schedule(s));
+                d.send(t.admin, kind, false, Defaults::Admins, &about_schedule(s));
+                d.send(
+                    t.requestor,
+                    kind,
+                    false,
+                    Defaults::Assignee(&s.principal_id),
+                    &about_schedule(s),
+                );
             }
         }
         Event::ScheduleEnded {
@@ -478,10 +525,20 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
                 .filter(|s| s.origin == Origin::Assigned)
             {
                 let t = trigger(s.kind, false);
-                let admins = d.admins();
-                d.send(t.admin, K::Expired, false, admins, &about_schedule(s));
-                let assignee = d.assignee(&s.principal_id);
-                d.send(t.requestor, K::Expired, false, assignee, &about_schedule(s));
+                d.send(
+                    t.admin,
+                    K::Expired,
+                    false,
+                    Defaults::Admins,
+                    &about_schedule(s),
+                );
+                d.send(
+                    t.requestor,
+                    K::Expired,
+                    false,
+                    Defaults::Assignee(&s.principal_id),
+                    &about_schedule(s),
+                );
             }
         }
         _ => {}

@@ -159,7 +159,11 @@ impl Engine {
                 let start = r.start_date_time.max(now);
                 // The role's maximum in force at approval bounds the window, even if it was
                 // lowered while the request waited.
-                let maximum = self.policy(&r.role_definition_id, &r.scope).settings.activation.maximum;
+                let maximum = self
+                    .policy(&r.role_definition_id, &r.scope)
+                    .settings
+                    .activation
+                    .maximum;
                 let length = r
                     .end_date_time
                     .map(|e| e.signed_duration_since(r.start_date_time))
