@@ -62,6 +62,12 @@ pub struct Engine {
     // INVARIANT: `active` and `eligible` index every schedule of that kind that has not ended
     // by an event; a schedule past its end stays until `tick` ends it, and queries filter by time.
     active: HashMap<PrincipalRole, Vec<u32>>,
+    // INVARIANT: `grants` holds, for every active schedule not ended by an event, a compact copy
+    // of its window and scope under (principal, interned role): the gateway check reads only it.
+    grants: HashMap<index::GrantKey, Vec<index::Grant>>,
+    role_ids: HashMap<String, u32>,
+    scope_ids: HashMap<String, u32>,
+    pub(crate) scope_names: Vec<String>,
     eligible: HashMap<PrincipalRole, Vec<u32>>,
     by_principal: HashMap<String, Vec<u32>>,
     pub(crate) requests: Vec<RequestRecord>,
@@ -96,6 +102,10 @@ impl Engine {
             schedules: Vec::new(),
             schedule_slot: HashMap::new(),
             active: HashMap::new(),
+            grants: HashMap::new(),
+            role_ids: HashMap::new(),
+            scope_ids: HashMap::from_iter([(String::from("/"), 0)]),
+            scope_names: alloc::vec![String::from("/")],
             eligible: HashMap::new(),
             by_principal: HashMap::new(),
             requests: Vec::new(),
@@ -331,6 +341,7 @@ impl Engine {
                         .push(slot);
                 }
                 self.schedules.push(schedule.clone());
+                self.sync_grant(slot);
                 self.schedule_end(slot, event.at(), true);
                 // INVARIANT: a request's target is the schedule it created, once it created one
                 // (an approved activation or renewal), so cancel and status follow that schedule.
@@ -366,6 +377,7 @@ impl Engine {
                 if let Some((kind, key)) = reindex {
                     self.index_mut(kind).entry(key).or_default().push(slot);
                 }
+                self.sync_grant(slot);
             }
             Event::ScheduleEnded {
                 at,
@@ -398,6 +410,7 @@ impl Engine {
                         list.retain(|s| *s != slot);
                     }
                 }
+                self.sync_grant(slot);
             }
             Event::AlertConfigured {
                 alert_id,
@@ -601,6 +614,60 @@ impl Engine {
     /// Every notification so far, oldest first.
     pub fn outbox(&self) -> &[crate::notify::Notification] {
         &self.outbox
+    }
+
+    /// Brings the check's compact grant for a schedule in line with the schedule.
+    fn sync_grant(&mut self, slot: u32) {
+        let Some(s) = self.schedules.get(slot as usize) else {
+            return;
+        };
+        if s.kind != AssignmentType::Active {
+            return;
+        }
+        let next_role = u32::try_from(self.role_ids.len()).unwrap_or(u32::MAX);
+        let role = *self
+            .role_ids
+            .entry(s.role_definition_id.clone())
+            .or_insert(next_role);
+        let scope = match self.scope_ids.get(s.scope.as_str()) {
+            Some(id) => *id,
+            None => {
+                let id = u32::try_from(self.scope_names.len()).unwrap_or(u32::MAX);
+                self.scope_ids.insert(s.scope.clone(), id);
+                self.scope_names.push(s.scope.clone());
+                id
+            }
+        };
+        let grant = index::Grant {
+            start: s.start_date_time,
+            end: s.end_date_time,
+            scope,
+            activated: s.origin == crate::schedule::Origin::Activated,
+            slot,
+        };
+        let live = s.ended.is_none();
+        let list = self
+            .grants
+            .entry(index::GrantKey {
+                principal: s.principal_id.clone(),
+                role,
+            })
+            .or_default();
+        list.retain(|g| g.slot != slot);
+        if live {
+            list.push(grant);
+        }
+    }
+
+    pub(crate) fn grants_of(&self, principal: &str, role: u32) -> &[index::Grant] {
+        self.grants
+            .get(&index::GrantKeyRef { principal, role })
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    pub(crate) fn role_id(&self, role: &str) -> Option<u32> {
+        self.role_ids.get(role).copied()
     }
 
     fn index_mut(&mut self, kind: AssignmentType) -> &mut HashMap<PrincipalRole, Vec<u32>> {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Engine;
 use crate::audit::AuditRecord;
 use crate::request::RequestRecord;
-use crate::schedule::{AssignmentType, Origin, Schedule, normalise_scope, scope_covers};
+use crate::schedule::{AssignmentType, Schedule, normalise_scope, scope_covers};
 use crate::time::{Instant, IsoDuration};
 use crate::wire::PolicyRule;
 use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
@@ -239,12 +239,23 @@ impl Engine {
     /// own schedules for the role and those of its groups, never at all assignments.
     pub fn check(&self, principal: &str, role: &str, scope: &str, now: Instant) -> Check {
         let mut best = Check::INACTIVE;
-        let mut consider = |s: &Schedule, via: Via| {
-            if !s.in_effect(now) || !scope_covers(&s.scope, scope) {
+        let Some(role) = self.role_id(role) else {
+            return best;
+        };
+        let mut consider = |g: &super::index::Grant, via: Via| {
+            let in_effect = g.start <= now && g.end.is_none_or(|e| now < e);
+            let covers = match g.scope {
+                0 => scope_covers("/", scope),
+                id => self
+                    .scope_names
+                    .get(id as usize)
+                    .is_some_and(|held| scope_covers(held, scope)),
+            };
+            if !in_effect || !covers {
                 return;
             }
             let better = !best.active
-                || match (s.end_date_time, best.end_date_time) {
+                || match (g.end, best.end_date_time) {
                     (None, Some(_)) => true,
                     (Some(_), None) => false,
                     (a, b) if a == b => via.rank() < best.via.map_or(u8::MAX, Via::rank),
@@ -254,21 +265,17 @@ impl Engine {
             if better {
                 best = Check {
                     active: true,
-                    end_date_time: s.end_date_time,
+                    end_date_time: g.end,
                     via: Some(via),
                 };
             }
         };
-        for s in self.indexed(AssignmentType::Active, principal, role) {
-            let via = match s.origin {
-                Origin::Activated => Via::Activation,
-                Origin::Assigned => Via::Direct,
-            };
-            consider(s, via);
+        for g in self.grants_of(principal, role) {
+            consider(g, if g.activated { Via::Activation } else { Via::Direct });
         }
         for group in self.directory.groups_of(principal) {
-            for s in self.indexed(AssignmentType::Active, group, role) {
-                consider(s, Via::Group);
+            for g in self.grants_of(group, role) {
+                consider(g, Via::Group);
             }
         }
         best
