@@ -25,8 +25,11 @@ cargo build -p pim-core --target x86_64-unknown-none --quiet
 step "pim-wasm builds for wasm32-unknown-unknown"
 cargo build -p pim-wasm --target wasm32-unknown-unknown --quiet
 
-step "cargo test (unit, property, scenario and doc tests)"
+step "pim_guest.wasm (the host's tests embed it)"
+scripts/build-guest.sh
+
+step "cargo test (unit, property, scenario, host process and doc tests)"
 cargo test --workspace
 
-step "every scenario through pim-host (native engine)"
-cargo run --quiet -p pim-host -- scenario tests/scenarios/*.json
+step "the wasmtime host: guest lint, identical reports across engines, gateway build"
+scripts/test-host.sh

@@ -425,7 +425,7 @@ mod tests {
     fn approval_without_approvers_needs_default_approvers() {
         let r = rule(json!({"id": "Approval_EndUser_Assignment",
             "setting": {"isApprovalRequired": true, "approvalStages": [{}]}}));
-        assert!(Policy::updated(None, "r", "/", None, &[r.clone()]).is_ok());
+        assert!(Policy::updated(None, "r", "/", None, core::slice::from_ref(&r)).is_ok());
         assert_eq!(
             Policy::updated(None, "r", "/", Some(PolicyScopeType::Group), &[r]),
             Err(PolicyError::ApprovalWithoutApprovers)

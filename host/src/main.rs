@@ -1,23 +1,38 @@
 //! `pim-host`: the reference host of pim.
 //!
-//! `pim-host scenario [--json] FILES...` runs scenario files and prints one line per step and a
-//! last line `N passed, N failed`; it exits non-zero when any step fails.
+//! - `pim-host scenario [--engine wasm|native] [--json] FILES...` runs scenario files (through
+//!   pim_guest.wasm by default) and prints one line per step and a last line
+//!   `N passed, N failed`; it exits non-zero when any step fails.
+//! - `pim-host serve --db pim.db [--demo]` serves the HTTP API.
+//! - `pim-host audit export --db pim.db --format csv|jsonl` writes the audit log.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use pim_core::engine::AuditFilter;
+use pim_core::{Query, QueryResult};
+use pim_host::export::{write_csv, write_jsonl};
+use pim_host::scenario::{ScenarioEngine, run_scenario};
+use pim_host::serve::{ServeOptions, serve};
+use pim_host::{Guest, Limits, Service, SqliteStore};
+use std::io::Write;
 
 #[derive(Parser)]
 #[command(name = "pim-host", version, about = "The pim reference host")]
 struct Cli {
+    /// The guest module (default: $PIM_GUEST, else the workspace's build output).
+    #[arg(long, global = true)]
+    guest: Option<PathBuf>,
     #[command(subcommand)]
     command: Cmd,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum EngineKind {
+    /// pim_guest.wasm in wasmtime, with the SQLite store.
+    Wasm,
     /// The Rust core, linked natively.
     Native,
 }
@@ -30,15 +45,78 @@ enum Cmd {
         #[arg(long)]
         json: bool,
         /// Which engine runs the scenarios.
-        #[arg(long, value_enum, default_value = "native")]
+        #[arg(long, value_enum, default_value = "wasm")]
         engine: EngineKind,
         /// Scenario files (JSON).
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Serves the HTTP API (Graph-shaped PIM endpoints) over a SQLite database.
+    Serve {
+        /// The SQLite database (created if missing).
+        #[arg(long, default_value = "pim.db")]
+        db: PathBuf,
+        /// The config file: `{"listen": "127.0.0.1:8080", "tokens": [{"token": …,
+        /// "principal": …, "mfa": true}]}`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where to listen (overrides the config); port 0 picks a free port.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Seeds the demo tenant (the seed's Exchange Administrator walkthrough) into an empty
+        /// database, and the tokens `aymen-token` and `user1-token` when none are configured.
+        #[arg(long)]
+        demo: bool,
+        /// Seconds between ticks (expiries and time-outs become events).
+        #[arg(long, default_value_t = 5)]
+        tick_seconds: u64,
+        /// Events between memory snapshots of the guest (0: only at shutdown).
+        #[arg(long, default_value_t = 10_000)]
+        snapshot_every: u64,
+        /// The largest request body accepted, in bytes.
+        #[arg(long, default_value_t = 1 << 20)]
+        max_body: usize,
+        /// Guest instances answering queries, besides the one deciding (each holds the tenant).
+        #[arg(long, default_value_t = 1)]
+        readers: usize,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Writes every audit record to stdout.
+    Export {
+        /// The SQLite database.
+        #[arg(long, default_value = "pim.db")]
+        db: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
 }
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PIM_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     match run(Cli::parse()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -49,6 +127,12 @@ fn main() -> ExitCode {
     }
 }
 
+fn load_guest(path: Option<&std::path::Path>) -> anyhow::Result<std::sync::Arc<Guest>> {
+    let path = Guest::locate(path);
+    Guest::from_file(&path, Limits::default())
+        .with_context(|| format!("loading the guest from {}", path.display()))
+}
+
 fn run(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
         Cmd::Scenario {
@@ -56,12 +140,15 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             engine,
             files,
         } => {
-            let EngineKind::Native = engine;
+            let engine = match engine {
+                EngineKind::Wasm => ScenarioEngine::Wasm(load_guest(cli.guest.as_deref())?),
+                EngineKind::Native => ScenarioEngine::Native,
+            };
             let mut reports = Vec::new();
             for path in &files {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?;
-                reports.push(pim_core::scenario::run_json(&text));
+                reports.push(run_scenario(&text, &engine));
             }
             let passed: usize = reports.iter().map(|r| r.passed).sum();
             let failed: usize = reports.iter().map(|r| r.failed).sum();
@@ -77,6 +164,53 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 println!("{passed} passed, {failed} failed");
             }
             Ok(failed == 0)
+        }
+        Cmd::Serve {
+            db,
+            config,
+            listen,
+            demo,
+            tick_seconds,
+            snapshot_every,
+            max_body,
+            readers,
+        } => {
+            let guest = load_guest(cli.guest.as_deref())?;
+            let options = ServeOptions {
+                db,
+                config,
+                listen,
+                demo,
+                tick_seconds,
+                snapshot_every,
+                max_body,
+                readers,
+            };
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(serve(guest, options))?;
+            Ok(true)
+        }
+        Cmd::Audit {
+            command: AuditCmd::Export { db, format },
+        } => {
+            anyhow::ensure!(db.is_file(), "no database at {}", db.display());
+            let guest = load_guest(cli.guest.as_deref())?;
+            let mut service = Service::open(guest, SqliteStore::open(&db)?)?;
+            let now = chrono::Utc::now();
+            let records = match service.query(&Query::Audit(AuditFilter::default()), now)? {
+                QueryResult::Audit(r) => r,
+                _ => anyhow::bail!("the guest answered an audit query with something else"),
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            match format {
+                ExportFormat::Csv => write_csv(&records, &mut out)?,
+                ExportFormat::Jsonl => write_jsonl(&records, &mut out)?,
+            }
+            out.flush()?;
+            Ok(true)
         }
     }
 }

@@ -714,13 +714,13 @@ impl Engine {
                 reason: "retention must be 1 to 3650 days, or null to keep every record".into(),
             });
         }
-        if let Some(caller) = &ctx.caller {
-            if !self.is_admin(caller, now) {
-                return Ok(Outcome::refused(DecisionError::new(
-                    ErrorCode::AuthorizationFailed,
-                    format!("`{caller}` may not change audit retention"),
-                )));
-            }
+        if let Some(caller) = &ctx.caller
+            && !self.is_admin(caller, now)
+        {
+            return Ok(Outcome::refused(DecisionError::new(
+                ErrorCode::AuthorizationFailed,
+                format!("`{caller}` may not change audit retention"),
+            )));
         }
         Ok(Outcome {
             decision: Decision::default(),

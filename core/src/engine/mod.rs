@@ -583,10 +583,10 @@ impl Engine {
         let mut dues = alloc::vec![(end, Due::ScheduleEnd(slot))];
         if s.origin == crate::schedule::Origin::Assigned {
             for days in REMINDER_DAYS {
-                if let Some(t) = end.checked_sub_signed(chrono::TimeDelta::days(i64::from(days))) {
-                    if t > at || !add {
-                        dues.push((t, Due::Reminder(slot, days)));
-                    }
+                if let Some(t) = end.checked_sub_signed(chrono::TimeDelta::days(i64::from(days)))
+                    && (t > at || !add)
+                {
+                    dues.push((t, Due::Reminder(slot, days)));
                 }
             }
         }

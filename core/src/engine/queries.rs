@@ -271,7 +271,14 @@ impl Engine {
             }
         };
         for g in self.grants_of(principal, role) {
-            consider(g, if g.activated { Via::Activation } else { Via::Direct });
+            consider(
+                g,
+                if g.activated {
+                    Via::Activation
+                } else {
+                    Via::Direct
+                },
+            );
         }
         for group in self.directory.groups_of(principal) {
             for g in self.grants_of(group, role) {

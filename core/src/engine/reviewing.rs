@@ -249,16 +249,16 @@ impl Engine {
             by: ctx.caller.clone(),
             definition: definition.clone(),
         }];
-        if start <= now {
-            if let Some(end) = definition.instance_end(start) {
-                events.push(Event::ReviewInstanceStarted {
-                    at: now,
-                    review_id: id,
-                    index: 0,
-                    end_date_time: end,
-                    items: self.review_snapshot(&definition, now),
-                });
-            }
+        if start <= now
+            && let Some(end) = definition.instance_end(start)
+        {
+            events.push(Event::ReviewInstanceStarted {
+                at: now,
+                review_id: id,
+                index: 0,
+                end_date_time: end,
+                items: self.review_snapshot(&definition, now),
+            });
         }
         Ok(Outcome {
             decision: Decision::default(),

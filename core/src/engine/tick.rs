@@ -49,16 +49,16 @@ impl Engine {
                     }
                 }
                 Due::ReviewStart(slot, index) => {
-                    if let Some(r) = self.reviews.get(slot as usize).filter(|r| !r.deleted) {
-                        if let Some(end) = r.definition.instance_end(*at) {
-                            events.push(Event::ReviewInstanceStarted {
-                                at: *at,
-                                review_id: r.id.clone(),
-                                index,
-                                end_date_time: end,
-                                items: self.review_snapshot(&r.definition, *at),
-                            });
-                        }
+                    if let Some(r) = self.reviews.get(slot as usize).filter(|r| !r.deleted)
+                        && let Some(end) = r.definition.instance_end(*at)
+                    {
+                        events.push(Event::ReviewInstanceStarted {
+                            at: *at,
+                            review_id: r.id.clone(),
+                            index,
+                            end_date_time: end,
+                            items: self.review_snapshot(&r.definition, *at),
+                        });
                     }
                 }
                 Due::ReviewEnd(slot, index) => {
@@ -68,21 +68,21 @@ impl Engine {
                             .find(|i| i.index == index)
                             .map(|i| (r, i))
                     });
-                    if let Some((r, i)) = found {
-                        if i.status == crate::review::InstanceStatus::InProgress {
-                            events.extend(self.end_instance_events(r, i, None, *at));
-                        }
+                    if let Some((r, i)) = found
+                        && i.status == crate::review::InstanceStatus::InProgress
+                    {
+                        events.extend(self.end_instance_events(r, i, None, *at));
                     }
                 }
                 Due::Reminder(slot, days) => {
-                    if let Some(s) = self.schedules.get(slot as usize) {
-                        if s.ended.is_none() {
-                            events.push(Event::ReminderDue {
-                                at: *at,
-                                schedule_id: s.id.clone(),
-                                days_before: days,
-                            });
-                        }
+                    if let Some(s) = self.schedules.get(slot as usize)
+                        && s.ended.is_none()
+                    {
+                        events.push(Event::ReminderDue {
+                            at: *at,
+                            schedule_id: s.id.clone(),
+                            days_before: days,
+                        });
                     }
                 }
                 Due::ScheduleEnd(slot) => {

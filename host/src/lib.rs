@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+pub mod clock;
+pub mod export;
+pub mod guest;
+pub mod http;
+pub mod scenario;
+pub mod serve;
+pub mod service;
+pub mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use guest::{CheckCode, Guest, GuestError, GuestInstance, Limits};
+pub use service::{Service, ServiceError};
+pub use store::{MemoryStore, Snapshot, SqliteStore, Store, StoreError};

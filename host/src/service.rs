@@ -1,0 +1,346 @@
+//! `Service`: one guest instance over one store. Commands are decided by the guest, committed to
+//! the store (durably, with optimistic concurrency), then applied to the guest. A trap rebuilds
+//! the instance from storage.
+
+use std::sync::Arc;
+
+use pim_core::scenario::{Backend, BackendError};
+use pim_core::time::Instant;
+use pim_core::{CallContext, Command, Decision, Event, Outcome, Query, QueryResult};
+
+use crate::guest::{CheckCode, Guest, GuestError, GuestInstance};
+use crate::store::{Snapshot, Store, StoreError};
+
+/// How many times `submit` re-decides a command after another writer moved the log.
+const MAX_ATTEMPTS: usize = 16;
+/// The most events one tick may commit before the service gives up.
+const MAX_TICK_EVENTS: usize = 1_000_000;
+
+/// How many stored events one `apply` call carries when catching up with the log.
+const CATCH_UP_BATCH: usize = 20_000;
+
+/// Why a service call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The guest refused or failed.
+    #[error(transparent)]
+    Guest(#[from] GuestError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The guest's state and the store disagree.
+    #[error("the guest holds {guest} events but the store expected {store}")]
+    OutOfStep {
+        /// Events in the guest.
+        guest: u64,
+        /// Events the store says it holds.
+        store: u64,
+    },
+    /// Time kept causing events past a sane bound (a bug in the guest).
+    #[error("time did not settle: {0} events in one tick")]
+    Settle(usize),
+}
+
+impl ServiceError {
+    /// Whether the caller's input is at fault (Graph's `InvalidRequest`), not the host.
+    pub fn is_invalid_request(&self) -> bool {
+        self.invalid_message().is_some()
+    }
+
+    /// The message of an input error.
+    pub fn invalid_message(&self) -> Option<String> {
+        match self {
+            ServiceError::Guest(GuestError::Refused { code, message }) if code != "ApplyError" => {
+                Some(message.clone())
+            }
+            ServiceError::Guest(e @ GuestError::TooLarge { .. }) => Some(e.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// A guest instance and the store it mirrors.
+#[derive(Debug)]
+pub struct Service<S: Store> {
+    guest: Arc<Guest>,
+    instance: GuestInstance,
+    store: S,
+    head: u64,
+    rebuilds: u64,
+    latest: Option<Instant>,
+}
+
+impl<S: Store> Service<S> {
+    /// Opens a service: the newest snapshot made by this guest, if any, then the events after it.
+    pub fn open(guest: Arc<Guest>, store: S) -> Result<Self, ServiceError> {
+        let instance = guest.instantiate()?;
+        let mut service = Service {
+            guest,
+            instance,
+            store,
+            head: 0,
+            rebuilds: 0,
+            latest: None,
+        };
+        service.reload()?;
+        Ok(service)
+    }
+
+    /// Drops the instance and rebuilds it from storage (snapshot, then the rest of the log).
+    pub fn reload(&mut self) -> Result<(), ServiceError> {
+        let snapshot = self.store.latest_snapshot(self.guest.digest())?;
+        let (instance, head) = match snapshot {
+            Some(s) => (GuestInstance::restore(&self.guest, &s.memory)?, s.seq),
+            None => (self.guest.instantiate()?, 0),
+        };
+        self.instance = instance;
+        self.head = head;
+        let state = self.instance.state()?;
+        self.latest = state
+            .clock
+            .and_then(|c| pim_core::time::parse_instant(&c).ok());
+        if state.events != head {
+            // A snapshot that does not match its own sequence number: start from the log.
+            tracing::warn!(
+                snapshot = head,
+                held = state.events,
+                "ignoring a stale snapshot"
+            );
+            self.instance = self.guest.instantiate()?;
+            self.head = 0;
+            self.latest = None;
+        }
+        self.catch_up()
+    }
+
+    /// Applies what other writers appended since this service last looked.
+    pub fn catch_up(&mut self) -> Result<(), ServiceError> {
+        let events = self.store.events_after(self.head)?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        // In batches, so each call stays well inside the input and fuel limits. No `recover`
+        // here: it reloads, and reloading catches up.
+        for batch in events.chunks(CATCH_UP_BATCH) {
+            let summary = self.instance.apply(batch)?;
+            self.saw(batch);
+            self.head = self.head.saturating_add(batch.len() as u64);
+            if summary.events != self.head {
+                return Err(ServiceError::OutOfStep {
+                    guest: summary.events,
+                    store: self.head,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// If `r` is an error that poisoned the instance, rebuilds it from storage before
+    /// returning the error.
+    fn recover<T>(&mut self, r: Result<T, GuestError>) -> Result<T, ServiceError> {
+        match r {
+            Err(e)
+                if e.poisons()
+                    || matches!(&e, GuestError::Refused { code, .. } if code == "ApplyError") =>
+            {
+                self.rebuilds = self.rebuilds.saturating_add(1);
+                if let Err(again) = self.reload() {
+                    tracing::error!(error = %again, "rebuilding the guest failed");
+                }
+                Err(e.into())
+            }
+            r => Ok(r?),
+        }
+    }
+
+    /// The guest module this service runs.
+    pub fn guest(&self) -> &Arc<Guest> {
+        &self.guest
+    }
+
+    /// How many times a trap made the service rebuild its instance.
+    pub fn rebuilds(&self) -> u64 {
+        self.rebuilds
+    }
+
+    /// The last sequence number applied.
+    pub fn head(&self) -> u64 {
+        self.head
+    }
+
+    /// The store.
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    /// The guest instance (for direct calls; a trap is not recovered here).
+    pub fn instance_mut(&mut self) -> &mut GuestInstance {
+        &mut self.instance
+    }
+
+    /// Decides a command on the current state; changes nothing.
+    pub fn execute(
+        &mut self,
+        command: &Command,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, ServiceError> {
+        let r = self.instance.execute(command, ctx, now);
+        self.recover(r)
+    }
+
+    /// Commits events decided on the current state: durable first, then applied.
+    pub fn commit(&mut self, events: &[Event]) -> Result<(), ServiceError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let head = self.store.append(self.head, events)?;
+        let r = self.instance.apply(events);
+        self.recover(r)?;
+        self.head = head;
+        self.saw(events);
+        Ok(())
+    }
+
+    fn saw(&mut self, events: &[Event]) {
+        if let Some(t) = events.iter().map(Event::at).max() {
+            self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+        }
+    }
+
+    /// `now`, or the latest time in the log if another host's clock ran ahead of ours: the
+    /// engine refuses time going backwards, and hosts sharing a log share its time.
+    pub fn monotonic(&self, now: Instant) -> Instant {
+        self.latest.map_or(now, |l| l.max(now))
+    }
+
+    /// Decides a command and commits its events. If another writer moved the log first, catches
+    /// up and decides again on the new state, so a decision is never committed on stale state.
+    pub fn submit(
+        &mut self,
+        command: &Command,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Decision, ServiceError> {
+        self.catch_up()?;
+        let mut attempt = 0;
+        loop {
+            let now = self.monotonic(now);
+            let outcome = self.execute(command, ctx, now)?;
+            match self.commit(&outcome.events) {
+                Err(ServiceError::Store(StoreError::Conflict { .. })) if attempt < MAX_ATTEMPTS => {
+                    attempt += 1;
+                    self.catch_up()?;
+                }
+                Err(e) => return Err(e),
+                Ok(()) => return Ok(outcome.decision),
+            }
+        }
+    }
+
+    /// Commits what time alone causes up to `now`; returns how many events that was. The core's
+    /// `tick` yields one instant's events at a time (one change can schedule the next), so this
+    /// commits batches until time has settled.
+    pub fn tick(&mut self, now: Instant) -> Result<usize, ServiceError> {
+        let mut total = 0usize;
+        loop {
+            let n = self.tick_once(now)?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total = total.saturating_add(n);
+            if total > MAX_TICK_EVENTS {
+                return Err(ServiceError::Settle(total));
+            }
+        }
+    }
+
+    fn tick_once(&mut self, now: Instant) -> Result<usize, ServiceError> {
+        self.catch_up()?;
+        let mut attempt = 0;
+        loop {
+            let now = self.monotonic(now);
+            let r = self.instance.tick(now);
+            let events = self.recover(r)?;
+            if events.is_empty() {
+                return Ok(0);
+            }
+            match self.commit(&events) {
+                Err(ServiceError::Store(StoreError::Conflict { .. })) if attempt < MAX_ATTEMPTS => {
+                    attempt += 1;
+                    self.catch_up()?;
+                }
+                Err(e) => return Err(e),
+                Ok(()) => return Ok(events.len()),
+            }
+        }
+    }
+
+    /// Answers a query on the current state.
+    pub fn query(&mut self, query: &Query, now: Instant) -> Result<QueryResult, ServiceError> {
+        let r = self.instance.query(query, now);
+        self.recover(r)
+    }
+
+    /// The gateway question through the lean export.
+    pub fn check(
+        &mut self,
+        principal: &str,
+        role: &str,
+        scope: &str,
+        now: Instant,
+    ) -> Result<CheckCode, ServiceError> {
+        let r = self.instance.check(principal, role, scope, now.timestamp());
+        self.recover(r)
+    }
+
+    /// Saves a snapshot of the instance's memory at the current head.
+    pub fn snapshot(&mut self) -> Result<Snapshot, ServiceError> {
+        let snapshot = Snapshot {
+            seq: self.head,
+            guest: self.guest.digest().to_owned(),
+            memory: self.instance.memory_image(),
+        };
+        self.store.save_snapshot(&snapshot)?;
+        Ok(snapshot)
+    }
+}
+
+fn backend_error(e: ServiceError) -> BackendError {
+    match e.invalid_message() {
+        Some(m) => BackendError::Invalid(m),
+        None => match e {
+            ServiceError::Guest(GuestError::Refused { message, .. }) => BackendError::Host(message),
+            e => BackendError::Host(e.to_string()),
+        },
+    }
+}
+
+/// The scenario runner drives a service like any other host.
+impl<S: Store> Backend for Service<S> {
+    fn execute(
+        &mut self,
+        command: &Command,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, BackendError> {
+        Service::execute(self, command, ctx, now).map_err(backend_error)
+    }
+
+    fn commit(&mut self, events: &[Event]) -> Result<(), BackendError> {
+        Service::commit(self, events).map_err(backend_error)
+    }
+
+    fn tick(&mut self, now: Instant) -> Result<Vec<Event>, BackendError> {
+        let r = self.instance.tick(now);
+        self.recover(r).map_err(backend_error)
+    }
+
+    fn query(&mut self, query: &Query, now: Instant) -> Result<QueryResult, BackendError> {
+        Service::query(self, query, now).map_err(backend_error)
+    }
+
+    fn restart(&mut self) -> Result<(), BackendError> {
+        self.reload().map_err(backend_error)
+    }
+}

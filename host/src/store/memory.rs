@@ -1,0 +1,62 @@
+//! The in-memory store: for tests and throw-away runs. Clones share one log, like two
+//! connections to one database.
+
+use std::sync::{Arc, Mutex};
+
+use pim_core::Event;
+
+use super::{Snapshot, Store, StoreError};
+
+#[derive(Debug, Default)]
+struct Log {
+    events: Vec<Event>,
+    snapshot: Option<Snapshot>,
+}
+
+/// An event log in memory.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    log: Arc<Mutex<Log>>,
+}
+
+impl MemoryStore {
+    /// An empty log.
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+
+    fn log(&self) -> std::sync::MutexGuard<'_, Log> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Store for MemoryStore {
+    fn head(&mut self) -> Result<u64, StoreError> {
+        Ok(self.log().events.len() as u64)
+    }
+
+    fn events_after(&mut self, seq: u64) -> Result<Vec<Event>, StoreError> {
+        let log = self.log();
+        let from = usize::try_from(seq).unwrap_or(usize::MAX);
+        Ok(log.events.get(from..).unwrap_or_default().to_vec())
+    }
+
+    fn append(&mut self, expected: u64, events: &[Event]) -> Result<u64, StoreError> {
+        let mut log = self.log();
+        let actual = log.events.len() as u64;
+        if actual != expected {
+            return Err(StoreError::Conflict { expected, actual });
+        }
+        log.events.extend_from_slice(events);
+        Ok(log.events.len() as u64)
+    }
+
+    fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        self.log().snapshot = Some(snapshot.clone());
+        Ok(())
+    }
+
+    fn latest_snapshot(&mut self, guest: &str) -> Result<Option<Snapshot>, StoreError> {
+        Ok(self.log().snapshot.clone().filter(|s| s.guest == guest))
+    }
+}

@@ -1,0 +1,142 @@
+//! The SQLite store: WAL journal, `synchronous=FULL` (a commit is on disk before `append`
+//! returns), and a `BEGIN IMMEDIATE` transaction that checks the head before writing, so two
+//! processes on one database never both append after the same sequence number.
+
+use std::path::Path;
+use std::time::Duration;
+
+use pim_core::Event;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Snapshot, Store, StoreError};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    seq  INTEGER PRIMARY KEY,
+    at   TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    seq    INTEGER NOT NULL,
+    guest  TEXT NOT NULL,
+    memory BLOB NOT NULL,
+    PRIMARY KEY (guest, seq)
+);
+";
+
+/// An event log in a SQLite database.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        SqliteStore::init(Connection::open(path)?)
+    }
+
+    /// A private in-memory database (the real SQL, no file).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        SqliteStore::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteStore { conn })
+    }
+
+    fn head_of(conn: &Connection) -> Result<u64, StoreError> {
+        let head: i64 =
+            conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+        Ok(u64::try_from(head).unwrap_or(0))
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Store for SqliteStore {
+    fn head(&mut self) -> Result<u64, StoreError> {
+        SqliteStore::head_of(&self.conn)
+    }
+
+    fn events_after(&mut self, seq: u64) -> Result<Vec<Event>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, body FROM events WHERE seq > ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([to_i64(seq)], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (seq, body) = row?;
+            let event = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                seq: u64::try_from(seq).unwrap_or(0),
+                reason: e.to_string(),
+            })?;
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    fn append(&mut self, expected: u64, events: &[Event]) -> Result<u64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let actual = SqliteStore::head_of(&tx)?;
+        if actual != expected {
+            return Err(StoreError::Conflict { expected, actual });
+        }
+        let mut seq = expected;
+        {
+            let mut insert =
+                tx.prepare_cached("INSERT INTO events (seq, at, body) VALUES (?1, ?2, ?3)")?;
+            for e in events {
+                seq = seq.saturating_add(1);
+                let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
+                    seq,
+                    reason: err.to_string(),
+                })?;
+                let at = pim_core::time::format_instant(&e.at());
+                insert.execute(params![to_i64(seq), at, body])?;
+            }
+        }
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM snapshots", [])?;
+        tx.execute(
+            "INSERT INTO snapshots (seq, guest, memory) VALUES (?1, ?2, ?3)",
+            params![to_i64(snapshot.seq), snapshot.guest, snapshot.memory],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn latest_snapshot(&mut self, guest: &str) -> Result<Option<Snapshot>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq, memory FROM snapshots WHERE guest = ?1 ORDER BY seq DESC LIMIT 1",
+                [guest],
+                |r| {
+                    Ok(Snapshot {
+                        seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                        guest: guest.to_owned(),
+                        memory: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}

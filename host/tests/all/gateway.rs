@@ -1,0 +1,150 @@
+//! examples/gateway: a request passes only while its caller's role is active.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+
+use pim_core::{CallContext, Command};
+use pim_host::{ManualClock, Service, SqliteStore};
+
+use crate::common::{EXCHANGE_ADMIN, at, guest, tenant_json};
+
+#[path = "../../../examples/gateway/gateway.rs"]
+#[allow(dead_code, reason = "the example's main uses the rest")]
+mod proxy;
+
+/// An upstream that answers `hello <x-pim-principal>` to everything.
+fn upstream() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = listener.local_addr().expect("an address").to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let text = String::from_utf8_lossy(&buf);
+            let who = text
+                .lines()
+                .find_map(|l| l.strip_prefix("x-pim-principal: "))
+                .unwrap_or("?")
+                .to_owned();
+            let body = format!("hello {who}");
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    addr
+}
+
+fn get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connects");
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .expect("writes");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("reads");
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    (
+        status,
+        raw.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned(),
+    )
+}
+
+#[test]
+fn the_gateway_forwards_only_callers_active_in_the_routes_role() {
+    let dir = std::env::temp_dir().join(format!("pim-host-gateway-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let db = dir.join("pim.db");
+
+    // The host's side: a tenant where u0 is active and user1 only eligible.
+    let mut host = Service::open(guest(), SqliteStore::open(&db).expect("opens")).expect("opens");
+    let directory = serde_json::from_str(&tenant_json(1)).expect("a snapshot");
+    let start = at("2026-03-02T09:00:00Z");
+    host.submit(
+        &Command::ImportDirectory {
+            directory: Box::new(directory),
+        },
+        &CallContext::system(),
+        start,
+    )
+    .expect("imports");
+
+    // The gateway's side: its own instance, tailing the same database.
+    let clock = Arc::new(ManualClock::new(at("2026-03-02T10:00:00Z")));
+    let service = Service::open(guest(), SqliteStore::open(&db).expect("opens")).expect("opens");
+    let routes = serde_json::from_value(serde_json::json!([
+        { "prefix": "/exchange/", "roleDefinitionId": EXCHANGE_ADMIN }
+    ]))
+    .expect("routes");
+    let callers = HashMap::from([
+        ("u0-token".to_owned(), "u0".to_owned()),
+        ("user1-token".to_owned(), "user1".to_owned()),
+    ]);
+    let gw = proxy::Gateway::new(service, clock.clone(), routes, callers, upstream());
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("binds");
+    let addr = listener.local_addr().expect("an address").to_string();
+    let router = gw.router();
+    rt.spawn(async move { axum::serve(listener, router).await });
+
+    assert_eq!(
+        get(&addr, "/exchange/mailboxes", Some("u0-token")),
+        (200, "hello u0".into())
+    );
+    assert_eq!(
+        get(&addr, "/exchange/mailboxes", Some("user1-token")).0,
+        403
+    );
+    assert_eq!(get(&addr, "/exchange/mailboxes", None).0, 401);
+    assert_eq!(get(&addr, "/elsewhere", Some("u0-token")).0, 404);
+
+    // user1 activates for an hour through the host; once the gateway has tailed the log, the
+    // route opens, and it closes when the activation expires.
+    let activate: Command = serde_json::from_value(serde_json::json!({
+        "op": "request", "kind": "assignment", "body": {
+            "action": "selfActivate", "principalId": "user1", "roleDefinitionId": EXCHANGE_ADMIN,
+            "directoryScopeId": "/", "justification": "mailbox migration",
+            "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "PT1H" } } }
+    }))
+    .expect("a command");
+    let d = host
+        .submit(
+            &activate,
+            &CallContext::user("user1").with_mfa(),
+            at("2026-03-02T10:00:00Z"),
+        )
+        .expect("decides");
+    assert!(d.error.is_none(), "{d:?}");
+    gw.tail();
+    assert_eq!(
+        get(&addr, "/exchange/mailboxes", Some("user1-token")),
+        (200, "hello user1".into())
+    );
+    clock.advance(chrono::TimeDelta::hours(2));
+    assert_eq!(
+        get(&addr, "/exchange/mailboxes", Some("user1-token")).0,
+        403
+    );
+    drop(rt);
+    let _ = std::fs::remove_dir_all(&dir);
+}

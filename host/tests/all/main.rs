@@ -1,0 +1,11 @@
+//! pim-host's integration tests: one binary (wasmtime style), one module per concern.
+//!
+//! They need pim_guest.wasm: run `scripts/build-guest.sh` first. A missing guest fails the
+//! tests with that instruction; they never skip.
+
+mod common;
+mod gateway;
+mod guest;
+mod process;
+mod scenarios;
+mod store;

@@ -1,0 +1,275 @@
+//! `pim-host serve` as a process: SIGKILL loses no acknowledged request, two processes on one
+//! database grant an activation once, and bad input is refused while the server keeps serving.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::common::{EXCHANGE_ADMIN, guest};
+
+const ELIGIBILITY: &str = "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests";
+const ASSIGNMENT: &str = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests";
+
+/// A running `pim-host serve --demo`.
+struct Server {
+    child: Child,
+    addr: String,
+    // Kept open: the server must never write to a closed pipe.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Server {
+    fn start(db: &Path) -> Server {
+        // Make sure the guest is built (a clear failure otherwise) and its machine code cached.
+        let _ = guest();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pim-host"))
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--tick-seconds",
+                "3600",
+            ])
+            .arg("--db")
+            .arg(db)
+            .env("PIM_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("pim-host starts");
+        let stdout = child.stdout.take().expect("a stdout pipe");
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        while !line.starts_with("listening on ") {
+            line.clear();
+            let n = stdout
+                .read_line(&mut line)
+                .expect("pim-host prints its address");
+            assert!(n > 0, "pim-host exited before listening");
+        }
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line `{line}`"))
+            .to_owned();
+        Server {
+            child,
+            addr,
+            _stdout: stdout,
+        }
+    }
+
+    /// SIGTERM, then waits: a graceful shutdown must exit successfully.
+    fn terminate(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("reaps");
+        assert!(exit.success(), "pim-host exited with {exit}");
+    }
+
+    fn kill(mut self) {
+        // `Child::kill` is SIGKILL on Unix: no shutdown code runs.
+        self.child.kill().expect("kills");
+        self.child.wait().expect("reaps");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request; `None` if the connection failed (the server died).
+fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> Option<(u16, Value)> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw);
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pim-host-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    dir.join("pim.db")
+}
+
+fn make_eligible(id: &str, scope: &str) -> String {
+    json!({
+        "id": id, "action": "adminAssign", "principalId": "user1",
+        "roleDefinitionId": EXCHANGE_ADMIN, "directoryScopeId": scope,
+        "justification": "crash test",
+        "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "P30D" } }
+    })
+    .to_string()
+}
+
+#[test]
+fn sigkill_during_a_stream_of_requests_loses_no_acknowledged_request() {
+    let db = temp_db("crash");
+    let server = Server::start(&db);
+    let addr = server.addr.clone();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stream = std::thread::spawn(move || {
+        for i in 0.. {
+            let id = format!("crash-{i}");
+            let body = make_eligible(&id, &format!("/administrativeUnits/au{i}"));
+            match http(&addr, "POST", ELIGIBILITY, "aymen-token", &body) {
+                Some((201, _)) => {
+                    if tx.send(id).is_err() {
+                        return;
+                    }
+                }
+                Some((status, body)) => panic!("request {i}: {status} {body}"),
+                None => return, // the server is gone; this request was never acknowledged
+            }
+        }
+    });
+    let mut acknowledged = Vec::new();
+    while acknowledged.len() < 25 {
+        acknowledged.push(rx.recv().expect("the stream runs"));
+    }
+    server.kill();
+    stream.join().expect("the stream ends");
+    acknowledged.extend(rx.try_iter());
+
+    let restarted = Server::start(&db);
+    for id in &acknowledged {
+        let (status, body) = http(
+            &restarted.addr,
+            "GET",
+            &format!("{ELIGIBILITY}/{id}"),
+            "aymen-token",
+            "",
+        )
+        .expect("the restarted server answers");
+        assert_eq!(status, 200, "acknowledged request `{id}` lost: {body}");
+        assert_eq!(body["status"], "Provisioned", "{id}: {body}");
+    }
+    restarted.terminate();
+
+    // The audit export sees every acknowledged request.
+    let out = Command::new(env!("CARGO_BIN_EXE_pim-host"))
+        .args(["audit", "export", "--format", "csv", "--db"])
+        .arg(&db)
+        .env("PIM_LOG", "warn")
+        .output()
+        .expect("pim-host runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        csv.starts_with("id,activityDateTime,activityDisplayName,"),
+        "{csv}"
+    );
+    for id in &acknowledged {
+        assert!(
+            csv.contains(&format!(",{id},")),
+            "`{id}` missing from the audit export"
+        );
+    }
+}
+
+#[test]
+fn two_processes_on_one_database_grant_an_activation_once() {
+    let db = temp_db("race");
+    let a = Server::start(&db);
+    let b = Server::start(&db);
+    let rounds = 4;
+    for round in 0..rounds {
+        let body = make_eligible(
+            &format!("race-eligible-{round}"),
+            &format!("/administrativeUnits/r{round}"),
+        );
+        let (status, body) =
+            http(&a.addr, "POST", ELIGIBILITY, "aymen-token", &body).expect("answers");
+        assert_eq!(status, 201, "{body}");
+    }
+    for round in 0..rounds {
+        let activate = json!({
+            "action": "selfActivate", "principalId": "user1", "roleDefinitionId": EXCHANGE_ADMIN,
+            "directoryScopeId": format!("/administrativeUnits/r{round}"),
+            "justification": "race",
+            "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "PT1H" } }
+        })
+        .to_string();
+        let barrier = Arc::new(Barrier::new(2));
+        let racers: Vec<_> = [a.addr.clone(), b.addr.clone()]
+            .into_iter()
+            .map(|addr| {
+                let (barrier, activate) = (barrier.clone(), activate.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    http(&addr, "POST", ASSIGNMENT, "user1-token", &activate).expect("answers")
+                })
+            })
+            .collect();
+        let answers: Vec<(u16, Value)> = racers
+            .into_iter()
+            .map(|r| r.join().expect("a racer finishes"))
+            .collect();
+        let granted = answers.iter().filter(|(s, _)| *s == 201).count();
+        assert_eq!(granted, 1, "round {round}: {answers:?}");
+    }
+    // Both processes see exactly `rounds` activations.
+    for server in [&a, &b] {
+        let (status, audit) = http(
+            &server.addr,
+            "GET",
+            "/v1.0/auditLogs/directoryAudits?activity=Add%20member%20to%20role%20completed%20(PIM%20activation)",
+            "aymen-token",
+            "",
+        )
+        .expect("answers");
+        assert_eq!(status, 200, "{audit}");
+        let n = audit["value"].as_array().map_or(0, Vec::len);
+        assert_eq!(n, rounds, "{audit}");
+    }
+}
+
+#[test]
+fn oversized_and_malformed_requests_are_refused_and_the_server_keeps_serving() {
+    let db = temp_db("limits");
+    let server = Server::start(&db);
+    let big = format!("{{\"justification\":\"{}\"}}", "x".repeat(2 << 20));
+    let (status, _) = http(&server.addr, "POST", ASSIGNMENT, "user1-token", &big).expect("answers");
+    assert_eq!(status, 413);
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let (status, body) =
+        http(&server.addr, "POST", ASSIGNMENT, "user1-token", &nested).expect("answers");
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = http(&server.addr, "POST", ASSIGNMENT, "nobody", "{}").expect("answers");
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = http(&server.addr, "GET", "/healthz", "", "").expect("answers");
+    assert_eq!(status, 200, "{body}");
+    let check = format!(
+        "/v1.0/pim/check?principalId=aymen&roleDefinitionId={}&directoryScopeId=/",
+        pim_core::GLOBAL_ADMINISTRATOR
+    );
+    let (status, body) = http(&server.addr, "GET", &check, "user1-token", "").expect("answers");
+    assert_eq!((status, &body["active"]), (200, &json!(true)), "{body}");
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds pim_guest.wasm, the import-free core module that pim-host and gateways embed
+# (docs/abi.md), at target/wasm32-unknown-unknown/wasm-release/pim_guest.wasm.
+# Runs npm binaryen's wasm-opt on it when one is already installed (never Debian's: see
+# /work/shared/toolchain.md); it is optional.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+# `cargo rustc` passes the strip flag to the final link only, so the dependencies' builds
+# are shared with a plain `cargo build -p pim-guest`.
+cargo rustc -p pim-guest --lib --crate-type cdylib --target wasm32-unknown-unknown \
+    --profile wasm-release --quiet -- -C strip=symbols
+
+out=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/pim_guest.wasm
+opt=""
+for candidate in wasm/js/node_modules/.bin/wasm-opt node_modules/.bin/wasm-opt; do
+    if [ -x "$candidate" ]; then opt=$candidate; break; fi
+done
+if [ -n "$opt" ]; then
+    "$opt" -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+        --enable-mutable-globals "$out" -o "$out.opt" && mv "$out.opt" "$out"
+fi
+echo "$out: $(wc -c <"$out") bytes"
