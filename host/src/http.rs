@@ -14,6 +14,18 @@
 //! | `GET  /v1.0/me/eligibleRoles` | what the caller may activate |
 //! | `GET  /v1.0/pim/check?principalId=&roleDefinitionId=&directoryScopeId=` | the gateway question |
 //! | `GET  /v1.0/auditLogs/directoryAudits?principalId=&since=` | audit (administrators see all) |
+//! | `GET  /beta/roleManagement/directory/roleManagementAlerts/alerts` | security alerts |
+//! | `PATCH /beta/roleManagement/directory/roleManagementAlerts/alertConfigurations/{alertId}` | configure an alert |
+//! | `PATCH /beta/roleManagement/directory/roleManagementAlerts/alerts/{alertId}` | `{"isActive": false}` dismisses |
+//! | `POST /beta/roleManagement/directory/roleManagementAlerts/alerts[/{alertId}]/refresh` | refresh alerts |
+//! | `POST /beta/roleManagement/directory/roleManagementAlerts/alerts/{alertId}[/alertIncidents/{incidentId}]/remediate` | remediate |
+//! | `POST /v1.0/identityGovernance/accessReviews/definitions` | create an access review |
+//! | `GET  /v1.0/identityGovernance/accessReviews/definitions[/{id}]` | access reviews |
+//! | `POST /v1.0/identityGovernance/accessReviews/definitions/{id}/decisions` | a reviewer's decision |
+//! | `POST /v1.0/identityGovernance/accessReviews/definitions/{id}/{stop,reset,applyDecisions}` | stop, reset, apply |
+//! | `DELETE /v1.0/identityGovernance/accessReviews/definitions/{id}` | delete a review |
+//! | `GET  /v1.0/pim/notifications?since=&recipient=` | the outbox (administrators see all) |
+//! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
 //! | `GET  /healthz` | liveness and the log's head |
 
 use std::collections::HashMap;
@@ -23,7 +35,7 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query as UrlQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use pim_core::time::{Instant, parse_instant};
 use pim_core::wire::RequestKind;
@@ -306,6 +318,10 @@ fn value(r: QueryResult) -> Response {
         QueryResult::Audit(v) => json!({ "value": v }),
         QueryResult::Policy(v) => json!({ "value": v }),
         QueryResult::Schedules(v) => json!({ "value": v }),
+        QueryResult::Alerts(v) => json!({ "value": v }),
+        QueryResult::Notifications(v) => json!({ "value": v }),
+        QueryResult::Reviews(v) => json!({ "value": v }),
+        QueryResult::Review(r) => json!(r),
         #[allow(unreachable_patterns, reason = "the core may add results")]
         other => json!(other),
     };
@@ -356,6 +372,308 @@ fn instant(field: &str, text: Option<String>) -> Result<Option<Instant>, ApiErro
         })
     })
     .transpose()
+}
+
+/// Whether `me` is an active Global or Privileged Role Administrator (at `/`).
+async fn is_admin<S: Store + 'static>(
+    state: &Arc<AppState<S>>,
+    me: &str,
+) -> Result<bool, ApiError> {
+    let me = me.to_owned();
+    state
+        .with_reader(move |svc, now| {
+            Ok(svc
+                .check(&me, pim_core::GLOBAL_ADMINISTRATOR, "/", now)?
+                .is_active()
+                || svc
+                    .check(&me, pim_core::PRIVILEGED_ROLE_ADMINISTRATOR, "/", now)?
+                    .is_active())
+        })
+        .await
+}
+
+/// Submits `command` for the caller: 204 on success, the refusal otherwise.
+async fn no_content<S: Store + 'static>(
+    state: &Arc<AppState<S>>,
+    headers: &HeaderMap,
+    command: Command,
+) -> ApiResult {
+    let ctx = caller(state, headers)?;
+    let d = state
+        .with_service(move |svc, now| svc.submit(&command, &ctx, now))
+        .await?;
+    if d.error.is_some() {
+        return decision_response(d, false);
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A wire enum (e.g. an alert id) from a path segment.
+fn wire<T: serde::de::DeserializeOwned>(field: &str, text: String) -> Result<T, ApiError> {
+    serde_json::from_value(Value::String(text)).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            format!("`{field}`: {e}"),
+        )
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AlertPatch {
+    is_active: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReviewDecisionBody {
+    principal_id: String,
+    decision: pim_core::review::ReviewDecision,
+    #[serde(default)]
+    justification: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RetentionBody {
+    days: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NotificationParams {
+    since: Option<String>,
+    recipient: Option<String>,
+}
+
+type St<S> = State<Arc<AppState<S>>>;
+
+/// The routes of alerts, access reviews, notifications and audit retention.
+fn governance_routes<S: Store + 'static>(r: Router<Arc<AppState<S>>>) -> Router<Arc<AppState<S>>> {
+    const ALERTS: &str = "/beta/roleManagement/directory/roleManagementAlerts";
+    const REVIEWS: &str = "/v1.0/identityGovernance/accessReviews/definitions";
+    let remediate = |alert: String, incident: Option<String>| {
+        Ok::<_, ApiError>(Command::RemediateAlert {
+            alert_id: wire("alertId", alert)?,
+            incident_id: incident,
+        })
+    };
+    let r = r
+        .route(
+            &format!("{ALERTS}/alerts"),
+            get(|State(s): St<S>, h: HeaderMap| async move {
+                caller(&s, &h)?;
+                Ok::<_, ApiError>(value(query(&s, Query::Alerts {}).await?))
+            }),
+        )
+        .route(
+            &format!("{ALERTS}/alertConfigurations/{{alert}}"),
+            patch(
+                |State(s): St<S>,
+                 h: HeaderMap,
+                 UrlPath(alert): UrlPath<String>,
+                 body: axum::body::Bytes| async move {
+                    caller(&s, &h)?;
+                    let command = Command::ConfigureAlert {
+                        alert_id: wire("alertId", alert)?,
+                        configuration: parse_body(&body)?,
+                    };
+                    no_content(&s, &h, command).await
+                },
+            ),
+        )
+        .route(
+            &format!("{ALERTS}/alerts/{{alert}}"),
+            patch(
+                |State(s): St<S>,
+                 h: HeaderMap,
+                 UrlPath(alert): UrlPath<String>,
+                 body: axum::body::Bytes| async move {
+                    caller(&s, &h)?;
+                    let alert_id = wire("alertId", alert)?;
+                    let patch: AlertPatch = parse_body(&body)?;
+                    let command = if patch.is_active {
+                        Command::RefreshAlerts {
+                            alert_ids: vec![alert_id],
+                        }
+                    } else {
+                        Command::DismissAlert { alert_id }
+                    };
+                    no_content(&s, &h, command).await
+                },
+            ),
+        )
+        .route(
+            &format!("{ALERTS}/alerts/refresh"),
+            post(|State(s): St<S>, h: HeaderMap| async move {
+                no_content(
+                    &s,
+                    &h,
+                    Command::RefreshAlerts {
+                        alert_ids: Vec::new(),
+                    },
+                )
+                .await
+            }),
+        )
+        .route(
+            &format!("{ALERTS}/alerts/{{alert}}/refresh"),
+            post(
+                |State(s): St<S>, h: HeaderMap, UrlPath(alert): UrlPath<String>| async move {
+                    caller(&s, &h)?;
+                    let command = Command::RefreshAlerts {
+                        alert_ids: vec![wire("alertId", alert)?],
+                    };
+                    no_content(&s, &h, command).await
+                },
+            ),
+        )
+        .route(
+            &format!("{ALERTS}/alerts/{{alert}}/remediate"),
+            post(
+                move |State(s): St<S>, h: HeaderMap, UrlPath(alert): UrlPath<String>| async move {
+                    caller(&s, &h)?;
+                    no_content(&s, &h, remediate(alert, None)?).await
+                },
+            ),
+        )
+        .route(
+            &format!("{ALERTS}/alerts/{{alert}}/alertIncidents/{{incident}}/remediate"),
+            post(
+                move |State(s): St<S>,
+                      h: HeaderMap,
+                      UrlPath((alert, incident)): UrlPath<(String, String)>| async move {
+                    caller(&s, &h)?;
+                    no_content(&s, &h, remediate(alert, Some(incident))?).await
+                },
+            ),
+        );
+    let r = r
+        .route(
+            REVIEWS,
+            post(
+                |State(s): St<S>, h: HeaderMap, body: axum::body::Bytes| async move {
+                    let ctx = caller(&s, &h)?;
+                    let definition: pim_core::review::ReviewDefinition = parse_body(&body)?;
+                    let wanted = definition.id.clone();
+                    let command = Command::CreateReview {
+                        definition: Box::new(definition),
+                    };
+                    let (d, created) = s
+                        .with_service(move |svc, now| {
+                            let d = svc.submit(&command, &ctx, now)?;
+                            if d.error.is_some() {
+                                return Ok((d, None));
+                            }
+                            // The newest review is the one just created (one writer at a time).
+                            let created = match svc.query(&Query::Reviews {}, now)? {
+                                QueryResult::Reviews(v) => v
+                                    .into_iter()
+                                    .rev()
+                                    .find(|r| wanted.as_ref().is_none_or(|w| *w == r.id)),
+                                _ => None,
+                            };
+                            Ok((d, created))
+                        })
+                        .await?;
+                    if d.error.is_some() {
+                        return decision_response(d, true);
+                    }
+                    match created {
+                        Some(r) => Ok((StatusCode::CREATED, Json(r)).into_response()),
+                        None => Ok(StatusCode::CREATED.into_response()),
+                    }
+                },
+            )
+            .get(|State(s): St<S>, h: HeaderMap| async move {
+                caller(&s, &h)?;
+                Ok::<_, ApiError>(value(query(&s, Query::Reviews {}).await?))
+            }),
+        )
+        .route(
+            &format!("{REVIEWS}/{{id}}"),
+            get(
+                |State(s): St<S>, h: HeaderMap, UrlPath(review_id): UrlPath<String>| async move {
+                    caller(&s, &h)?;
+                    Ok::<_, ApiError>(value(query(&s, Query::Review { review_id }).await?))
+                },
+            )
+            .delete(
+                |State(s): St<S>, h: HeaderMap, UrlPath(review_id): UrlPath<String>| async move {
+                    no_content(&s, &h, Command::DeleteReview { review_id }).await
+                },
+            ),
+        )
+        .route(
+            &format!("{REVIEWS}/{{id}}/decisions"),
+            post(
+                |State(s): St<S>,
+                 h: HeaderMap,
+                 UrlPath(review_id): UrlPath<String>,
+                 body: axum::body::Bytes| async move {
+                    caller(&s, &h)?;
+                    let b: ReviewDecisionBody = parse_body(&body)?;
+                    let command = Command::DecideReview {
+                        review_id,
+                        principal_id: b.principal_id,
+                        decision: b.decision,
+                        justification: b.justification,
+                    };
+                    no_content(&s, &h, command).await
+                },
+            ),
+        )
+        .route(
+            &format!("{REVIEWS}/{{id}}/stop"),
+            post(
+                |State(s): St<S>, h: HeaderMap, UrlPath(review_id): UrlPath<String>| async move {
+                    no_content(&s, &h, Command::StopReview { review_id }).await
+                },
+            ),
+        )
+        .route(
+            &format!("{REVIEWS}/{{id}}/reset"),
+            post(
+                |State(s): St<S>, h: HeaderMap, UrlPath(review_id): UrlPath<String>| async move {
+                    no_content(&s, &h, Command::ResetReview { review_id }).await
+                },
+            ),
+        )
+        .route(
+            &format!("{REVIEWS}/{{id}}/applyDecisions"),
+            post(
+                |State(s): St<S>, h: HeaderMap, UrlPath(review_id): UrlPath<String>| async move {
+                    no_content(&s, &h, Command::ApplyReview { review_id }).await
+                },
+            ),
+        );
+    r.route(
+        "/v1.0/pim/notifications",
+        get(
+            |State(s): St<S>, h: HeaderMap, UrlQuery(p): UrlQuery<NotificationParams>| async move {
+                let ctx = caller(&s, &h)?;
+                let me = ctx.caller.unwrap_or_default();
+                let admin = is_admin(&s, &me).await?;
+                let q = Query::Notifications {
+                    since: instant("since", p.since)?,
+                    // Only administrators read other recipients' notifications.
+                    recipient: if admin { p.recipient } else { Some(me) },
+                };
+                Ok::<_, ApiError>(value(query(&s, q).await?))
+            },
+        ),
+    )
+    .route(
+        "/v1.0/pim/auditRetention",
+        put(
+            |State(s): St<S>, h: HeaderMap, body: axum::body::Bytes| async move {
+                caller(&s, &h)?;
+                let b: RetentionBody = parse_body(&body)?;
+                no_content(&s, &h, Command::SetAuditRetention { days: b.days }).await
+            },
+        ),
+    )
 }
 
 /// The API's routes over `state`.
@@ -535,18 +853,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
              UrlQuery(p): UrlQuery<AuditParams>| async move {
                 let ctx = caller(&s, &h)?;
                 let me = ctx.caller.clone().unwrap_or_default();
-                let admin = {
-                    let me = me.clone();
-                    s.with_reader(move |svc, now| {
-                        Ok(svc
-                            .check(&me, pim_core::GLOBAL_ADMINISTRATOR, "/", now)?
-                            .is_active()
-                            || svc
-                                .check(&me, pim_core::PRIVILEGED_ROLE_ADMINISTRATOR, "/", now)?
-                                .is_active())
-                    })
-                    .await?
-                };
+                let admin = is_admin(&s, &me).await?;
                 let filter = pim_core::engine::AuditFilter {
                     // Only administrators read other principals' records.
                     principal_id: if admin { p.principal_id } else { Some(me) },
@@ -559,6 +866,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
             },
         ),
     )
+    .merge(governance_routes(Router::new()))
     .route(
         "/healthz",
         get(|State(s): State<Arc<AppState<S>>>| async move {

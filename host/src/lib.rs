@@ -5,6 +5,7 @@ pub mod clock;
 pub mod export;
 pub mod guest;
 pub mod http;
+pub mod outbox;
 pub mod scenario;
 pub mod serve;
 pub mod service;

@@ -5,6 +5,10 @@
 //!   `N passed, N failed`; it exits non-zero when any step fails.
 //! - `pim-host serve --db pim.db [--demo]` serves the HTTP API.
 //! - `pim-host audit export --db pim.db --format csv|jsonl` writes the audit log.
+//! - `pim-host notifications --db pim.db [--since T] [--json]` lists the outbox;
+//!   `pim-host notifications deliver --db pim.db --webhook URL` POSTs each notification not yet
+//!   delivered to the webhook, once.
+//! - `pim-host alerts --db pim.db [--json]` prints the security alerts.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +18,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pim_core::engine::AuditFilter;
 use pim_core::{Query, QueryResult};
 use pim_host::export::{write_csv, write_jsonl};
+use pim_host::outbox::{self, Outbox};
 use pim_host::scenario::{ScenarioEngine, run_scenario};
 use pim_host::serve::{ServeOptions, serve};
 use pim_host::{Guest, Limits, Service, SqliteStore};
@@ -85,6 +90,44 @@ enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
+    /// Lists the notifications the engine called for (the outbox), oldest first.
+    #[command(args_conflicts_with_subcommands = true)]
+    Notifications {
+        /// The SQLite database.
+        #[arg(long, default_value = "pim.db")]
+        db: PathBuf,
+        /// Only those due at or after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Print JSON (one array) instead of one line per notification.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        command: Option<NotificationsCmd>,
+    },
+    /// Prints the security alerts as they stand now.
+    Alerts {
+        /// The SQLite database.
+        #[arg(long, default_value = "pim.db")]
+        db: PathBuf,
+        /// Print JSON (one array) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum NotificationsCmd {
+    /// POSTs each notification not yet delivered, as JSON, to a webhook; records deliveries in
+    /// the database (table `outbox_delivered`) so none is sent twice.
+    Deliver {
+        /// The SQLite database.
+        #[arg(long, default_value = "pim.db")]
+        db: PathBuf,
+        /// Where to POST (http:// only).
+        #[arg(long)]
+        webhook: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +174,34 @@ fn load_guest(path: Option<&std::path::Path>) -> anyhow::Result<std::sync::Arc<G
     let path = Guest::locate(path);
     Guest::from_file(&path, Limits::default())
         .with_context(|| format!("loading the guest from {}", path.display()))
+}
+
+/// Opens the database's service (the database must exist).
+fn open_service(
+    guest: Option<&std::path::Path>,
+    db: &std::path::Path,
+) -> anyhow::Result<Service<SqliteStore>> {
+    anyhow::ensure!(db.is_file(), "no database at {}", db.display());
+    let guest = load_guest(guest)?;
+    Ok(Service::open(guest, SqliteStore::open(db)?)?)
+}
+
+fn notifications(
+    service: &mut Service<SqliteStore>,
+    since: Option<&str>,
+) -> anyhow::Result<Vec<pim_core::notify::Notification>> {
+    let since = since
+        .map(pim_core::time::parse_instant)
+        .transpose()
+        .context("--since")?;
+    let q = Query::Notifications {
+        since,
+        recipient: None,
+    };
+    match service.query(&q, chrono::Utc::now())? {
+        QueryResult::Notifications(v) => Ok(v),
+        _ => anyhow::bail!("the guest answered a notifications query with something else"),
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<bool> {
@@ -210,6 +281,66 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 ExportFormat::Jsonl => write_jsonl(&records, &mut out)?,
             }
             out.flush()?;
+            Ok(true)
+        }
+        Cmd::Notifications {
+            command: Some(NotificationsCmd::Deliver { db, webhook }),
+            ..
+        } => {
+            let mut service = open_service(cli.guest.as_deref(), &db)?;
+            let all = notifications(&mut service, None)?;
+            let outbox = Outbox::open(&db)?;
+            let sent = outbox.deliver(&all, &webhook)?;
+            println!("delivered {sent}");
+            Ok(true)
+        }
+        Cmd::Notifications {
+            db,
+            since,
+            json,
+            command: None,
+        } => {
+            let mut service = open_service(cli.guest.as_deref(), &db)?;
+            let list = notifications(&mut service, since.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for n in &list {
+                    println!("{}", outbox::to_line(n));
+                }
+            }
+            Ok(true)
+        }
+        Cmd::Alerts { db, json } => {
+            let mut service = open_service(cli.guest.as_deref(), &db)?;
+            let alerts = match service.query(&Query::Alerts {}, chrono::Utc::now())? {
+                QueryResult::Alerts(v) => v,
+                _ => anyhow::bail!("the guest answered an alerts query with something else"),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&alerts)?);
+            } else {
+                for a in &alerts {
+                    let state = if !a.is_enabled {
+                        "disabled"
+                    } else if a.is_dismissed {
+                        "dismissed"
+                    } else if a.is_active {
+                        "ACTIVE"
+                    } else {
+                        "ok"
+                    };
+                    println!(
+                        "{:<9} {:<6} {:>4} incident{}  {}  ({})",
+                        state,
+                        a.severity_level.as_str(),
+                        a.incident_count,
+                        if a.incident_count == 1 { " " } else { "s" },
+                        a.display_name,
+                        a.alert_definition_id
+                    );
+                }
+            }
             Ok(true)
         }
     }

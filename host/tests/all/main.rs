@@ -5,6 +5,7 @@
 
 mod common;
 mod gateway;
+mod governance;
 mod guest;
 mod process;
 mod scenarios;
