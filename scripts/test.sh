@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of pim: formatting, lints, docs, the no_std and wasm builds, the unit,
-# property and doc tests, and every scenario file through the pim-host binary.
-# Installs what it needs (Rust targets) itself, so it works on a fresh machine.
+# property, scenario, host-process and doc tests, every scenario through both engines, and the
+# npm package with its browser and Node examples. Installs what it needs itself (Rust targets,
+# wasm-bindgen-cli, npm packages, Chromium), so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,3 +34,6 @@ cargo test --workspace
 
 step "the wasmtime host: guest lint, identical reports across engines, gateway build"
 scripts/test-host.sh
+
+step "the npm package: builds, scenario reports identical to native, types, browser and Node examples"
+scripts/test-wasm.sh

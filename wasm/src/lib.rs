@@ -1,8 +1,8 @@
-//! pim compiled to WebAssembly.
-//!
-//! This crate is a placeholder: the npm package (wasm-bindgen) and the import-free guest module
-//! arrive with their own issues. It already builds for `wasm32-unknown-unknown`, proving the
-//! core compiles there, and exposes the scenario runner the bindings will wrap.
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+#[cfg(feature = "bindgen")]
+mod bindgen;
 
 /// Runs one scenario file (JSON text) on the engine and returns the JSON report.
 pub fn run_scenario_json(text: &str) -> String {

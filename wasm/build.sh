@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Builds the npm package into wasm/js/pkg/{nodejs,web,bundler}: cargo (wasm32-unknown-unknown,
+# profile wasm-release) -> wasm-bindgen for each target -> wasm-opt -Oz from npm's binaryen
+# (never Debian's: it corrupts wasm-bindgen output) -> raw and gzipped sizes.
+#
+# Two cargo builds of the same crate: the Node build has every feature and is optimized for speed
+# (rustc opt-level 3, wasm-opt -O3); the browser build (web and bundler) leaves out event replay
+# and the scenario runner (`--no-default-features --features bindgen`) and is optimized for size
+# (rustc opt-level z, wasm-opt -Oz) to stay under the 250 KB gzip budget.
+# Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the crate's exact version, and
+# `npm ci` in wasm/js (scripts/test-wasm.sh installs all three).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+root=$PWD
+js=$root/wasm/js
+work=$root/target/pim-npm
+mkdir -p "$work/cache"
+
+want=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' wasm/Cargo.toml)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')
+if [ "$want" != "$have" ]; then
+    echo "wasm-bindgen $want is needed (found: ${have:-none}): cargo install wasm-bindgen-cli --version $want" >&2
+    exit 1
+fi
+if [ ! -x "$js/node_modules/.bin/wasm-opt" ]; then
+    echo "npm's wasm-opt is missing: run npm ci in wasm/js" >&2
+    exit 1
+fi
+
+# The opt-level is set per build through the environment: the profile is shared with other builds.
+out=target/wasm32-unknown-unknown/wasm-release/pim_wasm.wasm
+
+echo "==> cargo build (node: all features, opt-level 3)"
+CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL=3 \
+    cargo build --quiet -p pim-wasm --target wasm32-unknown-unknown --profile wasm-release
+cp "$out" "$work/pim-node.wasm"
+echo "==> cargo build (browser: no replay, no scenario runner, opt-level z)"
+CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL=z \
+    cargo build --quiet -p pim-wasm --target wasm32-unknown-unknown --profile wasm-release \
+    --no-default-features --features bindgen
+cp "$out" "$work/pim-browser.wasm"
+
+# wasm-bindgen, then wasm-opt; an optimized module is cached by the hash of its input and flags.
+bindgen() {
+    local target=$1 input=$2 level=$3 stage=$work/stage/$1
+    rm -rf "$stage"
+    wasm-bindgen --target "$target" --out-name pim --out-dir "$stage" "$input"
+    local hash
+    hash=$( (sha256sum "$stage/pim_bg.wasm"; echo "$level") | sha256sum | cut -c1-32)
+    if [ ! -f "$work/cache/$hash.wasm" ]; then
+        "$js/node_modules/.bin/wasm-opt" "$level" "$stage/pim_bg.wasm" -o "$work/cache/$hash.tmp"
+        mv "$work/cache/$hash.tmp" "$work/cache/$hash.wasm"
+    fi
+    cp "$work/cache/$hash.wasm" "$stage/pim_bg.wasm"
+    # How Node and bundlers read each build's .js: CommonJS for nodejs, ES modules otherwise.
+    local type=module
+    [ "$target" = nodejs ] && type=commonjs
+    printf '{ "type": "%s" }\n' "$type" >"$stage/package.json"
+    rm -rf "$js/pkg/$target"
+    mkdir -p "$js/pkg"
+    cp -r "$stage" "$js/pkg/$target"
+}
+
+echo "==> wasm-bindgen + wasm-opt (nodejs -O3, web -Oz, bundler -Oz)"
+bindgen nodejs "$work/pim-node.wasm" -O3 &
+node_job=$!
+bindgen web "$work/pim-browser.wasm" -Oz
+bindgen bundler "$work/pim-browser.wasm" -Oz
+wait "$node_job"
+# Keep the cache small: only the modules in use now (compared by content).
+keep=$(for t in nodejs web bundler; do sha256sum "$work/stage/$t/pim_bg.wasm" | cut -c1-64; done)
+for f in "$work"/cache/*.wasm; do
+    sum=$(sha256sum "$f" | cut -c1-64)
+    grep -q "$sum" <<<"$keep" || rm -f "$f"
+done
+
+echo "==> sizes (bytes)"
+printf '%-8s %10s %10s\n' target raw gzip
+for t in web bundler nodejs; do
+    f=$js/pkg/$t/pim_bg.wasm
+    printf '%-8s %10d %10d\n' "$t" "$(wc -c <"$f")" "$(gzip -9c "$f" | wc -c)"
+done

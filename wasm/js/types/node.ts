@@ -1,0 +1,90 @@
+// Type-checks a small program against the generated definitions of the Node build
+// (pkg/nodejs/pim.d.ts): wire types from pim-core's Rust source, the package's own types from
+// tsify, method signatures from wasm-bindgen. `@ts-expect-error` lines prove the types are precise:
+// tsc fails if any of them is accepted.
+// Run: npx tsc -p types
+
+import {
+  Engine, evaluateActivation, runScenario,
+  type ActivationDecision, type Command, type Event, type Outcome, type PimError, type Tenant,
+} from '../pkg/nodejs/pim.js';
+
+const EXCHANGE = '29232cdf-9323-42fd-ade2-1d097af3e4de';
+
+const tenant: Tenant = {
+  directory: {
+    users: [{ id: 'user1', displayName: 'User1' }],
+    assignments: [{ type: 'eligible', principalId: 'user1', roleDefinitionId: EXCHANGE }],
+  },
+  policies: [{
+    roleDefinitionId: EXCHANGE,
+    rules: [{ id: 'Expiration_EndUser_Assignment', isExpirationRequired: true, maximumDuration: 'PT4H' }],
+  }],
+};
+
+const log: Event[] = [];
+const engine = new Engine((events: Event[]) => { log.push(...events); });
+engine.loadTenant(tenant, '2026-03-02T09:00:00Z');
+
+const activate: Command = {
+  op: 'request',
+  kind: 'assignment',
+  body: {
+    action: 'selfActivate',
+    principalId: 'user1',
+    roleDefinitionId: EXCHANGE,
+    justification: 'mailbox migration',
+    scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT2H' } },
+  },
+};
+const outcome: Outcome = engine.execute(activate, { caller: 'user1', mfa: true });
+const refused: string | undefined = outcome.decision.error?.code;
+
+for (const event of outcome.events) {
+  // Events are a union tagged by `type`; narrowing gives each variant's fields.
+  if (event.type === 'scheduleCreated') {
+    const end: string | null | undefined = event.schedule.endDateTime;
+    void end;
+  }
+}
+
+const active: boolean = engine.check('user1', EXCHANGE);
+const since: boolean = engine.check('user1', EXCHANGE, '/', new Date());
+const maximum: string = engine.eligibleRoles('user1')[0]!.maximumActivationDuration;
+
+const verdict: ActivationDecision = evaluateActivation({
+  rules: engine.policy(EXCHANGE),
+  eligibility: { startDateTime: '2026-03-02T09:00:00Z' },
+  input: { justification: 'x', ticketInfo: { ticketNumber: 'INC-1' } },
+  context: { caller: 'user1', mfa: false },
+}, Date.now());
+const role = engine.eligibleRoles('user1')[0]!;
+const fromRole: ActivationDecision = engine.evaluateActivation({ role, input: { justification: 'x' } });
+const needsApproval: boolean = fromRole.requiresApproval;
+const unmet: ('ExpirationRule' | 'MfaRule' | 'JustificationRule' | 'TicketingRule')[] = verdict.failedRules;
+
+try {
+  engine.submit(activate, { caller: 'user1' });
+} catch (e) {
+  const error = e as PimError;
+  const code: 'RoleAssignmentRequestPolicyValidationFailed' | string = error.code;
+  void code;
+}
+
+const passed: number = runScenario('{}').passed;
+const replayed: Engine = Engine.fromEvents(log);
+
+// @ts-expect-error: unknown command
+const bad: Command = { op: 'launchMissiles' };
+// @ts-expect-error: actions are Graph's closed set
+const badAction: Command = { op: 'request', kind: 'assignment', body: { action: 'activate', principalId: 'u', roleDefinitionId: 'r' } };
+// @ts-expect-error: check answers a boolean
+const notString: string = engine.check('user1', EXCHANGE);
+// @ts-expect-error: failed rules are Graph's rule names
+const notARule: ActivationDecision['failedRules'] = ['SomethingRule'];
+// @ts-expect-error: a tenant has a directory
+const noDirectory: Tenant = { policies: [] };
+// @ts-expect-error: `now` is text, milliseconds or a Date
+engine.tick(true);
+
+void [fromRole, needsApproval, refused, active, since, maximum, unmet, passed, replayed, bad, badAction, notString, notARule, noDirectory];
