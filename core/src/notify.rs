@@ -477,13 +477,13 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
                 );
             } else {
                 // Every approver learns of the decision, then the requestor (research §4.2, §3.7).
-                d.send(
-                    t.approver,
-                    kind,
-                    false,
-                    Defaults::Approvers(r),
-                    &about_request(r),
-                );
+                // Extensions and renewals were asked of the deciding administrators.
+                let deciders = if activation {
+                    Defaults::Approvers(r)
+                } else {
+                    Defaults::Deciders
+                };
+                d.send(t.approver, kind, false, deciders, &about_request(r));
                 d.send(
                     t.requestor,
                     kind,
