@@ -20,6 +20,9 @@ pub fn generate() {
     if std::env::var_os("CARGO_FEATURE_SCENARIO").is_some() {
         roots.extend_from_slice(shapes::SCENARIO_ROOTS);
     }
+    if std::env::var_os("CARGO_FEATURE_GOVERNANCE").is_some() {
+        roots.extend_from_slice(shapes::GOVERNANCE_ROOTS);
+    }
     text.push_str(&emit::declarations(&model, &roots));
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("wire.d.ts");
     std::fs::write(&out, text).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));

@@ -27,6 +27,9 @@ pub const ROOTS: &[&str] = &[
     "Schedule",
 ];
 
+/// Roots of the `governance` feature.
+pub const GOVERNANCE_ROOTS: &[&str] = &["Alert", "Review", "Notification"];
+
 /// Roots of the `scenario` feature.
 pub const SCENARIO_ROOTS: &[&str] = &["ScenarioReport"];
 

@@ -16,7 +16,7 @@ use super::types::ActivationForm;
 /// A PIM engine holding one tenant's state: the projection of its event log.
 #[wasm_bindgen(js_name = Engine)]
 pub struct JsEngine {
-    core: Core,
+    pub(super) core: Core,
     persist: Option<Function>,
 }
 
@@ -99,15 +99,27 @@ impl JsEngine {
         to_js(&self.core.tick(instant(&now)?))
     }
 
-    /// `tick`, then commits the events it returns.
+    /// `tick`, then commits the events it returns, until time has settled (one change can
+    /// schedule the next, such as a review's next instance). Returns every event committed.
     #[wasm_bindgen(unchecked_return_type = "Event[]")]
     pub fn advance(
         &mut self,
         #[wasm_bindgen(unchecked_optional_param_type = "Now")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let events = self.core.tick(instant(&now)?);
-        self.commit_events(&events)?;
-        to_js(&events)
+        let now = instant(&now)?;
+        let mut all = Vec::new();
+        loop {
+            let events = self.core.tick(now);
+            if events.is_empty() {
+                break;
+            }
+            if all.len() > 1_000_000 {
+                return Err(invalid("time did not settle"));
+            }
+            self.commit_events(&events)?;
+            all.extend(events);
+        }
+        to_js(&all)
     }
 
     /// The gateway question: is the principal active in the role at the scope (`/` when

@@ -14,6 +14,8 @@ mod clock;
 mod convert;
 mod engine;
 mod error;
+#[cfg(feature = "governance")]
+mod governance;
 #[cfg(feature = "replay")]
 mod replay;
 #[cfg(feature = "scenario")]
