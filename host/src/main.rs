@@ -9,6 +9,7 @@
 //!   `pim-host notifications deliver --db pim.db --webhook URL` POSTs each notification not yet
 //!   delivered to the webhook, once.
 //! - `pim-host alerts --db pim.db [--json]` prints the security alerts.
+//! - `pim-host reviews --db pim.db [--json]` prints the access reviews.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -104,6 +105,15 @@ enum Cmd {
         json: bool,
         #[command(subcommand)]
         command: Option<NotificationsCmd>,
+    },
+    /// Prints the access reviews and their latest instance as they stand now.
+    Reviews {
+        /// The SQLite database.
+        #[arg(long, default_value = "pim.db")]
+        db: PathBuf,
+        /// Print JSON (one array) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Prints the security alerts as they stand now.
     Alerts {
@@ -307,6 +317,45 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             } else {
                 for n in &list {
                     println!("{}", outbox::to_line(n));
+                }
+            }
+            Ok(true)
+        }
+        Cmd::Reviews { db, json } => {
+            let mut service = open_service(cli.guest.as_deref(), &db)?;
+            let reviews = match service.query(&Query::Reviews {}, chrono::Utc::now())? {
+                QueryResult::Reviews(v) => v,
+                _ => anyhow::bail!("the guest answered a reviews query with something else"),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&reviews)?);
+            } else {
+                for r in &reviews {
+                    let latest = r.current().map_or_else(
+                        || String::from("no instance yet"),
+                        |i| {
+                            let decided = i
+                                .items
+                                .iter()
+                                .filter(|x| {
+                                    x.decision != pim_core::review::ReviewDecision::NotReviewed
+                                })
+                                .count();
+                            format!(
+                                "instance {} {} until {}, {decided}/{} decided",
+                                i.index,
+                                i.status,
+                                pim_core::time::format_instant(&i.end_date_time),
+                                i.items.len()
+                            )
+                        },
+                    );
+                    println!(
+                        "{}  {}  {}  {latest}",
+                        r.id,
+                        r.definition.display_name.as_deref().unwrap_or("-"),
+                        r.definition.role_definition_id
+                    );
                 }
             }
             Ok(true)

@@ -356,6 +356,12 @@ fn an_access_review_is_created_decided_stopped_and_applied_over_http() {
     );
     let (_, review) = api.call("aymen", "GET", &format!("{REVIEWS}/r1"), "");
     assert_eq!(review["instances"][0]["status"], "Applied", "{review}");
+    let (ok, text, err) = pim_host(&["reviews"], &api.db);
+    assert!(ok, "{err}");
+    assert!(
+        text.contains("r1") && text.contains("Applied") && text.contains("1/2 decided"),
+        "{text}"
+    );
     let (_, after) = api.call("aymen", "GET", &check, "");
     assert_ne!(before, after, "the denied assignment was removed");
 
