@@ -74,6 +74,34 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// An assigned (not activated) eligible or active schedule, not ended, made inside PIM
+    /// when it has a request.
+    pub fn assigned(
+        id: String,
+        kind: AssignmentType,
+        principal_id: &str,
+        role_definition_id: &str,
+        scope: String,
+        (start_date_time, end_date_time): (Instant, Option<Instant>),
+        request_id: Option<String>,
+    ) -> Schedule {
+        Schedule {
+            id,
+            kind,
+            origin: Origin::Assigned,
+            principal_id: principal_id.into(),
+            role_definition_id: role_definition_id.into(),
+            scope,
+            start_date_time,
+            end_date_time,
+            activated_using: None,
+            via_group: None,
+            request_id,
+            ended: None,
+            outside_pim: false,
+        }
+    }
+
     /// Whether the schedule is in effect at `now`.
     pub fn in_effect(&self, now: Instant) -> bool {
         self.start_date_time <= now && self.end_date_time.is_none_or(|e| now < e)

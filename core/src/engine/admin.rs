@@ -242,21 +242,15 @@ impl Engine {
         if let Some(error) = self.admin_rules(kind, body, scope, ctx, (start, end), start) {
             return Ok(self.rejected(request, error, now));
         }
-        let schedule = Schedule {
-            id: self.next_id("schedule", 1),
+        let schedule = Schedule::assigned(
+            self.next_id("schedule", 1),
             kind,
-            origin: Origin::Assigned,
-            principal_id: body.principal_id.clone(),
-            role_definition_id: body.role_definition_id.clone(),
-            scope: scope.into(),
-            start_date_time: start,
-            end_date_time: end,
-            activated_using: None,
-            via_group: None,
-            request_id: Some(request.id.clone()),
-            ended: None,
-            outside_pim: false,
-        };
+            &body.principal_id,
+            &body.role_definition_id,
+            scope.into(),
+            (start, end),
+            Some(request.id.clone()),
+        );
         request.status = if start <= now {
             Status::Provisioned
         } else {
@@ -527,21 +521,15 @@ impl Engine {
         if let Some(error) = self.admin_rules(kind, body, scope, ctx, (start, end), start) {
             return Ok(self.rejected(request, error, now));
         }
-        let schedule = Schedule {
-            id: self.next_id("schedule", 1),
+        let schedule = Schedule::assigned(
+            self.next_id("schedule", 1),
             kind,
-            origin: Origin::Assigned,
-            principal_id: target.principal_id.clone(),
-            role_definition_id: target.role_definition_id.clone(),
-            scope: target.scope.clone(),
-            start_date_time: start,
-            end_date_time: end,
-            activated_using: None,
-            via_group: None,
-            request_id: Some(request.id.clone()),
-            ended: None,
-            outside_pim: false,
-        };
+            &target.principal_id,
+            &target.role_definition_id,
+            target.scope.clone(),
+            (start, end),
+            Some(request.id.clone()),
+        );
         request.target_schedule_id = Some(schedule.id.clone());
         request.status = if start <= now {
             Status::Provisioned

@@ -174,19 +174,16 @@ impl Engine {
                 at: now,
                 by: None,
                 schedule: Schedule {
-                    id: self.next_id("schedule", 0),
-                    kind: a.kind,
-                    origin: Origin::Assigned,
-                    principal_id: a.principal_id.clone(),
-                    role_definition_id: a.role_definition_id.clone(),
-                    scope,
-                    start_date_time: start,
-                    end_date_time: a.end_date_time,
-                    activated_using: None,
-                    via_group: None,
-                    request_id: None,
-                    ended: None,
                     outside_pim: true,
+                    ..Schedule::assigned(
+                        self.next_id("schedule", 0),
+                        a.kind,
+                        &a.principal_id,
+                        &a.role_definition_id,
+                        scope,
+                        (start, a.end_date_time),
+                        None,
+                    )
                 },
             }],
         })

@@ -11,7 +11,7 @@ use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule}
 use crate::event::Event;
 use crate::policy::MINIMUM_WINDOW;
 use crate::request::{RequestRecord, ReviewResult, Status};
-use crate::schedule::{EndReason, Origin, Schedule};
+use crate::schedule::{EndReason, Schedule};
 use crate::time::Instant;
 use crate::wire::{Action, SubjectSet};
 
@@ -250,21 +250,15 @@ impl Engine {
                 } else {
                     Status::Granted
                 };
-                let schedule = Schedule {
-                    id: self.next_id("schedule", 0),
-                    kind: target.kind,
-                    origin: Origin::Assigned,
-                    principal_id: target.principal_id.clone(),
-                    role_definition_id: target.role_definition_id.clone(),
-                    scope: target.scope.clone(),
-                    start_date_time: start,
-                    end_date_time: end,
-                    activated_using: None,
-                    via_group: None,
-                    request_id: Some(r.id.clone()),
-                    ended: None,
-                    outside_pim: false,
-                };
+                let schedule = Schedule::assigned(
+                    self.next_id("schedule", 0),
+                    target.kind,
+                    &target.principal_id,
+                    &target.role_definition_id,
+                    target.scope.clone(),
+                    (start, end),
+                    Some(r.id.clone()),
+                );
                 (
                     status,
                     vec![

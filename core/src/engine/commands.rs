@@ -16,7 +16,7 @@ use crate::error::{CommandError, Decision, DecisionError, ErrorCode};
 use crate::event::Event;
 use crate::policy::Policy;
 use crate::request::{RequestRecord, ReviewResult, Status};
-use crate::schedule::{AssignmentType, Origin, Schedule, normalise_scope};
+use crate::schedule::{AssignmentType, Schedule, normalise_scope};
 use crate::time::{Instant, format_instant};
 use crate::wire::{
     Action, DirectorySnapshot, ExpirationType, PolicyRule, PolicyScopeType, RequestKind,
@@ -636,21 +636,15 @@ impl Engine {
             events.push(Event::ScheduleCreated {
                 at: now,
                 by: None,
-                schedule: Schedule {
-                    id: self.next_id("schedule", issued),
-                    kind: a.kind,
-                    origin: Origin::Assigned,
-                    principal_id: a.principal_id.clone(),
-                    role_definition_id: a.role_definition_id.clone(),
+                schedule: Schedule::assigned(
+                    self.next_id("schedule", issued),
+                    a.kind,
+                    &a.principal_id,
+                    &a.role_definition_id,
                     scope,
-                    start_date_time: start,
-                    end_date_time: a.end_date_time,
-                    activated_using: None,
-                    via_group: None,
-                    request_id: None,
-                    ended: None,
-                    outside_pim: false,
-                },
+                    (start, a.end_date_time),
+                    None,
+                ),
             });
             issued = issued.saturating_add(1);
         }
