@@ -122,6 +122,30 @@ impl Draft<'_> {
         });
     }
 
+    /// A record about the tenant itself (settings, alerts, retention): no principal, role or
+    /// request concerned.
+    fn tenant(
+        &mut self,
+        activity: String,
+        operation: &str,
+        reason: Option<String>,
+        by: Option<&String>,
+    ) {
+        self.push(
+            activity,
+            operation,
+            AuditResult::Success,
+            reason,
+            by,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        );
+    }
+
     fn request(
         &mut self,
         activity: String,
@@ -531,49 +555,28 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
                 Some(false) if engine.alert_settings.is_enabled(*alert_id) => "Disable PIM alert",
                 _ => "Update PIM alert setting",
             };
-            d.push(
+            d.tenant(
                 name.into(),
                 "Update",
-                ok,
                 Some(alert_id.as_str().into()),
                 by.as_ref(),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
             );
         }
         Event::AlertDismissed { by, alert_id, .. } => {
-            d.push(
+            d.tenant(
                 "Deactivate PIM alert".into(),
                 "Update",
-                ok,
                 Some(alert_id.as_str().into()),
                 by.as_ref(),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
             );
         }
         Event::AlertsRefreshed { by, alert_ids, .. } => {
             for a in alert_ids {
-                d.push(
+                d.tenant(
                     "Refresh PIM alert".into(),
                     "Update",
-                    ok,
                     Some(a.as_str().into()),
                     by.as_ref(),
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
                 );
             }
         }
@@ -597,18 +600,11 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
         }
         Event::AuditRetentionSet { by, days, .. } => {
             let reason = days.map_or(String::from("keep all records"), |d| format!("{d} days"));
-            d.push(
+            d.tenant(
                 "Update audit retention in PIM".into(),
                 "Update",
-                ok,
                 Some(reason),
                 by.as_ref(),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
             );
         }
         Event::ReviewCreated { by, definition, .. } => {
@@ -764,19 +760,7 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
         }
     }
     if d.out.is_empty() {
-        d.push(
-            "Process request".into(),
-            "Update",
-            ok,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        );
+        d.tenant("Process request".into(), "Update", None, None);
     }
     d.out
 }
