@@ -12,10 +12,10 @@ use alloc::vec::Vec;
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
+use crate::GLOBAL_ADMINISTRATOR;
 use crate::schedule::{AssignmentType, Origin, Schedule};
+use crate::state::State;
 use crate::time::{Instant, IsoDuration};
-use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
 
 wire_enum! {
     /// The alert definitions of Entra roles (Graph ids).
@@ -365,15 +365,24 @@ fn assigned_in_effect(s: &Schedule, now: Instant) -> bool {
     s.origin == Origin::Assigned && s.ended.is_none() && s.in_effect(now)
 }
 
-impl Engine {
-    /// Every alert as it stands at `now`, in Graph id order.
-    pub fn alerts(&self, now: Instant) -> Vec<Alert> {
-        AlertId::ALL.iter().map(|a| self.alert(*a, now)).collect()
-    }
+/// Every alert as it stands at `now`, in Graph id order.
+pub fn alerts(state: &State, now: Instant) -> Vec<Alert> {
+    AlertId::ALL.iter().map(|a| alert(state, *a, now)).collect()
+}
 
-    /// One alert as it stands at `now`.
-    pub fn alert(&self, id: AlertId, now: Instant) -> Alert {
-        let settings = &self.alert_settings;
+/// One alert as it stands at `now`.
+pub fn alert(state: &State, id: AlertId, now: Instant) -> Alert {
+    Scan { state }.alert(id, now)
+}
+
+/// The alert scan over one state.
+struct Scan<'s> {
+    state: &'s State,
+}
+
+impl Scan<'_> {
+    fn alert(&self, id: AlertId, now: Instant) -> Alert {
+        let settings = &self.state.alert_settings();
         let enabled = settings.is_enabled(id);
         let incidents = if enabled {
             self.incidents(id, now)
@@ -403,7 +412,8 @@ impl Engine {
             AlertId::RedundantAssignment => self.unused_roles(now),
             AlertId::StaleSignIn => self.stale_accounts(now),
             AlertId::RolesAssignedOutsidePim => self
-                .schedules
+                .state
+                .schedules()
                 .iter()
                 .filter(|s| s.outside_pim && assigned_in_effect(s, now))
                 .map(|s| Incident {
@@ -416,11 +426,12 @@ impl Engine {
                 .collect(),
             AlertId::NoMfaOnRoleActivation => {
                 let roles: BTreeSet<&str> = self
-                    .schedules
+                    .state
+                    .schedules()
                     .iter()
                     .filter(|s| s.kind == AssignmentType::Eligible && assigned_in_effect(s, now))
                     .filter(|s| {
-                        let settings = &self.policy(&s.role_definition_id, &s.scope).settings;
+                        let settings = &self.state.policy(&s.role_definition_id, &s.scope).settings;
                         !settings.activation_requirements.mfa
                             && settings.activation_auth_context.is_none()
                     })
@@ -442,7 +453,12 @@ impl Engine {
     fn too_many_global_admins(&self, now: Instant) -> Vec<Incident> {
         let mut holders: BTreeSet<&str> = BTreeSet::new();
         let mut admins: BTreeMap<&str, Instant> = BTreeMap::new();
-        for s in self.schedules.iter().filter(|s| assigned_in_effect(s, now)) {
+        for s in self
+            .state
+            .schedules()
+            .iter()
+            .filter(|s| assigned_in_effect(s, now))
+        {
             holders.insert(&s.principal_id);
             if s.role_definition_id == GLOBAL_ADMINISTRATOR {
                 let first = admins.entry(&s.principal_id).or_insert(s.start_date_time);
@@ -451,7 +467,7 @@ impl Engine {
         }
         let count = u64::try_from(admins.len()).unwrap_or(u64::MAX);
         let total = u64::try_from(holders.len()).unwrap_or(u64::MAX).max(1);
-        let s = &self.alert_settings;
+        let s = &self.state.alert_settings();
         let exceeds_count = count > u64::from(s.global_admin_count);
         // count / total > pct / 100, in integers.
         let exceeds_share =
@@ -473,10 +489,10 @@ impl Engine {
     /// Principals who activated the same role `renewal_count` times in a row, each activation
     /// starting within the renewal interval after the previous one ended, in the last 30 days.
     fn frequent_activations(&self, now: Instant) -> Vec<Incident> {
-        let s = &self.alert_settings;
+        let s = &self.state.alert_settings();
         let since = now.checked_sub_signed(RENEWAL_LOOK_BACK).unwrap_or(now);
         let mut by_pair: BTreeMap<(&str, &str), Vec<&Schedule>> = BTreeMap::new();
-        for a in self.schedules.iter().filter(|a| {
+        for a in self.state.schedules().iter().filter(|a| {
             a.origin == Origin::Activated && a.start_date_time >= since && a.start_date_time <= now
         }) {
             by_pair
@@ -512,9 +528,10 @@ impl Engine {
     /// Eligible assignments older than the threshold whose holder has not activated the role
     /// within it.
     fn unused_roles(&self, now: Instant) -> Vec<Incident> {
-        let window = TimeDelta::days(self.alert_settings.unused_days);
+        let window = TimeDelta::days(self.state.alert_settings().unused_days);
         let cutoff = now.checked_sub_signed(window).unwrap_or(now);
-        self.schedules
+        self.state
+            .schedules()
             .iter()
             .filter(|s| {
                 s.kind == AssignmentType::Eligible
@@ -523,6 +540,7 @@ impl Engine {
             })
             .filter_map(|s| {
                 let last = self
+                    .state
                     .indexed(
                         AssignmentType::Active,
                         &s.principal_id,
@@ -552,19 +570,26 @@ impl Engine {
         principal: &'a str,
         role: &'a str,
     ) -> impl Iterator<Item = &'a Schedule> {
-        self.schedules_of(principal)
+        self.state
+            .schedules_of(principal)
             .filter(move |a| a.role_definition_id == role && a.ended.is_some())
     }
 
     /// Users holding a role whose last sign-in (or, never signed in, whose oldest assignment) is
     /// older than the threshold.
     fn stale_accounts(&self, now: Instant) -> Vec<Incident> {
-        let window = TimeDelta::days(self.alert_settings.stale_days);
+        let window = TimeDelta::days(self.state.alert_settings().stale_days);
         let cutoff = now.checked_sub_signed(window).unwrap_or(now);
         let mut oldest: BTreeMap<&str, Instant> = BTreeMap::new();
-        for s in self.schedules.iter().filter(|s| assigned_in_effect(s, now)) {
+        for s in self
+            .state
+            .schedules()
+            .iter()
+            .filter(|s| assigned_in_effect(s, now))
+        {
             let is_user = self
-                .directory
+                .state
+                .directory()
                 .principal(&s.principal_id)
                 .is_some_and(|p| p.kind == crate::directory::PrincipalKind::User);
             if is_user {
@@ -575,7 +600,7 @@ impl Engine {
         oldest
             .into_iter()
             .filter_map(|(p, since)| {
-                let last = self.alert_settings.sign_ins.get(p).copied();
+                let last = self.state.alert_settings().sign_ins.get(p).copied();
                 let stale = match last {
                     Some(l) => l <= cutoff,
                     None => since <= cutoff,
@@ -588,13 +613,5 @@ impl Engine {
                 })
             })
             .collect()
-    }
-
-    /// Whether `principal` holds a privileged administrator role needed to manage alerts.
-    pub(crate) fn may_manage_alerts(&self, principal: &str, now: Instant) -> bool {
-        self.is_admin(principal, now)
-            || self
-                .check(principal, PRIVILEGED_ROLE_ADMINISTRATOR, "/", now)
-                .active
     }
 }

@@ -7,10 +7,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
 use crate::event::Event;
 use crate::request::{RequestRecord, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
+use crate::state::State;
 use crate::time::Instant;
 use crate::wire::{Action, RequestKind, TicketInfo};
 
@@ -73,7 +73,7 @@ pub struct AuditRecord {
 }
 
 struct Draft<'a> {
-    engine: &'a Engine,
+    state: &'a State,
     at: Instant,
     seq: usize,
     out: Vec<AuditRecord>,
@@ -114,7 +114,7 @@ impl Draft<'_> {
             initiated_by: by.cloned(),
             target_principal_id: target.map(Into::into),
             role_definition_id: role.map(Into::into),
-            role_display_name: role.map(|r| self.engine.directory.role_name(r).into()),
+            role_display_name: role.map(|r| self.state.directory().role_name(r).into()),
             scope: scope.map(Into::into),
             correlation_id: correlation.map(Into::into),
             schedule_id: schedule.map(Into::into),
@@ -178,7 +178,7 @@ impl Draft<'_> {
         by: Option<&String>,
         request: Option<&str>,
     ) {
-        let r = request.and_then(|id| self.engine.request_record(id));
+        let r = request.and_then(|id| self.state.request_record(id));
         self.push(
             activity,
             operation,
@@ -247,9 +247,9 @@ fn completed_activity(s: &Schedule, renewal: bool) -> String {
 }
 
 /// The audit records an event yields; `seq` is the number of records so far.
-pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<AuditRecord> {
+pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<AuditRecord> {
     let mut d = Draft {
-        engine,
+        state,
         at: event.at(),
         seq,
         out: Vec::new(),
@@ -396,7 +396,7 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             justification,
             ..
         } => {
-            if let Some(r) = engine.request_record(request_id) {
+            if let Some(r) = state.request_record(request_id) {
                 let activation = r.action == Action::SelfActivate;
                 let name = match (activation, review_result) {
                     (true, ReviewResult::Deny) => {
@@ -424,7 +424,7 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             by,
             ..
         } => {
-            if let Some(r) = engine.request_record(request_id) {
+            if let Some(r) = state.request_record(request_id) {
                 let eligible = r.kind == RequestKind::Eligibility;
                 let dw = r.duration_word();
                 let (name, result) = match (status, r.action) {
@@ -473,7 +473,7 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
         Event::ScheduleCreated { by, schedule, .. } => {
             let request = schedule.request_id.as_deref();
             let renewal = request
-                .and_then(|id| engine.request_record(id))
+                .and_then(|id| state.request_record(id))
                 .is_some_and(|r| matches!(r.action, Action::AdminRenew | Action::SelfRenew));
             let name = if schedule.request_id.is_none() {
                 match schedule.kind {
@@ -499,7 +499,7 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             request_id,
             ..
         } => {
-            if let Some(s) = engine.schedule(schedule_id) {
+            if let Some(s) = state.schedule(schedule_id) {
                 d.schedule(
                     "Process role update request".into(),
                     "Update",
@@ -516,7 +516,7 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             request_id,
             ..
         } => {
-            if let Some(s) = engine.schedule(schedule_id) {
+            if let Some(s) = state.schedule(schedule_id) {
                 let dw = s.duration_word();
                 let name = match (s.origin, s.kind, reason) {
                     (Origin::Activated, _, EndReason::Expired) => {
@@ -551,8 +551,8 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             ..
         } => {
             let name = match configuration.is_enabled {
-                Some(true) if !engine.alert_settings.is_enabled(*alert_id) => "Enable PIM alert",
-                Some(false) if engine.alert_settings.is_enabled(*alert_id) => "Disable PIM alert",
+                Some(true) if !state.alert_settings().is_enabled(*alert_id) => "Enable PIM alert",
+                Some(false) if state.alert_settings().is_enabled(*alert_id) => "Disable PIM alert",
                 _ => "Update PIM alert setting",
             };
             d.tenant(
@@ -585,7 +585,7 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
             days_before,
             ..
         } => {
-            if let Some(s) = engine.schedule(schedule_id) {
+            if let Some(s) = state.schedule(schedule_id) {
                 d.schedule(
                     match days_before {
                         1 => String::from("Expiry reminder sent (1 day before)"),
@@ -625,7 +625,7 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
         Event::ReviewInstanceStarted {
             review_id, items, ..
         } => {
-            let role = engine
+            let role = state
                 .review(review_id)
                 .map(|r| r.definition.role_definition_id.clone());
             d.push(
@@ -656,7 +656,7 @@ pub(crate) fn records_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Aud
                 crate::review::ReviewDecision::DontKnow => "Don't know decision",
                 crate::review::ReviewDecision::NotReviewed => "Reset decision",
             };
-            let role = engine
+            let role = state
                 .review(review_id)
                 .map(|r| r.definition.role_definition_id.clone());
             d.push(

@@ -191,5 +191,47 @@ impl CommandError {
 
 /// An event that cannot be applied to the state it was given to: a corrupt or foreign log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot apply event: {0}")]
-pub struct ApplyError(pub String);
+#[non_exhaustive]
+pub enum ApplyError {
+    /// A request event names a request the log never submitted.
+    #[error("cannot apply event: unknown request `{0}`")]
+    UnknownRequest(String),
+    /// A schedule event names a schedule the log never created.
+    #[error("cannot apply event: unknown schedule `{0}`")]
+    UnknownSchedule(String),
+    /// A review event names a review the log never created.
+    #[error("cannot apply event: unknown access review `{0}`")]
+    UnknownReview(String),
+    /// A review event names an instance the review never started.
+    #[error("cannot apply event: access review `{review}` has no instance {index}")]
+    NoSuchInstance {
+        /// The review.
+        review: String,
+        /// The instance number.
+        index: u32,
+    },
+    /// A review decision for a principal the instance does not review.
+    #[error("cannot apply event: `{0}` is not under review")]
+    NotUnderReview(String),
+    /// A request id submitted twice.
+    #[error("cannot apply event: duplicate request `{0}`")]
+    DuplicateRequest(String),
+    /// A schedule id created twice.
+    #[error("cannot apply event: duplicate schedule `{0}`")]
+    DuplicateSchedule(String),
+    /// An access review id created twice.
+    #[error("cannot apply event: duplicate access review `{0}`")]
+    DuplicateReview(String),
+    /// An access review created without an id.
+    #[error("cannot apply event: an access review needs an id")]
+    ReviewWithoutId,
+    /// Role settings in the log that are out of range.
+    #[error("cannot apply event: {0}")]
+    Policy(#[from] PolicyError),
+    /// An alert configuration in the log that is out of range.
+    #[error("cannot apply event: {0}")]
+    AlertConfig(#[from] crate::alerts::AlertConfigError),
+    /// More requests, schedules or reviews than the engine can index.
+    #[error("cannot apply event: too many {0}")]
+    TooMany(&'static str),
+}

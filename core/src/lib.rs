@@ -30,6 +30,7 @@ pub mod request;
 pub mod review;
 pub mod scenario;
 pub mod schedule;
+pub mod state;
 pub mod time;
 pub mod wire;
 

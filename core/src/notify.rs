@@ -7,10 +7,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
 use crate::event::Event;
 use crate::request::{RequestRecord, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
+use crate::state::State;
 use crate::time::Instant;
 use crate::wire::{Action, NotificationLevel, RecipientType, RequestKind, RuleId, SubjectSet};
 use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
@@ -134,7 +134,7 @@ fn schedule_kind(kind: RequestKind) -> AssignmentType {
 }
 
 struct Draft<'a> {
-    engine: &'a Engine,
+    state: &'a State,
     at: Instant,
     seq: usize,
     out: Vec<Notification>,
@@ -159,7 +159,7 @@ impl Draft<'_> {
         defaults: Defaults<'_>,
         about: &About<'_>,
     ) {
-        let settings = &self.engine.policy(about.role, about.scope).settings;
+        let settings = &self.state.policy(about.role, about.scope).settings;
         let Some(n) = settings.notifications.iter().find(|n| n.rule == rule) else {
             return;
         };
@@ -182,10 +182,10 @@ impl Draft<'_> {
         let truncated = recipients.len() > MAX_RECIPIENTS;
         let recipients: Vec<String> = recipients.into_iter().take(MAX_RECIPIENTS).collect();
         let number = self.seq.saturating_add(self.out.len()).saturating_add(1);
-        let role_name = self.engine.directory.role_name(about.role);
+        let role_name = self.state.directory().role_name(about.role);
         let who = self
-            .engine
-            .directory
+            .state
+            .directory()
             .principal(about.principal)
             .and_then(|p| p.display_name.as_deref())
             .unwrap_or(about.principal);
@@ -218,8 +218,8 @@ impl Draft<'_> {
     }
 
     fn address(&self, principal: &str) -> String {
-        self.engine
-            .directory
+        self.state
+            .directory()
             .principal(principal)
             .and_then(|p| p.mail.clone())
             .unwrap_or_else(|| principal.into())
@@ -228,13 +228,13 @@ impl Draft<'_> {
     /// A principal's own address, or its members' when it is a group.
     fn assignee(&self, principal: &str) -> BTreeSet<String> {
         let is_group = self
-            .engine
-            .directory
+            .state
+            .directory()
             .principal(principal)
             .is_some_and(|p| p.kind == crate::directory::PrincipalKind::Group);
         if is_group {
-            self.engine
-                .directory
+            self.state
+                .directory()
                 .transitive_members(principal)
                 .iter()
                 .map(|m| self.address(m))
@@ -247,7 +247,7 @@ impl Draft<'_> {
     /// Active holders of the given roles at the tenant scope.
     fn holders(&self, roles: &[&str]) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        for p in self.engine.active_holders(roles, self.at) {
+        for p in self.state.active_holders(roles, self.at) {
             out.insert(self.address(&p));
         }
         out
@@ -278,7 +278,7 @@ impl Draft<'_> {
                     out.insert(self.address(user_id));
                 }
                 SubjectSet::GroupMembers { group_id, .. } => {
-                    for m in self.engine.directory.transitive_members(group_id) {
+                    for m in self.state.directory().transitive_members(group_id) {
                         out.insert(self.address(&m));
                     }
                 }
@@ -334,9 +334,9 @@ fn about_schedule(s: &Schedule) -> About<'_> {
 
 /// The notifications an event yields, computed against the state before it is applied;
 /// `seq` is the number of notifications so far.
-pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> Vec<Notification> {
+pub(crate) fn notifications_for(state: &State, event: &Event, seq: usize) -> Vec<Notification> {
     let mut d = Draft {
-        engine,
+        state,
         at: event.at(),
         seq,
         out: Vec::new(),
@@ -408,7 +408,7 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
         Event::RequestStatusChanged {
             request_id, status, ..
         } => {
-            let Some(r) = engine.request_record(request_id) else {
+            let Some(r) = state.request_record(request_id) else {
                 return d.out;
             };
             let t = trigger(schedule_kind(r.kind), r.action == Action::SelfActivate);
@@ -447,7 +447,7 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
             status,
             ..
         } => {
-            let Some(r) = engine.request_record(request_id) else {
+            let Some(r) = state.request_record(request_id) else {
                 return d.out;
             };
             let activation = r.action == Action::SelfActivate;
@@ -498,7 +498,7 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
             days_before,
             ..
         } => {
-            if let Some(s) = engine.schedule(schedule_id) {
+            if let Some(s) = state.schedule(schedule_id) {
                 let t = trigger(s.kind, false);
                 let kind = if *days_before >= 14 {
                     K::ExpiresInFourteenDays
@@ -520,7 +520,7 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
             reason: EndReason::Expired,
             ..
         } => {
-            if let Some(s) = engine
+            if let Some(s) = state
                 .schedule(schedule_id)
                 .filter(|s| s.origin == Origin::Assigned)
             {
@@ -544,27 +544,4 @@ pub(crate) fn notifications_for(engine: &Engine, event: &Event, seq: usize) -> V
         _ => {}
     }
     d.out
-}
-
-impl Engine {
-    /// Principals (users and service principals, groups expanded) actively holding any of
-    /// `roles` at the tenant scope at `now`, sorted.
-    pub(crate) fn active_holders(&self, roles: &[&str], now: Instant) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        for s in self.active_by_role(roles) {
-            if s.ended.is_some() || !s.in_effect(now) || s.scope != "/" {
-                continue;
-            }
-            let is_group = self
-                .directory
-                .principal(&s.principal_id)
-                .is_some_and(|p| p.kind == crate::directory::PrincipalKind::Group);
-            if is_group {
-                out.extend(self.directory.transitive_members(&s.principal_id));
-            } else {
-                out.insert(s.principal_id.clone());
-            }
-        }
-        out
-    }
 }

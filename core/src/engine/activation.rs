@@ -206,12 +206,19 @@ impl Engine {
         start: Instant,
     ) -> Option<(&Schedule, Option<&String>)> {
         let own = self
+            .state
             .indexed(AssignmentType::Eligible, principal, role)
             .map(|s| (s, None));
-        let inherited = self.directory.groups_of(principal).iter().flat_map(|g| {
-            self.indexed(AssignmentType::Eligible, g, role)
-                .map(move |s| (s, Some(g)))
-        });
+        let inherited = self
+            .state
+            .directory()
+            .groups_of(principal)
+            .iter()
+            .flat_map(|g| {
+                self.state
+                    .indexed(AssignmentType::Eligible, g, role)
+                    .map(move |s| (s, Some(g)))
+            });
         own.chain(inherited)
             .filter(|(s, _)| {
                 s.ended.is_none() && scope_covers(&s.scope, scope) && s.in_effect(start)
@@ -272,6 +279,7 @@ impl Engine {
         request.end_date_time = Some(verdict.end_date_time);
         request.activated_using = Some(eligibility.id.clone());
         let exists = self
+            .state
             .indexed(AssignmentType::Active, principal, role)
             .any(|s| {
                 s.ended.is_none()
@@ -378,7 +386,7 @@ impl Engine {
         end: Instant,
     ) -> Schedule {
         Schedule {
-            id: self.next_id("schedule", 1),
+            id: self.state.next_id("schedule", 1),
             kind: AssignmentType::Active,
             origin: Origin::Activated,
             principal_id: request.principal_id.clone(),
@@ -405,13 +413,13 @@ impl Engine {
         actions: &[Action],
         now: Instant,
     ) -> bool {
-        self.open_requests().any(|r| {
+        self.state.open_requests().any(|r| {
             r.principal_id == principal
                 && r.role_definition_id == role
                 && r.scope == scope
                 && r.kind == kind
                 && (actions.is_empty() || actions.contains(&r.action))
-                && self.effective_status(r, now).is_pending()
+                && self.state.effective_status(r, now).is_pending()
         })
     }
 
@@ -441,6 +449,7 @@ impl Engine {
             ));
         }
         let target = self
+            .state
             .indexed(AssignmentType::Active, principal, role)
             .filter(|s| {
                 s.origin == Origin::Activated

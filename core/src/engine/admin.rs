@@ -50,8 +50,9 @@ impl Engine {
                 && pick(s)
         };
         match &body.target_schedule_id {
-            Some(id) => self.schedule(id).filter(matches),
+            Some(id) => self.state.schedule(id).filter(matches),
             None => self
+                .state
                 .schedules_of(&body.principal_id)
                 .filter(matches)
                 .max_by_key(|s| {
@@ -160,7 +161,7 @@ impl Engine {
                 now,
             ));
         }
-        let principal = self.directory.principal(&body.principal_id);
+        let principal = self.state.directory().principal(&body.principal_id);
         if schedule_kind == AssignmentType::Eligible
             && principal.is_some_and(|p| p.kind == PrincipalKind::ServicePrincipal)
         {
@@ -204,6 +205,7 @@ impl Engine {
     ) -> Result<Outcome, CommandError> {
         let (start, end) = (request.start_date_time, request.end_date_time);
         let exists = self
+            .state
             .indexed(kind, &body.principal_id, &body.role_definition_id)
             .any(|s| {
                 s.origin == Origin::Assigned
@@ -243,7 +245,7 @@ impl Engine {
             return Ok(self.rejected(request, error, now));
         }
         let schedule = Schedule::assigned(
-            self.next_id("schedule", 1),
+            self.state.next_id("schedule", 1),
             kind,
             &body.principal_id,
             &body.role_definition_id,
@@ -326,7 +328,7 @@ impl Engine {
                     ErrorCode::AuthorizationFailed,
                     format!(
                         "the last active {} assignment cannot be moved out of effect",
-                        self.directory.role_name(&target.role_definition_id)
+                        self.state.directory().role_name(&target.role_definition_id)
                     ),
                 ),
                 now,
@@ -394,7 +396,7 @@ impl Engine {
         eligibility: &'a Schedule,
         now: Instant,
     ) -> impl Iterator<Item = &'a Schedule> {
-        self.schedules.iter().filter(move |a| {
+        self.state.schedules().iter().filter(move |a| {
             a.origin == Origin::Activated
                 && a.ended.is_none()
                 && a.not_over(now)
@@ -445,7 +447,7 @@ impl Engine {
                     ErrorCode::AuthorizationFailed,
                     format!(
                         "the last active {} assignment cannot be removed",
-                        self.directory.role_name(&target.role_definition_id)
+                        self.state.directory().role_name(&target.role_definition_id)
                     ),
                 ),
                 now,
@@ -486,7 +488,7 @@ impl Engine {
         {
             return false;
         }
-        !self.schedules.iter().any(|s| {
+        !self.state.schedules().iter().any(|s| {
             s.id != target.id
                 && s.kind == AssignmentType::Active
                 && s.origin == Origin::Assigned
@@ -522,7 +524,7 @@ impl Engine {
             return Ok(self.rejected(request, error, now));
         }
         let schedule = Schedule::assigned(
-            self.next_id("schedule", 1),
+            self.state.next_id("schedule", 1),
             kind,
             &target.principal_id,
             &target.role_definition_id,

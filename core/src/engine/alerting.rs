@@ -22,12 +22,10 @@ use crate::wire::{
 impl Engine {
     fn alert_admin(&self, ctx: &CallContext, now: Instant) -> Option<Outcome> {
         match &ctx.caller {
-            Some(c) if !self.may_manage_alerts(c, now) => {
-                Some(Outcome::refused(DecisionError::new(
-                    ErrorCode::AuthorizationFailed,
-                    format!("`{c}` may not manage alerts"),
-                )))
-            }
+            Some(c) if !self.is_admin(c, now) => Some(Outcome::refused(DecisionError::new(
+                ErrorCode::AuthorizationFailed,
+                format!("`{c}` may not manage alerts"),
+            ))),
             _ => None,
         }
     }
@@ -42,12 +40,14 @@ impl Engine {
         if let Some(refused) = self.alert_admin(ctx, now) {
             return Ok(refused);
         }
-        let after = self.alert_settings.configured(alert, config).map_err(|e| {
-            CommandError::InvalidField {
+        let after = self
+            .state
+            .alert_settings()
+            .configured(alert, config)
+            .map_err(|e| CommandError::InvalidField {
                 field: "configuration",
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         Ok(Outcome {
             decision: Decision::default(),
             events: vec![Event::AlertConfigured {
@@ -109,7 +109,7 @@ impl Engine {
         ctx: &CallContext,
         now: Instant,
     ) -> Result<Outcome, CommandError> {
-        if self.directory.principal(principal).is_none() {
+        if self.state.directory().principal(principal).is_none() {
             return Err(CommandError::UnknownPrincipal(principal.into()));
         }
         if ctx.caller.is_some() {
@@ -148,10 +148,10 @@ impl Engine {
                 "only the host records directory facts",
             )));
         }
-        if self.directory.principal(&a.principal_id).is_none() {
+        if self.state.directory().principal(&a.principal_id).is_none() {
             return Err(CommandError::UnknownPrincipal(a.principal_id.clone()));
         }
-        if self.directory.role(&a.role_definition_id).is_none() {
+        if self.state.directory().role(&a.role_definition_id).is_none() {
             return Err(CommandError::UnknownRole(a.role_definition_id.clone()));
         }
         let scope = normalise_scope(a.directory_scope_id.as_deref(), a.app_scope_id.as_deref())
@@ -176,7 +176,7 @@ impl Engine {
                 schedule: Schedule {
                     outside_pim: true,
                     ..Schedule::assigned(
-                        self.next_id("schedule", 0),
+                        self.state.next_id("schedule", 0),
                         a.kind,
                         &a.principal_id,
                         &a.role_definition_id,
@@ -221,7 +221,11 @@ impl Engine {
         {
             match alert {
                 AlertId::RedundantAssignment | AlertId::RolesAssignedOutsidePim => {
-                    if let Some(s) = i.schedule_id.as_deref().and_then(|id| self.schedule(id)) {
+                    if let Some(s) = i
+                        .schedule_id
+                        .as_deref()
+                        .and_then(|id| self.state.schedule(id))
+                    {
                         commands.push(remove(s));
                     }
                 }
@@ -229,7 +233,7 @@ impl Engine {
                     let Some(p) = i.assignee_id.as_deref() else {
                         continue;
                     };
-                    for s in self.schedules_of(p).filter(|s| {
+                    for s in self.state.schedules_of(p).filter(|s| {
                         s.origin == Origin::Assigned
                             && s.ended.is_none()
                             && s.in_effect(now)

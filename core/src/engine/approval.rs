@@ -24,7 +24,7 @@ impl Engine {
         now: Instant,
     ) -> Result<(), DecisionError> {
         let deny = |m: &str| Err(DecisionError::new(ErrorCode::AuthorizationFailed, m));
-        match self.directory.principal(approver).map(|p| p.kind) {
+        match self.state.directory().principal(approver).map(|p| p.kind) {
             Some(PrincipalKind::User) => {}
             Some(PrincipalKind::ServicePrincipal) => {
                 return deny("service principals cannot approve");
@@ -41,7 +41,7 @@ impl Engine {
                     step.primary_approvers.iter().any(|s| match s {
                         SubjectSet::SingleUser { user_id, .. } => user_id == approver,
                         SubjectSet::GroupMembers { group_id, .. } => {
-                            self.directory.is_member(approver, group_id)
+                            self.state.directory().is_member(approver, group_id)
                         }
                     })
                 }
@@ -66,9 +66,10 @@ impl Engine {
         now: Instant,
     ) -> Result<Outcome, CommandError> {
         let r = self
+            .state
             .request_record(request_id)
             .ok_or_else(|| CommandError::UnknownRequest(request_id.into()))?;
-        let status = self.effective_status(r, now);
+        let status = self.state.effective_status(r, now);
         if !status.is_pending() {
             return Ok(Outcome::refused(DecisionError::new(
                 ErrorCode::InvalidRequest,
@@ -187,7 +188,7 @@ impl Engine {
                     Status::Granted
                 };
                 let mut schedule = self.activation_schedule(r, elig, via_group, start, end);
-                schedule.id = self.next_id("schedule", 0);
+                schedule.id = self.state.next_id("schedule", 0);
                 (
                     status,
                     vec![
@@ -204,7 +205,7 @@ impl Engine {
                 let Some(target) = r
                     .target_schedule_id
                     .as_deref()
-                    .and_then(|id| self.schedule(id))
+                    .and_then(|id| self.state.schedule(id))
                 else {
                     return failed();
                 };
@@ -234,7 +235,7 @@ impl Engine {
                 let Some(target) = r
                     .target_schedule_id
                     .as_deref()
-                    .and_then(|id| self.schedule(id))
+                    .and_then(|id| self.state.schedule(id))
                 else {
                     return failed();
                 };
@@ -251,7 +252,7 @@ impl Engine {
                     Status::Granted
                 };
                 let schedule = Schedule::assigned(
-                    self.next_id("schedule", 0),
+                    self.state.next_id("schedule", 0),
                     target.kind,
                     &target.principal_id,
                     &target.role_definition_id,
@@ -282,9 +283,10 @@ impl Engine {
         now: Instant,
     ) -> Result<Outcome, CommandError> {
         let r = self
+            .state
             .request_record(request_id)
             .ok_or_else(|| CommandError::UnknownRequest(request_id.into()))?;
-        let status = self.effective_status(r, now);
+        let status = self.state.effective_status(r, now);
         let allowed = match ctx.caller.as_deref() {
             None => true,
             Some(c) => {
@@ -315,7 +317,7 @@ impl Engine {
             && let Some(s) = r
                 .target_schedule_id
                 .as_deref()
-                .and_then(|id| self.schedule(id))
+                .and_then(|id| self.state.schedule(id))
             && s.ended.is_none()
         {
             events.push(Event::ScheduleEnded {

@@ -286,7 +286,7 @@ impl Engine {
             });
         }
         if let Some(caller) = &ctx.caller {
-            match self.directory.principal(caller).map(|p| p.kind) {
+            match self.state.directory().principal(caller).map(|p| p.kind) {
                 None => return Err(CommandError::UnknownPrincipal(caller.clone())),
                 Some(PrincipalKind::Group) => {
                     return Ok(Outcome::refused(DecisionError::new(
@@ -397,14 +397,24 @@ impl Engine {
             }
         }
         if let Some(id) = &body.id
-            && self.request_record(id).is_some()
+            && self.state.request_record(id).is_some()
         {
             return Err(CommandError::DuplicateId(id.clone()));
         }
-        if self.directory.principal(&body.principal_id).is_none() {
+        if self
+            .state
+            .directory()
+            .principal(&body.principal_id)
+            .is_none()
+        {
             return Err(CommandError::UnknownPrincipal(body.principal_id.clone()));
         }
-        if self.directory.role(&body.role_definition_id).is_none() {
+        if self
+            .state
+            .directory()
+            .role(&body.role_definition_id)
+            .is_none()
+        {
             return Err(CommandError::UnknownRole(body.role_definition_id.clone()));
         }
         let scope = normalise_scope(
@@ -464,7 +474,7 @@ impl Engine {
             id: body
                 .id
                 .clone()
-                .unwrap_or_else(|| self.next_id("request", 0)),
+                .unwrap_or_else(|| self.state.next_id("request", 0)),
             kind,
             action: body.action,
             principal_id: body.principal_id.clone(),
@@ -521,7 +531,7 @@ impl Engine {
             |id: &str, kind, events: &mut Vec<Event>, p: Principal, members: Vec<String>| {
                 check_id("id", Some(id))?;
                 if known.insert(id.to_string(), kind).is_some()
-                    || self.directory.principal(id).is_some()
+                    || self.state.directory().principal(id).is_some()
                 {
                     return Err(CommandError::DuplicateId(id.into()));
                 }
@@ -577,7 +587,8 @@ impl Engine {
                 g.members.clone(),
             )?;
         }
-        let exists = |id: &str| known.contains_key(id) || self.directory.principal(id).is_some();
+        let exists =
+            |id: &str| known.contains_key(id) || self.state.directory().principal(id).is_some();
         for g in &dir.groups {
             if let Some(m) = g.members.iter().find(|m| !exists(m)) {
                 return Err(CommandError::UnknownPrincipal(m.clone()));
@@ -603,9 +614,14 @@ impl Engine {
             let kind = known
                 .get(a.principal_id.as_str())
                 .copied()
-                .or_else(|| self.directory.principal(&a.principal_id).map(|p| p.kind))
+                .or_else(|| {
+                    self.state
+                        .directory()
+                        .principal(&a.principal_id)
+                        .map(|p| p.kind)
+                })
                 .ok_or_else(|| CommandError::UnknownPrincipal(a.principal_id.clone()))?;
-            if self.directory.role(&a.role_definition_id).is_none()
+            if self.state.directory().role(&a.role_definition_id).is_none()
                 && !roles.contains(&a.role_definition_id.as_str())
             {
                 return Err(CommandError::UnknownRole(a.role_definition_id.clone()));
@@ -637,7 +653,7 @@ impl Engine {
                 at: now,
                 by: None,
                 schedule: Schedule::assigned(
-                    self.next_id("schedule", issued),
+                    self.state.next_id("schedule", issued),
                     a.kind,
                     &a.principal_id,
                     &a.role_definition_id,
@@ -663,7 +679,7 @@ impl Engine {
         ctx: &CallContext,
         now: Instant,
     ) -> Result<Outcome, CommandError> {
-        if self.directory.role(role).is_none() {
+        if self.state.directory().role(role).is_none() {
             return Err(CommandError::UnknownRole(role.into()));
         }
         normalise_scope(Some(scope), None).map_err(|reason| CommandError::InvalidField {
@@ -679,9 +695,10 @@ impl Engine {
             )));
         }
         let base = self
-            .policies
-            .get(role)
-            .and_then(|l| l.iter().find(|p| p.scope_id == scope));
+            .state
+            .policies_of(role)
+            .iter()
+            .find(|p| p.scope_id == scope);
         let policy = Policy::updated(base, role, scope, scope_type, rules)?;
         Ok(Outcome {
             decision: Decision::default(),
@@ -734,11 +751,14 @@ impl Engine {
         ctx: &CallContext,
         now: Instant,
     ) -> Result<Outcome, CommandError> {
-        match self.directory.principal(group) {
+        match self.state.directory().principal(group) {
             Some(p) if p.kind == PrincipalKind::Group => {}
             _ => return Err(CommandError::UnknownGroup(group.into())),
         }
-        if let Some(m) = add.iter().find(|m| self.directory.principal(m).is_none()) {
+        if let Some(m) = add
+            .iter()
+            .find(|m| self.state.directory().principal(m).is_none())
+        {
             return Err(CommandError::UnknownPrincipal(m.clone()));
         }
         if let Some(caller) = &ctx.caller
@@ -758,9 +778,9 @@ impl Engine {
         }];
         // Membership changes take effect at once: activations of a group's eligibility end for
         // principals that are no longer (transitively) in that group.
-        let mut after = self.directory.clone();
+        let mut after = self.state.directory().clone();
         after.change_members(group, add, remove);
-        for s in &self.schedules {
+        for s in self.state.schedules() {
             let Some(via) = &s.via_group else { continue };
             if s.ended.is_none() && s.not_over(now) && !after.is_member(&s.principal_id, via) {
                 events.push(Event::ScheduleEnded {

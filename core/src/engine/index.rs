@@ -1,27 +1,13 @@
-//! Hash keys for the (principal, role) indexes, looked up with borrowed strings so that the
-//! gateway check allocates nothing.
+//! The gateway check's grant index, looked up with borrowed strings so that the check allocates
+//! nothing.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
 
-use hashbrown::Equivalent;
+use hashbrown::{Equivalent, HashMap};
 
-/// An owned (principal, role) key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrincipalRole {
-    principal: String,
-    role: String,
-}
-
-impl PrincipalRole {
-    /// A key for `principal` holding `role`.
-    pub fn new(principal: &str, role: &str) -> Self {
-        PrincipalRole {
-            principal: principal.into(),
-            role: role.into(),
-        }
-    }
-}
+use crate::schedule::{AssignmentType, Origin, Schedule};
 
 /// A compact (principal, interned role) key for the gateway check's grant index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,12 +48,6 @@ pub(crate) struct Grant {
     pub slot: u32,
 }
 
-/// The borrowed form of [`PrincipalRole`]; hashes identically.
-pub(crate) struct PrincipalRoleRef<'a> {
-    pub principal: &'a str,
-    pub role: &'a str,
-}
-
 impl Hash for GrantKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.principal.as_str().hash(state);
@@ -75,22 +55,83 @@ impl Hash for GrantKey {
     }
 }
 
-impl Hash for PrincipalRole {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.principal.as_str().hash(state);
-        self.role.as_str().hash(state);
-    }
+/// The gateway check's index: for every active schedule not ended by an event, a compact copy
+/// of its window and interned scope under (principal, interned role).
+#[derive(Debug, Clone)]
+pub(crate) struct GrantIndex {
+    // INVARIANT: `grants` holds exactly one `Grant` for every active schedule that has not
+    // ended by an event, in line with the schedule's window; `sync` is the only writer.
+    grants: HashMap<GrantKey, Vec<Grant>>,
+    role_ids: HashMap<String, u32>,
+    scope_ids: HashMap<String, u32>,
+    scope_names: Vec<String>,
 }
 
-impl Hash for PrincipalRoleRef<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.principal.hash(state);
-        self.role.hash(state);
+impl GrantIndex {
+    /// An empty index; scope 0 is `/`.
+    pub fn new() -> Self {
+        GrantIndex {
+            grants: HashMap::new(),
+            role_ids: HashMap::new(),
+            scope_ids: HashMap::from_iter([(String::from("/"), 0)]),
+            scope_names: alloc::vec![String::from("/")],
+        }
     }
-}
 
-impl Equivalent<PrincipalRole> for PrincipalRoleRef<'_> {
-    fn equivalent(&self, key: &PrincipalRole) -> bool {
-        self.principal == key.principal && self.role == key.role
+    /// Brings the grant for the schedule in `slot` in line with the schedule.
+    pub fn sync(&mut self, slot: u32, s: &Schedule) {
+        if s.kind != AssignmentType::Active {
+            return;
+        }
+        let next_role = u32::try_from(self.role_ids.len()).unwrap_or(u32::MAX);
+        let role = *self
+            .role_ids
+            .entry(s.role_definition_id.clone())
+            .or_insert(next_role);
+        let scope = match self.scope_ids.get(s.scope.as_str()) {
+            Some(id) => *id,
+            None => {
+                let id = u32::try_from(self.scope_names.len()).unwrap_or(u32::MAX);
+                self.scope_ids.insert(s.scope.clone(), id);
+                self.scope_names.push(s.scope.clone());
+                id
+            }
+        };
+        let grant = Grant {
+            start: s.start_date_time,
+            end: s.end_date_time,
+            scope,
+            activated: s.origin == Origin::Activated,
+            slot,
+        };
+        let list = self
+            .grants
+            .entry(GrantKey {
+                principal: s.principal_id.clone(),
+                role,
+            })
+            .or_default();
+        list.retain(|g| g.slot != slot);
+        if s.ended.is_none() {
+            list.push(grant);
+        }
+    }
+
+    /// The grants `principal` holds directly for the interned `role`.
+    pub fn grants_of(&self, principal: &str, role: u32) -> &[Grant] {
+        self.grants
+            .get(&GrantKeyRef { principal, role })
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The interned id of `role`, if any active schedule ever named it.
+    pub fn role_id(&self, role: &str) -> Option<u32> {
+        self.role_ids.get(role).copied()
+    }
+
+    /// The scope an interned id stands for.
+    pub fn scope_name(&self, id: u32) -> Option<&str> {
+        self.scope_names.get(id as usize).map(String::as_str)
     }
 }

@@ -234,12 +234,22 @@ pub enum QueryResult {
 }
 
 impl Engine {
+    /// Every security alert as it stands at `now`, in Graph id order.
+    pub fn alerts(&self, now: Instant) -> Vec<crate::alerts::Alert> {
+        crate::alerts::alerts(&self.state, now)
+    }
+
+    /// One security alert as it stands at `now`.
+    pub fn alert(&self, id: crate::alerts::AlertId, now: Instant) -> crate::alerts::Alert {
+        crate::alerts::alert(&self.state, id, now)
+    }
+
     /// The gateway question: is `principal` active in `role` at `scope` at `now`, directly,
     /// through a group, or through an activation? Allocates nothing; looks at the principal's
     /// own schedules for the role and those of its groups, never at all assignments.
     pub fn check(&self, principal: &str, role: &str, scope: &str, now: Instant) -> Check {
         let mut best = Check::INACTIVE;
-        let Some(role) = self.role_id(role) else {
+        let Some(role) = self.grants.role_id(role) else {
             return best;
         };
         let mut consider = |g: &super::index::Grant, via: Via| {
@@ -247,8 +257,8 @@ impl Engine {
             let covers = match g.scope {
                 0 => scope_covers("/", scope),
                 id => self
-                    .scope_names
-                    .get(id as usize)
+                    .grants
+                    .scope_name(id)
                     .is_some_and(|held| scope_covers(held, scope)),
             };
             if !in_effect || !covers {
@@ -270,7 +280,7 @@ impl Engine {
                 };
             }
         };
-        for g in self.grants_of(principal, role) {
+        for g in self.grants.grants_of(principal, role) {
             consider(
                 g,
                 if g.activated {
@@ -280,8 +290,8 @@ impl Engine {
                 },
             );
         }
-        for group in self.directory.groups_of(principal) {
-            for g in self.grants_of(group, role) {
+        for group in self.state.directory().groups_of(principal) {
+            for g in self.grants.grants_of(group, role) {
                 consider(g, Via::Group);
             }
         }
@@ -300,12 +310,16 @@ impl Engine {
     /// The eligibilities of `principal` (direct and through groups) in effect at `now`, or
     /// starting later, with what activating each requires. Sorted by role, scope and id.
     pub fn eligible_roles(&self, principal: &str, now: Instant) -> Vec<EligibleRole> {
-        let own = self.schedules_of(principal).map(|s| (s, None::<&String>));
+        let own = self
+            .state
+            .schedules_of(principal)
+            .map(|s| (s, None::<&String>));
         let inherited = self
-            .directory
+            .state
+            .directory()
             .groups_of(principal)
             .iter()
-            .flat_map(|g| self.schedules_of(g).map(move |s| (s, Some(g))));
+            .flat_map(|g| self.state.schedules_of(g).map(move |s| (s, Some(g))));
         let mut out: Vec<EligibleRole> = own
             .chain(inherited)
             .filter(|(s, _)| {
@@ -316,7 +330,11 @@ impl Engine {
                 EligibleRole {
                     eligibility_schedule_id: s.id.clone(),
                     role_definition_id: s.role_definition_id.clone(),
-                    role_display_name: self.directory.role_name(&s.role_definition_id).into(),
+                    role_display_name: self
+                        .state
+                        .directory()
+                        .role_name(&s.role_definition_id)
+                        .into(),
                     scope: s.scope.clone(),
                     via_group: group.cloned(),
                     start_date_time: s.start_date_time,
@@ -344,17 +362,18 @@ impl Engine {
 
     /// A request as it stands at `now`.
     pub fn request(&self, id: &str, now: Instant) -> Option<RequestRecord> {
-        self.request_record(id).map(|r| {
+        self.state.request_record(id).map(|r| {
             let mut r = r.clone();
-            r.status = self.effective_status(&r, now);
+            r.status = self.state.effective_status(&r, now);
             r
         })
     }
 
     /// Requests that `approver` may answer at `now`, oldest first.
     pub fn pending_approvals(&self, approver: &str, now: Instant) -> Vec<RequestRecord> {
-        self.open_requests()
-            .filter(|r| self.effective_status(r, now).is_pending())
+        self.state
+            .open_requests()
+            .filter(|r| self.state.effective_status(r, now).is_pending())
             .filter(|r| self.may_approve(approver, r, now).is_ok())
             .cloned()
             .collect()
@@ -363,7 +382,8 @@ impl Engine {
     /// Audit records matching `filter` and within the retention period at `now`, oldest first.
     pub fn audit(&self, filter: &AuditFilter, now: Instant) -> Vec<AuditRecord> {
         let oldest = self
-            .audit_retention
+            .state
+            .audit_retention()
             .and_then(|days| now.checked_sub_signed(chrono::TimeDelta::days(i64::from(days))));
         self.audit_log()
             .iter()
@@ -410,7 +430,7 @@ impl Engine {
                     .clone(),
             ),
             Query::Schedules { principal_id } => {
-                QueryResult::Schedules(self.schedules_of(principal_id).cloned().collect())
+                QueryResult::Schedules(self.state.schedules_of(principal_id).cloned().collect())
             }
             Query::Alerts {} => QueryResult::Alerts(self.alerts(now)),
             Query::Review { review_id } => QueryResult::Review(alloc::boxed::Box::new(
@@ -429,7 +449,8 @@ impl Engine {
                         recipient.as_deref().is_none_or(|r| {
                             n.recipients.iter().any(|x| x == r)
                                 || self
-                                    .directory
+                                    .state
+                                    .directory()
                                     .principal(r)
                                     .and_then(|p| p.mail.as_deref())
                                     .is_some_and(|m| n.recipients.iter().any(|x| x == m))

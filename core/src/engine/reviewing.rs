@@ -21,15 +21,10 @@ use crate::schedule::{AssignmentType, EndReason, Origin};
 use crate::time::Instant;
 
 impl Engine {
-    pub(crate) fn review(&self, id: &str) -> Option<&Review> {
-        let slot = *self.review_slot.get(id)?;
-        self.reviews.get(slot as usize).filter(|r| !r.deleted)
-    }
-
     /// A review as it stands at `now`: an instance whose end has passed shows `Completed`
     /// even before `tick` records it.
     pub fn review_at(&self, id: &str, now: Instant) -> Option<Review> {
-        let mut r = self.review(id)?.clone();
+        let mut r = self.state.review(id)?.clone();
         for i in &mut r.instances {
             if i.status == InstanceStatus::InProgress && i.end_date_time <= now {
                 i.status = InstanceStatus::Completed;
@@ -40,7 +35,8 @@ impl Engine {
 
     /// Every review that is not deleted, at `now`, in creation order.
     pub fn reviews_at(&self, now: Instant) -> Vec<Review> {
-        self.reviews
+        self.state
+            .reviews()
             .iter()
             .filter(|r| !r.deleted)
             .filter_map(|r| self.review_at(&r.id, now))
@@ -50,8 +46,8 @@ impl Engine {
     /// The access an instance starting at `t` reviews, one item per principal, sorted.
     pub(crate) fn review_snapshot(&self, def: &ReviewDefinition, t: Instant) -> Vec<ReviewItem> {
         let mut items: Vec<ReviewItem> = Vec::new();
-        let last_sign_in = |p: &str| self.alert_settings.sign_ins.get(p).copied();
-        for s in &self.schedules {
+        let last_sign_in = |p: &str| self.state.alert_settings().sign_ins.get(p).copied();
+        for s in self.state.schedules() {
             let kind_ok = match def.assignment_type {
                 ReviewAssignmentType::Eligible => s.kind == AssignmentType::Eligible,
                 ReviewAssignmentType::Active => s.kind == AssignmentType::Active,
@@ -65,7 +61,7 @@ impl Engine {
             {
                 continue;
             }
-            let Some(p) = self.directory.principal(&s.principal_id) else {
+            let Some(p) = self.state.directory().principal(&s.principal_id) else {
                 continue;
             };
             if p.kind == PrincipalKind::ServicePrincipal && !def.include_service_principals {
@@ -134,6 +130,7 @@ impl Engine {
             let mut found = false;
             for id in &item.schedule_ids {
                 let Some(s) = self
+                    .state
                     .schedule(id)
                     .filter(|s| s.ended.is_none() && s.not_over(at))
                 else {
@@ -147,7 +144,7 @@ impl Engine {
                     reason: EndReason::Removed,
                     request_id: None,
                 });
-                for a in self.schedules.iter().filter(|a| {
+                for a in self.state.schedules().iter().filter(|a| {
                     a.origin == Origin::Activated
                         && a.ended.is_none()
                         && a.not_over(at)
@@ -193,10 +190,12 @@ impl Engine {
     }
 
     fn live_review(&self, id: &str) -> Result<&Review, CommandError> {
-        self.review(id).ok_or_else(|| CommandError::InvalidField {
-            field: "reviewId",
-            reason: format!("unknown access review `{id}`"),
-        })
+        self.state
+            .review(id)
+            .ok_or_else(|| CommandError::InvalidField {
+                field: "reviewId",
+                reason: format!("unknown access review `{id}`"),
+            })
     }
 
     pub(crate) fn create_review(
@@ -205,7 +204,12 @@ impl Engine {
         ctx: &CallContext,
         now: Instant,
     ) -> Result<Outcome, CommandError> {
-        if self.directory.role(&def.role_definition_id).is_none() {
+        if self
+            .state
+            .directory()
+            .role(&def.role_definition_id)
+            .is_none()
+        {
             return Err(CommandError::UnknownRole(def.role_definition_id.clone()));
         }
         def.validate().map_err(|e| CommandError::InvalidField {
@@ -218,7 +222,7 @@ impl Engine {
             .iter()
             .chain(&def.reviewers.fallback_reviewers)
         {
-            if self.directory.principal(id).is_none() {
+            if self.state.directory().principal(id).is_none() {
                 return Err(CommandError::UnknownPrincipal(id.clone()));
             }
         }
@@ -226,13 +230,13 @@ impl Engine {
             return Ok(refused);
         }
         let id = match &def.id {
-            Some(id) if self.review_slot.contains_key(id) => {
+            Some(id) if self.state.review_id_taken(id) => {
                 return Err(CommandError::DuplicateId(id.clone()));
             }
             Some(id) => id.clone(),
             None => {
-                let mut id = format!("review-{}", self.reviews.len().saturating_add(1));
-                while self.review_slot.contains_key(&id) {
+                let mut id = format!("review-{}", self.state.reviews().len().saturating_add(1));
+                while self.state.review_id_taken(&id) {
                     id.push('x');
                 }
                 id
@@ -316,7 +320,7 @@ impl Engine {
         let allowed = item
             .reviewers
             .iter()
-            .any(|r| r == reviewer || self.directory.is_member(reviewer, r));
+            .any(|r| r == reviewer || self.state.directory().is_member(reviewer, r));
         if !allowed {
             return Ok(Outcome::refused(DecisionError::new(
                 ErrorCode::AuthorizationFailed,

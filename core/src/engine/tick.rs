@@ -2,10 +2,11 @@
 
 use alloc::vec::Vec;
 
-use super::{Due, Engine};
+use super::Engine;
 use crate::event::Event;
 use crate::request::Status;
 use crate::schedule::EndReason;
+use crate::state::Due;
 use crate::time::Instant;
 
 impl Engine {
@@ -18,26 +19,26 @@ impl Engine {
     pub fn tick(&self, now: Instant) -> Vec<Event> {
         let mut events = Vec::new();
         let mut batch_at = None;
-        for (at, due) in self.timeline.iter() {
+        for (at, due) in self.state.timeline() {
             if *at > now || batch_at.is_some_and(|b| b < *at) {
                 break;
             }
             let before = events.len();
             match *due {
                 Due::RequestStart(slot) => {
-                    if let Some(r) = self.requests.get(slot as usize)
+                    if let Some(r) = self.state.request_at(slot)
                         && r.status == Status::Granted
                     {
                         events.push(Event::RequestStatusChanged {
                             at: *at,
                             request_id: r.id.clone(),
-                            status: self.granted_outcome(r),
+                            status: self.state.granted_outcome(r),
                             by: None,
                         });
                     }
                 }
                 Due::ApprovalTimeout(slot) => {
-                    if let Some(r) = self.requests.get(slot as usize)
+                    if let Some(r) = self.state.request_at(slot)
                         && r.status.is_pending()
                     {
                         events.push(Event::RequestStatusChanged {
@@ -49,7 +50,7 @@ impl Engine {
                     }
                 }
                 Due::ReviewStart(slot, index) => {
-                    if let Some(r) = self.reviews.get(slot as usize).filter(|r| !r.deleted)
+                    if let Some(r) = self.state.review_at_slot(slot).filter(|r| !r.deleted)
                         && let Some(end) = r.definition.instance_end(*at)
                     {
                         events.push(Event::ReviewInstanceStarted {
@@ -62,7 +63,7 @@ impl Engine {
                     }
                 }
                 Due::ReviewEnd(slot, index) => {
-                    let found = self.reviews.get(slot as usize).and_then(|r| {
+                    let found = self.state.review_at_slot(slot).and_then(|r| {
                         r.instances
                             .iter()
                             .find(|i| i.index == index)
@@ -75,7 +76,7 @@ impl Engine {
                     }
                 }
                 Due::Reminder(slot, days) => {
-                    if let Some(s) = self.schedules.get(slot as usize)
+                    if let Some(s) = self.state.schedule_at(slot)
                         && s.ended.is_none()
                     {
                         events.push(Event::ReminderDue {
@@ -86,7 +87,7 @@ impl Engine {
                     }
                 }
                 Due::ScheduleEnd(slot) => {
-                    if let Some(s) = self.schedules.get(slot as usize)
+                    if let Some(s) = self.state.schedule_at(slot)
                         && s.ended.is_none()
                     {
                         events.push(Event::ScheduleEnded {

@@ -1,0 +1,402 @@
+//! The tenant's state: the directory, role settings, schedules, requests, access reviews and
+//! alert settings, as the event log has made them. Plain data with read accessors; the only way
+//! it changes is [`State::apply`], one function per event family in this module's children, so
+//! the invariants of its indexes are kept in one place.
+
+mod governance;
+mod keys;
+mod requests;
+mod reviews;
+mod schedules;
+
+use alloc::collections::BTreeSet;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use hashbrown::HashMap;
+
+use crate::alerts::AlertSettings;
+use crate::directory::{Directory, PrincipalKind};
+use crate::error::ApplyError;
+use crate::event::Event;
+use crate::policy::Policy;
+use crate::request::{RequestRecord, Status};
+use crate::review::Review;
+use crate::schedule::{AssignmentType, Schedule};
+use crate::time::Instant;
+use keys::{PrincipalRole, PrincipalRoleRef};
+
+/// What time will do next to one request or schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Due {
+    /// A granted request's start: it becomes `Provisioned`.
+    RequestStart(u32),
+    /// A pending request's approval stage times out.
+    ApprovalTimeout(u32),
+    /// A schedule's end: it expires.
+    ScheduleEnd(u32),
+    /// An expiry reminder, some days before an assigned schedule's end.
+    Reminder(u32, u32),
+    /// An access review instance starts.
+    ReviewStart(u32, u32),
+    /// An access review instance ends.
+    ReviewEnd(u32, u32),
+}
+
+/// Days before an assigned schedule's end when expiry reminders go out: Entra sends them 14
+/// days and 1 day before.
+pub const REMINDER_DAYS: [u32; 2] = [14, 1];
+
+/// The tenant as the event log has made it.
+#[derive(Debug, Clone)]
+pub struct State {
+    directory: Directory,
+    policies: HashMap<String, Vec<Policy>>,
+    default_policy: Policy,
+    schedules: Vec<Schedule>,
+    schedule_slot: HashMap<String, u32>,
+    by_principal: HashMap<String, Vec<u32>>,
+    // INVARIANT: `active` and `eligible` index every schedule of that kind that has not ended
+    // by an event; a schedule past its end stays until `tick` ends it, and queries filter by time.
+    active: HashMap<PrincipalRole, Vec<u32>>,
+    eligible: HashMap<PrincipalRole, Vec<u32>>,
+    // INVARIANT: every active schedule ever created, by role (filtered by time when read).
+    active_by_role: HashMap<String, Vec<u32>>,
+    requests: Vec<RequestRecord>,
+    request_slot: HashMap<String, u32>,
+    // INVARIANT: the slots of every request that is pending or granted but not yet started.
+    open_requests: BTreeSet<u32>,
+    // INVARIANT: everything time will do, by instant: each open request's time-out or start,
+    // each schedule's end and reminders, each live review's next start and end.
+    timeline: BTreeSet<(Instant, Due)>,
+    reviews: Vec<Review>,
+    review_slot: HashMap<String, u32>,
+    alert_settings: AlertSettings,
+    audit_retention: Option<u32>,
+    issued: u64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+impl State {
+    /// An empty tenant that knows only Entra's built-in roles.
+    pub fn new() -> Self {
+        State {
+            directory: Directory::new(),
+            policies: HashMap::new(),
+            default_policy: Policy::default(),
+            schedules: Vec::new(),
+            schedule_slot: HashMap::new(),
+            by_principal: HashMap::new(),
+            active: HashMap::new(),
+            eligible: HashMap::new(),
+            active_by_role: HashMap::new(),
+            requests: Vec::new(),
+            request_slot: HashMap::new(),
+            open_requests: BTreeSet::new(),
+            timeline: BTreeSet::new(),
+            reviews: Vec::new(),
+            review_slot: HashMap::new(),
+            alert_settings: AlertSettings::default(),
+            audit_retention: None,
+            issued: 0,
+        }
+    }
+
+    /// The directory: principals, groups and their members, role definitions.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// The role settings that govern `role` at `scope`: the policy set for that scope, else the
+    /// tenant-wide (`/`) one, else Entra's defaults.
+    pub fn policy(&self, role: &str, scope: &str) -> &Policy {
+        let list = self.policies.get(role);
+        let at = |s: &str| list.and_then(|l| l.iter().find(|p| p.scope_id == s));
+        at(scope)
+            .or_else(|| at("/"))
+            .unwrap_or(&self.default_policy)
+    }
+
+    /// The policies set for `role`, one per scope.
+    pub fn policies_of(&self, role: &str) -> &[Policy] {
+        self.policies.get(role).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Every schedule (eligible, active, activation; ended ones too), in creation order.
+    pub fn schedules(&self) -> &[Schedule] {
+        &self.schedules
+    }
+
+    /// One schedule by id.
+    pub fn schedule(&self, id: &str) -> Option<&Schedule> {
+        let slot = *self.schedule_slot.get(id)?;
+        self.schedules.get(slot as usize)
+    }
+
+    /// Every schedule `principal` holds directly, in creation order.
+    pub fn schedules_of(&self, principal: &str) -> impl Iterator<Item = &Schedule> {
+        self.by_principal
+            .get(principal)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| self.schedules.get(*s as usize))
+    }
+
+    /// Every schedule request, in submission order.
+    pub fn requests(&self) -> &[RequestRecord] {
+        &self.requests
+    }
+
+    /// One request by id, as last recorded (see [`State::effective_status`] for what time has
+    /// done to it since).
+    pub fn request_record(&self, id: &str) -> Option<&RequestRecord> {
+        let slot = *self.request_slot.get(id)?;
+        self.requests.get(slot as usize)
+    }
+
+    /// Requests still waiting for a decision or for their start.
+    pub fn open_requests(&self) -> impl Iterator<Item = &RequestRecord> {
+        self.open_requests
+            .iter()
+            .filter_map(|s| self.requests.get(*s as usize))
+    }
+
+    /// Every access review ever created, deleted ones included, in creation order.
+    pub fn reviews(&self) -> &[Review] {
+        &self.reviews
+    }
+
+    /// One access review by id, unless deleted.
+    pub fn review(&self, id: &str) -> Option<&Review> {
+        let slot = *self.review_slot.get(id)?;
+        self.reviews.get(slot as usize).filter(|r| !r.deleted)
+    }
+
+    /// Whether an access review with this id was ever created (deleted ones included).
+    pub fn review_id_taken(&self, id: &str) -> bool {
+        self.review_slot.contains_key(id)
+    }
+
+    /// The alert settings, dismissals and recorded sign-ins.
+    pub(crate) fn alert_settings(&self) -> &AlertSettings {
+        &self.alert_settings
+    }
+
+    /// How many days audit records stay visible; `None` keeps every record.
+    pub fn audit_retention(&self) -> Option<u32> {
+        self.audit_retention
+    }
+
+    /// Schedules of `kind` that `principal` holds directly for `role`, not ended by an event.
+    pub(crate) fn indexed(
+        &self,
+        kind: AssignmentType,
+        principal: &str,
+        role: &str,
+    ) -> impl Iterator<Item = &Schedule> {
+        let map = match kind {
+            AssignmentType::Active => &self.active,
+            AssignmentType::Eligible => &self.eligible,
+        };
+        map.get(&PrincipalRoleRef { principal, role })
+            .into_iter()
+            .flatten()
+            .filter_map(|s| self.schedules.get(*s as usize))
+    }
+
+    /// Active schedules of any of `roles`, ended ones included.
+    pub(crate) fn active_by_role<'a>(
+        &'a self,
+        roles: &'a [&'a str],
+    ) -> impl Iterator<Item = &'a Schedule> {
+        roles
+            .iter()
+            .filter_map(|r| self.active_by_role.get(*r))
+            .flatten()
+            .filter_map(|s| self.schedules.get(*s as usize))
+    }
+
+    /// Principals (users and service principals, groups expanded) actively holding any of
+    /// `roles` at the tenant scope at `now`, sorted.
+    pub(crate) fn active_holders(&self, roles: &[&str], now: Instant) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for s in self.active_by_role(roles) {
+            if s.ended.is_some() || !s.in_effect(now) || s.scope != "/" {
+                continue;
+            }
+            let is_group = self
+                .directory
+                .principal(&s.principal_id)
+                .is_some_and(|p| p.kind == PrincipalKind::Group);
+            if is_group {
+                out.extend(self.directory.transitive_members(&s.principal_id));
+            } else {
+                out.insert(s.principal_id.clone());
+            }
+        }
+        out
+    }
+
+    pub(crate) fn schedule_at(&self, slot: u32) -> Option<&Schedule> {
+        self.schedules.get(slot as usize)
+    }
+
+    pub(crate) fn request_at(&self, slot: u32) -> Option<&RequestRecord> {
+        self.requests.get(slot as usize)
+    }
+
+    pub(crate) fn review_at_slot(&self, slot: u32) -> Option<&Review> {
+        self.reviews.get(slot as usize)
+    }
+
+    /// What time will do, in time order.
+    pub(crate) fn timeline(&self) -> impl Iterator<Item = &(Instant, Due)> {
+        self.timeline.iter()
+    }
+
+    /// The next id for the `n`th id-bearing event of an outcome (0-based).
+    pub(crate) fn next_id(&self, prefix: &str, n: u64) -> String {
+        let mut id = format!(
+            "{prefix}-{}",
+            self.issued.saturating_add(n).saturating_add(1)
+        );
+        // A caller may have chosen an id that looks generated; never reuse one.
+        while self.request_slot.contains_key(&id) || self.schedule_slot.contains_key(&id) {
+            id.push('x');
+        }
+        id
+    }
+
+    /// What a granted request becomes at its start: `Provisioned`, or `Revoked` when the
+    /// schedule it created ended before it began (deactivated, removed, membership lost).
+    pub(crate) fn granted_outcome(&self, r: &RequestRecord) -> Status {
+        let ended_early = r
+            .target_schedule_id
+            .as_deref()
+            .and_then(|id| self.schedule(id))
+            .is_some_and(|s| {
+                s.ended.is_some() && s.end_date_time.is_some_and(|e| e <= r.start_date_time)
+            });
+        if ended_early {
+            Status::Revoked
+        } else {
+            Status::Provisioned
+        }
+    }
+
+    /// The status a request has at `now`, counting what time alone has done since the last
+    /// tick: a granted request whose start has come is provisioned; a pending one whose stage
+    /// timed out has timed out.
+    pub fn effective_status(&self, r: &RequestRecord, now: Instant) -> Status {
+        match r.status {
+            Status::Granted if r.start_date_time <= now => self.granted_outcome(r),
+            Status::PendingApproval
+                if r.current_step()
+                    .and_then(|s| s.time_out_date_time)
+                    .is_some_and(|t| t <= now) =>
+            {
+                Status::TimedOut
+            }
+            s => s,
+        }
+    }
+
+    /// Applies one event, or refuses it without changing anything when it does not fit (a
+    /// corrupt or foreign log). Returns the slot of the schedule it created or changed, so the
+    /// engine can bring its check index in line.
+    pub(crate) fn apply(&mut self, event: &Event) -> Result<Option<u32>, ApplyError> {
+        self.validate(event)?;
+        match event {
+            Event::PrincipalAdded { .. }
+            | Event::RoleDefinitionAdded { .. }
+            | Event::MembershipChanged { .. } => self.apply_directory(event),
+            Event::PolicySet { .. }
+            | Event::AlertConfigured { .. }
+            | Event::AlertDismissed { .. }
+            | Event::AlertsRefreshed { .. }
+            | Event::SignInRecorded { .. }
+            | Event::AuditRetentionSet { .. } => self.apply_governance(event)?,
+            Event::RequestSubmitted { .. }
+            | Event::RequestRejected { .. }
+            | Event::ApprovalRecorded { .. }
+            | Event::RequestStatusChanged { .. } => self.apply_request(event)?,
+            Event::ScheduleCreated { .. }
+            | Event::ScheduleUpdated { .. }
+            | Event::ScheduleEnded { .. }
+            | Event::ReminderDue { .. } => return self.apply_schedule(event),
+            Event::ReviewCreated { .. }
+            | Event::ReviewInstanceStarted { .. }
+            | Event::ReviewDecided { .. }
+            | Event::ReviewInstanceEnded { .. }
+            | Event::ReviewReset { .. }
+            | Event::ReviewApplied { .. }
+            | Event::ReviewDeleted { .. } => self.apply_review(event)?,
+        }
+        Ok(None)
+    }
+
+    fn apply_directory(&mut self, event: &Event) {
+        match event {
+            Event::PrincipalAdded {
+                principal, members, ..
+            } => {
+                let is_group = principal.kind == PrincipalKind::Group;
+                self.directory.put_principal(principal.clone());
+                if is_group {
+                    let old: Vec<String> = self.directory.direct_members(&principal.id).to_vec();
+                    self.directory.change_members(&principal.id, members, &old);
+                }
+            }
+            Event::RoleDefinitionAdded { role, .. } => self.directory.put_role(role.clone()),
+            Event::MembershipChanged {
+                group_id,
+                added,
+                removed,
+                ..
+            } => self.directory.change_members(group_id, added, removed),
+            _ => {}
+        }
+    }
+
+    /// Refuses an event that names what does not exist, or reuses an id.
+    fn validate(&self, event: &Event) -> Result<(), ApplyError> {
+        let missing_request = |id: &str| {
+            (!self.request_slot.contains_key(id)).then(|| ApplyError::UnknownRequest(id.into()))
+        };
+        let missing_schedule = |id: &str| {
+            (!self.schedule_slot.contains_key(id)).then(|| ApplyError::UnknownSchedule(id.into()))
+        };
+        let problem = match event {
+            Event::RequestSubmitted { request, .. } => self
+                .request_slot
+                .contains_key(&request.id)
+                .then(|| ApplyError::DuplicateRequest(request.id.clone())),
+            Event::ScheduleCreated { schedule, .. } => self
+                .schedule_slot
+                .contains_key(&schedule.id)
+                .then(|| ApplyError::DuplicateSchedule(schedule.id.clone())),
+            Event::ApprovalRecorded { request_id, .. }
+            | Event::RequestStatusChanged { request_id, .. } => missing_request(request_id),
+            Event::ReviewCreated { definition, .. } => match &definition.id {
+                Some(id) if !self.review_slot.contains_key(id) => None,
+                Some(id) => Some(ApplyError::DuplicateReview(id.clone())),
+                None => Some(ApplyError::ReviewWithoutId),
+            },
+            Event::ScheduleUpdated { schedule_id, .. }
+            | Event::ScheduleEnded { schedule_id, .. } => missing_schedule(schedule_id),
+            _ => None,
+        };
+        problem.map_or(Ok(()), Err)
+    }
+}
+
+/// A slot for the next item of a list of `len`, or the error when the list is full.
+fn next_slot(len: usize, what: &'static str) -> Result<u32, ApplyError> {
+    u32::try_from(len).map_err(|_| ApplyError::TooMany(what))
+}

@@ -1,0 +1,130 @@
+//! The request family: submitted, rejected, answered by an approver, changed status.
+
+use chrono::TimeDelta;
+
+use super::{Due, State, next_slot};
+use crate::error::ApplyError;
+use crate::event::Event;
+use crate::request::{ReviewResult, Status};
+
+impl State {
+    pub(super) fn apply_request(&mut self, event: &Event) -> Result<(), ApplyError> {
+        match event {
+            Event::RequestSubmitted { request, .. } => {
+                self.issued = self.issued.saturating_add(1);
+                let slot = next_slot(self.requests.len(), "requests")?;
+                self.request_slot.insert(request.id.clone(), slot);
+                self.requests.push(request.clone());
+                self.schedule_request(slot);
+            }
+            Event::RequestRejected { .. } => self.issued = self.issued.saturating_add(1),
+            Event::ApprovalRecorded { .. } => self.record_approval(event)?,
+            Event::RequestStatusChanged {
+                at,
+                request_id,
+                status,
+                ..
+            } => {
+                let slot = self.request_slot_of(request_id)?;
+                self.unschedule_request(slot);
+                if let Some(r) = self.requests.get_mut(slot as usize) {
+                    r.status = *status;
+                    if !status.is_pending() {
+                        r.completed_date_time = Some(*at);
+                    }
+                }
+                self.schedule_request(slot);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn record_approval(&mut self, event: &Event) -> Result<(), ApplyError> {
+        let Event::ApprovalRecorded {
+            at,
+            request_id,
+            stage,
+            approver,
+            review_result,
+            justification,
+            status,
+            start_date_time,
+            end_date_time,
+        } = event
+        else {
+            return Ok(());
+        };
+        let slot = self.request_slot_of(request_id)?;
+        self.unschedule_request(slot);
+        if let Some(r) = self.requests.get_mut(slot as usize) {
+            if let Some(step) = r.approval_steps.iter_mut().find(|s| s.stage == *stage) {
+                step.review_result = *review_result;
+                step.reviewed_by = Some(approver.clone());
+                step.reviewed_date_time = Some(*at);
+                step.justification = justification.clone();
+            }
+            if *review_result == ReviewResult::Approve
+                && let Some(next) = r
+                    .approval_steps
+                    .iter_mut()
+                    .find(|s| s.review_result == ReviewResult::NotReviewed)
+            {
+                next.time_out_date_time =
+                    at.checked_add_signed(TimeDelta::days(i64::from(next.time_out_in_days)));
+            }
+            r.status = *status;
+            if let Some(start) = start_date_time {
+                r.start_date_time = *start;
+                r.end_date_time = *end_date_time;
+            }
+            if !status.is_pending() {
+                r.completed_date_time = Some(*at);
+            }
+        }
+        self.schedule_request(slot);
+        Ok(())
+    }
+
+    pub(super) fn request_slot_of(&self, id: &str) -> Result<u32, ApplyError> {
+        self.request_slot
+            .get(id)
+            .copied()
+            .ok_or_else(|| ApplyError::UnknownRequest(id.into()))
+    }
+
+    /// Puts an open request's next time-driven change on the timeline.
+    fn schedule_request(&mut self, slot: u32) {
+        let Some(r) = self.requests.get(slot as usize) else {
+            return;
+        };
+        match r.status {
+            Status::PendingApproval | Status::PendingAdminDecision => {
+                self.open_requests.insert(slot);
+                if let Some(t) = r.current_step().and_then(|s| s.time_out_date_time) {
+                    self.timeline.insert((t, Due::ApprovalTimeout(slot)));
+                }
+            }
+            Status::Granted => {
+                self.open_requests.insert(slot);
+                self.timeline
+                    .insert((r.start_date_time, Due::RequestStart(slot)));
+            }
+            _ => {
+                self.open_requests.remove(&slot);
+            }
+        }
+    }
+
+    fn unschedule_request(&mut self, slot: u32) {
+        let Some(r) = self.requests.get(slot as usize) else {
+            return;
+        };
+        if let Some(t) = r.current_step().and_then(|s| s.time_out_date_time) {
+            self.timeline.remove(&(t, Due::ApprovalTimeout(slot)));
+        }
+        self.timeline
+            .remove(&(r.start_date_time, Due::RequestStart(slot)));
+        self.open_requests.remove(&slot);
+    }
+}
