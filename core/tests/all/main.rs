@@ -1,2 +1,3 @@
+mod golden;
 mod props;
 mod scenarios;
