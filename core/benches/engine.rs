@@ -264,7 +264,7 @@ fn build(assignments: usize) -> Tenant {
                 Event::ScheduleCreated {
                     at: load,
                     by: None,
-                    schedule: s,
+                    schedule: s.into(),
                 },
             );
             active_roles.push(r);
@@ -288,7 +288,7 @@ fn build(assignments: usize) -> Tenant {
                 Event::ScheduleCreated {
                     at: load,
                     by: None,
-                    schedule: s,
+                    schedule: s.into(),
                 },
             );
             created += 1;
@@ -322,7 +322,7 @@ fn build(assignments: usize) -> Tenant {
                     Event::ScheduleCreated {
                         at: load,
                         by: None,
-                        schedule: s,
+                        schedule: s.into(),
                     },
                 );
                 created += 1;
@@ -352,7 +352,7 @@ fn build(assignments: usize) -> Tenant {
                     Event::ScheduleCreated {
                         at: load,
                         by: None,
-                        schedule: s,
+                        schedule: s.into(),
                     },
                 );
                 created += 1;
@@ -374,7 +374,7 @@ fn build(assignments: usize) -> Tenant {
                     Event::ScheduleCreated {
                         at: load,
                         by: None,
-                        schedule: elig,
+                        schedule: elig.into(),
                     },
                 );
                 let start = now - TimeDelta::hours(rng.below(7) as i64 + 1);
@@ -393,7 +393,7 @@ fn build(assignments: usize) -> Tenant {
                     Event::ScheduleCreated {
                         at: load,
                         by: None,
-                        schedule: act,
+                        schedule: act.into(),
                     },
                 );
                 h.activated = true;

@@ -365,6 +365,7 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
             );
         }
         Event::RequestSubmitted { request, .. } => {
+            let request = &RequestRecord::from(request.clone());
             let by = request.created_by.as_ref();
             d.request(requested_activity(request), "Add", ok, request, by, None);
             if request.status == Status::PendingApproval {
@@ -379,6 +380,7 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
             }
         }
         Event::RequestRejected { request, code, .. } => {
+            let request = &RequestRecord::from(request.clone());
             let by = request.created_by.as_ref();
             d.request(
                 requested_activity(request),
@@ -471,6 +473,7 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
             }
         }
         Event::ScheduleCreated { by, schedule, .. } => {
+            let schedule = &Schedule::from(schedule.clone());
             let request = schedule.request_id.as_deref();
             let renewal = request
                 .and_then(|id| state.request_record(id))

@@ -128,9 +128,16 @@ impl Decision {
 /// Malformed input: the command could not be understood or refers to nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
-    /// JSON that does not fit the wire shapes.
-    #[error("malformed input: {0}")]
-    Malformed(String),
+    /// JSON that does not fit the wire shapes, with serde's position.
+    #[error("malformed input: {message}")]
+    Json {
+        /// What serde said, position included.
+        message: String,
+        /// The line of the input where it went wrong, from 1 (0 when not known).
+        line: usize,
+        /// The column, from 1 (0 when not known).
+        column: usize,
+    },
     /// A bad time or duration.
     #[error(transparent)]
     Time(#[from] TimeError),
@@ -141,13 +148,20 @@ pub enum CommandError {
     #[error("invalid role settings: {0}")]
     Policy(#[from] PolicyError),
     /// A time earlier than one the engine has already seen.
-    #[error("the clock went backwards: `{now}` is before `{last}`")]
+    #[error(
+        "the clock went backwards: `{}` is before `{}`",
+        crate::time::format_instant(now),
+        crate::time::format_instant(last)
+    )]
     ClockBackwards {
         /// The time given.
-        now: String,
+        now: Instant,
         /// The latest time seen.
-        last: String,
+        last: Instant,
     },
+    /// The events a remediation would write do not fit the state (a defect, never input).
+    #[error("the remediation could not be simulated: {0}")]
+    Remediation(ApplyError),
     /// A principal the directory does not know.
     #[error("unknown principal `{0}`")]
     UnknownPrincipal(String),
@@ -182,10 +196,14 @@ impl CommandError {
         ErrorCode::InvalidRequest
     }
 
-    /// A malformed-input error from serde.
-    pub fn json(e: serde_json::Error) -> Self {
+    /// A malformed-input error from serde, keeping its position.
+    pub fn json(e: &serde_json::Error) -> Self {
         use alloc::string::ToString;
-        CommandError::Malformed(e.to_string())
+        CommandError::Json {
+            message: e.to_string(),
+            line: e.line(),
+            column: e.column(),
+        }
     }
 }
 

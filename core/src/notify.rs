@@ -343,50 +343,54 @@ pub(crate) fn notifications_for(state: &State, event: &Event, seq: usize) -> Vec
     };
     use NotificationKind as K;
     match event {
-        Event::RequestSubmitted { request: r, .. } => match (r.action, r.status) {
-            (Action::SelfActivate, Status::PendingApproval) => {
-                let t = trigger(AssignmentType::Active, true);
-                d.send(
-                    t.approver,
-                    K::ActivationApprovalRequested,
-                    true,
-                    Defaults::Approvers(r),
-                    &about_request(r),
-                );
+        Event::RequestSubmitted { request, .. } => {
+            let r = &RequestRecord::from(request.clone());
+            match (r.action, r.status) {
+                (Action::SelfActivate, Status::PendingApproval) => {
+                    let t = trigger(AssignmentType::Active, true);
+                    d.send(
+                        t.approver,
+                        K::ActivationApprovalRequested,
+                        true,
+                        Defaults::Approvers(r),
+                        &about_request(r),
+                    );
+                }
+                (Action::SelfExtend | Action::SelfRenew, Status::PendingAdminDecision) => {
+                    let t = trigger(schedule_kind(r.kind), false);
+                    d.send(
+                        t.approver,
+                        K::ExtensionApprovalRequested,
+                        true,
+                        Defaults::Deciders,
+                        &about_request(r),
+                    );
+                }
+                (
+                    Action::AdminExtend | Action::AdminRenew | Action::AdminUpdate,
+                    Status::Provisioned | Status::Granted,
+                ) => {
+                    let t = trigger(schedule_kind(r.kind), false);
+                    d.send(
+                        t.admin,
+                        K::RoleUpdated,
+                        false,
+                        Defaults::Admins,
+                        &about_request(r),
+                    );
+                    d.send(
+                        t.requestor,
+                        K::RoleUpdated,
+                        false,
+                        Defaults::Assignee(&r.principal_id),
+                        &about_request(r),
+                    );
+                }
+                _ => {}
             }
-            (Action::SelfExtend | Action::SelfRenew, Status::PendingAdminDecision) => {
-                let t = trigger(schedule_kind(r.kind), false);
-                d.send(
-                    t.approver,
-                    K::ExtensionApprovalRequested,
-                    true,
-                    Defaults::Deciders,
-                    &about_request(r),
-                );
-            }
-            (
-                Action::AdminExtend | Action::AdminRenew | Action::AdminUpdate,
-                Status::Provisioned | Status::Granted,
-            ) => {
-                let t = trigger(schedule_kind(r.kind), false);
-                d.send(
-                    t.admin,
-                    K::RoleUpdated,
-                    false,
-                    Defaults::Admins,
-                    &about_request(r),
-                );
-                d.send(
-                    t.requestor,
-                    K::RoleUpdated,
-                    false,
-                    Defaults::Assignee(&r.principal_id),
-                    &about_request(r),
-                );
-            }
-            _ => {}
-        },
-        Event::ScheduleCreated { schedule: s, .. } if s.request_id.is_some() => {
+        }
+        Event::ScheduleCreated { schedule, .. } if schedule.request_id.is_some() => {
+            let s = &Schedule::from(schedule.clone());
             let activation = s.origin == Origin::Activated;
             let t = trigger(s.kind, activation);
             let kind = if activation {

@@ -343,7 +343,10 @@ impl Engine {
                     time_out_in_days: i32::try_from(stage.timeout.num_days()).unwrap_or(1),
                 })
                 .collect();
-            events.push(Event::RequestSubmitted { at: now, request });
+            events.push(Event::RequestSubmitted {
+                at: now,
+                request: request.into(),
+            });
         } else {
             let schedule = self.activation_schedule(
                 &request,
@@ -355,12 +358,12 @@ impl Engine {
             request.target_schedule_id = Some(schedule.id.clone());
             events.push(Event::RequestSubmitted {
                 at: now,
-                request: request.clone(),
+                request: request.clone().into(),
             });
             events.push(Event::ScheduleCreated {
                 at: now,
                 by: ctx.caller.clone(),
-                schedule,
+                schedule: schedule.into(),
             });
         }
         let decision = Decision {
@@ -368,7 +371,7 @@ impl Engine {
             start_date_time: Some(verdict.start_date_time),
             end_date_time: Some(verdict.end_date_time),
             request: events.first().and_then(|e| match e {
-                Event::RequestSubmitted { request, .. } => Some(request.clone()),
+                Event::RequestSubmitted { request, .. } => Some(request.clone().into()),
                 _ => None,
             }),
             error: None,
@@ -495,7 +498,7 @@ impl Engine {
         let events = vec![
             Event::RequestSubmitted {
                 at: now,
-                request: request.clone(),
+                request: request.clone().into(),
             },
             Event::ScheduleEnded {
                 at: now,

@@ -665,7 +665,10 @@ impl Engine {
         };
         Ok(Outcome {
             decision,
-            events: vec![Event::RequestSubmitted { at: now, request }],
+            events: vec![Event::RequestSubmitted {
+                at: now,
+                request: request.into(),
+            }],
         })
     }
 }
@@ -681,7 +684,7 @@ fn schedule_created(now: Instant, ctx: &CallContext, schedule: Schedule) -> Even
     Event::ScheduleCreated {
         at: now,
         by: ctx.caller.clone(),
-        schedule,
+        schedule: schedule.into(),
     }
 }
 
@@ -694,7 +697,10 @@ fn granted(request: RequestRecord, then: Vec<Event>, now: Instant) -> Outcome {
         request: Some(request.clone()),
         error: None,
     };
-    let mut events = vec![Event::RequestSubmitted { at: now, request }];
+    let mut events = vec![Event::RequestSubmitted {
+        at: now,
+        request: request.into(),
+    }];
     events.extend(then);
     Outcome { decision, events }
 }

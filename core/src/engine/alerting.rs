@@ -184,7 +184,8 @@ impl Engine {
                         (start, a.end_date_time),
                         None,
                     )
-                },
+                }
+                .into(),
             }],
         })
     }
@@ -314,8 +315,7 @@ impl Engine {
                 return Ok(Outcome::refused(error));
             }
             for e in &outcome.events {
-                sim.apply(e)
-                    .map_err(|e| CommandError::Malformed(e.to_string()))?;
+                sim.apply(e).map_err(CommandError::Remediation)?;
             }
             events.extend(outcome.events);
         }

@@ -196,7 +196,7 @@ impl Engine {
                         Event::ScheduleCreated {
                             at: now,
                             by: ctx.caller.clone(),
-                            schedule,
+                            schedule: schedule.into(),
                         },
                     ],
                 )
@@ -267,7 +267,7 @@ impl Engine {
                         Event::ScheduleCreated {
                             at: now,
                             by: ctx.caller.clone(),
-                            schedule,
+                            schedule: schedule.into(),
                         },
                     ],
                 )

@@ -273,10 +273,7 @@ impl Engine {
         if let Some(last) = self.clock()
             && now < last
         {
-            return Err(CommandError::ClockBackwards {
-                now: format_instant(&now),
-                last: format_instant(&last),
-            });
+            return Err(CommandError::ClockBackwards { now, last });
         }
         check_id("caller", ctx.caller.as_deref())?;
         if crate::time::beyond_horizon(now) {
@@ -503,7 +500,7 @@ impl Engine {
     ) -> Outcome {
         let event = Event::RequestRejected {
             at: now,
-            request,
+            request: request.into(),
             code: error.code,
             failed_rules: error.failed_rules.clone(),
         };
@@ -660,7 +657,8 @@ impl Engine {
                     scope,
                     (start, a.end_date_time),
                     None,
-                ),
+                )
+                .into(),
             });
             issued = issued.saturating_add(1);
         }

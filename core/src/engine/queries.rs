@@ -236,12 +236,12 @@ pub enum QueryResult {
 impl Engine {
     /// Every security alert as it stands at `now`, in Graph id order.
     pub fn alerts(&self, now: Instant) -> Vec<crate::alerts::Alert> {
-        crate::alerts::alerts(&self.state, now)
+        crate::alert_scan::alerts(&self.state, now)
     }
 
     /// One security alert as it stands at `now`.
     pub fn alert(&self, id: crate::alerts::AlertId, now: Instant) -> crate::alerts::Alert {
-        crate::alerts::alert(&self.state, id, now)
+        crate::alert_scan::alert(&self.state, id, now)
     }
 
     /// The gateway question: is `principal` active in `role` at `scope` at `now`, directly,

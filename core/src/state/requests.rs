@@ -14,7 +14,7 @@ impl State {
                 self.issued = self.issued.saturating_add(1);
                 let slot = next_slot(self.requests.len(), "requests")?;
                 self.request_slot.insert(request.id.clone(), slot);
-                self.requests.push(request.clone());
+                self.requests.push(request.clone().into());
                 self.schedule_request(slot);
             }
             Event::RequestRejected { .. } => self.issued = self.issued.saturating_add(1),

@@ -5,7 +5,7 @@ use chrono::TimeDelta;
 use super::keys::{PrincipalRole, PrincipalRoleRef};
 use super::{Due, REMINDER_DAYS, State, next_slot};
 use crate::error::ApplyError;
-use crate::event::Event;
+use crate::event::{Event, SchedulePayload};
 use crate::schedule::{AssignmentType, Origin, Schedule};
 use crate::time::Instant;
 
@@ -51,7 +51,11 @@ impl State {
         Ok(Some(slot))
     }
 
-    fn create_schedule(&mut self, schedule: &Schedule, at: Instant) -> Result<u32, ApplyError> {
+    fn create_schedule(
+        &mut self,
+        schedule: &SchedulePayload,
+        at: Instant,
+    ) -> Result<u32, ApplyError> {
         self.issued = self.issued.saturating_add(1);
         let slot = next_slot(self.schedules.len(), "schedules")?;
         self.schedule_slot.insert(schedule.id.clone(), slot);
@@ -70,7 +74,7 @@ impl State {
                 .or_default()
                 .push(slot);
         }
-        self.schedules.push(schedule.clone());
+        self.schedules.push(Schedule::from(schedule.clone()));
         self.schedule_end(slot, at, true);
         // INVARIANT: a request's target is the schedule it created, once it created one
         // (an approved activation or renewal), so cancel and status follow that schedule.

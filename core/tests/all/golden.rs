@@ -84,7 +84,9 @@ fn collect_ids(v: &Value, principals: &mut BTreeSet<String>, requests: &mut BTre
                 requests.insert(id.clone());
             }
         }
-        Value::Array(items) => items.iter().for_each(|x| collect_ids(x, principals, requests)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|x| collect_ids(x, principals, requests)),
         _ => {}
     }
 }
@@ -157,7 +159,13 @@ fn golden_logs_read_back_to_the_same_text() {
         for (i, line) in text.lines().enumerate() {
             let event: Event = serde_json::from_str(line).expect("parses");
             let again = serde_json::to_string(&event).expect("serializes");
-            assert_eq!(again, line, "{}:{}: the event's wire form changed", path.display(), i + 1);
+            assert_eq!(
+                again,
+                line,
+                "{}:{}: the event's wire form changed",
+                path.display(),
+                i + 1
+            );
         }
     }
 }
@@ -202,9 +210,17 @@ fn write_golden_logs() {
                 .collect::<Vec<_>>()
         );
         covered.extend(kinds);
-        let stem = path.file_stem().expect("a name").to_string_lossy().into_owned();
+        let stem = path
+            .file_stem()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
         let log_path = out.join(format!("{stem}.jsonl"));
-        assert!(!log_path.exists(), "{} exists: never rewrite a golden log", log_path.display());
+        assert!(
+            !log_path.exists(),
+            "{} exists: never rewrite a golden log",
+            log_path.display()
+        );
         let lines: Vec<String> = backend
             .log
             .iter()

@@ -701,7 +701,8 @@ impl Shadow {
                 }
             }
             Event::ScheduleCreated { schedule, .. } => {
-                self.schedules.insert(schedule.id.clone(), schedule.clone());
+                self.schedules
+                    .insert(schedule.id.clone(), schedule.clone().into());
             }
             Event::ScheduleUpdated {
                 schedule_id,

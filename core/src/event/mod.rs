@@ -1,5 +1,10 @@
 //! Events: the only way state changes. The host persists them in order; replaying the log into
-//! a fresh engine rebuilds identical state.
+//! a fresh engine rebuilds identical state. The events and their payloads are the stored log's
+//! format, versioned by [`LOG_FORMAT_VERSION`].
+
+mod payload;
+
+pub use payload::{ApprovalStagePayload, RequestPayload, SchedulePayload};
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -8,11 +13,16 @@ use serde::{Deserialize, Serialize};
 use crate::alerts::{AlertConfiguration, AlertId};
 use crate::directory::{Principal, RoleDefinition};
 use crate::error::{ErrorCode, FailedRule};
-use crate::request::{RequestRecord, ReviewResult, Status};
+use crate::request::{ReviewResult, Status};
 use crate::review::{ApplyResult, ReviewDecision, ReviewDefinition, ReviewItem};
-use crate::schedule::{EndReason, Schedule};
+use crate::schedule::EndReason;
 use crate::time::Instant;
 use crate::wire::{PolicyRule, PolicyScopeType};
+
+/// The version of the stored log's format: what [`Event`] and its payloads serialize to. A
+/// host records it beside the log and refuses a log of a newer version; an older version is
+/// upcast to this one as it is read (docs/event-log.md).
+pub const LOG_FORMAT_VERSION: u32 = 1;
 
 /// One state change, stamped with the time it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +92,7 @@ pub enum Event {
         #[serde(with = "crate::time::instant")]
         at: Instant,
         /// The request.
-        request: RequestRecord,
+        request: RequestPayload,
     },
     /// A schedule request was refused; kept for the audit trail only.
     RequestRejected {
@@ -90,7 +100,7 @@ pub enum Event {
         #[serde(with = "crate::time::instant")]
         at: Instant,
         /// The request as it was made.
-        request: RequestRecord,
+        request: RequestPayload,
         /// Why.
         code: ErrorCode,
         /// Every failed rule.
@@ -152,7 +162,7 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<String>,
         /// The schedule.
-        schedule: Schedule,
+        schedule: SchedulePayload,
     },
     /// A schedule's window changed (update, extension, truncation).
     ScheduleUpdated {
