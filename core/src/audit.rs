@@ -72,10 +72,24 @@ pub struct AuditRecord {
     pub ticket_info: Option<TicketInfo>,
 }
 
+wire_enum! {
+    /// The audit category of a record (Entra's `category`), decided by the event that made it.
+    pub enum Category {
+        /// Role assignments, activations, role settings and PIM alerts.
+        RoleManagement => "RoleManagement",
+        /// Groups and their members.
+        GroupManagement => "GroupManagement",
+        /// Users, sign-ins, access reviews and everything else.
+        UserManagement => "UserManagement",
+    }
+}
+
 struct Draft<'a> {
     state: &'a State,
     at: Instant,
     seq: usize,
+    /// The category of the records pushed next.
+    category: Category,
     out: Vec<AuditRecord>,
 }
 
@@ -96,13 +110,7 @@ impl Draft<'_> {
         ticket: Option<&TicketInfo>,
     ) {
         let n = self.seq.saturating_add(self.out.len()).saturating_add(1);
-        let category = if activity.contains("role") || activity.contains("PIM") {
-            "RoleManagement"
-        } else if activity.contains("group") {
-            "GroupManagement"
-        } else {
-            "UserManagement"
-        };
+        let category = self.category.as_str();
         self.out.push(AuditRecord {
             id: format!("audit-{n}"),
             activity_date_time: self.at,
@@ -252,8 +260,45 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
         state,
         at: event.at(),
         seq,
+        category: Category::UserManagement,
         out: Vec::new(),
     };
+    match event {
+        Event::PrincipalAdded { .. }
+        | Event::RoleDefinitionAdded { .. }
+        | Event::MembershipChanged { .. } => directory_records(&mut d, event),
+        Event::RequestSubmitted { .. }
+        | Event::RequestRejected { .. }
+        | Event::ApprovalRecorded { .. }
+        | Event::RequestStatusChanged { .. } => request_records(&mut d, event),
+        Event::ScheduleCreated { .. }
+        | Event::ScheduleUpdated { .. }
+        | Event::ScheduleEnded { .. }
+        | Event::ReminderDue { .. } => schedule_records(&mut d, event),
+        Event::PolicySet { .. }
+        | Event::AlertConfigured { .. }
+        | Event::AlertDismissed { .. }
+        | Event::AlertsRefreshed { .. }
+        | Event::AuditRetentionSet { .. }
+        | Event::SignInRecorded { .. } => governance_records(&mut d, event),
+        Event::ReviewCreated { .. }
+        | Event::ReviewInstanceStarted { .. }
+        | Event::ReviewInstanceEnded { .. }
+        | Event::ReviewDeleted { .. } => review_records(&mut d, event),
+        Event::ReviewDecided { .. } | Event::ReviewReset { .. } | Event::ReviewApplied { .. } => {
+            review_decision_records(&mut d, event)
+        }
+    }
+    if d.out.is_empty() {
+        d.category = Category::UserManagement;
+        d.tenant("Process request".into(), "Update", None, None);
+    }
+    d.out
+}
+
+/// The audit records of principals, role definitions and group members.
+fn directory_records(d: &mut Draft<'_>, event: &Event) {
+    d.category = Category::UserManagement;
     let ok = AuditResult::Success;
     match event {
         Event::PrincipalAdded { principal, .. } => {
@@ -262,6 +307,9 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
                 crate::directory::PrincipalKind::Group => "Add group",
                 crate::directory::PrincipalKind::ServicePrincipal => "Add service principal",
             };
+            if principal.kind == crate::directory::PrincipalKind::Group {
+                d.category = Category::GroupManagement;
+            }
             d.push(
                 what.into(),
                 "Add",
@@ -298,6 +346,7 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
             removed,
             ..
         } => {
+            d.category = Category::GroupManagement;
             for m in added {
                 d.push(
                     "Add member to group".into(),
@@ -344,26 +393,16 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
                 );
             }
         }
-        Event::PolicySet {
-            by,
-            role_definition_id,
-            scope_id,
-            ..
-        } => {
-            d.push(
-                "Update role setting in PIM".into(),
-                "Update",
-                ok,
-                None,
-                by.as_ref(),
-                None,
-                Some(role_definition_id),
-                Some(scope_id),
-                None,
-                None,
-                None,
-            );
-        }
+        _ => {}
+    }
+}
+
+/// The audit records of schedule requests: submitted, refused, answered, changed status.
+fn request_records(d: &mut Draft<'_>, event: &Event) {
+    d.category = Category::RoleManagement;
+    let ok = AuditResult::Success;
+    let state = d.state;
+    match event {
         Event::RequestSubmitted { request, .. } => {
             let request = &RequestRecord::from(request.clone());
             let by = request.created_by.as_ref();
@@ -467,11 +506,23 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
                     (Status::Provisioned, _) => {
                         (format!("Add member to role in PIM completed ({dw})"), ok)
                     }
-                    _ => ("Process request".into(), ok),
+                    _ => {
+                        d.category = Category::UserManagement;
+                        ("Process request".into(), ok)
+                    }
                 };
                 d.request(name, "Update", result, r, by.as_ref(), None);
             }
         }
+        _ => {}
+    }
+}
+
+/// The audit records of schedules: created, updated, ended, reminded.
+fn schedule_records(d: &mut Draft<'_>, event: &Event) {
+    d.category = Category::RoleManagement;
+    let state = d.state;
+    match event {
         Event::ScheduleCreated { by, schedule, .. } => {
             let schedule = &Schedule::from(schedule.clone());
             let request = schedule.request_id.as_deref();
@@ -490,6 +541,7 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
                     ),
                 }
             } else if schedule.start_date_time > d.at {
+                d.category = Category::UserManagement;
                 "Process request".into()
             } else {
                 completed_activity(schedule, renewal)
@@ -547,6 +599,55 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
                 d.schedule(name, "Unassign", s, by.as_ref(), request_id.as_deref());
             }
         }
+        Event::ReminderDue {
+            schedule_id,
+            days_before,
+            ..
+        } => {
+            d.category = Category::UserManagement;
+            if let Some(s) = state.schedule(schedule_id) {
+                d.schedule(
+                    match days_before {
+                        1 => String::from("Expiry reminder sent (1 day before)"),
+                        n => format!("Expiry reminder sent ({n} days before)"),
+                    },
+                    "Update",
+                    s,
+                    None,
+                    None,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The audit records of role settings, alert settings, audit retention and sign-ins.
+fn governance_records(d: &mut Draft<'_>, event: &Event) {
+    d.category = Category::RoleManagement;
+    let ok = AuditResult::Success;
+    let state = d.state;
+    match event {
+        Event::PolicySet {
+            by,
+            role_definition_id,
+            scope_id,
+            ..
+        } => {
+            d.push(
+                "Update role setting in PIM".into(),
+                "Update",
+                ok,
+                None,
+                by.as_ref(),
+                None,
+                Some(role_definition_id),
+                Some(scope_id),
+                None,
+                None,
+                None,
+            );
+        }
         Event::AlertConfigured {
             by,
             alert_id,
@@ -583,24 +684,6 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
                 );
             }
         }
-        Event::ReminderDue {
-            schedule_id,
-            days_before,
-            ..
-        } => {
-            if let Some(s) = state.schedule(schedule_id) {
-                d.schedule(
-                    match days_before {
-                        1 => String::from("Expiry reminder sent (1 day before)"),
-                        n => format!("Expiry reminder sent ({n} days before)"),
-                    },
-                    "Update",
-                    s,
-                    None,
-                    None,
-                );
-            }
-        }
         Event::AuditRetentionSet { by, days, .. } => {
             let reason = days.map_or(String::from("keep all records"), |d| format!("{d} days"));
             d.tenant(
@@ -610,6 +693,32 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
                 by.as_ref(),
             );
         }
+        Event::SignInRecorded { principal_id, .. } => {
+            d.category = Category::UserManagement;
+            d.push(
+                "Sign-in recorded".into(),
+                "Update",
+                ok,
+                None,
+                None,
+                Some(principal_id),
+                None,
+                None,
+                None,
+                None,
+                None,
+            );
+        }
+        _ => {}
+    }
+}
+
+/// The audit records of access reviews: created, instances started and ended, deleted.
+fn review_records(d: &mut Draft<'_>, event: &Event) {
+    d.category = Category::UserManagement;
+    let ok = AuditResult::Success;
+    let state = d.state;
+    match event {
         Event::ReviewCreated { by, definition, .. } => {
             d.push(
                 "Create access review".into(),
@@ -645,6 +754,46 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
                 None,
             );
         }
+        Event::ReviewInstanceEnded { by, review_id, .. } => {
+            d.push(
+                "Access review ended".into(),
+                "Update",
+                ok,
+                None,
+                by.as_ref(),
+                None,
+                None,
+                None,
+                Some(review_id),
+                None,
+                None,
+            );
+        }
+        Event::ReviewDeleted { by, review_id, .. } => {
+            d.push(
+                "Delete access review".into(),
+                "Delete",
+                ok,
+                None,
+                by.as_ref(),
+                None,
+                None,
+                None,
+                Some(review_id),
+                None,
+                None,
+            );
+        }
+        _ => {}
+    }
+}
+
+/// The audit records of access review decisions: decided, reset, applied.
+fn review_decision_records(d: &mut Draft<'_>, event: &Event) {
+    d.category = Category::UserManagement;
+    let ok = AuditResult::Success;
+    let state = d.state;
+    match event {
         Event::ReviewDecided {
             by,
             review_id,
@@ -670,21 +819,6 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
                 Some(by),
                 Some(principal_id),
                 role.as_deref(),
-                None,
-                Some(review_id),
-                None,
-                None,
-            );
-        }
-        Event::ReviewInstanceEnded { by, review_id, .. } => {
-            d.push(
-                "Access review ended".into(),
-                "Update",
-                ok,
-                None,
-                by.as_ref(),
-                None,
-                None,
                 None,
                 Some(review_id),
                 None,
@@ -731,41 +865,8 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
                 None,
             );
         }
-        Event::ReviewDeleted { by, review_id, .. } => {
-            d.push(
-                "Delete access review".into(),
-                "Delete",
-                ok,
-                None,
-                by.as_ref(),
-                None,
-                None,
-                None,
-                Some(review_id),
-                None,
-                None,
-            );
-        }
-        Event::SignInRecorded { principal_id, .. } => {
-            d.push(
-                "Sign-in recorded".into(),
-                "Update",
-                ok,
-                None,
-                None,
-                Some(principal_id),
-                None,
-                None,
-                None,
-                None,
-                None,
-            );
-        }
+        _ => {}
     }
-    if d.out.is_empty() {
-        d.tenant("Process request".into(), "Update", None, None);
-    }
-    d.out
 }
 
 /// The CSV header of [`to_csv`].
