@@ -6,8 +6,11 @@
 //!
 //! Features: `bindgen` is the engine (`loadTenant`, commands, `tick`, queries) and the stateless
 //! activation evaluation; `replay` adds reading events back (`fromEvents`, `apply`, `commit`);
-//! `scenario` adds the scenario runner. The Node build has all three; the browser builds have
-//! `bindgen` only, which keeps them under the 250 KB gzip budget.
+//! `scenario` adds the scenario runner (`runScenario`, `runScenarioJson`); `governance` adds
+//! security alerts, access reviews and the notification outbox as `Engine` queries (`alerts`,
+//! `reviews`, `review`, `notifications`), whose commands go through `execute` and `submit` in
+//! every build. The Node build (the default features) has all four; the browser builds (`web`,
+//! `bundler`) have `bindgen` only, which keeps them under the 250 KB gzip budget.
 
 mod activation;
 mod clock;
