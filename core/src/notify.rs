@@ -341,211 +341,263 @@ pub(crate) fn notifications_for(state: &State, event: &Event, seq: usize) -> Vec
         seq,
         out: Vec::new(),
     };
-    use NotificationKind as K;
     match event {
-        Event::RequestSubmitted { request, .. } => {
-            let r = &RequestRecord::from(request.clone());
-            match (r.action, r.status) {
-                (Action::SelfActivate, Status::PendingApproval) => {
-                    let t = trigger(AssignmentType::Active, true);
-                    d.send(
-                        t.approver,
-                        K::ActivationApprovalRequested,
-                        true,
-                        Defaults::Approvers(r),
-                        &about_request(r),
-                    );
-                }
-                (Action::SelfExtend | Action::SelfRenew, Status::PendingAdminDecision) => {
-                    let t = trigger(schedule_kind(r.kind), false);
-                    d.send(
-                        t.approver,
-                        K::ExtensionApprovalRequested,
-                        true,
-                        Defaults::Deciders,
-                        &about_request(r),
-                    );
-                }
-                (
-                    Action::AdminExtend | Action::AdminRenew | Action::AdminUpdate,
-                    Status::Provisioned | Status::Granted,
-                ) => {
-                    let t = trigger(schedule_kind(r.kind), false);
-                    d.send(
-                        t.admin,
-                        K::RoleUpdated,
-                        false,
-                        Defaults::Admins,
-                        &about_request(r),
-                    );
-                    d.send(
-                        t.requestor,
-                        K::RoleUpdated,
-                        false,
-                        Defaults::Assignee(&r.principal_id),
-                        &about_request(r),
-                    );
-                }
-                _ => {}
-            }
-        }
-        Event::ScheduleCreated { schedule, .. } if schedule.request_id.is_some() => {
-            let s = &Schedule::from(schedule.clone());
-            let activation = s.origin == Origin::Activated;
-            let t = trigger(s.kind, activation);
-            let kind = if activation {
-                K::RoleActivated
-            } else {
-                K::RoleAssigned
-            };
-            if !activation || s.start_date_time <= d.at {
-                d.send(t.admin, kind, false, Defaults::Admins, &about_schedule(s));
-                d.send(
-                    t.requestor,
-                    kind,
-                    false,
-                    Defaults::Assignee(&s.principal_id),
-                    &about_schedule(s),
-                );
-            }
-        }
-        Event::RequestStatusChanged {
-            request_id, status, ..
-        } => {
-            let Some(r) = state.request_record(request_id) else {
-                return d.out;
-            };
-            let t = trigger(schedule_kind(r.kind), r.action == Action::SelfActivate);
-            match (status, r.action) {
-                (Status::Provisioned, Action::SelfActivate) => {
-                    d.send(
-                        t.admin,
-                        K::RoleActivated,
-                        false,
-                        Defaults::Admins,
-                        &about_request(r),
-                    );
-                    d.send(
-                        t.requestor,
-                        K::RoleActivated,
-                        false,
-                        Defaults::Assignee(&r.principal_id),
-                        &about_request(r),
-                    );
-                }
-                (Status::TimedOut, _) => {
-                    d.send(
-                        t.requestor,
-                        K::ActivationRequestExpired,
-                        false,
-                        Defaults::Assignee(&r.principal_id),
-                        &about_request(r),
-                    );
-                }
-                _ => {}
-            }
-        }
-        Event::ApprovalRecorded {
-            request_id,
-            review_result,
-            status,
-            ..
-        } => {
-            let Some(r) = state.request_record(request_id) else {
-                return d.out;
-            };
-            let activation = r.action == Action::SelfActivate;
-            let t = trigger(schedule_kind(r.kind), activation);
-            let kind = match (activation, review_result) {
-                (true, ReviewResult::Deny) => K::ActivationDenied,
-                (true, _) => K::ActivationApproved,
-                (false, _) => K::ExtensionDecided,
-            };
-            if *status == Status::PendingApproval {
-                // The next stage's approvers are asked; the request's steps still show the
-                // answered stage, so resolve the stage after it.
-                let mut next = r.clone();
-                if let Some(step) = next
-                    .approval_steps
-                    .iter_mut()
-                    .find(|s| s.review_result == ReviewResult::NotReviewed)
-                {
-                    step.review_result = *review_result;
-                }
-                d.send(
-                    t.approver,
-                    K::ActivationApprovalRequested,
-                    true,
-                    Defaults::Approvers(&next),
-                    &about_request(r),
-                );
-            } else {
-                // Every approver learns of the decision, then the requestor (research §4.2, §3.7).
-                // Extensions and renewals were asked of the deciding administrators.
-                let deciders = if activation {
-                    Defaults::Approvers(r)
-                } else {
-                    Defaults::Deciders
-                };
-                d.send(t.approver, kind, false, deciders, &about_request(r));
-                d.send(
-                    t.requestor,
-                    kind,
-                    false,
-                    Defaults::Assignee(&r.principal_id),
-                    &about_request(r),
-                );
-            }
-        }
-        Event::ReminderDue {
-            schedule_id,
-            days_before,
-            ..
-        } => {
-            if let Some(s) = state.schedule(schedule_id) {
-                let t = trigger(s.kind, false);
-                let kind = if *days_before >= 14 {
-                    K::ExpiresInFourteenDays
-                } else {
-                    K::ExpiresInOneDay
-                };
-                d.send(t.admin, kind, false, Defaults::Admins, &about_schedule(s));
-                d.send(
-                    t.requestor,
-                    kind,
-                    false,
-                    Defaults::Assignee(&s.principal_id),
-                    &about_schedule(s),
-                );
-            }
-        }
-        Event::ScheduleEnded {
-            schedule_id,
-            reason: EndReason::Expired,
-            ..
-        } => {
-            if let Some(s) = state
-                .schedule(schedule_id)
-                .filter(|s| s.origin == Origin::Assigned)
-            {
-                let t = trigger(s.kind, false);
-                d.send(
-                    t.admin,
-                    K::Expired,
-                    false,
-                    Defaults::Admins,
-                    &about_schedule(s),
-                );
-                d.send(
-                    t.requestor,
-                    K::Expired,
-                    false,
-                    Defaults::Assignee(&s.principal_id),
-                    &about_schedule(s),
-                );
-            }
-        }
+        Event::RequestSubmitted { .. } => on_request_submitted(&mut d, event),
+        Event::ScheduleCreated { .. } => on_schedule_created(&mut d, event),
+        Event::RequestStatusChanged { .. } => on_request_status_changed(&mut d, event),
+        Event::ApprovalRecorded { .. } => on_approval_recorded(&mut d, event),
+        Event::ReminderDue { .. } => on_reminder_due(&mut d, event),
+        Event::ScheduleEnded { .. } => on_schedule_ended(&mut d, event),
         _ => {}
     }
     d.out
+}
+
+/// The notifications when a request is submitted: approvers, deciders, or admins and the assignee.
+fn on_request_submitted(d: &mut Draft<'_>, event: &Event) {
+    use NotificationKind as K;
+    let Event::RequestSubmitted { request, .. } = event else {
+        return;
+    };
+    let r = &RequestRecord::from(request.clone());
+    match (r.action, r.status) {
+        (Action::SelfActivate, Status::PendingApproval) => {
+            let t = trigger(AssignmentType::Active, true);
+            d.send(
+                t.approver,
+                K::ActivationApprovalRequested,
+                true,
+                Defaults::Approvers(r),
+                &about_request(r),
+            );
+        }
+        (Action::SelfExtend | Action::SelfRenew, Status::PendingAdminDecision) => {
+            let t = trigger(schedule_kind(r.kind), false);
+            d.send(
+                t.approver,
+                K::ExtensionApprovalRequested,
+                true,
+                Defaults::Deciders,
+                &about_request(r),
+            );
+        }
+        (
+            Action::AdminExtend | Action::AdminRenew | Action::AdminUpdate,
+            Status::Provisioned | Status::Granted,
+        ) => {
+            let t = trigger(schedule_kind(r.kind), false);
+            d.send(
+                t.admin,
+                K::RoleUpdated,
+                false,
+                Defaults::Admins,
+                &about_request(r),
+            );
+            d.send(
+                t.requestor,
+                K::RoleUpdated,
+                false,
+                Defaults::Assignee(&r.principal_id),
+                &about_request(r),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// The notifications when a requested schedule is created: the role is assigned or activated.
+fn on_schedule_created(d: &mut Draft<'_>, event: &Event) {
+    use NotificationKind as K;
+    let Event::ScheduleCreated { schedule, .. } = event else {
+        return;
+    };
+    if schedule.request_id.is_none() {
+        return;
+    }
+    let s = &Schedule::from(schedule.clone());
+    let activation = s.origin == Origin::Activated;
+    let t = trigger(s.kind, activation);
+    let kind = if activation {
+        K::RoleActivated
+    } else {
+        K::RoleAssigned
+    };
+    if !activation || s.start_date_time <= d.at {
+        d.send(t.admin, kind, false, Defaults::Admins, &about_schedule(s));
+        d.send(
+            t.requestor,
+            kind,
+            false,
+            Defaults::Assignee(&s.principal_id),
+            &about_schedule(s),
+        );
+    }
+}
+
+/// The notifications when a request's status changes: canceled, timed out, provisioned.
+fn on_request_status_changed(d: &mut Draft<'_>, event: &Event) {
+    use NotificationKind as K;
+    let state = d.state;
+    let Event::RequestStatusChanged {
+        request_id, status, ..
+    } = event
+    else {
+        return;
+    };
+    let Some(r) = state.request_record(request_id) else {
+        return;
+    };
+    let t = trigger(schedule_kind(r.kind), r.action == Action::SelfActivate);
+    match (status, r.action) {
+        (Status::Provisioned, Action::SelfActivate) => {
+            d.send(
+                t.admin,
+                K::RoleActivated,
+                false,
+                Defaults::Admins,
+                &about_request(r),
+            );
+            d.send(
+                t.requestor,
+                K::RoleActivated,
+                false,
+                Defaults::Assignee(&r.principal_id),
+                &about_request(r),
+            );
+        }
+        (Status::TimedOut, _) => {
+            d.send(
+                t.requestor,
+                K::ActivationRequestExpired,
+                false,
+                Defaults::Assignee(&r.principal_id),
+                &about_request(r),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// The notifications when an approver answers: the requestor and the other approvers.
+fn on_approval_recorded(d: &mut Draft<'_>, event: &Event) {
+    use NotificationKind as K;
+    let state = d.state;
+    let Event::ApprovalRecorded {
+        request_id,
+        review_result,
+        status,
+        ..
+    } = event
+    else {
+        return;
+    };
+    let Some(r) = state.request_record(request_id) else {
+        return;
+    };
+    let activation = r.action == Action::SelfActivate;
+    let t = trigger(schedule_kind(r.kind), activation);
+    let kind = match (activation, review_result) {
+        (true, ReviewResult::Deny) => K::ActivationDenied,
+        (true, _) => K::ActivationApproved,
+        (false, _) => K::ExtensionDecided,
+    };
+    if *status == Status::PendingApproval {
+        // The next stage's approvers are asked; the request's steps still show the
+        // answered stage, so resolve the stage after it.
+        let mut next = r.clone();
+        if let Some(step) = next
+            .approval_steps
+            .iter_mut()
+            .find(|s| s.review_result == ReviewResult::NotReviewed)
+        {
+            step.review_result = *review_result;
+        }
+        d.send(
+            t.approver,
+            K::ActivationApprovalRequested,
+            true,
+            Defaults::Approvers(&next),
+            &about_request(r),
+        );
+    } else {
+        // Every approver learns of the decision, then the requestor (research §4.2, §3.7).
+        // Extensions and renewals were asked of the deciding administrators.
+        let deciders = if activation {
+            Defaults::Approvers(r)
+        } else {
+            Defaults::Deciders
+        };
+        d.send(t.approver, kind, false, deciders, &about_request(r));
+        d.send(
+            t.requestor,
+            kind,
+            false,
+            Defaults::Assignee(&r.principal_id),
+            &about_request(r),
+        );
+    }
+}
+
+/// The notifications when an assigned schedule's end is near.
+fn on_reminder_due(d: &mut Draft<'_>, event: &Event) {
+    use NotificationKind as K;
+    let state = d.state;
+    let Event::ReminderDue {
+        schedule_id,
+        days_before,
+        ..
+    } = event
+    else {
+        return;
+    };
+    if let Some(s) = state.schedule(schedule_id) {
+        let t = trigger(s.kind, false);
+        let kind = if *days_before >= 14 {
+            K::ExpiresInFourteenDays
+        } else {
+            K::ExpiresInOneDay
+        };
+        d.send(t.admin, kind, false, Defaults::Admins, &about_schedule(s));
+        d.send(
+            t.requestor,
+            kind,
+            false,
+            Defaults::Assignee(&s.principal_id),
+            &about_schedule(s),
+        );
+    }
+}
+
+/// The notifications when a schedule expires.
+fn on_schedule_ended(d: &mut Draft<'_>, event: &Event) {
+    use NotificationKind as K;
+    let state = d.state;
+    let Event::ScheduleEnded {
+        schedule_id,
+        reason: EndReason::Expired,
+        ..
+    } = event
+    else {
+        return;
+    };
+    if let Some(s) = state
+        .schedule(schedule_id)
+        .filter(|s| s.origin == Origin::Assigned)
+    {
+        let t = trigger(s.kind, false);
+        d.send(
+            t.admin,
+            K::Expired,
+            false,
+            Defaults::Admins,
+            &about_schedule(s),
+        );
+        d.send(
+            t.requestor,
+            K::Expired,
+            false,
+            Defaults::Assignee(&s.principal_id),
+            &about_schedule(s),
+        );
+    }
 }
