@@ -278,41 +278,8 @@ impl Engine {
         let verdict = evaluate(settings, &elig, &window, &input, ctx, now);
         request.end_date_time = Some(verdict.end_date_time);
         request.activated_using = Some(eligibility.id.clone());
-        let exists = self
-            .state
-            .indexed(AssignmentType::Active, principal, role)
-            .any(|s| {
-                s.ended.is_none()
-                    && s.scope == scope
-                    && s.not_over(now)
-                    && s.overlaps(verdict.start_date_time, Some(verdict.end_date_time))
-            });
-        if exists {
-            return Ok(self.rejected(
-                request,
-                DecisionError::new(
-                    ErrorCode::RoleAssignmentExists,
-                    format!("`{principal}` already holds `{role}` at `{scope}` in that window"),
-                ),
-                now,
-            ));
-        }
-        if self.has_pending(
-            principal,
-            role,
-            scope,
-            RequestKind::Assignment,
-            &[Action::SelfActivate],
-            now,
-        ) {
-            return Ok(self.rejected(
-                request,
-                DecisionError::new(
-                    ErrorCode::PendingRoleAssignmentRequest,
-                    "a request for this role and scope is already pending",
-                ),
-                now,
-            ));
+        if let Some(error) = self.activation_conflict(principal, role, scope, &verdict, now) {
+            return Ok(self.rejected(request, error, now));
         }
         let (Some(status), None) = (verdict.status, verdict.error.clone()) else {
             let error = verdict
@@ -324,25 +291,7 @@ impl Engine {
         request.completed_date_time = (status == Status::Provisioned).then_some(now);
         let mut events = Vec::new();
         if status == Status::PendingApproval {
-            request.approval_steps = settings
-                .approval
-                .stages
-                .iter()
-                .enumerate()
-                .map(|(i, stage)| ApprovalStep {
-                    stage: u32::try_from(i).unwrap_or(u32::MAX),
-                    time_out_date_time: (i == 0)
-                        .then(|| now.checked_add_signed(stage.timeout))
-                        .flatten(),
-                    review_result: ReviewResult::NotReviewed,
-                    reviewed_by: None,
-                    reviewed_date_time: None,
-                    justification: None,
-                    primary_approvers: stage.approvers.clone(),
-                    is_approver_justification_required: stage.approver_justification_required,
-                    time_out_in_days: i32::try_from(stage.timeout.num_days()).unwrap_or(1),
-                })
-                .collect();
+            request.approval_steps = approval_steps(settings, now);
             events.push(Event::RequestSubmitted {
                 at: now,
                 request: request.into(),
@@ -377,6 +326,47 @@ impl Engine {
             error: None,
         };
         Ok(Outcome { decision, events })
+    }
+
+    /// Why an activation in the verdict's window cannot go ahead now: the role is already
+    /// active there, or a request for it is already pending.
+    fn activation_conflict(
+        &self,
+        principal: &str,
+        role: &str,
+        scope: &str,
+        verdict: &ActivationDecision,
+        now: Instant,
+    ) -> Option<DecisionError> {
+        let exists = self
+            .state
+            .indexed(AssignmentType::Active, principal, role)
+            .any(|s| {
+                s.ended.is_none()
+                    && s.scope == scope
+                    && s.not_over(now)
+                    && s.overlaps(verdict.start_date_time, Some(verdict.end_date_time))
+            });
+        if exists {
+            return Some(DecisionError::new(
+                ErrorCode::RoleAssignmentExists,
+                format!("`{principal}` already holds `{role}` at `{scope}` in that window"),
+            ));
+        }
+        let pending = self.has_pending(
+            principal,
+            role,
+            scope,
+            RequestKind::Assignment,
+            &[Action::SelfActivate],
+            now,
+        );
+        pending.then(|| {
+            DecisionError::new(
+                ErrorCode::PendingRoleAssignmentRequest,
+                "a request for this role and scope is already pending",
+            )
+        })
     }
 
     /// The activation schedule a granted request creates.
@@ -510,4 +500,28 @@ impl Engine {
         ];
         Ok(Outcome { decision, events })
     }
+}
+
+/// The approval stages of a new activation request, as the role settings name them; the first
+/// stage's time-out runs from `now`.
+fn approval_steps(settings: &RoleSettings, now: Instant) -> Vec<ApprovalStep> {
+    settings
+        .approval
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| ApprovalStep {
+            stage: u32::try_from(i).unwrap_or(u32::MAX),
+            time_out_date_time: (i == 0)
+                .then(|| now.checked_add_signed(stage.timeout))
+                .flatten(),
+            review_result: ReviewResult::NotReviewed,
+            reviewed_by: None,
+            reviewed_date_time: None,
+            justification: None,
+            primary_approvers: stage.approvers.clone(),
+            is_approver_justification_required: stage.approver_justification_required,
+            time_out_in_days: i32::try_from(stage.timeout.num_days()).unwrap_or(1),
+        })
+        .collect()
 }

@@ -591,62 +591,10 @@ impl Engine {
                 now,
             ));
         };
-        let end = target.end_date_time.unwrap_or(now);
-        if extend && end.signed_duration_since(now) > EXTEND_WINDOW {
-            return Ok(self.rejected(
-                request,
-                DecisionError::new(
-                    ErrorCode::InvalidRequest,
-                    "an assignment can be extended only within 14 days of its end",
-                ),
-                now,
-            ));
-        }
-        if self.has_pending(
-            &body.principal_id,
-            &body.role_definition_id,
-            scope,
-            kind,
-            &[Action::SelfExtend, Action::SelfRenew],
-            now,
-        ) {
-            return Ok(self.rejected(
-                request,
-                DecisionError::new(
-                    ErrorCode::PendingRoleAssignmentRequest,
-                    "a request for this assignment is already pending",
-                ),
-                now,
-            ));
-        }
-        // Without a stated end, ask for another period as long as the one ending.
-        let length = end.signed_duration_since(target.start_date_time);
-        let asked_end = if window.expiration == ExpirationType::NotSpecified {
-            let from = if extend { end } else { window.start };
-            from.checked_add_signed(length)
-        } else {
-            window.end
+        let asked_end = match self.asked_end(kind, body, scope, target, &window, now) {
+            Ok(end) => end,
+            Err(error) => return Ok(self.rejected(request, error, now)),
         };
-        if extend && asked_end.is_some_and(|e| e <= end) {
-            return Ok(self.rejected(
-                request,
-                DecisionError::new(
-                    ErrorCode::InvalidRequest,
-                    "an extension needs an end later than the current one",
-                ),
-                now,
-            ));
-        }
-        // What the administrator will grant must fit the role's assignment expiration rule.
-        let (expiration, _) = self.expiration_of(schedule_kind, &body.role_definition_id, scope);
-        let too_long = asked_end.is_some_and(|e| e.signed_duration_since(now) > expiration.maximum);
-        if expiration.required && (asked_end.is_none() || too_long) {
-            return Ok(self.rejected(
-                request,
-                DecisionError::policy(vec![FailedRule::ExpirationRule]),
-                now,
-            ));
-        }
         request.target_schedule_id = Some(target.id.clone());
         request.start_date_time = if extend {
             target.start_date_time
@@ -670,6 +618,63 @@ impl Engine {
                 request: request.into(),
             }],
         })
+    }
+
+    /// The end a self-extension or self-renewal asks for (another period as long as the one
+    /// ending, when none is stated), or why it cannot be asked: outside the extension window,
+    /// already pending, not later than the current end, or against the expiration rule.
+    fn asked_end(
+        &self,
+        kind: RequestKind,
+        body: &ScheduleRequestBody,
+        scope: &str,
+        target: &Schedule,
+        window: &RequestedWindow,
+        now: Instant,
+    ) -> Result<Option<Instant>, DecisionError> {
+        let schedule_kind = kind_of(kind);
+        let extend = body.action == Action::SelfExtend;
+        let end = target.end_date_time.unwrap_or(now);
+        if extend && end.signed_duration_since(now) > EXTEND_WINDOW {
+            return Err(DecisionError::new(
+                ErrorCode::InvalidRequest,
+                "an assignment can be extended only within 14 days of its end",
+            ));
+        }
+        if self.has_pending(
+            &body.principal_id,
+            &body.role_definition_id,
+            scope,
+            kind,
+            &[Action::SelfExtend, Action::SelfRenew],
+            now,
+        ) {
+            return Err(DecisionError::new(
+                ErrorCode::PendingRoleAssignmentRequest,
+                "a request for this assignment is already pending",
+            ));
+        }
+        // Without a stated end, ask for another period as long as the one ending.
+        let length = end.signed_duration_since(target.start_date_time);
+        let asked_end = if window.expiration == ExpirationType::NotSpecified {
+            let from = if extend { end } else { window.start };
+            from.checked_add_signed(length)
+        } else {
+            window.end
+        };
+        if extend && asked_end.is_some_and(|e| e <= end) {
+            return Err(DecisionError::new(
+                ErrorCode::InvalidRequest,
+                "an extension needs an end later than the current one",
+            ));
+        }
+        // What the administrator will grant must fit the role's assignment expiration rule.
+        let (expiration, _) = self.expiration_of(schedule_kind, &body.role_definition_id, scope);
+        let too_long = asked_end.is_some_and(|e| e.signed_duration_since(now) > expiration.maximum);
+        if expiration.required && (asked_end.is_none() || too_long) {
+            return Err(DecisionError::policy(vec![FailedRule::ExpirationRule]));
+        }
+        Ok(asked_end)
     }
 }
 

@@ -152,128 +152,158 @@ impl Engine {
         now: Instant,
         record: &dyn Fn(Status, Option<Instant>, Option<Instant>) -> Event,
     ) -> (Status, Vec<Event>) {
-        let failed = || (Status::Failed, vec![record(Status::Failed, None, None)]);
         match r.action {
-            Action::SelfActivate => {
-                // The window starts at approval (or at the requested start, if later), so
-                // waiting for an approver never eats the requested duration.
-                let start = r.start_date_time.max(now);
-                // The role's maximum in force at approval bounds the window, even if it was
-                // lowered while the request waited.
-                let maximum = self
-                    .policy(&r.role_definition_id, &r.scope)
-                    .settings
-                    .activation
-                    .maximum;
-                let length = r
-                    .end_date_time
-                    .map(|e| e.signed_duration_since(r.start_date_time))
-                    .unwrap_or_default()
-                    .min(maximum);
-                let Some((elig, via_group)) =
-                    self.find_eligibility(&r.principal_id, &r.role_definition_id, &r.scope, start)
-                else {
-                    return failed();
-                };
-                let mut end = start.checked_add_signed(length).unwrap_or(start);
-                if let Some(e) = elig.end_date_time {
-                    end = end.min(e);
-                }
-                if end.signed_duration_since(start) < MINIMUM_WINDOW {
-                    return failed();
-                }
-                let status = if start <= now {
-                    Status::Provisioned
-                } else {
-                    Status::Granted
-                };
-                let mut schedule = self.activation_schedule(r, elig, via_group, start, end);
-                schedule.id = self.state.next_id("schedule", 0);
-                (
-                    status,
-                    vec![
-                        record(status, Some(start), Some(end)),
-                        Event::ScheduleCreated {
-                            at: now,
-                            by: ctx.caller.clone(),
-                            schedule: schedule.into(),
-                        },
-                    ],
-                )
-            }
-            Action::SelfExtend => {
-                let Some(target) = r
-                    .target_schedule_id
-                    .as_deref()
-                    .and_then(|id| self.state.schedule(id))
-                else {
-                    return failed();
-                };
-                if matches!(target.ended, Some(e) if e != EndReason::Expired) {
-                    return failed();
-                }
-                (
-                    Status::Provisioned,
-                    vec![
-                        record(
-                            Status::Provisioned,
-                            Some(target.start_date_time),
-                            r.end_date_time,
-                        ),
-                        Event::ScheduleUpdated {
-                            at: now,
-                            by: ctx.caller.clone(),
-                            schedule_id: target.id.clone(),
-                            start_date_time: target.start_date_time,
-                            end_date_time: r.end_date_time,
-                            request_id: Some(r.id.clone()),
-                        },
-                    ],
-                )
-            }
-            Action::SelfRenew => {
-                let Some(target) = r
-                    .target_schedule_id
-                    .as_deref()
-                    .and_then(|id| self.state.schedule(id))
-                else {
-                    return failed();
-                };
-                // A renewal grants the end that was asked for; if the decision came so late
-                // that less than the minimum window remains, it fails.
-                let start = r.start_date_time.max(now);
-                let end = r.end_date_time;
-                if end.is_some_and(|e| e.signed_duration_since(start) < MINIMUM_WINDOW) {
-                    return failed();
-                }
-                let status = if start <= now {
-                    Status::Provisioned
-                } else {
-                    Status::Granted
-                };
-                let schedule = Schedule::assigned(
-                    self.state.next_id("schedule", 0),
-                    target.kind,
-                    &target.principal_id,
-                    &target.role_definition_id,
-                    target.scope.clone(),
-                    (start, end),
-                    Some(r.id.clone()),
-                );
-                (
-                    status,
-                    vec![
-                        record(status, Some(start), end),
-                        Event::ScheduleCreated {
-                            at: now,
-                            by: ctx.caller.clone(),
-                            schedule: schedule.into(),
-                        },
-                    ],
-                )
-            }
-            _ => failed(),
+            Action::SelfActivate => self.approve_activation(r, ctx, now, record),
+            Action::SelfExtend => self.approve_extension(r, ctx, now, record),
+            Action::SelfRenew => self.approve_renewal(r, ctx, now, record),
+            _ => (Status::Failed, vec![record(Status::Failed, None, None)]),
         }
+    }
+
+    /// An approved activation: the window, bounded by the maximum in force now, and its
+    /// schedule; it fails when the eligibility is gone or too little of the window remains.
+    fn approve_activation(
+        &self,
+        r: &RequestRecord,
+        ctx: &CallContext,
+        now: Instant,
+        record: &dyn Fn(Status, Option<Instant>, Option<Instant>) -> Event,
+    ) -> (Status, Vec<Event>) {
+        let failed = || (Status::Failed, vec![record(Status::Failed, None, None)]);
+        // The window starts at approval (or at the requested start, if later), so
+        // waiting for an approver never eats the requested duration.
+        let start = r.start_date_time.max(now);
+        // The role's maximum in force at approval bounds the window, even if it was
+        // lowered while the request waited.
+        let maximum = self
+            .policy(&r.role_definition_id, &r.scope)
+            .settings
+            .activation
+            .maximum;
+        let length = r
+            .end_date_time
+            .map(|e| e.signed_duration_since(r.start_date_time))
+            .unwrap_or_default()
+            .min(maximum);
+        let Some((elig, via_group)) =
+            self.find_eligibility(&r.principal_id, &r.role_definition_id, &r.scope, start)
+        else {
+            return failed();
+        };
+        let mut end = start.checked_add_signed(length).unwrap_or(start);
+        if let Some(e) = elig.end_date_time {
+            end = end.min(e);
+        }
+        if end.signed_duration_since(start) < MINIMUM_WINDOW {
+            return failed();
+        }
+        let status = if start <= now {
+            Status::Provisioned
+        } else {
+            Status::Granted
+        };
+        let mut schedule = self.activation_schedule(r, elig, via_group, start, end);
+        schedule.id = self.state.next_id("schedule", 0);
+        (
+            status,
+            vec![
+                record(status, Some(start), Some(end)),
+                Event::ScheduleCreated {
+                    at: now,
+                    by: ctx.caller.clone(),
+                    schedule: schedule.into(),
+                },
+            ],
+        )
+    }
+
+    /// An approved self-extension: the assignment's new end.
+    fn approve_extension(
+        &self,
+        r: &RequestRecord,
+        ctx: &CallContext,
+        now: Instant,
+        record: &dyn Fn(Status, Option<Instant>, Option<Instant>) -> Event,
+    ) -> (Status, Vec<Event>) {
+        let failed = || (Status::Failed, vec![record(Status::Failed, None, None)]);
+        let Some(target) = r
+            .target_schedule_id
+            .as_deref()
+            .and_then(|id| self.state.schedule(id))
+        else {
+            return failed();
+        };
+        if matches!(target.ended, Some(e) if e != EndReason::Expired) {
+            return failed();
+        }
+        (
+            Status::Provisioned,
+            vec![
+                record(
+                    Status::Provisioned,
+                    Some(target.start_date_time),
+                    r.end_date_time,
+                ),
+                Event::ScheduleUpdated {
+                    at: now,
+                    by: ctx.caller.clone(),
+                    schedule_id: target.id.clone(),
+                    start_date_time: target.start_date_time,
+                    end_date_time: r.end_date_time,
+                    request_id: Some(r.id.clone()),
+                },
+            ],
+        )
+    }
+
+    /// An approved self-renewal: a new assignment from now (or the requested start).
+    fn approve_renewal(
+        &self,
+        r: &RequestRecord,
+        ctx: &CallContext,
+        now: Instant,
+        record: &dyn Fn(Status, Option<Instant>, Option<Instant>) -> Event,
+    ) -> (Status, Vec<Event>) {
+        let failed = || (Status::Failed, vec![record(Status::Failed, None, None)]);
+        let Some(target) = r
+            .target_schedule_id
+            .as_deref()
+            .and_then(|id| self.state.schedule(id))
+        else {
+            return failed();
+        };
+        // A renewal grants the end that was asked for; if the decision came so late
+        // that less than the minimum window remains, it fails.
+        let start = r.start_date_time.max(now);
+        let end = r.end_date_time;
+        if end.is_some_and(|e| e.signed_duration_since(start) < MINIMUM_WINDOW) {
+            return failed();
+        }
+        let status = if start <= now {
+            Status::Provisioned
+        } else {
+            Status::Granted
+        };
+        let schedule = Schedule::assigned(
+            self.state.next_id("schedule", 0),
+            target.kind,
+            &target.principal_id,
+            &target.role_definition_id,
+            target.scope.clone(),
+            (start, end),
+            Some(r.id.clone()),
+        );
+        (
+            status,
+            vec![
+                record(status, Some(start), end),
+                Event::ScheduleCreated {
+                    at: now,
+                    by: ctx.caller.clone(),
+                    schedule: schedule.into(),
+                },
+            ],
+        )
     }
 
     pub(crate) fn cancel(

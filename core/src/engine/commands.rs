@@ -523,74 +523,7 @@ impl Engine {
             )));
         }
         let mut events = Vec::new();
-        let mut known: hashbrown::HashMap<String, PrincipalKind> = hashbrown::HashMap::new();
-        let mut add =
-            |id: &str, kind, events: &mut Vec<Event>, p: Principal, members: Vec<String>| {
-                check_id("id", Some(id))?;
-                if known.insert(id.to_string(), kind).is_some()
-                    || self.state.directory().principal(id).is_some()
-                {
-                    return Err(CommandError::DuplicateId(id.into()));
-                }
-                events.push(Event::PrincipalAdded {
-                    at: now,
-                    principal: p,
-                    members,
-                });
-                Ok(())
-            };
-        for u in &dir.users {
-            let p = Principal {
-                id: u.id.clone(),
-                kind: PrincipalKind::User,
-                display_name: u.display_name.clone(),
-                mail: u.mail.clone().or_else(|| u.user_principal_name.clone()),
-                manager_id: u.manager_id.clone(),
-                is_role_assignable: false,
-            };
-            add(&u.id, PrincipalKind::User, &mut events, p, Vec::new())?;
-        }
-        for s in &dir.service_principals {
-            let p = Principal {
-                id: s.id.clone(),
-                kind: PrincipalKind::ServicePrincipal,
-                display_name: s.display_name.clone(),
-                mail: None,
-                manager_id: None,
-                is_role_assignable: false,
-            };
-            add(
-                &s.id,
-                PrincipalKind::ServicePrincipal,
-                &mut events,
-                p,
-                Vec::new(),
-            )?;
-        }
-        for g in &dir.groups {
-            let p = Principal {
-                id: g.id.clone(),
-                kind: PrincipalKind::Group,
-                display_name: g.display_name.clone(),
-                mail: None,
-                manager_id: None,
-                is_role_assignable: g.is_role_assignable,
-            };
-            add(
-                &g.id,
-                PrincipalKind::Group,
-                &mut events,
-                p,
-                g.members.clone(),
-            )?;
-        }
-        let exists =
-            |id: &str| known.contains_key(id) || self.state.directory().principal(id).is_some();
-        for g in &dir.groups {
-            if let Some(m) = g.members.iter().find(|m| !exists(m)) {
-                return Err(CommandError::UnknownPrincipal(m.clone()));
-            }
-        }
+        let known = self.import_principals(dir, now, &mut events)?;
         let mut roles: Vec<&str> = Vec::new();
         for r in &dir.role_definitions {
             check_id("roleDefinitions.id", Some(&r.id))?;
@@ -606,65 +539,143 @@ impl Engine {
                 },
             });
         }
-        let mut issued: u64 = 0;
-        for a in &dir.assignments {
-            let kind = known
-                .get(a.principal_id.as_str())
-                .copied()
-                .or_else(|| {
-                    self.state
-                        .directory()
-                        .principal(&a.principal_id)
-                        .map(|p| p.kind)
-                })
-                .ok_or_else(|| CommandError::UnknownPrincipal(a.principal_id.clone()))?;
-            if self.state.directory().role(&a.role_definition_id).is_none()
-                && !roles.contains(&a.role_definition_id.as_str())
-            {
-                return Err(CommandError::UnknownRole(a.role_definition_id.clone()));
-            }
-            if kind == PrincipalKind::ServicePrincipal && a.kind == AssignmentType::Eligible {
-                return Err(CommandError::InvalidField {
-                    field: "assignments.type",
-                    reason: format!(
-                        "service principal `{}` can hold only active assignments",
-                        a.principal_id
-                    ),
-                });
-            }
-            let scope = normalise_scope(a.directory_scope_id.as_deref(), a.app_scope_id.as_deref())
-                .map_err(|reason| CommandError::InvalidField {
-                    field: "assignments.directoryScopeId",
-                    reason: reason.into(),
-                })?;
-            let start = a.start_date_time.unwrap_or(now);
-            horizon("assignments.startDateTime", Some(start))?;
-            horizon("assignments.endDateTime", a.end_date_time)?;
-            if a.end_date_time.is_some_and(|e| e <= start) {
-                return Err(CommandError::InvalidField {
-                    field: "assignments.endDateTime",
-                    reason: "must be after the start".into(),
-                });
-            }
-            events.push(Event::ScheduleCreated {
-                at: now,
-                by: None,
-                schedule: Schedule::assigned(
-                    self.state.next_id("schedule", issued),
-                    a.kind,
-                    &a.principal_id,
-                    &a.role_definition_id,
-                    scope,
-                    (start, a.end_date_time),
-                    None,
-                )
-                .into(),
-            });
-            issued = issued.saturating_add(1);
+        for (issued, a) in (0u64..).zip(&dir.assignments) {
+            events.push(self.import_assignment(a, &known, &roles, issued, now)?);
         }
         Ok(Outcome {
             decision: Decision::default(),
             events,
+        })
+    }
+
+    /// The `principalAdded` events of an import's users, service principals and groups, and
+    /// the kind of each principal imported.
+    fn import_principals(
+        &self,
+        dir: &DirectorySnapshot,
+        now: Instant,
+        events: &mut Vec<Event>,
+    ) -> Result<hashbrown::HashMap<String, PrincipalKind>, CommandError> {
+        let mut known: hashbrown::HashMap<String, PrincipalKind> = hashbrown::HashMap::new();
+        let mut add = |p: Principal, members: Vec<String>| {
+            check_id("id", Some(&p.id))?;
+            if known.insert(p.id.clone(), p.kind).is_some()
+                || self.state.directory().principal(&p.id).is_some()
+            {
+                return Err(CommandError::DuplicateId(p.id));
+            }
+            events.push(Event::PrincipalAdded {
+                at: now,
+                principal: p,
+                members,
+            });
+            Ok(())
+        };
+        for u in &dir.users {
+            add(
+                Principal {
+                    id: u.id.clone(),
+                    kind: PrincipalKind::User,
+                    display_name: u.display_name.clone(),
+                    mail: u.mail.clone().or_else(|| u.user_principal_name.clone()),
+                    manager_id: u.manager_id.clone(),
+                    is_role_assignable: false,
+                },
+                Vec::new(),
+            )?;
+        }
+        for s in &dir.service_principals {
+            add(
+                plain_principal(
+                    &s.id,
+                    PrincipalKind::ServicePrincipal,
+                    &s.display_name,
+                    false,
+                ),
+                Vec::new(),
+            )?;
+        }
+        for g in &dir.groups {
+            add(
+                plain_principal(
+                    &g.id,
+                    PrincipalKind::Group,
+                    &g.display_name,
+                    g.is_role_assignable,
+                ),
+                g.members.clone(),
+            )?;
+        }
+        let exists =
+            |id: &str| known.contains_key(id) || self.state.directory().principal(id).is_some();
+        for g in &dir.groups {
+            if let Some(m) = g.members.iter().find(|m| !exists(m)) {
+                return Err(CommandError::UnknownPrincipal(m.clone()));
+            }
+        }
+        Ok(known)
+    }
+
+    /// The `scheduleCreated` event of one imported assignment, validated.
+    fn import_assignment(
+        &self,
+        a: &crate::wire::AssignmentEntry,
+        known: &hashbrown::HashMap<String, PrincipalKind>,
+        roles: &[&str],
+        issued: u64,
+        now: Instant,
+    ) -> Result<Event, CommandError> {
+        let kind = known
+            .get(a.principal_id.as_str())
+            .copied()
+            .or_else(|| {
+                self.state
+                    .directory()
+                    .principal(&a.principal_id)
+                    .map(|p| p.kind)
+            })
+            .ok_or_else(|| CommandError::UnknownPrincipal(a.principal_id.clone()))?;
+        if self.state.directory().role(&a.role_definition_id).is_none()
+            && !roles.contains(&a.role_definition_id.as_str())
+        {
+            return Err(CommandError::UnknownRole(a.role_definition_id.clone()));
+        }
+        if kind == PrincipalKind::ServicePrincipal && a.kind == AssignmentType::Eligible {
+            return Err(CommandError::InvalidField {
+                field: "assignments.type",
+                reason: format!(
+                    "service principal `{}` can hold only active assignments",
+                    a.principal_id
+                ),
+            });
+        }
+        let scope = normalise_scope(a.directory_scope_id.as_deref(), a.app_scope_id.as_deref())
+            .map_err(|reason| CommandError::InvalidField {
+                field: "assignments.directoryScopeId",
+                reason: reason.into(),
+            })?;
+        let start = a.start_date_time.unwrap_or(now);
+        horizon("assignments.startDateTime", Some(start))?;
+        horizon("assignments.endDateTime", a.end_date_time)?;
+        if a.end_date_time.is_some_and(|e| e <= start) {
+            return Err(CommandError::InvalidField {
+                field: "assignments.endDateTime",
+                reason: "must be after the start".into(),
+            });
+        }
+        Ok(Event::ScheduleCreated {
+            at: now,
+            by: None,
+            schedule: Schedule::assigned(
+                self.state.next_id("schedule", issued),
+                a.kind,
+                &a.principal_id,
+                &a.role_definition_id,
+                scope,
+                (start, a.end_date_time),
+                None,
+            )
+            .into(),
         })
     }
 
@@ -898,4 +909,21 @@ pub(crate) fn given(text: Option<&str>) -> bool {
 /// Display helper for messages.
 pub(crate) fn show(t: Instant) -> String {
     format_instant(&t).to_string()
+}
+
+/// A group or service principal as an import makes it: no mail, no manager.
+fn plain_principal(
+    id: &str,
+    kind: PrincipalKind,
+    display_name: &Option<String>,
+    is_role_assignable: bool,
+) -> Principal {
+    Principal {
+        id: id.into(),
+        kind,
+        display_name: display_name.clone(),
+        mail: None,
+        manager_id: None,
+        is_role_assignable,
+    }
 }
