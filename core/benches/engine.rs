@@ -9,8 +9,8 @@ use std::time::Instant as Clock;
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use pim_core::ActivationInput;
 use pim_core::directory::{Principal, PrincipalKind, RoleDefinition};
-use pim_core::engine::activation::ActivationInput;
 use pim_core::schedule::{AssignmentType, Origin, Schedule};
 use pim_core::{
     CallContext, Command, EligibilityWindow, Engine, Event, Instant, RoleSettings,

@@ -136,6 +136,7 @@ impl Default for AlertSettings {
 
 /// Why an alert configuration was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AlertConfigError {
     /// A setting this alert does not have.
     #[error("alert `{alert}` has no setting `{field}`")]

@@ -133,7 +133,7 @@ impl Directory {
     }
 
     /// Adds or replaces a principal.
-    pub fn put_principal(&mut self, p: Principal) {
+    pub(crate) fn put_principal(&mut self, p: Principal) {
         if p.kind == PrincipalKind::Group {
             self.members.entry(p.id.clone()).or_default();
         }
@@ -141,7 +141,7 @@ impl Directory {
     }
 
     /// Adds or replaces a role definition.
-    pub fn put_role(&mut self, r: RoleDefinition) {
+    pub(crate) fn put_role(&mut self, r: RoleDefinition) {
         self.roles.insert(r.id.clone(), r);
     }
 
@@ -152,7 +152,7 @@ impl Directory {
 
     /// Changes a group's direct members and updates transitive membership: only the principals
     /// below the group (before and after the change) are recomputed, by walking up from each.
-    pub fn change_members(&mut self, group: &str, add: &[String], remove: &[String]) {
+    pub(crate) fn change_members(&mut self, group: &str, add: &[String], remove: &[String]) {
         let mut affected = self.below(group);
         let list = self.members.entry(group.into()).or_default();
         if !remove.is_empty() {

@@ -127,6 +127,7 @@ impl Decision {
 
 /// Malformed input: the command could not be understood or refers to nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CommandError {
     /// JSON that does not fit the wire shapes, with serde's position.
     #[error("malformed input: {message}")]

@@ -22,8 +22,8 @@ mod alert_scan;
 pub mod alerts;
 pub mod audit;
 pub mod directory;
-pub mod engine;
-pub mod error;
+mod engine;
+mod error;
 pub mod event;
 pub mod notify;
 pub mod policy;
@@ -31,18 +31,29 @@ pub mod request;
 pub mod review;
 pub mod scenario;
 pub mod schedule;
-pub mod state;
+mod state;
 pub mod time;
 pub mod wire;
 
+pub use alerts::{Alert, AlertId};
 pub use audit::AuditRecord;
+pub use directory::Directory;
 pub use engine::activation::{
     ActivationDecision, ActivationInput, EligibilityWindow, evaluate_activation,
 };
-pub use engine::{CallContext, Check, Command, Engine, Outcome, Query, QueryResult, Via};
-pub use error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
-pub use event::Event;
-pub use policy::RoleSettings;
+pub use engine::{
+    AuditFilter, CallContext, Check, Command, EXTEND_WINDOW, EligibleRole, Engine,
+    MAX_ACTIVATION_LEAD, MAX_ID, MAX_JUSTIFICATION, MAX_TICKET, Outcome, Projections, Query,
+    QueryResult, RENEW_WINDOW, Via,
+};
+pub use error::{ApplyError, CommandError, Decision, DecisionError, ErrorCode, FailedRule};
+pub use event::{Event, LOG_FORMAT_VERSION};
+pub use notify::Notification;
+pub use policy::{MINIMUM_WINDOW, RoleSettings};
+pub use request::{RequestRecord, Status};
+pub use review::Review;
+pub use schedule::Schedule;
+pub use state::{REMINDER_DAYS, State};
 pub use time::{Instant, IsoDuration};
 
 /// Entra's built-in Global Administrator role definition id.

@@ -147,6 +147,7 @@ impl RoleSettings {
 
 /// Why role settings were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PolicyError {
     /// Activation maximum outside 30 minutes to 24 hours.
     #[error("activation maximum duration `{0}` is outside 30 minutes to 24 hours")]

@@ -254,6 +254,7 @@ fn all() -> ReviewAssignmentType {
 
 /// Why a review definition was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReviewError {
     /// An instance as long as its recurrence period would overlap the next.
     #[error("a {kind} review lasts 1 to {max} days, not {days}")]

@@ -16,6 +16,7 @@ pub type Instant = DateTime<Utc>;
 
 /// Why a time value on the wire was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TimeError {
     /// Not an RFC 3339 instant.
     #[error("invalid RFC 3339 instant `{0}` (expected e.g. `2026-03-02T09:00:00Z`)")]
@@ -264,24 +265,9 @@ impl<'de> Deserialize<'de> for IsoDuration {
 pub const HORIZON_YEAR: i32 = 9000;
 
 /// Whether an instant is at or past the engine's horizon (the year 9000).
-pub fn beyond_horizon(t: Instant) -> bool {
+pub(crate) fn beyond_horizon(t: Instant) -> bool {
     use chrono::Datelike;
     t.year() >= HORIZON_YEAR || t.year() < 1
-}
-
-/// Adds a duration to an instant, or `None` on overflow.
-pub fn add(t: Instant, d: TimeDelta) -> Option<Instant> {
-    t.checked_add_signed(d)
-}
-
-/// Subtracts a duration from an instant, or `None` on overflow.
-pub fn sub(t: Instant, d: TimeDelta) -> Option<Instant> {
-    t.checked_sub_signed(d)
-}
-
-/// The time from `from` to `to` (negative when `to` is earlier).
-pub fn between(from: Instant, to: Instant) -> TimeDelta {
-    to.signed_duration_since(from)
 }
 
 #[cfg(test)]

@@ -854,7 +854,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
                 let ctx = caller(&s, &h)?;
                 let me = ctx.caller.clone().unwrap_or_default();
                 let admin = is_admin(&s, &me).await?;
-                let filter = pim_core::engine::AuditFilter {
+                let filter = pim_core::AuditFilter {
                     // Only administrators read other principals' records.
                     principal_id: if admin { p.principal_id } else { Some(me) },
                     role_definition_id: p.role_definition_id,

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use pim_core::engine::AuditFilter;
+use pim_core::AuditFilter;
 use pim_core::{Query, QueryResult};
 use pim_host::export::{write_csv, write_jsonl};
 use pim_host::outbox::{self, Outbox};

@@ -76,6 +76,7 @@ impl CallContext {
     rename_all_fields = "camelCase",
     deny_unknown_fields
 )]
+#[non_exhaustive]
 pub enum Command {
     /// Loads directory objects and existing assignments (host only).
     ImportDirectory {

@@ -22,7 +22,10 @@ use crate::policy::Policy;
 use crate::state::State;
 use crate::time::Instant;
 
-pub use commands::{CallContext, Command, Outcome};
+pub use admin::{EXTEND_WINDOW, RENEW_WINDOW};
+pub use commands::{
+    CallContext, Command, MAX_ACTIVATION_LEAD, MAX_ID, MAX_JUSTIFICATION, MAX_TICKET, Outcome,
+};
 pub use queries::{AuditFilter, Check, EligibleRole, Query, QueryResult, Via};
 
 /// Which derived records the engine builds and keeps as events are applied. The state and the

@@ -137,6 +137,7 @@ pub struct AuditFilter {
     rename_all_fields = "camelCase",
     deny_unknown_fields
 )]
+#[non_exhaustive]
 pub enum Query {
     /// Is the principal active in the role at the scope now?
     Check {
@@ -208,6 +209,7 @@ pub enum Query {
 /// An answer, in wire form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", content = "value", rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum QueryResult {
     /// For `check`.
     Check(Check),

@@ -32,6 +32,7 @@ pub const LOG_FORMAT_VERSION: u32 = 1;
     rename_all_fields = "camelCase",
     deny_unknown_fields
 )]
+#[non_exhaustive]
 pub enum Event {
     /// A user, group or service principal joined the directory (or changed).
     PrincipalAdded {

@@ -14,6 +14,7 @@ use crate::time::{Instant, parse_instant};
 
 /// The error a step expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExpectedError {
     /// `false`: the step must succeed.
     None,

@@ -17,6 +17,7 @@ use crate::time::{Instant, format_instant};
 
 /// A failure of the host, or input the engine refused as malformed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BackendError {
     /// Malformed input (Graph's `InvalidRequest`).
     Invalid(String),

@@ -278,6 +278,7 @@ impl RuleTarget {
 
 /// A subject that may approve: `#microsoft.graph.singleUser` or `#microsoft.graph.groupMembers`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SubjectSet {
     /// One user.
     SingleUser {
@@ -460,6 +461,7 @@ impl Default for ApprovalSettings {
 
 /// The settings a rule carries, by rule type.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RuleBody {
     /// `unifiedRoleManagementPolicyExpirationRule`.
     Expiration {
@@ -653,6 +655,7 @@ impl<'de> Deserialize<'de> for PolicyRule {
 
 /// Why a rule object was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RuleError {
     /// The rule is not a JSON object.
     #[error("a policy rule must be a JSON object")]

@@ -179,7 +179,7 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_optional_param_type = "AuditFilter")] filter: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "Now")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let filter: pim_core::engine::AuditFilter = from_js_or_default(filter)?;
+        let filter: pim_core::AuditFilter = from_js_or_default(filter)?;
         to_js(&self.core.audit(&filter, instant(&now)?))
     }
 

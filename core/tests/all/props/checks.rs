@@ -84,7 +84,7 @@ fn check_matches_cover(w: &World, q: &Question<'_>, c: &Check) -> Result<(), Tes
                 Some(Via::Direct) => s.principal_id == p && s.origin == Origin::Assigned,
                 Some(Via::Activation) => s.principal_id == p && s.origin == Origin::Activated,
                 Some(Via::Group) => groups.contains(&s.principal_id),
-                None => false,
+                Some(_) | None => false,
             }
     });
     prop_assert!(

@@ -1,7 +1,7 @@
 //! (e) No input makes the parser or the engine panic.
 
 use chrono::TimeDelta;
-use pim_core::engine::Query;
+use pim_core::Query;
 use pim_core::event::Event;
 use pim_core::time::parse_instant;
 use pim_core::wire::PolicyRule;

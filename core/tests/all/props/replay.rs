@@ -1,6 +1,6 @@
 //! (d) Replaying the log gives the same answers as the live engine.
 
-use pim_core::engine::Query;
+use pim_core::Query;
 use pim_core::event::Event;
 use pim_core::{CallContext, Engine, Instant};
 use proptest::prelude::*;
