@@ -11,7 +11,7 @@
 //! - `pim-host alerts --db pim.db [--json]` prints the security alerts.
 //! - `pim-host reviews --db pim.db [--json]` prints the access reviews.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -199,17 +199,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_guest(path: Option<&std::path::Path>) -> anyhow::Result<std::sync::Arc<Guest>> {
+fn load_guest(path: Option<&Path>) -> anyhow::Result<std::sync::Arc<Guest>> {
     let path = Guest::locate(path);
     Guest::from_file(&path, Limits::default())
         .with_context(|| format!("loading the guest from {}", path.display()))
 }
 
 /// Opens the database's service (the database must exist).
-fn open_service(
-    guest: Option<&std::path::Path>,
-    db: &std::path::Path,
-) -> anyhow::Result<Service<SqliteStore>> {
+fn open_service(guest: Option<&Path>, db: &Path) -> anyhow::Result<Service<SqliteStore>> {
     anyhow::ensure!(db.is_file(), "no database at {}", db.display());
     let guest = load_guest(guest)?;
     Ok(Service::open(guest, SqliteStore::open(db)?)?)
@@ -227,12 +224,12 @@ fn ask<T>(
     pick(answer).with_context(|| format!("the guest answered {what} with something else"))
 }
 
-/// Prints `items` as one pretty JSON array, or one `line` each.
+/// Prints `items` as one pretty JSON array, or one `line` each; the command succeeded.
 fn print_all<T: serde::Serialize>(
     items: &[T],
     json: bool,
     line: impl Fn(&T) -> String,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     if json {
         println!("{}", serde_json::to_string_pretty(items)?);
     } else {
@@ -240,7 +237,7 @@ fn print_all<T: serde::Serialize>(
             println!("{}", line(item));
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 fn notifications(
@@ -269,14 +266,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             engine,
             files,
         } => scenario(guest, engine, &files, json),
-        Cmd::Serve(args) => {
-            let guest = load_guest(guest)?;
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?
-                .block_on(serve(guest, args.into()))?;
-            Ok(true)
-        }
+        Cmd::Serve(args) => serve_http(guest, args),
         Cmd::Audit {
             command: AuditCmd::Export { db, format },
         } => audit_export(guest, &db, format),
@@ -291,41 +281,56 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             command: None,
         } => {
             let list = notifications(&mut open_service(guest, &db)?, since.as_deref())?;
-            print_all(&list, json, outbox::to_line)?;
-            Ok(true)
+            print_all(&list, json, outbox::to_line)
         }
-        Cmd::Reviews(ListArgs { db, json }) => {
-            let reviews = ask(
-                &mut open_service(guest, &db)?,
-                &Query::Reviews {},
-                "a reviews query",
-                |r| match r {
-                    QueryResult::Reviews(v) => Some(v),
-                    _ => None,
-                },
-            )?;
-            print_all(&reviews, json, review_line)?;
-            Ok(true)
-        }
-        Cmd::Alerts(ListArgs { db, json }) => {
-            let alerts = ask(
-                &mut open_service(guest, &db)?,
-                &Query::Alerts {},
-                "an alerts query",
-                |r| match r {
-                    QueryResult::Alerts(v) => Some(v),
-                    _ => None,
-                },
-            )?;
-            print_all(&alerts, json, alert_line)?;
-            Ok(true)
-        }
+        Cmd::Reviews(args) => reviews(guest, args),
+        Cmd::Alerts(args) => alerts(guest, args),
     }
+}
+
+/// `pim-host serve`: the HTTP API until SIGINT or SIGTERM.
+fn serve_http(guest: Option<&Path>, args: ServeArgs) -> anyhow::Result<bool> {
+    let guest = load_guest(guest)?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(guest, args.into()))?;
+    Ok(true)
+}
+
+/// `pim-host reviews`.
+fn reviews(guest: Option<&Path>, args: ListArgs) -> anyhow::Result<bool> {
+    let mut service = open_service(guest, &args.db)?;
+    let reviews = ask(
+        &mut service,
+        &Query::Reviews {},
+        "a reviews query",
+        |r| match r {
+            QueryResult::Reviews(v) => Some(v),
+            _ => None,
+        },
+    )?;
+    print_all(&reviews, args.json, review_line)
+}
+
+/// `pim-host alerts`.
+fn alerts(guest: Option<&Path>, args: ListArgs) -> anyhow::Result<bool> {
+    let mut service = open_service(guest, &args.db)?;
+    let alerts = ask(
+        &mut service,
+        &Query::Alerts {},
+        "an alerts query",
+        |r| match r {
+            QueryResult::Alerts(v) => Some(v),
+            _ => None,
+        },
+    )?;
+    print_all(&alerts, args.json, alert_line)
 }
 
 /// `pim-host scenario`: runs the files, prints the reports; true if every step passed.
 fn scenario(
-    guest: Option<&std::path::Path>,
+    guest: Option<&Path>,
     engine: EngineKind,
     files: &[PathBuf],
     json: bool,
@@ -357,11 +362,7 @@ fn scenario(
 }
 
 /// `pim-host audit export`: every audit record to stdout.
-fn audit_export(
-    guest: Option<&std::path::Path>,
-    db: &std::path::Path,
-    format: ExportFormat,
-) -> anyhow::Result<bool> {
+fn audit_export(guest: Option<&Path>, db: &Path, format: ExportFormat) -> anyhow::Result<bool> {
     let q = Query::Audit(AuditFilter::default());
     let records = ask(
         &mut open_service(guest, db)?,
@@ -383,11 +384,7 @@ fn audit_export(
 }
 
 /// `pim-host notifications deliver`: POSTs what was not delivered yet.
-fn deliver(
-    guest: Option<&std::path::Path>,
-    db: &std::path::Path,
-    webhook: &str,
-) -> anyhow::Result<bool> {
+fn deliver(guest: Option<&Path>, db: &Path, webhook: &str) -> anyhow::Result<bool> {
     let all = notifications(&mut open_service(guest, db)?, None)?;
     let sent = Outbox::open(db)?.deliver(&all, webhook)?;
     println!("delivered {sent}");
