@@ -111,3 +111,65 @@ impl IntoResponse for ApiError {
         (status, Json(body)).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_answers_the_status_its_code_calls_for() {
+        let status = |code| ApiError::Refused(DecisionError::new(code, "no")).status();
+        assert_eq!(
+            status(ErrorCode::AuthorizationFailed),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            status(ErrorCode::RoleAssignmentDoesNotExist),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status(ErrorCode::RoleAssignmentExists),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(ErrorCode::PendingRoleAssignmentRequest),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(status(ErrorCode::InvalidRequest), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            status(ErrorCode::RoleAssignmentRequestPolicyValidationFailed),
+            StatusCode::BAD_REQUEST
+        );
+    }
+
+    #[test]
+    fn a_guest_refusal_is_the_callers_fault_unless_an_event_did_not_fit() {
+        use crate::guest::GuestError;
+        let refused = |code: &str| {
+            ApiError::Service(ServiceError::Guest(GuestError::Refused {
+                code: code.into(),
+                message: "bad".into(),
+            }))
+        };
+        let input = refused("InvalidRequest");
+        assert_eq!(
+            (input.status(), input.code()),
+            (StatusCode::BAD_REQUEST, "InvalidRequest")
+        );
+        assert_eq!(input.message(), "bad");
+        let apply = refused("ApplyError");
+        assert_eq!(
+            (apply.status(), apply.code()),
+            (StatusCode::INTERNAL_SERVER_ERROR, "HostError")
+        );
+        assert_eq!(apply.message(), "ApplyError: bad");
+    }
+
+    #[test]
+    fn a_missing_token_is_a_401_with_graphs_code() {
+        let e = ApiError::MissingToken;
+        assert_eq!(e.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(e.code(), "InvalidAuthenticationToken");
+        assert_eq!(e.message(), "a bearer token is required");
+    }
+}

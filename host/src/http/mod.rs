@@ -1,5 +1,6 @@
 //! The HTTP JSON API, shaped like Microsoft Graph's PIM endpoints (`/v1.0/...`), over one
-//! [`Service`](crate::service::Service). Callers are identified by bearer tokens from a config file.
+//! [`Service`](crate::service::Service). Callers are identified by bearer tokens from a config
+//! file.
 //!
 //! | method and path | what |
 //! | --- | --- |
