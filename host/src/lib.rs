@@ -13,5 +13,5 @@ pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use guest::{CheckCode, Guest, GuestError, GuestInstance, Limits};
-pub use service::{Service, ServiceError};
+pub use service::{Refusal, Service, ServiceError};
 pub use store::{MemoryStore, Snapshot, SqliteStore, Store, StoreError};

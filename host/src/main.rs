@@ -11,12 +11,15 @@
 //! - `pim-host alerts --db pim.db [--json]` prints the security alerts.
 //! - `pim-host reviews --db pim.db [--json]` prints the access reviews.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use pim_core::AuditFilter;
+use pim_core::alerts::Alert;
+use pim_core::notify::Notification;
+use pim_core::review::{Review, ReviewDecision};
 use pim_core::{Query, QueryResult};
 use pim_host::export::{write_csv, write_jsonl};
 use pim_host::outbox::{self, Outbox};
@@ -58,34 +61,7 @@ enum Cmd {
         files: Vec<PathBuf>,
     },
     /// Serves the HTTP API (Graph-shaped PIM endpoints) over a SQLite database.
-    Serve {
-        /// The SQLite database (created if missing).
-        #[arg(long, default_value = "pim.db")]
-        db: PathBuf,
-        /// The config file: `{"listen": "127.0.0.1:8080", "tokens": [{"token": …,
-        /// "principal": …, "mfa": true}]}`.
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Where to listen (overrides the config); port 0 picks a free port.
-        #[arg(long)]
-        listen: Option<String>,
-        /// Seeds the demo tenant (the seed's Exchange Administrator walkthrough) into an empty
-        /// database, and the tokens `aymen-token` and `user1-token` when none are configured.
-        #[arg(long)]
-        demo: bool,
-        /// Seconds between ticks (expiries and time-outs become events).
-        #[arg(long, default_value_t = 5)]
-        tick_seconds: u64,
-        /// Events between memory snapshots of the guest (0: only at shutdown).
-        #[arg(long, default_value_t = 10_000)]
-        snapshot_every: u64,
-        /// The largest request body accepted, in bytes.
-        #[arg(long, default_value_t = 1 << 20)]
-        max_body: usize,
-        /// Guest instances answering queries, besides the one deciding (each holds the tenant).
-        #[arg(long, default_value_t = 1)]
-        readers: usize,
-    },
+    Serve(ServeArgs),
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -107,23 +83,66 @@ enum Cmd {
         command: Option<NotificationsCmd>,
     },
     /// Prints the access reviews and their latest instance as they stand now.
-    Reviews {
-        /// The SQLite database.
-        #[arg(long, default_value = "pim.db")]
-        db: PathBuf,
-        /// Print JSON (one array) instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Reviews(ListArgs),
     /// Prints the security alerts as they stand now.
-    Alerts {
-        /// The SQLite database.
-        #[arg(long, default_value = "pim.db")]
-        db: PathBuf,
-        /// Print JSON (one array) instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Alerts(ListArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The SQLite database (created if missing).
+    #[arg(long, default_value = "pim.db")]
+    db: PathBuf,
+    /// The config file: `{"listen": "127.0.0.1:8080", "tokens": [{"token": …,
+    /// "principal": …, "mfa": true}]}`.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where to listen (overrides the config); port 0 picks a free port.
+    #[arg(long)]
+    listen: Option<String>,
+    /// Seeds the demo tenant (the seed's Exchange Administrator walkthrough) into an empty
+    /// database, and the tokens `aymen-token` and `user1-token` when none are configured.
+    #[arg(long)]
+    demo: bool,
+    /// Seconds between ticks (expiries and time-outs become events).
+    #[arg(long, default_value_t = 5)]
+    tick_seconds: u64,
+    /// Events between memory snapshots of the guest (0: only at shutdown).
+    #[arg(long, default_value_t = 10_000)]
+    snapshot_every: u64,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body: usize,
+    /// Guest instances answering queries, besides the one deciding (each holds the tenant).
+    #[arg(long, default_value_t = 1)]
+    readers: usize,
+}
+
+impl From<ServeArgs> for ServeOptions {
+    fn from(a: ServeArgs) -> Self {
+        ServeOptions {
+            db: a.db,
+            config: a.config,
+            listen: a.listen,
+            demo: a.demo,
+            tick_seconds: a.tick_seconds,
+            snapshot_every: a.snapshot_every,
+            max_body: a.max_body,
+            readers: a.readers,
+        }
+    }
+}
+
+// A database and the output format, for commands that print what the guest answers (a plain
+// comment: a doc comment here would become the subcommands' help).
+#[derive(Args)]
+struct ListArgs {
+    /// The SQLite database.
+    #[arg(long, default_value = "pim.db")]
+    db: PathBuf,
+    /// Print JSON (one array) instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -180,26 +199,51 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_guest(path: Option<&std::path::Path>) -> anyhow::Result<std::sync::Arc<Guest>> {
+fn load_guest(path: Option<&Path>) -> anyhow::Result<std::sync::Arc<Guest>> {
     let path = Guest::locate(path);
     Guest::from_file(&path, Limits::default())
         .with_context(|| format!("loading the guest from {}", path.display()))
 }
 
 /// Opens the database's service (the database must exist).
-fn open_service(
-    guest: Option<&std::path::Path>,
-    db: &std::path::Path,
-) -> anyhow::Result<Service<SqliteStore>> {
+fn open_service(guest: Option<&Path>, db: &Path) -> anyhow::Result<Service<SqliteStore>> {
     anyhow::ensure!(db.is_file(), "no database at {}", db.display());
     let guest = load_guest(guest)?;
     Ok(Service::open(guest, SqliteStore::open(db)?)?)
 }
 
+/// Asks the database's guest `query` now; `pick` takes the answer of the expected kind
+/// (`what` names the query in the error otherwise).
+fn ask<T>(
+    service: &mut Service<SqliteStore>,
+    query: &Query,
+    what: &str,
+    pick: impl FnOnce(QueryResult) -> Option<T>,
+) -> anyhow::Result<T> {
+    let answer = service.query(query, chrono::Utc::now())?;
+    pick(answer).with_context(|| format!("the guest answered {what} with something else"))
+}
+
+/// Prints `items` as one pretty JSON array, or one `line` each; the command succeeded.
+fn print_all<T: serde::Serialize>(
+    items: &[T],
+    json: bool,
+    line: impl Fn(&T) -> String,
+) -> anyhow::Result<bool> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(items)?);
+    } else {
+        for item in items {
+            println!("{}", line(item));
+        }
+    }
+    Ok(true)
+}
+
 fn notifications(
     service: &mut Service<SqliteStore>,
     since: Option<&str>,
-) -> anyhow::Result<Vec<pim_core::notify::Notification>> {
+) -> anyhow::Result<Vec<Notification>> {
     let since = since
         .map(pim_core::time::parse_instant)
         .transpose()
@@ -208,189 +252,190 @@ fn notifications(
         since,
         recipient: None,
     };
-    match service.query(&q, chrono::Utc::now())? {
-        QueryResult::Notifications(v) => Ok(v),
-        _ => anyhow::bail!("the guest answered a notifications query with something else"),
-    }
+    ask(service, &q, "a notifications query", |r| match r {
+        QueryResult::Notifications(v) => Some(v),
+        _ => None,
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<bool> {
+    let guest = cli.guest.as_deref();
     match cli.command {
         Cmd::Scenario {
             json,
             engine,
             files,
-        } => {
-            let engine = match engine {
-                EngineKind::Wasm => ScenarioEngine::Wasm(load_guest(cli.guest.as_deref())?),
-                EngineKind::Native => ScenarioEngine::Native,
-            };
-            let mut reports = Vec::new();
-            for path in &files {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                reports.push(run_scenario(&text, &engine));
-            }
-            let passed: usize = reports.iter().map(|r| r.passed).sum();
-            let failed: usize = reports.iter().map(|r| r.failed).sum();
-            if json {
-                println!("{}", serde_json::to_string_pretty(&reports)?);
-            } else {
-                for (path, r) in files.iter().zip(&reports) {
-                    println!("{}: {}", path.display(), r.name);
-                    for line in r.to_text().lines().skip(1) {
-                        println!("  {line}");
-                    }
-                }
-                println!("{passed} passed, {failed} failed");
-            }
-            Ok(failed == 0)
-        }
-        Cmd::Serve {
-            db,
-            config,
-            listen,
-            demo,
-            tick_seconds,
-            snapshot_every,
-            max_body,
-            readers,
-        } => {
-            let guest = load_guest(cli.guest.as_deref())?;
-            let options = ServeOptions {
-                db,
-                config,
-                listen,
-                demo,
-                tick_seconds,
-                snapshot_every,
-                max_body,
-                readers,
-            };
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?
-                .block_on(serve(guest, options))?;
-            Ok(true)
-        }
+        } => scenario(guest, engine, &files, json),
+        Cmd::Serve(args) => serve_http(guest, args),
         Cmd::Audit {
             command: AuditCmd::Export { db, format },
-        } => {
-            anyhow::ensure!(db.is_file(), "no database at {}", db.display());
-            let guest = load_guest(cli.guest.as_deref())?;
-            let mut service = Service::open(guest, SqliteStore::open(&db)?)?;
-            let now = chrono::Utc::now();
-            let records = match service.query(&Query::Audit(AuditFilter::default()), now)? {
-                QueryResult::Audit(r) => r,
-                _ => anyhow::bail!("the guest answered an audit query with something else"),
-            };
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            match format {
-                ExportFormat::Csv => write_csv(&records, &mut out)?,
-                ExportFormat::Jsonl => write_jsonl(&records, &mut out)?,
-            }
-            out.flush()?;
-            Ok(true)
-        }
+        } => audit_export(guest, &db, format),
         Cmd::Notifications {
             command: Some(NotificationsCmd::Deliver { db, webhook }),
             ..
-        } => {
-            let mut service = open_service(cli.guest.as_deref(), &db)?;
-            let all = notifications(&mut service, None)?;
-            let outbox = Outbox::open(&db)?;
-            let sent = outbox.deliver(&all, &webhook)?;
-            println!("delivered {sent}");
-            Ok(true)
-        }
+        } => deliver(guest, &db, &webhook),
         Cmd::Notifications {
             db,
             since,
             json,
             command: None,
         } => {
-            let mut service = open_service(cli.guest.as_deref(), &db)?;
-            let list = notifications(&mut service, since.as_deref())?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-            } else {
-                for n in &list {
-                    println!("{}", outbox::to_line(n));
-                }
-            }
-            Ok(true)
+            let list = notifications(&mut open_service(guest, &db)?, since.as_deref())?;
+            print_all(&list, json, outbox::to_line)
         }
-        Cmd::Reviews { db, json } => {
-            let mut service = open_service(cli.guest.as_deref(), &db)?;
-            let reviews = match service.query(&Query::Reviews {}, chrono::Utc::now())? {
-                QueryResult::Reviews(v) => v,
-                _ => anyhow::bail!("the guest answered a reviews query with something else"),
-            };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&reviews)?);
-            } else {
-                for r in &reviews {
-                    let latest = r.current().map_or_else(
-                        || String::from("no instance yet"),
-                        |i| {
-                            let decided = i
-                                .items
-                                .iter()
-                                .filter(|x| {
-                                    x.decision != pim_core::review::ReviewDecision::NotReviewed
-                                })
-                                .count();
-                            format!(
-                                "instance {} {} until {}, {decided}/{} decided",
-                                i.index,
-                                i.status,
-                                pim_core::time::format_instant(&i.end_date_time),
-                                i.items.len()
-                            )
-                        },
-                    );
-                    println!(
-                        "{}  {}  {}  {latest}",
-                        r.id,
-                        r.definition.display_name.as_deref().unwrap_or("-"),
-                        r.definition.role_definition_id
-                    );
-                }
-            }
-            Ok(true)
-        }
-        Cmd::Alerts { db, json } => {
-            let mut service = open_service(cli.guest.as_deref(), &db)?;
-            let alerts = match service.query(&Query::Alerts {}, chrono::Utc::now())? {
-                QueryResult::Alerts(v) => v,
-                _ => anyhow::bail!("the guest answered an alerts query with something else"),
-            };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&alerts)?);
-            } else {
-                for a in &alerts {
-                    let state = if !a.is_enabled {
-                        "disabled"
-                    } else if a.is_dismissed {
-                        "dismissed"
-                    } else if a.is_active {
-                        "ACTIVE"
-                    } else {
-                        "ok"
-                    };
-                    println!(
-                        "{:<9} {:<6} {:>4} incident{}  {}  ({})",
-                        state,
-                        a.severity_level.as_str(),
-                        a.incident_count,
-                        if a.incident_count == 1 { " " } else { "s" },
-                        a.display_name,
-                        a.alert_definition_id
-                    );
-                }
-            }
-            Ok(true)
-        }
+        Cmd::Reviews(args) => reviews(guest, args),
+        Cmd::Alerts(args) => alerts(guest, args),
     }
+}
+
+/// `pim-host serve`: the HTTP API until SIGINT or SIGTERM.
+fn serve_http(guest: Option<&Path>, args: ServeArgs) -> anyhow::Result<bool> {
+    let guest = load_guest(guest)?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(guest, args.into()))?;
+    Ok(true)
+}
+
+/// `pim-host reviews`.
+fn reviews(guest: Option<&Path>, args: ListArgs) -> anyhow::Result<bool> {
+    let mut service = open_service(guest, &args.db)?;
+    let reviews = ask(
+        &mut service,
+        &Query::Reviews {},
+        "a reviews query",
+        |r| match r {
+            QueryResult::Reviews(v) => Some(v),
+            _ => None,
+        },
+    )?;
+    print_all(&reviews, args.json, review_line)
+}
+
+/// `pim-host alerts`.
+fn alerts(guest: Option<&Path>, args: ListArgs) -> anyhow::Result<bool> {
+    let mut service = open_service(guest, &args.db)?;
+    let alerts = ask(
+        &mut service,
+        &Query::Alerts {},
+        "an alerts query",
+        |r| match r {
+            QueryResult::Alerts(v) => Some(v),
+            _ => None,
+        },
+    )?;
+    print_all(&alerts, args.json, alert_line)
+}
+
+/// `pim-host scenario`: runs the files, prints the reports; true if every step passed.
+fn scenario(
+    guest: Option<&Path>,
+    engine: EngineKind,
+    files: &[PathBuf],
+    json: bool,
+) -> anyhow::Result<bool> {
+    let engine = match engine {
+        EngineKind::Wasm => ScenarioEngine::Wasm(load_guest(guest)?),
+        EngineKind::Native => ScenarioEngine::Native,
+    };
+    let mut reports = Vec::new();
+    for path in files {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        reports.push(run_scenario(&text, &engine));
+    }
+    let passed: usize = reports.iter().map(|r| r.passed).sum();
+    let failed: usize = reports.iter().map(|r| r.failed).sum();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        for (path, r) in files.iter().zip(&reports) {
+            println!("{}: {}", path.display(), r.name);
+            for line in r.to_text().lines().skip(1) {
+                println!("  {line}");
+            }
+        }
+        println!("{passed} passed, {failed} failed");
+    }
+    Ok(failed == 0)
+}
+
+/// `pim-host audit export`: every audit record to stdout.
+fn audit_export(guest: Option<&Path>, db: &Path, format: ExportFormat) -> anyhow::Result<bool> {
+    let q = Query::Audit(AuditFilter::default());
+    let records = ask(
+        &mut open_service(guest, db)?,
+        &q,
+        "an audit query",
+        |r| match r {
+            QueryResult::Audit(r) => Some(r),
+            _ => None,
+        },
+    )?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match format {
+        ExportFormat::Csv => write_csv(&records, &mut out)?,
+        ExportFormat::Jsonl => write_jsonl(&records, &mut out)?,
+    }
+    out.flush()?;
+    Ok(true)
+}
+
+/// `pim-host notifications deliver`: POSTs what was not delivered yet.
+fn deliver(guest: Option<&Path>, db: &Path, webhook: &str) -> anyhow::Result<bool> {
+    let all = notifications(&mut open_service(guest, db)?, None)?;
+    let sent = Outbox::open(db)?.deliver(&all, webhook)?;
+    println!("delivered {sent}");
+    Ok(true)
+}
+
+/// One line for an access review: id, name, role, and where its latest instance stands.
+fn review_line(r: &Review) -> String {
+    let latest = r.current().map_or_else(
+        || String::from("no instance yet"),
+        |i| {
+            let decided = i
+                .items
+                .iter()
+                .filter(|x| x.decision != ReviewDecision::NotReviewed)
+                .count();
+            format!(
+                "instance {} {} until {}, {decided}/{} decided",
+                i.index,
+                i.status,
+                pim_core::time::format_instant(&i.end_date_time),
+                i.items.len()
+            )
+        },
+    );
+    format!(
+        "{}  {}  {}  {latest}",
+        r.id,
+        r.definition.display_name.as_deref().unwrap_or("-"),
+        r.definition.role_definition_id
+    )
+}
+
+/// One line for a security alert: state, severity, incidents, name and id.
+fn alert_line(a: &Alert) -> String {
+    let state = if !a.is_enabled {
+        "disabled"
+    } else if a.is_dismissed {
+        "dismissed"
+    } else if a.is_active {
+        "ACTIVE"
+    } else {
+        "ok"
+    };
+    format!(
+        "{:<9} {:<6} {:>4} incident{}  {}  ({})",
+        state,
+        a.severity_level.as_str(),
+        a.incident_count,
+        if a.incident_count == 1 { " " } else { "s" },
+        a.display_name,
+        a.alert_definition_id
+    )
 }

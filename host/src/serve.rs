@@ -2,23 +2,58 @@
 //! a background tick, graceful shutdown and a snapshot on the way out.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use pim_core::scenario::{ScenarioFile, Verb};
-use pim_core::{CallContext, Command};
+use pim_core::{CallContext, Command, DecisionError};
 use serde_json::json;
 
 use crate::clock::{Clock, SystemClock};
 use crate::guest::Guest;
-use crate::http::{AppState, ServerConfig, TokenEntry, router};
-use crate::service::Service;
-use crate::store::{SqliteStore, Store};
+use crate::http::{AppState, ConfigError, ServerConfig, TokenEntry, router};
+use crate::service::{Service, ServiceError};
+use crate::store::{SqliteStore, Store, StoreError};
 
 /// The seed walkthrough the demo tenant comes from.
 const SEED: &str = include_str!("../../tests/scenarios/seed-exchange-admin-walkthrough.json");
+
+/// Why the server could not start, seed the demo tenant or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The config file.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database could not be opened.
+    #[error("cannot open `{}`", path.display())]
+    Open {
+        /// The database.
+        path: PathBuf,
+        /// Why.
+        source: StoreError,
+    },
+    /// Loading the log into the guest, or a command while seeding, failed.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// The seed scenario does not fit the wire shapes.
+    #[error("the seed scenario is invalid")]
+    Seed(#[from] serde_json::Error),
+    /// The engine refused a seed command.
+    #[error("seeding failed: {}: {}", .0.code, .0.message)]
+    SeedRefused(DecisionError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on `{listen}`")]
+    Bind {
+        /// The address.
+        listen: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The server failed while serving.
+    #[error("serving failed")]
+    Io(#[from] std::io::Error),
+}
 
 /// How `serve` runs.
 #[derive(Debug, Clone)]
@@ -56,11 +91,14 @@ pub fn demo_tokens() -> Vec<TokenEntry> {
 
 /// Seeds the walkthrough's tenant (directory, role settings, and Aymen making User1 eligible
 /// for Exchange Administrator for 30 days from now) into an empty log.
-pub fn seed_demo<S: Store>(service: &mut Service<S>, clock: &dyn Clock) -> anyhow::Result<bool> {
+pub fn seed_demo<S: Store>(
+    service: &mut Service<S>,
+    clock: &dyn Clock,
+) -> Result<bool, ServeError> {
     if service.head() > 0 {
         return Ok(false);
     }
-    let file = ScenarioFile::from_json(SEED).context("the seed scenario")?;
+    let file = ScenarioFile::from_json(SEED)?;
     let now = clock.now();
     let system = CallContext::system();
     let mut commands = vec![Command::ImportDirectory {
@@ -74,7 +112,7 @@ pub fn seed_demo<S: Store>(service: &mut Service<S>, clock: &dyn Clock) -> anyho
     }));
     for c in &commands {
         let d = service.submit(c, &system, now)?;
-        anyhow::ensure!(d.error.is_none(), "seeding failed: {:?}", d.error);
+        refused(d)?;
     }
     // The walkthrough's first step, starting now.
     if let Some(step) = file.steps.first()
@@ -92,9 +130,14 @@ pub fn seed_demo<S: Store>(service: &mut Service<S>, clock: &dyn Clock) -> anyho
             auth_context: Vec::new(),
         };
         let d = service.submit(&command, &ctx, now)?;
-        anyhow::ensure!(d.error.is_none(), "seeding failed: {:?}", d.error);
+        refused(d)?;
     }
     Ok(true)
+}
+
+/// A refused seed command is an error.
+fn refused(d: pim_core::Decision) -> Result<(), ServeError> {
+    d.error.map_or(Ok(()), |e| Err(ServeError::SeedRefused(e)))
 }
 
 async fn shutdown_signal() {
@@ -120,22 +163,13 @@ async fn shutdown_signal() {
 }
 
 /// Runs the server until SIGINT or SIGTERM.
-pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> anyhow::Result<()> {
+pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), ServeError> {
     let mut config = match &options.config {
-        Some(p) => ServerConfig::load(p).with_context(|| format!("reading {}", p.display()))?,
+        Some(p) => ServerConfig::load(p)?,
         None => ServerConfig::default(),
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = SqliteStore::open(&options.db)
-        .with_context(|| format!("opening {}", options.db.display()))?;
-    let started = std::time::Instant::now();
-    let mut service = Service::open(guest, store)?;
-    tracing::info!(
-        events = service.head(),
-        millis = started.elapsed().as_millis() as u64,
-        db = %options.db.display(),
-        "loaded"
-    );
+    let mut service = open(guest, &options.db)?;
     if options.demo {
         if seed_demo(&mut service, clock.as_ref())? {
             tracing::info!(events = service.head(), "seeded the demo tenant");
@@ -149,63 +183,11 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> anyhow::Result<(
     }
     let mut readers = Vec::new();
     for _ in 0..options.readers {
-        let store = SqliteStore::open(&options.db)?;
-        readers.push(Service::open(service.guest().clone(), store)?);
+        readers.push(open_reader(&service, &options.db)?);
     }
     let state = AppState::new(service, readers, clock, &config);
-    let listen = options
-        .listen
-        .clone()
-        .or(config.listen.clone())
-        .unwrap_or_else(|| "127.0.0.1:8080".into());
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .with_context(|| format!("binding {listen}"))?;
-    let addr: SocketAddr = listener.local_addr()?;
-    if options.demo {
-        for t in &config.tokens {
-            println!("token for {}: {}", t.principal, t.token);
-        }
-    }
-    // Scripts and tests read this line; nothing is printed to stdout after it.
-    println!("listening on http://{addr}");
-    tracing::info!(%addr, "listening");
-
-    let ticker = {
-        let state = state.clone();
-        let every = options.tick_seconds.max(1);
-        let snapshot_every = options.snapshot_every;
-        tokio::spawn(async move {
-            let mut interval = tokio::time::interval(Duration::from_secs(every));
-            let mut last_snapshot = 0u64;
-            loop {
-                interval.tick().await;
-                let r = state
-                    .with_service(move |svc, now| {
-                        let n = svc.tick(now)?;
-                        if snapshot_every > 0 && svc.head() >= last_snapshot + snapshot_every {
-                            svc.snapshot()?;
-                            return Ok((n, Some(svc.head())));
-                        }
-                        Ok((n, None))
-                    })
-                    .await;
-                match r {
-                    Ok((n, snap)) => {
-                        if n > 0 {
-                            tracing::info!(events = n, "tick");
-                        }
-                        if let Some(seq) = snap {
-                            last_snapshot = seq;
-                            tracing::info!(seq, "snapshot");
-                        }
-                    }
-                    Err(e) => tracing::warn!(?e, "tick failed"),
-                }
-            }
-        })
-    };
-
+    let listener = listen(&options, &config).await?;
+    let ticker = spawn_ticker(state.clone(), options.tick_seconds, options.snapshot_every);
     axum::serve(listener, router(state.clone(), options.max_body))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -216,4 +198,99 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> anyhow::Result<(
         Err(e) => tracing::warn!(?e, "no snapshot at shutdown"),
     }
     Ok(())
+}
+
+/// The database's store.
+fn store(db: &Path) -> Result<SqliteStore, ServeError> {
+    SqliteStore::open(db).map_err(|source| ServeError::Open {
+        path: db.to_owned(),
+        source,
+    })
+}
+
+/// The writing service over `db`, loaded.
+fn open(guest: Arc<Guest>, db: &Path) -> Result<Service<SqliteStore>, ServeError> {
+    let store = store(db)?;
+    let started = std::time::Instant::now();
+    let service = Service::open(guest, store)?;
+    tracing::info!(
+        events = service.head(),
+        millis = started.elapsed().as_millis() as u64,
+        db = %db.display(),
+        "loaded"
+    );
+    Ok(service)
+}
+
+/// A reading service over its own connection to `db`, with the writer's guest.
+fn open_reader(
+    writer: &Service<SqliteStore>,
+    db: &Path,
+) -> Result<Service<SqliteStore>, ServeError> {
+    Ok(Service::open(writer.guest().clone(), store(db)?)?)
+}
+
+/// Binds the listen address (the option, else the config's, else `127.0.0.1:8080`) and
+/// prints it (with the demo tokens first, under `--demo`).
+async fn listen(
+    options: &ServeOptions,
+    config: &ServerConfig,
+) -> Result<tokio::net::TcpListener, ServeError> {
+    let listen = options
+        .listen
+        .clone()
+        .or(config.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listener = match tokio::net::TcpListener::bind(&listen).await {
+        Ok(l) => l,
+        Err(source) => return Err(ServeError::Bind { listen, source }),
+    };
+    let addr: SocketAddr = listener.local_addr()?;
+    if options.demo {
+        for t in &config.tokens {
+            println!("token for {}: {}", t.principal, t.token);
+        }
+    }
+    // Scripts and tests read this line; nothing is printed to stdout after it.
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+    Ok(listener)
+}
+
+/// Ticks every `every` seconds (at least 1), snapshotting after every `snapshot_every` events
+/// (0: never).
+fn spawn_ticker<S: Store + 'static>(
+    state: Arc<AppState<S>>,
+    every: u64,
+    snapshot_every: u64,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(every.max(1)));
+        let mut last_snapshot = 0u64;
+        loop {
+            interval.tick().await;
+            let r = state
+                .with_service(move |svc, now| {
+                    let n = svc.tick(now)?;
+                    if snapshot_every > 0 && svc.head() >= last_snapshot + snapshot_every {
+                        svc.snapshot()?;
+                        return Ok((n, Some(svc.head())));
+                    }
+                    Ok((n, None))
+                })
+                .await;
+            match r {
+                Ok((n, snap)) => {
+                    if n > 0 {
+                        tracing::info!(events = n, "tick");
+                    }
+                    if let Some(seq) = snap {
+                        last_snapshot = seq;
+                        tracing::info!(seq, "snapshot");
+                    }
+                }
+                Err(e) => tracing::warn!(?e, "tick failed"),
+            }
+        }
+    })
 }

@@ -50,10 +50,36 @@ impl ServiceError {
     /// The message of an input error.
     pub fn invalid_message(&self) -> Option<String> {
         match self {
-            ServiceError::Guest(GuestError::Refused { code, message }) if code != "ApplyError" => {
+            ServiceError::Guest(e @ GuestError::Refused { message, .. })
+                if Refusal::of(e) == Some(Refusal::Input) =>
+            {
                 Some(message.clone())
             }
             ServiceError::Guest(e @ GuestError::TooLarge { .. }) => Some(e.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// The code the guest refuses with when an event does not fit its state (docs/abi.md).
+const APPLY_ERROR_CODE: &str = "ApplyError";
+
+/// Whose fault a guest's refusal is, from its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// An event did not fit the instance's state (`ApplyError`): the log or the instance is at
+    /// fault, and the instance is rebuilt from storage.
+    Apply,
+    /// Any other code (`InvalidRequest`, …): the caller's input is at fault.
+    Input,
+}
+
+impl Refusal {
+    /// The kind of refusal `e` is, if it is one. The one place the host reads a code's text.
+    pub fn of(e: &GuestError) -> Option<Self> {
+        match e {
+            GuestError::Refused { code, .. } if code == APPLY_ERROR_CODE => Some(Refusal::Apply),
+            GuestError::Refused { .. } => Some(Refusal::Input),
             _ => None,
         }
     }
@@ -139,10 +165,7 @@ impl<S: Store> Service<S> {
     /// returning the error.
     fn recover<T>(&mut self, r: Result<T, GuestError>) -> Result<T, ServiceError> {
         match r {
-            Err(e)
-                if e.poisons()
-                    || matches!(&e, GuestError::Refused { code, .. } if code == "ApplyError") =>
-            {
+            Err(e) if e.poisons() || Refusal::of(&e) == Some(Refusal::Apply) => {
                 self.rebuilds = self.rebuilds.saturating_add(1);
                 if let Err(again) = self.reload() {
                     tracing::error!(error = %again, "rebuilding the guest failed");

@@ -584,3 +584,36 @@ fn notifications_are_listed_and_delivered_to_a_webhook_once() {
     assert!(ok, "{err}");
     assert_eq!(alerts.lines().count(), 6, "{alerts}");
 }
+
+#[test]
+fn a_request_wrong_in_several_ways_is_refused_for_the_same_reason_as_before_the_split() {
+    let api = Api::start("order");
+    // An oversized body is a 413 whoever sends it: its size is checked before the token.
+    let big = format!("{{\"justification\":\"{}\"}}", "x".repeat(2 << 20));
+    assert_eq!(api.call("nobody", "POST", ASSIGNMENT, &big).0, 413);
+    // The token is checked before the JSON.
+    let (status, body) = api.call("nobody", "POST", ASSIGNMENT, "{");
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        body["error"]["code"], "InvalidAuthenticationToken",
+        "{body}"
+    );
+    assert_eq!(body["error"]["message"], "unknown bearer token", "{body}");
+    // A query string that does not parse is refused before the token (axum's own 400).
+    let (status, _) = api.call("nobody", "GET", "/v1.0/pim/check?principalId=aymen", "");
+    assert_eq!(status, 400);
+    // A path segment is parsed after the token, and before the body.
+    let refresh = format!("{ALERTS}/alerts/NoSuchAlert/refresh");
+    assert_eq!(api.call("nobody", "POST", &refresh, "").0, 401);
+    let configure = format!("{ALERTS}/alertConfigurations/NoSuchAlert");
+    let (status, body) = api.call("aymen", "PATCH", &configure, "{");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "InvalidRequest", "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("`alertId`: "), "{body}");
+    // A refusal is its own body; its typed code picks the status.
+    let cancel = format!("{ASSIGNMENT}/nope/cancel");
+    let (status, body) = api.call("user1", "POST", &cancel, "");
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "InvalidRequest", "{body}");
+}

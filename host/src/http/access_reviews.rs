@@ -1,0 +1,155 @@
+//! Access reviews (`identityGovernance/accessReviews/definitions`): create, read, decide,
+//! stop, reset, apply, delete.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pim_core::review::{Review, ReviewDecision, ReviewDefinition};
+use pim_core::{Command, Query, QueryResult};
+use serde::Deserialize;
+
+use super::answer::{no_content, value};
+use super::extract::{Caller, WithBody, json};
+use super::state::accepted;
+use super::{ApiResult, Routes, Shared};
+use crate::store::Store;
+
+const REVIEWS: &str = "/v1.0/identityGovernance/accessReviews/definitions";
+
+/// A reviewer's decision on one principal.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DecisionBody {
+    principal_id: String,
+    decision: ReviewDecision,
+    #[serde(default)]
+    justification: Option<String>,
+}
+
+pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
+    let review = format!("{REVIEWS}/{{id}}");
+    Router::new()
+        .route(REVIEWS, post(create::<S>).get(list::<S>))
+        .route(&review, get(read::<S>).delete(delete::<S>))
+        .route(&format!("{review}/decisions"), post(decide::<S>))
+        .route(&format!("{review}/stop"), post(stop::<S>))
+        .route(&format!("{review}/reset"), post(reset::<S>))
+        .route(&format!("{review}/applyDecisions"), post(apply::<S>))
+}
+
+/// `POST …/definitions`: creates a review; answers it (201).
+async fn create<S: Store + 'static>(
+    State(s): Shared<S>,
+    WithBody { caller, body }: WithBody,
+) -> ApiResult {
+    let definition: ReviewDefinition = json(&body)?;
+    let wanted = definition.id.clone();
+    let command = Command::CreateReview {
+        definition: Box::new(definition),
+    };
+    let ctx = caller.0;
+    let (decision, review) = s
+        .with_service(move |svc, now| {
+            let d = svc.submit(&command, &ctx, now)?;
+            if d.error.is_some() {
+                return Ok((d, None));
+            }
+            // The newest review is the one just created (one writer at a time).
+            let review = match svc.query(&Query::Reviews {}, now)? {
+                QueryResult::Reviews(v) => newest(v, wanted.as_deref()),
+                _ => None,
+            };
+            Ok((d, review))
+        })
+        .await?;
+    accepted(decision)?;
+    Ok(match review {
+        Some(r) => (StatusCode::CREATED, Json(r)).into_response(),
+        None => StatusCode::CREATED.into_response(),
+    })
+}
+
+/// The newest review, with id `wanted` if one was asked for.
+fn newest(reviews: Vec<Review>, wanted: Option<&str>) -> Option<Review> {
+    reviews
+        .into_iter()
+        .rev()
+        .find(|r| wanted.is_none_or(|w| w == r.id))
+}
+
+/// `GET …/definitions`.
+async fn list<S: Store + 'static>(State(s): Shared<S>, _: Caller) -> ApiResult {
+    Ok(value(s.query(Query::Reviews {}).await?))
+}
+
+/// `GET …/definitions/{id}`: the review and its instances.
+async fn read<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(review_id): Path<String>,
+    _: Caller,
+) -> ApiResult {
+    Ok(value(s.query(Query::Review { review_id }).await?))
+}
+
+/// `POST …/definitions/{id}/decisions`: a reviewer's decision.
+async fn decide<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(review_id): Path<String>,
+    WithBody { caller, body }: WithBody,
+) -> ApiResult {
+    let b: DecisionBody = json(&body)?;
+    let command = Command::DecideReview {
+        review_id,
+        principal_id: b.principal_id,
+        decision: b.decision,
+        justification: b.justification,
+    };
+    s.submit(caller.0, command).await?;
+    Ok(no_content())
+}
+
+/// `DELETE …/definitions/{id}`.
+async fn delete<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(review_id): Path<String>,
+    caller: Caller,
+) -> ApiResult {
+    s.submit(caller.0, Command::DeleteReview { review_id })
+        .await?;
+    Ok(no_content())
+}
+
+/// `POST …/definitions/{id}/stop`.
+async fn stop<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(review_id): Path<String>,
+    caller: Caller,
+) -> ApiResult {
+    s.submit(caller.0, Command::StopReview { review_id })
+        .await?;
+    Ok(no_content())
+}
+
+/// `POST …/definitions/{id}/reset`.
+async fn reset<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(review_id): Path<String>,
+    caller: Caller,
+) -> ApiResult {
+    s.submit(caller.0, Command::ResetReview { review_id })
+        .await?;
+    Ok(no_content())
+}
+
+/// `POST …/definitions/{id}/applyDecisions`.
+async fn apply<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(review_id): Path<String>,
+    caller: Caller,
+) -> ApiResult {
+    s.submit(caller.0, Command::ApplyReview { review_id })
+        .await?;
+    Ok(no_content())
+}

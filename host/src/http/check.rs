@@ -1,0 +1,41 @@
+//! The gateway question: is a principal active in a role at a scope, now?
+
+use axum::Router;
+use axum::extract::{Query as UrlQuery, State};
+use axum::routing::get;
+use pim_core::Query;
+use serde::Deserialize;
+
+use super::answer::value;
+use super::extract::Caller;
+use super::{ApiResult, Routes, Shared};
+use crate::store::Store;
+
+/// `?principalId=&roleDefinitionId=&directoryScopeId=&appScopeId=`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CheckParams {
+    principal_id: String,
+    role_definition_id: String,
+    directory_scope_id: Option<String>,
+    app_scope_id: Option<String>,
+}
+
+pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
+    Router::new().route("/v1.0/pim/check", get(check::<S>))
+}
+
+/// `GET /v1.0/pim/check?…`.
+async fn check<S: Store + 'static>(
+    State(s): Shared<S>,
+    UrlQuery(p): UrlQuery<CheckParams>,
+    _: Caller,
+) -> ApiResult {
+    let q = Query::Check {
+        principal_id: p.principal_id,
+        role_definition_id: p.role_definition_id,
+        directory_scope_id: p.directory_scope_id,
+        app_scope_id: p.app_scope_id,
+    };
+    Ok(value(s.query(q).await?))
+}

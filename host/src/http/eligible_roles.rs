@@ -1,0 +1,21 @@
+//! The caller's eligible roles: what they may activate.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use pim_core::Query;
+
+use super::answer::value;
+use super::extract::Caller;
+use super::{ApiResult, Routes, Shared};
+use crate::store::Store;
+
+pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
+    Router::new().route("/v1.0/me/eligibleRoles", get(mine::<S>))
+}
+
+/// `GET /v1.0/me/eligibleRoles`.
+async fn mine<S: Store + 'static>(State(s): Shared<S>, caller: Caller) -> ApiResult {
+    let principal_id = caller.principal();
+    Ok(value(s.query(Query::EligibleRoles { principal_id }).await?))
+}

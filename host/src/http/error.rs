@@ -1,0 +1,175 @@
+//! `ApiError`: every way a request fails, each with its status and Graph's error body
+//! `{"error": {"code": …, "message": …}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use pim_core::{DecisionError, ErrorCode};
+use serde_json::json;
+
+use crate::service::ServiceError;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No `Authorization: Bearer …` header (401).
+    #[error("a bearer token is required")]
+    MissingToken,
+    /// A bearer token no configured caller has (401).
+    #[error("unknown bearer token")]
+    UnknownToken,
+    /// A body (or a command built from one) that does not fit the wire shapes (400).
+    #[error(transparent)]
+    Malformed(#[from] serde_json::Error),
+    /// A query parameter or path segment that does not parse (400).
+    #[error("`{field}`: {reason}")]
+    Field {
+        /// The parameter, in Graph's spelling.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The engine refused the command: 403, 404, 409 or 400 by its code; the body is the
+    /// refusal itself.
+    #[error("{}: {}", .0.code, .0.message)]
+    Refused(DecisionError),
+    /// The service failed: the caller's input (400) or the host (500).
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// The worker thread running a service call failed (500).
+    #[error(transparent)]
+    Worker(#[from] tokio::task::JoinError),
+}
+
+/// What a handler answers.
+pub type ApiResult = Result<Response, ApiError>;
+
+impl ApiError {
+    /// A path segment or query parameter `field` that does not parse.
+    pub fn field(field: &'static str, reason: impl ToString) -> Self {
+        ApiError::Field {
+            field,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::MissingToken | ApiError::UnknownToken => StatusCode::UNAUTHORIZED,
+            ApiError::Malformed(_) | ApiError::Field { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Refused(e) => refusal_status(e.code),
+            ApiError::Service(e) if e.is_invalid_request() => StatusCode::BAD_REQUEST,
+            ApiError::Service(_) | ApiError::Worker(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Graph's error code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::MissingToken | ApiError::UnknownToken => "InvalidAuthenticationToken",
+            ApiError::Refused(e) => e.code.as_str(),
+            ApiError::Malformed(_) | ApiError::Field { .. } => ErrorCode::InvalidRequest.as_str(),
+            ApiError::Service(e) if e.is_invalid_request() => ErrorCode::InvalidRequest.as_str(),
+            ApiError::Service(_) | ApiError::Worker(_) => "HostError",
+        }
+    }
+
+    /// The error body's message.
+    fn message(&self) -> String {
+        match self {
+            ApiError::Refused(e) => e.message.clone(),
+            ApiError::Service(e) => e.invalid_message().unwrap_or_else(|| e.to_string()),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The status of a refusal with `code`.
+fn refusal_status(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::AuthorizationFailed => StatusCode::FORBIDDEN,
+        ErrorCode::RoleAssignmentDoesNotExist => StatusCode::NOT_FOUND,
+        ErrorCode::RoleAssignmentExists | ErrorCode::PendingRoleAssignmentRequest => {
+            StatusCode::CONFLICT
+        }
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %self, "host error");
+        }
+        let body = match &self {
+            // A refusal is its own body: code, failed rules and message.
+            ApiError::Refused(e) => json!({ "error": e }),
+            other => json!({ "error": { "code": other.code(), "message": other.message() } }),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_answers_the_status_its_code_calls_for() {
+        let status = |code| ApiError::Refused(DecisionError::new(code, "no")).status();
+        assert_eq!(
+            status(ErrorCode::AuthorizationFailed),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            status(ErrorCode::RoleAssignmentDoesNotExist),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status(ErrorCode::RoleAssignmentExists),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(ErrorCode::PendingRoleAssignmentRequest),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(status(ErrorCode::InvalidRequest), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            status(ErrorCode::RoleAssignmentRequestPolicyValidationFailed),
+            StatusCode::BAD_REQUEST
+        );
+    }
+
+    #[test]
+    fn a_guest_refusal_is_the_callers_fault_unless_an_event_did_not_fit() {
+        use crate::guest::GuestError;
+        let refused = |code: &str| {
+            ApiError::Service(ServiceError::Guest(GuestError::Refused {
+                code: code.into(),
+                message: "bad".into(),
+            }))
+        };
+        let input = refused("InvalidRequest");
+        assert_eq!(
+            (input.status(), input.code()),
+            (StatusCode::BAD_REQUEST, "InvalidRequest")
+        );
+        assert_eq!(input.message(), "bad");
+        let apply = refused("ApplyError");
+        assert_eq!(
+            (apply.status(), apply.code()),
+            (StatusCode::INTERNAL_SERVER_ERROR, "HostError")
+        );
+        assert_eq!(apply.message(), "ApplyError: bad");
+    }
+
+    #[test]
+    fn a_missing_token_is_a_401_with_graphs_code() {
+        let e = ApiError::MissingToken;
+        assert_eq!(e.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(e.code(), "InvalidAuthenticationToken");
+        assert_eq!(e.message(), "a bearer token is required");
+    }
+}

@@ -1,0 +1,105 @@
+//! The HTTP JSON API, shaped like Microsoft Graph's PIM endpoints (`/v1.0/...`), over one
+//! [`Service`](crate::service::Service). Callers are identified by bearer tokens from a config
+//! file.
+//!
+//! | method and path | what |
+//! | --- | --- |
+//! | `POST /v1.0/roleManagement/directory/roleAssignmentScheduleRequests` | activation, assignment (Graph body) |
+//! | `POST /v1.0/roleManagement/directory/roleEligibilityScheduleRequests` | eligibility (Graph body) |
+//! | `GET  /v1.0/roleManagement/directory/role{Assignment,Eligibility}ScheduleRequests/{id}` | a request |
+//! | `POST /v1.0/roleManagement/directory/role{Assignment,Eligibility}ScheduleRequests/{id}/cancel` | cancel |
+//! | `GET  /v1.0/roleManagement/directory/roleAssignmentApprovals` | approvals waiting for the caller |
+//! | `PATCH /v1.0/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{step}` | approve or deny |
+//! | `GET  /v1.0/policies/roleManagementPolicies/{roleId}/rules?scopeId=/` | role settings |
+//! | `PATCH /v1.0/policies/roleManagementPolicies/{roleId}/rules/{ruleId}?scopeId=/` | change one rule |
+//! | `GET  /v1.0/me/eligibleRoles` | what the caller may activate |
+//! | `GET  /v1.0/pim/check?principalId=&roleDefinitionId=&directoryScopeId=` | the gateway question |
+//! | `GET  /v1.0/auditLogs/directoryAudits?principalId=&since=` | audit (administrators see all) |
+//! | `GET  /beta/roleManagement/directory/roleManagementAlerts/alerts` | security alerts |
+//! | `PATCH /beta/roleManagement/directory/roleManagementAlerts/alertConfigurations/{alertId}` | configure an alert |
+//! | `PATCH /beta/roleManagement/directory/roleManagementAlerts/alerts/{alertId}` | `{"isActive": false}` dismisses |
+//! | `POST /beta/roleManagement/directory/roleManagementAlerts/alerts[/{alertId}]/refresh` | refresh alerts |
+//! | `POST /beta/roleManagement/directory/roleManagementAlerts/alerts/{alertId}[/alertIncidents/{incidentId}]/remediate` | remediate |
+//! | `POST /v1.0/identityGovernance/accessReviews/definitions` | create an access review |
+//! | `GET  /v1.0/identityGovernance/accessReviews/definitions[/{id}]` | access reviews |
+//! | `POST /v1.0/identityGovernance/accessReviews/definitions/{id}/decisions` | a reviewer's decision |
+//! | `POST /v1.0/identityGovernance/accessReviews/definitions/{id}/{stop,reset,applyDecisions}` | stop, reset, apply |
+//! | `DELETE /v1.0/identityGovernance/accessReviews/definitions/{id}` | delete a review |
+//! | `GET  /v1.0/pim/notifications?since=&recipient=` | the outbox (administrators see all) |
+//! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
+//! | `GET  /healthz` | liveness and the log's head |
+//!
+//! Each resource is a module with its routes and named handlers; [`router`] merges them. A
+//! handler extracts its input (the caller through [`Caller`] or [`WithBody`]), calls the
+//! service through [`AppState`], and answers; every failure is an [`ApiError`].
+
+mod access_reviews;
+mod alerts;
+mod answer;
+mod approvals;
+mod audit;
+mod check;
+mod config;
+mod eligible_roles;
+mod error;
+mod extract;
+mod health;
+mod notifications;
+mod policies;
+mod schedule_requests;
+mod state;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::Response;
+
+pub use config::{ConfigError, ServerConfig, TokenEntry};
+pub use error::{ApiError, ApiResult};
+pub use extract::{Caller, WithBody};
+pub use state::AppState;
+
+use crate::store::Store;
+
+/// Graph's directory role-management prefix.
+const DIRECTORY: &str = "/v1.0/roleManagement/directory";
+
+/// The state handlers extract.
+type Shared<S> = State<Arc<AppState<S>>>;
+
+/// A resource's routes, before the state is attached.
+type Routes<S> = Router<Arc<AppState<S>>>;
+
+/// The API's routes over `state`; bodies over `max_body` bytes are refused (413).
+pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> Router {
+    Router::new()
+        .merge(schedule_requests::routes())
+        .merge(approvals::routes())
+        .merge(policies::routes())
+        .merge(eligible_roles::routes())
+        .merge(check::routes())
+        .merge(audit::routes())
+        .merge(alerts::routes())
+        .merge(access_reviews::routes())
+        .merge(notifications::routes())
+        .merge(health::routes())
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}

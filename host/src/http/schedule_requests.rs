@@ -1,0 +1,70 @@
+//! Schedule requests: `roleAssignmentScheduleRequests` (activations, assignments) and
+//! `roleEligibilityScheduleRequests` (eligibilities): create, read, cancel.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use pim_core::wire::RequestKind;
+use pim_core::{Command, Query};
+
+use super::answer::{created, no_content, value};
+use super::extract::{Caller, WithBody, json};
+use super::{ApiResult, AppState, DIRECTORY, Routes, Shared};
+use crate::store::Store;
+
+pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
+    let assignments = format!("{DIRECTORY}/roleAssignmentScheduleRequests");
+    let eligibilities = format!("{DIRECTORY}/roleEligibilityScheduleRequests");
+    let mut r = Router::new()
+        .route(&assignments, post(create_assignment::<S>))
+        .route(&eligibilities, post(create_eligibility::<S>));
+    for requests in [assignments, eligibilities] {
+        r = r
+            .route(&format!("{requests}/{{id}}"), get(read::<S>))
+            .route(&format!("{requests}/{{id}}/cancel"), post(cancel::<S>));
+    }
+    r
+}
+
+/// `POST …/roleAssignmentScheduleRequests`: an activation or assignment (Graph body).
+async fn create_assignment<S: Store + 'static>(State(s): Shared<S>, req: WithBody) -> ApiResult {
+    create(s, RequestKind::Assignment, req).await
+}
+
+/// `POST …/roleEligibilityScheduleRequests`: an eligibility (Graph body).
+async fn create_eligibility<S: Store + 'static>(State(s): Shared<S>, req: WithBody) -> ApiResult {
+    create(s, RequestKind::Eligibility, req).await
+}
+
+async fn create<S: Store + 'static>(
+    state: Arc<AppState<S>>,
+    kind: RequestKind,
+    WithBody { caller, body }: WithBody,
+) -> ApiResult {
+    let command = Command::Request {
+        kind,
+        body: Box::new(json(&body)?),
+    };
+    Ok(created(state.submit(caller.0, command).await?))
+}
+
+/// `GET …/{id}`: a request as it stands.
+async fn read<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(request_id): Path<String>,
+    _: Caller,
+) -> ApiResult {
+    Ok(value(s.query(Query::Request { request_id }).await?))
+}
+
+/// `POST …/{id}/cancel`: the requester cancels a pending request.
+async fn cancel<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(request_id): Path<String>,
+    caller: Caller,
+) -> ApiResult {
+    s.submit(caller.0, Command::Cancel { request_id }).await?;
+    Ok(no_content())
+}
