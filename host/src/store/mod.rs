@@ -32,6 +32,14 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// The log was written in a newer format than this build reads.
+    #[error("the event log is in format {found}; this pim-host reads formats up to {supported}")]
+    NewerFormat {
+        /// The format the log records.
+        found: u32,
+        /// The newest format this build reads.
+        supported: u32,
+    },
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),

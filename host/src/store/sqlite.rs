@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use pim_core::Event;
+use pim_core::{Event, LOG_FORMAT_VERSION};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{Snapshot, Store, StoreError};
@@ -46,7 +46,26 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        SqliteStore::check_format(&conn)?;
         Ok(SqliteStore { conn })
+    }
+
+    /// Records the log format in `PRAGMA user_version`, or refuses a log written in a newer
+    /// format than this build reads. Version 0 is a log written before the format was
+    /// recorded, which is format 1.
+    fn check_format(conn: &Connection) -> Result<(), StoreError> {
+        let found: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if found > LOG_FORMAT_VERSION {
+            return Err(StoreError::NewerFormat {
+                found,
+                supported: LOG_FORMAT_VERSION,
+            });
+        }
+        if found < LOG_FORMAT_VERSION {
+            // Format 1 is the first: nothing to upcast yet (docs/event-log.md).
+            conn.pragma_update(None, "user_version", LOG_FORMAT_VERSION)?;
+        }
+        Ok(())
     }
 
     fn head_of(conn: &Connection) -> Result<u64, StoreError> {

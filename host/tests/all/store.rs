@@ -80,3 +80,30 @@ fn a_sqlite_log_survives_reopening_and_two_services_share_it() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_log_records_its_format_and_a_newer_format_is_refused() {
+    let dir = std::env::temp_dir().join(format!("pim-format-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let path = dir.join("pim.db");
+    let _ = std::fs::remove_file(&path);
+    let mut store = SqliteStore::open(&path).expect("creates");
+    store.append(0, &events(1)).expect("appends");
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("opens with SQLite itself");
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .expect("reads user_version");
+    assert_eq!(version, pim_core::LOG_FORMAT_VERSION);
+    conn.pragma_update(None, "user_version", pim_core::LOG_FORMAT_VERSION + 1)
+        .expect("writes user_version");
+    drop(conn);
+    match SqliteStore::open(&path) {
+        Err(StoreError::NewerFormat { found, supported }) => {
+            assert_eq!(found, pim_core::LOG_FORMAT_VERSION + 1);
+            assert_eq!(supported, pim_core::LOG_FORMAT_VERSION);
+        }
+        other => panic!("a log in a newer format must be refused, got {other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
