@@ -1,4 +1,4 @@
-//! Security alerts: the Entra-role alerts of PIM (research §5.1), computed from the state at a
+//! Security alerts: the Entra-role alerts of PIM (Microsoft Learn: "Configure security alerts for Microsoft Entra roles in PIM"), computed from the state at a
 //! given instant, with settings within Entra's ranges, dismissal, refresh and remediation.
 //!
 //! Alerts are a pure function of the state and `now`: no tick is needed for an alert to fire or
@@ -56,7 +56,7 @@ impl AlertId {
         }
     }
 
-    /// Severity as Graph reports it (research §5.1).
+    /// Severity as Graph reports it in the alert definitions.
     pub const fn severity(self) -> Severity {
         match self {
             AlertId::SequentialActivationRenewals | AlertId::StaleSignIn => Severity::Medium,
@@ -115,7 +115,7 @@ pub(crate) struct AlertSettings {
     pub sign_ins: BTreeMap<String, Instant>,
 }
 
-/// How far back the frequent-activation alert looks (research §3.6).
+/// How far back the frequent-activation alert looks for renewals.
 pub const RENEWAL_LOOK_BACK: TimeDelta = TimeDelta::days(30);
 
 impl Default for AlertSettings {

@@ -1,4 +1,4 @@
-//! Audit records, derived from events with Entra's activity names (research §6.3): who did
+//! Audit records, derived from events with Entra's activity names (as PIM's audit history shows them): who did
 //! what to whom, when, and why.
 
 use alloc::format;

@@ -11,7 +11,7 @@ use crate::time::{Instant, TimeError};
 use crate::wire::RuleError;
 
 wire_enum! {
-    /// Graph's error codes for schedule requests (`spec/scenario.md`).
+    /// Graph's error codes for schedule requests, as Graph returns them in `error.code`.
     pub enum ErrorCode {
         /// A role-setting rule failed; `failedRules` lists every one.
         RoleAssignmentRequestPolicyValidationFailed => "RoleAssignmentRequestPolicyValidationFailed",

@@ -1,5 +1,5 @@
 //! Notifications: for every event, the mails the 9 notification rules of the role's settings
-//! call for (research §8), plus expiry reminders. The core only computes them; hosts deliver.
+//! call for (Microsoft Learn: "Email notifications in PIM"), plus expiry reminders. The core only computes them; hosts deliver.
 
 use alloc::collections::BTreeSet;
 use alloc::format;
@@ -15,7 +15,7 @@ use crate::time::Instant;
 use crate::wire::{Action, NotificationLevel, RecipientType, RequestKind, RuleId, SubjectSet};
 use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
 
-/// At most this many recipients per notification (research §8.1); the rest are dropped.
+/// At most this many recipients per notification, as Entra caps them; the rest are dropped.
 pub const MAX_RECIPIENTS: usize = 1000;
 /// Security Administrator, a default recipient of role assignment and activation alerts.
 const SECURITY_ADMINISTRATOR: &str = "194ae4cb-b126-40b2-bd5b-6091b380977d";
@@ -262,7 +262,7 @@ impl Draft<'_> {
     }
 
     /// The approvers of a request's current stage; with none named, Privileged Role
-    /// Administrators (research §8.2: "only if no explicit approvers").
+    /// Administrators (Entra mails the default approvers only if no explicit approvers are set).
     fn approvers(&self, r: &RequestRecord) -> BTreeSet<String> {
         let named = r
             .current_step()
@@ -520,7 +520,7 @@ fn on_approval_recorded(d: &mut Draft<'_>, event: &Event) {
             &about_request(r),
         );
     } else {
-        // Every approver learns of the decision, then the requestor (research §4.2, §3.7).
+        // Every approver learns of the decision, then the requestor, as Entra does.
         // Extensions and renewals were asked of the deciding administrators.
         let deciders = if activation {
             Defaults::Approvers(r)

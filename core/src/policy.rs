@@ -12,11 +12,11 @@ use crate::wire::{
     SubjectSet,
 };
 
-/// The shortest activation maximum Entra accepts: half an hour (research §1.5).
+/// The shortest activation maximum Entra accepts: half an hour.
 pub const MIN_ACTIVATION_MAXIMUM: TimeDelta = TimeDelta::minutes(30);
-/// The longest activation maximum Entra accepts: 24 hours (research §1.5).
+/// The longest activation maximum Entra accepts: 24 hours.
 pub const MAX_ACTIVATION_MAXIMUM: TimeDelta = TimeDelta::hours(24);
-/// The shortest assignment or activation PIM creates, and the earliest removal (research §2.7).
+/// The shortest assignment or activation PIM creates, and the earliest removal: 5 minutes.
 pub const MINIMUM_WINDOW: TimeDelta = TimeDelta::minutes(5);
 /// The longest approval stage time-out this engine accepts, in days.
 pub const MAX_APPROVAL_TIMEOUT_DAYS: i32 = 30;

@@ -1,4 +1,4 @@
-//! Access reviews of privileged roles (research §7): definitions, instances that snapshot access
+//! Access reviews of privileged roles (Microsoft Entra access reviews): definitions, instances that snapshot access
 //! when they start, reviewer decisions, recommendations, the no-response default, and
 //! application of the results through ordinary events.
 
@@ -285,7 +285,7 @@ pub enum ReviewError {
 
 impl RecurrenceType {
     /// The longest instance: one day shorter than the shortest period, so instances never
-    /// overlap (research §7: a monthly review lasts at most 27 days).
+    /// overlap (Entra: a monthly review lasts at most 27 days).
     pub const fn max_duration_days(self) -> u32 {
         match self {
             RecurrenceType::OneTime => 180,

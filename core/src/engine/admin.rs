@@ -19,9 +19,9 @@ use crate::time::Instant;
 use crate::wire::{Action, ExpirationType, RequestKind, ScheduleRequestBody};
 use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
 
-/// How long before its end an assignment may be extended by its holder (research §3).
+/// How long before its end an assignment may be extended by its holder: Entra allows a self-extension in the last 14 days.
 pub const EXTEND_WINDOW: TimeDelta = TimeDelta::days(14);
-/// How long after its end an assignment may be renewed (research §3).
+/// How long after its end an assignment may be renewed: Entra allows a self-renewal within 30 days after expiry.
 pub const RENEW_WINDOW: TimeDelta = TimeDelta::days(30);
 
 fn kind_of(kind: RequestKind) -> AssignmentType {

@@ -1,4 +1,4 @@
-//! Scenario files: the conformance contract every host runs (`spec/scenario.md`).
+//! Scenario files: the conformance contract every host runs (docs/scenarios.md).
 //!
 //! A scenario sets up a tenant, walks through steps on a virtual clock and states what each step
 //! must produce. The runner is generic over a [`Backend`], so the native engine, the npm package
