@@ -18,6 +18,7 @@ extern crate alloc;
 #[macro_use]
 mod wire_enum;
 
+pub mod abi;
 pub mod alerts;
 pub mod audit;
 pub mod directory;
