@@ -31,6 +31,7 @@ pub mod request;
 pub mod review;
 pub mod scenario;
 pub mod schedule;
+pub mod settle;
 pub mod time;
 pub mod wire;
 
@@ -42,6 +43,7 @@ pub use engine::{CallContext, Check, Command, Engine, Outcome, Query, QueryResul
 pub use error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 pub use event::Event;
 pub use policy::RoleSettings;
+pub use settle::{SettleError, Settled, Unsettled, settle};
 pub use time::{Instant, IsoDuration};
 
 /// Entra's built-in Global Administrator role definition id.

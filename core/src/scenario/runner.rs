@@ -13,6 +13,7 @@ use super::file::{ScenarioFile, Step, Verb};
 use crate::engine::{CallContext, Command, Engine, Outcome, Query, QueryResult};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode};
 use crate::event::Event;
+use crate::settle::{SettleError, settle};
 use crate::time::{Instant, format_instant};
 
 /// A failure of the host, or input the engine refused as malformed.
@@ -220,8 +221,16 @@ fn decision_value(d: &Decision) -> Value {
     Value::Object(m)
 }
 
-/// The most events one clock move may cause before the runner gives up.
-const MAX_TICK_EVENTS: usize = 100_000;
+/// The most rounds (instants with something due) one clock move may take before the runner
+/// gives up.
+const MAX_CLOCK_ROUNDS: usize = 100_000;
+
+fn settle_error(e: SettleError<BackendError>) -> BackendError {
+    match e {
+        SettleError::Unsettled(why) => BackendError::Host(why.to_string()),
+        SettleError::Failed(e) => e,
+    }
+}
 
 struct Run<'a, B: Backend> {
     backend: &'a mut B,
@@ -236,6 +245,7 @@ impl<B: Backend> Run<'_, B> {
         Ok(outcome.decision)
     }
 
+    /// Moves the clock to `to`, committing what time causes on the way until nothing is due.
     fn move_clock(&mut self, to: Instant) -> Result<Value, BackendError> {
         if to < self.now {
             return Err(BackendError::Invalid(format!(
@@ -244,29 +254,15 @@ impl<B: Backend> Run<'_, B> {
                 format_instant(&self.now)
             )));
         }
-        let mut count: usize = 0;
-        let mut previous: Vec<Event> = Vec::new();
-        loop {
-            let events = self.backend.tick(to)?;
-            if events.is_empty() {
-                break;
-            }
-            if events == previous {
-                return Err(BackendError::Host(
-                    "time did not settle: tick returned the same events twice".into(),
-                ));
-            }
-            count = count.saturating_add(events.len());
-            if count > MAX_TICK_EVENTS {
-                return Err(BackendError::Host(format!(
-                    "time did not settle: more than {MAX_TICK_EVENTS} events"
-                )));
-            }
-            self.backend.commit(&events)?;
-            previous = events;
-        }
+        let settled = settle(
+            &mut *self.backend,
+            MAX_CLOCK_ROUNDS,
+            |b| b.tick(to),
+            |b, events| b.commit(events),
+        )
+        .map_err(settle_error)?;
         self.now = to;
-        Ok(json!({ "now": format_instant(&to), "events": count }))
+        Ok(json!({ "now": format_instant(&to), "events": settled.events }))
     }
 
     fn request_id(&self, name: &str) -> Result<String, BackendError> {

@@ -3,7 +3,9 @@
 
 use js_sys::Function;
 use pim_core::event::Event;
-use pim_core::{CallContext, Command, Decision, EligibilityWindow, Engine as Core, Outcome};
+use pim_core::{
+    CallContext, Command, Decision, EligibilityWindow, Engine as Core, Outcome, SettleError,
+};
 use serde_json::{Map, Value, json};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -108,17 +110,20 @@ impl JsEngine {
     ) -> Result<JsValue, JsValue> {
         let now = instant(&now)?;
         let mut all = Vec::new();
-        loop {
-            let events = self.core.tick(now);
-            if events.is_empty() {
-                break;
-            }
-            if all.len() > 1_000_000 {
-                return Err(invalid("time did not settle"));
-            }
-            self.commit_events(&events)?;
-            all.extend(events);
-        }
+        pim_core::settle(
+            self,
+            pim_core::settle::MAX_ROUNDS,
+            |engine| Ok(engine.core.tick(now)),
+            |engine, events| {
+                engine.commit_events(events)?;
+                all.extend_from_slice(events);
+                Ok(())
+            },
+        )
+        .map_err(|e| match e {
+            SettleError::Unsettled(why) => invalid(&why.to_string()),
+            SettleError::Failed(e) => e,
+        })?;
         to_js(&all)
     }
 
