@@ -32,6 +32,7 @@ pub mod review;
 pub mod scenario;
 pub mod schedule;
 pub mod settle;
+pub mod tenant;
 pub mod time;
 pub mod wire;
 
@@ -44,6 +45,7 @@ pub use error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 pub use event::Event;
 pub use policy::RoleSettings;
 pub use settle::{SettleError, Settled, Unsettled, settle};
+pub use tenant::{SetupError, Tenant, TenantError};
 pub use time::{Instant, IsoDuration};
 
 /// Entra's built-in Global Administrator role definition id.

@@ -63,19 +63,9 @@ pub fn seed_demo<S: Store>(service: &mut Service<S>, clock: &dyn Clock) -> anyho
     let file = ScenarioFile::from_json(SEED).context("the seed scenario")?;
     let now = clock.now();
     let system = CallContext::system();
-    let mut commands = vec![Command::ImportDirectory {
-        directory: Box::new(file.directory.clone()),
-    }];
-    commands.extend(file.policies.iter().map(|p| Command::SetPolicy {
-        role_definition_id: p.role_definition_id.clone(),
-        scope_id: p.scope_id.clone(),
-        scope_type: p.scope_type,
-        rules: p.rules.clone(),
-    }));
-    for c in &commands {
-        let d = service.submit(c, &system, now)?;
-        anyhow::ensure!(d.error.is_none(), "seeding failed: {:?}", d.error);
-    }
+    file.tenant()
+        .set_up(|c| service.submit(&c, &system, now))
+        .context("seeding the demo tenant")?;
     // The walkthrough's first step, starting now.
     if let Some(step) = file.steps.first()
         && let Verb::Request { kind, body } = &step.verb

@@ -14,6 +14,7 @@ use crate::engine::{CallContext, Command, Engine, Outcome, Query, QueryResult};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode};
 use crate::event::Event;
 use crate::settle::{SettleError, settle};
+use crate::tenant::SetupError;
 use crate::time::{Instant, format_instant};
 
 /// A failure of the host, or input the engine refused as malformed.
@@ -543,21 +544,13 @@ pub fn run<B: Backend>(file: &ScenarioFile, backend: &mut B) -> ScenarioReport {
         names: BTreeMap::new(),
     };
     let system = CallContext::system();
-    let mut setup = vec![Command::ImportDirectory {
-        directory: alloc::boxed::Box::new(file.directory.clone()),
-    }];
-    setup.extend(file.policies.iter().map(|p| Command::SetPolicy {
-        role_definition_id: p.role_definition_id.clone(),
-        scope_id: p.scope_id.clone(),
-        scope_type: p.scope_type,
-        rules: p.rules.clone(),
-    }));
-    for cmd in setup {
-        let failure = match run.command(cmd, &system) {
-            Ok(d) if d.error.is_none() => continue,
-            Ok(d) => decision_value(&d),
-            Err(e) => backend_error(e),
-        };
+    let setup = file.tenant().set_up(|cmd| run.command(cmd, &system));
+    let failure = match setup {
+        Ok(()) => None,
+        Err(SetupError::Refused(e)) => Some(error_value(e.code, &e.failed_rules, &e.message)),
+        Err(SetupError::Failed(e)) => Some(backend_error(e)),
+    };
+    if let Some(failure) = failure {
         report.record(0, None, failure);
         return report;
     }
