@@ -253,7 +253,7 @@ impl<S: Store> Service<S> {
                 svc.due(now)
             },
             |svc, events| {
-                let n = svc.commit_due(events, now)?;
+                let n = svc.commit_due(&events, now)?;
                 total = total.saturating_add(n);
                 Ok(())
             },

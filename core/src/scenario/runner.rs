@@ -339,7 +339,7 @@ impl<B: Backend> Run<'_, B> {
             &mut *self.backend,
             MAX_CLOCK_ROUNDS,
             |b| b.tick(to),
-            |b, events| b.commit(events),
+            |b, events| b.commit(&events),
         )
         .map_err(settle_error)?;
         self.now = to;

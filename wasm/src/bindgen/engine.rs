@@ -111,8 +111,8 @@ impl JsEngine {
             pim_core::settle::MAX_ROUNDS,
             |engine| Ok(engine.core.tick(now)),
             |engine, events| {
-                engine.commit_events(events)?;
-                all.extend_from_slice(events);
+                engine.commit_events(&events)?;
+                all.extend(events);
                 Ok(())
             },
         )
