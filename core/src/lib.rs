@@ -18,6 +18,7 @@ extern crate alloc;
 #[macro_use]
 mod wire_enum;
 
+pub mod abi;
 mod alert_scan;
 pub mod alerts;
 pub mod audit;
@@ -31,7 +32,9 @@ pub mod request;
 pub mod review;
 pub mod scenario;
 pub mod schedule;
+pub mod settle;
 mod state;
+pub mod tenant;
 pub mod time;
 pub mod wire;
 
@@ -53,7 +56,9 @@ pub use policy::{MINIMUM_WINDOW, RoleSettings};
 pub use request::{RequestRecord, Status};
 pub use review::Review;
 pub use schedule::Schedule;
+pub use settle::{SettleError, Settled, Unsettled, settle};
 pub use state::{REMINDER_DAYS, State};
+pub use tenant::{SetupError, Tenant, TenantError};
 pub use time::{Instant, IsoDuration};
 
 /// Entra's built-in Global Administrator role definition id.

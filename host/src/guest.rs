@@ -4,17 +4,27 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pim_core::time::{Instant, format_instant};
+use std::borrow::Cow;
+
+use pim_core::abi::{Call, Reply, codes, exports, unpack_result};
+use pim_core::time::Instant;
 use pim_core::{CallContext, Command, Event, Outcome, Query, QueryResult};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize, Serializer};
 use wasmtime::{Config, Engine, Instance, Linker, Memory, Module, StoreLimits, StoreLimitsBuilder};
 use wasmtime::{Store as WasmStore, TypedFunc};
 
 mod cache;
 
-/// The ABI version this host speaks (docs/abi.md, "Versioning").
-pub const ABI_VERSION: u32 = 1;
+/// The ABI version this host speaks (docs/abi.md, "Versioning"). It and the rest of the
+/// contract with the guest are defined once, in `pim_core::abi`, for both sides.
+pub use pim_core::abi::ABI_VERSION;
+pub use pim_core::abi::CheckCode;
+
+/// What `state`, `apply` and `load` report.
+pub type GuestSummary = pim_core::abi::Summary;
+
+/// What `version` reports.
+pub type GuestVersion = pim_core::abi::Version;
 
 /// Where `scripts/build-guest.sh` writes the guest, relative to the workspace root.
 pub const GUEST_RELATIVE_PATH: &str = "target/wasm32-unknown-unknown/wasm-release/pim_guest.wasm";
@@ -279,93 +289,6 @@ fn trap(e: wasmtime::Error) -> GuestError {
     GuestError::Trap(format!("{e:#}"))
 }
 
-/// `now` on the wire: RFC 3339.
-struct Now(Instant);
-
-impl Serialize for Now {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_instant(&self.0))
-    }
-}
-
-/// A call envelope, borrowing its parts (docs/abi.md, "Operations").
-#[derive(Serialize)]
-#[serde(tag = "op", rename_all = "camelCase")]
-enum CallRef<'a> {
-    Execute {
-        command: &'a Command,
-        context: &'a CallContext,
-        now: Now,
-    },
-    Apply {
-        events: &'a [Event],
-    },
-    Tick {
-        now: Now,
-    },
-    Query {
-        query: &'a Query,
-        now: Now,
-    },
-    Load {
-        events: &'a [Event],
-    },
-    State,
-    Version,
-}
-
-/// The result envelope.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-enum Envelope<T> {
-    Ok(T),
-    Err(Fault),
-}
-
-#[derive(Deserialize)]
-struct Fault {
-    code: String,
-    #[serde(default)]
-    message: String,
-}
-
-/// What `state` reports.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct GuestSummary {
-    /// Events applied since the instance started (or the snapshot's instance started).
-    pub events: u64,
-    /// The latest time an applied event carried.
-    #[serde(default)]
-    pub clock: Option<String>,
-}
-
-/// What `version` reports.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct GuestVersion {
-    /// The ABI version.
-    pub abi: u32,
-    /// The pim-guest crate version.
-    pub core: String,
-}
-
-/// The answer of the lean check (`pim_check`, docs/abi.md), decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckCode {
-    /// Not active.
-    Inactive,
-    /// Active until this unix second.
-    ActiveUntil(i64),
-    /// Active with no end.
-    ActivePermanently,
-}
-
-impl CheckCode {
-    /// Whether the principal is active.
-    pub fn is_active(self) -> bool {
-        !matches!(self, CheckCode::Inactive)
-    }
-}
-
 impl GuestInstance {
     fn new(guest: Arc<Guest>) -> Result<Self, GuestError> {
         let limits = StoreLimitsBuilder::new()
@@ -386,10 +309,12 @@ impl GuestInstance {
             .instantiate(&mut store, &guest.module)
             .map_err(load)?;
         let memory = instance
-            .get_memory(&mut store, "memory")
-            .ok_or_else(|| GuestError::Load("the guest exports no `memory`".into()))?;
+            .get_memory(&mut store, exports::MEMORY)
+            .ok_or_else(|| {
+                GuestError::Load(format!("the guest exports no `{}`", exports::MEMORY))
+            })?;
         let version: TypedFunc<(), u32> = instance
-            .get_typed_func(&mut store, "pim_abi_version")
+            .get_typed_func(&mut store, exports::ABI_VERSION)
             .map_err(load)?;
         let abi = version.call(&mut store, ()).map_err(load)?;
         if abi != ABI_VERSION {
@@ -399,16 +324,16 @@ impl GuestInstance {
         }
         Ok(GuestInstance {
             alloc: instance
-                .get_typed_func(&mut store, "pim_alloc")
+                .get_typed_func(&mut store, exports::ALLOC)
                 .map_err(load)?,
             free: instance
-                .get_typed_func(&mut store, "pim_free")
+                .get_typed_func(&mut store, exports::FREE)
                 .map_err(load)?,
             call: instance
-                .get_typed_func(&mut store, "pim_call")
+                .get_typed_func(&mut store, exports::CALL)
                 .map_err(load)?,
             check: instance
-                .get_typed_func(&mut store, "pim_check")
+                .get_typed_func(&mut store, exports::CHECK)
                 .map_err(load)?,
             guest,
             store,
@@ -478,7 +403,7 @@ impl GuestInstance {
             .map_err(|e| GuestError::Abi(e.to_string()))?;
         let packed = self.call.call(&mut self.store, (ptr, len)).map_err(trap)?;
         self.free.call(&mut self.store, (ptr, len)).map_err(trap)?;
-        let (out_ptr, out_len) = ((packed >> 32) as u32, packed as u32);
+        let (out_ptr, out_len) = unpack_result(packed);
         let mut out = vec![0; out_len as usize];
         self.memory
             .read(&self.store, out_ptr as usize, &mut out)
@@ -489,12 +414,12 @@ impl GuestInstance {
         Ok(out)
     }
 
-    fn call_typed<T: DeserializeOwned>(&mut self, call: &CallRef<'_>) -> Result<T, GuestError> {
+    fn call_typed<T: DeserializeOwned>(&mut self, call: &Call<'_>) -> Result<T, GuestError> {
         let input = serde_json::to_vec(call).map_err(|e| GuestError::Abi(e.to_string()))?;
         let out = self.call_raw(&input)?;
-        match serde_json::from_slice::<Envelope<T>>(&out) {
-            Ok(Envelope::Ok(v)) => Ok(v),
-            Ok(Envelope::Err(f)) => Err(GuestError::Refused {
+        match serde_json::from_slice::<Reply<T>>(&out) {
+            Ok(Reply::Ok(v)) => Ok(v),
+            Ok(Reply::Err(f)) => Err(GuestError::Refused {
                 code: f.code,
                 message: f.message,
             }),
@@ -507,7 +432,7 @@ impl GuestInstance {
 
     /// The guest's ABI and crate versions.
     pub fn version(&mut self) -> Result<GuestVersion, GuestError> {
-        self.call_typed(&CallRef::Version)
+        self.call_typed(&Call::Version)
     }
 
     /// Decides a command; changes nothing.
@@ -517,43 +442,49 @@ impl GuestInstance {
         context: &CallContext,
         now: Instant,
     ) -> Result<Outcome, GuestError> {
-        self.call_typed(&CallRef::Execute {
-            command,
-            context,
-            now: Now(now),
+        self.call_typed(&Call::Execute {
+            command: Cow::Borrowed(command),
+            context: Cow::Borrowed(context),
+            now,
         })
     }
 
     /// Applies committed events.
     pub fn apply(&mut self, events: &[Event]) -> Result<GuestSummary, GuestError> {
-        self.call_typed(&CallRef::Apply { events })
+        self.call_typed(&Call::Apply {
+            events: Cow::Borrowed(events),
+        })
     }
 
     /// Replaces the state with the replay of `events`.
     pub fn load(&mut self, events: &[Event]) -> Result<GuestSummary, GuestError> {
-        self.call_typed(&CallRef::Load { events })
+        self.call_typed(&Call::Load {
+            events: Cow::Borrowed(events),
+        })
     }
 
     /// The events time alone causes up to `now`; changes nothing.
     pub fn tick(&mut self, now: Instant) -> Result<Vec<Event>, GuestError> {
-        self.call_typed(&CallRef::Tick { now: Now(now) })
+        self.call_typed(&Call::Tick { now })
     }
 
     /// Answers a query.
     pub fn query(&mut self, query: &Query, now: Instant) -> Result<QueryResult, GuestError> {
-        self.call_typed(&CallRef::Query {
-            query,
-            now: Now(now),
+        self.call_typed(&Call::Query {
+            query: Cow::Borrowed(query),
+            now,
         })
     }
 
     /// How many events the instance holds.
     pub fn state(&mut self) -> Result<GuestSummary, GuestError> {
-        self.call_typed(&CallRef::State)
+        self.call_typed(&Call::State)
     }
 
     /// The gateway question through the lean export: no JSON, one copy of the three strings
-    /// into a reused buffer. `scope` is `/` or a normalised scope id; empty means `/`.
+    /// into a reused buffer. `scope` is `/` or a normalised scope id; empty means `/`. The
+    /// guest's [`CheckCode::BadArguments`] comes back as an `InvalidRequest` refusal, so an
+    /// `Ok` answer is never that.
     pub fn check(
         &mut self,
         principal: &str,
@@ -619,14 +550,12 @@ impl GuestInstance {
                 (base, p, base + p, r, base + p + r, s, now),
             )
             .map_err(trap)?;
-        match code {
-            0 => Ok(CheckCode::Inactive),
-            i64::MAX => Ok(CheckCode::ActivePermanently),
-            t if t > 0 => Ok(CheckCode::ActiveUntil(t)),
-            _ => Err(GuestError::Refused {
-                code: "InvalidRequest".into(),
+        match CheckCode::from_i64(code) {
+            CheckCode::BadArguments => Err(GuestError::Refused {
+                code: codes::INVALID_REQUEST.into(),
                 message: "check arguments are not UTF-8, or `now` is out of range".into(),
             }),
+            answer => Ok(answer),
         }
     }
 

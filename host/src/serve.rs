@@ -101,19 +101,12 @@ pub fn seed_demo<S: Store>(
     let file = ScenarioFile::from_json(SEED)?;
     let now = clock.now();
     let system = CallContext::system();
-    let mut commands = vec![Command::ImportDirectory {
-        directory: Box::new(file.directory.clone()),
-    }];
-    commands.extend(file.policies.iter().map(|p| Command::SetPolicy {
-        role_definition_id: p.role_definition_id.clone(),
-        scope_id: p.scope_id.clone(),
-        scope_type: p.scope_type,
-        rules: p.rules.clone(),
-    }));
-    for c in &commands {
-        let d = service.submit(c, &system, now)?;
-        refused(d)?;
-    }
+    file.tenant()
+        .set_up(|c| service.submit(&c, &system, now))
+        .map_err(|e| match e {
+            pim_core::SetupError::Failed(e) => ServeError::Service(e),
+            pim_core::SetupError::Refused(refusal) => ServeError::SeedRefused(refusal),
+        })?;
     // The walkthrough's first step, starting now.
     if let Some(step) = file.steps.first()
         && let Verb::Request { kind, body } = &step.verb

@@ -2,19 +2,21 @@
 //! the store (durably, with optimistic concurrency), then applied to the guest. A trap rebuilds
 //! the instance from storage.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use pim_core::scenario::{Backend, BackendError};
 use pim_core::time::Instant;
-use pim_core::{CallContext, Command, Decision, Event, Outcome, Query, QueryResult};
+use pim_core::{CallContext, Command, Decision, Event, Outcome, Query, QueryResult, SettleError};
 
 use crate::guest::{CheckCode, Guest, GuestError, GuestInstance};
 use crate::store::{Snapshot, Store, StoreError};
 
 /// How many times `submit` re-decides a command after another writer moved the log.
 const MAX_ATTEMPTS: usize = 16;
-/// The most events one tick may commit before the service gives up.
-const MAX_TICK_EVENTS: usize = 1_000_000;
+/// The most batches (instants with something due) one tick may commit before the service
+/// gives up.
+const MAX_TICK_ROUNDS: usize = pim_core::settle::MAX_ROUNDS;
 
 /// How many stored events one `apply` call carries when catching up with the log.
 const CATCH_UP_BATCH: usize = 20_000;
@@ -37,8 +39,8 @@ pub enum ServiceError {
         store: u64,
     },
     /// Time kept causing events past a sane bound (a bug in the guest).
-    #[error("time did not settle: {0} events in one tick")]
-    Settle(usize),
+    #[error(transparent)]
+    Settle(pim_core::Unsettled),
 }
 
 impl ServiceError {
@@ -263,28 +265,43 @@ impl<S: Store> Service<S> {
 
     /// Commits what time alone causes up to `now`; returns how many events that was. The core's
     /// `tick` yields one instant's events at a time (one change can schedule the next), so this
-    /// commits batches until time has settled.
+    /// commits batches until time has settled (`pim_core::settle`).
     pub fn tick(&mut self, now: Instant) -> Result<usize, ServiceError> {
         let mut total = 0usize;
-        loop {
-            let n = self.tick_once(now)?;
-            if n == 0 {
-                return Ok(total);
-            }
-            total = total.saturating_add(n);
-            if total > MAX_TICK_EVENTS {
-                return Err(ServiceError::Settle(total));
-            }
-        }
+        pim_core::settle(
+            self,
+            MAX_TICK_ROUNDS,
+            |svc| {
+                svc.catch_up()?;
+                svc.due(now)
+            },
+            |svc, events| {
+                let n = svc.commit_due(&events, now)?;
+                total = total.saturating_add(n);
+                Ok(())
+            },
+        )
+        .map_err(|e| match e {
+            SettleError::Unsettled(why) => ServiceError::Settle(why),
+            SettleError::Failed(e) => e,
+        })?;
+        Ok(total)
     }
 
-    fn tick_once(&mut self, now: Instant) -> Result<usize, ServiceError> {
-        self.catch_up()?;
+    /// What time alone causes up to `now` (or the log's latest time, if later) on the current
+    /// state.
+    fn due(&mut self, now: Instant) -> Result<Vec<Event>, ServiceError> {
+        let now = self.monotonic(now);
+        let r = self.instance.tick(now);
+        self.recover(r)
+    }
+
+    /// Commits a tick's events; returns how many were committed. If another writer moved the
+    /// log first, catches up and commits what is due on the new state instead.
+    fn commit_due(&mut self, events: &[Event], now: Instant) -> Result<usize, ServiceError> {
+        let mut events = Cow::Borrowed(events);
         let mut attempt = 0;
         loop {
-            let now = self.monotonic(now);
-            let r = self.instance.tick(now);
-            let events = self.recover(r)?;
             if events.is_empty() {
                 return Ok(0);
             }
@@ -292,6 +309,7 @@ impl<S: Store> Service<S> {
                 Err(ServiceError::Store(StoreError::Conflict { .. })) if attempt < MAX_ATTEMPTS => {
                     attempt += 1;
                     self.catch_up()?;
+                    events = Cow::Owned(self.due(now)?);
                 }
                 Err(e) => return Err(e),
                 Ok(()) => return Ok(events.len()),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use super::expect::Expect;
+use crate::tenant::Tenant;
 use crate::time::{Instant, IsoDuration, parse_instant};
 use crate::wire::{DirectorySnapshot, PolicyEntry, RequestKind, ScheduleRequestBody};
 
@@ -27,8 +28,8 @@ pub struct ScenarioFile {
     /// The tenant's directory.
     #[serde(default)]
     pub directory: DirectorySnapshot,
-    /// Role settings.
-    #[serde(default)]
+    /// Role settings (`null`: none, as in a tenant file).
+    #[serde(default, deserialize_with = "crate::tenant::policies_or_null")]
     pub policies: Vec<PolicyEntry>,
     /// The walk-through.
     pub steps: Vec<Step>,
@@ -38,6 +39,15 @@ impl ScenarioFile {
     /// Parses a scenario file.
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
+    }
+
+    /// The tenant the scenario starts from: its `directory` and `policies`, the two fields of a
+    /// tenant file.
+    pub fn tenant(&self) -> Tenant {
+        Tenant {
+            directory: self.directory.clone(),
+            policies: self.policies.clone(),
+        }
     }
 }
 

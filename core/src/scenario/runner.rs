@@ -13,6 +13,8 @@ use super::file::{ScenarioFile, Step, Verb};
 use crate::engine::{CallContext, Command, Engine, Outcome, Query, QueryResult};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode};
 use crate::event::Event;
+use crate::settle::{SettleError, settle};
+use crate::tenant::SetupError;
 use crate::time::{Instant, format_instant};
 
 /// A failure of the host, or input the engine refused as malformed.
@@ -221,8 +223,25 @@ fn decision_value(d: &Decision) -> Value {
     Value::Object(m)
 }
 
-/// The most events one clock move may cause before the runner gives up.
-const MAX_TICK_EVENTS: usize = 100_000;
+/// The most rounds (instants with something due) one clock move may take before the runner
+/// gives up.
+const MAX_CLOCK_ROUNDS: usize = 100_000;
+
+fn settle_error(e: SettleError<BackendError>) -> BackendError {
+    match e {
+        SettleError::Unsettled(why) => BackendError::Host(why.to_string()),
+        SettleError::Failed(e) => e,
+    }
+}
+
+fn unexpected(what: &str) -> BackendError {
+    BackendError::Host(format!("unexpected answer to {what}"))
+}
+
+/// A verb handed to the function of another step family (a bug in the runner).
+fn wrong_family(verb: &Verb) -> BackendError {
+    BackendError::Host(format!("`{}` is not handled here", verb.name()))
+}
 
 struct Run<'a, B: Backend> {
     backend: &'a mut B,
@@ -237,6 +256,78 @@ impl<B: Backend> Run<'_, B> {
         Ok(outcome.decision)
     }
 
+    fn request_id(&self, name: &str) -> Result<String, BackendError> {
+        self.names.get(name).cloned().ok_or_else(|| {
+            BackendError::Invalid(format!("no earlier step named `{name}` created a request"))
+        })
+    }
+
+    /// Runs one step: the verb's family decides what it does.
+    fn step(&mut self, step: &Step) -> Result<Value, BackendError> {
+        let verb = &step.verb;
+        let command = match verb {
+            Verb::Advance(_) | Verb::At(_) => return self.time_step(verb),
+            Verb::Check { .. }
+            | Verb::Status { .. }
+            | Verb::Audit(_)
+            | Verb::Alerts
+            | Verb::Review { .. }
+            | Verb::Notifications { .. } => return self.query_step(verb),
+            Verb::Restart => {
+                self.backend.restart()?;
+                return Ok(json!({}));
+            }
+            Verb::Malformed { message, .. } => return Err(BackendError::Invalid(message.clone())),
+            Verb::Request { .. } | Verb::Approve { .. } | Verb::Cancel { .. } => {
+                self.request_command(verb)?
+            }
+            Verb::Policy(_)
+            | Verb::Membership { .. }
+            | Verb::AuditRetention { .. }
+            | Verb::SignIn { .. }
+            | Verb::OutsideAssignment(_) => admin_command(verb)?,
+            Verb::AlertSettings { .. }
+            | Verb::DismissAlert { .. }
+            | Verb::RefreshAlerts { .. }
+            | Verb::RemediateAlert { .. } => alert_command(verb)?,
+            Verb::CreateReview(_) | Verb::ReviewDecision { .. } | Verb::ReviewAction { .. } => {
+                review_command(verb)?
+            }
+        };
+        self.decided(step, command)
+    }
+
+    /// Decides and commits a step's command as its caller; a request it creates takes the
+    /// step's name.
+    fn decided(&mut self, step: &Step, command: Command) -> Result<Value, BackendError> {
+        let ctx = CallContext {
+            caller: step.caller.clone(),
+            mfa: step.mfa,
+            auth_context: step.auth_context.clone(),
+        };
+        let d = self.command(command, &ctx)?;
+        if let (Some(name), Some(r)) = (&step.name, &d.request)
+            && d.error.is_none()
+        {
+            self.names.insert(name.clone(), r.id.clone());
+        }
+        Ok(decision_value(&d))
+    }
+
+    /// `advance` and `at`: moves the clock.
+    fn time_step(&mut self, verb: &Verb) -> Result<Value, BackendError> {
+        let to = match verb {
+            Verb::Advance(d) => self
+                .now
+                .checked_add_signed(d.delta())
+                .ok_or_else(|| BackendError::Invalid("advancing overflows the calendar".into()))?,
+            Verb::At(t) => *t,
+            other => return Err(wrong_family(other)),
+        };
+        self.move_clock(to)
+    }
+
+    /// Moves the clock to `to`, committing what time causes on the way until nothing is due.
     fn move_clock(&mut self, to: Instant) -> Result<Value, BackendError> {
         if to < self.now {
             return Err(BackendError::Invalid(format!(
@@ -245,105 +336,46 @@ impl<B: Backend> Run<'_, B> {
                 format_instant(&self.now)
             )));
         }
-        let mut count: usize = 0;
-        let mut previous: Vec<Event> = Vec::new();
-        loop {
-            let events = self.backend.tick(to)?;
-            if events.is_empty() {
-                break;
-            }
-            if events == previous {
-                return Err(BackendError::Host(
-                    "time did not settle: tick returned the same events twice".into(),
-                ));
-            }
-            count = count.saturating_add(events.len());
-            if count > MAX_TICK_EVENTS {
-                return Err(BackendError::Host(format!(
-                    "time did not settle: more than {MAX_TICK_EVENTS} events"
-                )));
-            }
-            self.backend.commit(&events)?;
-            previous = events;
-        }
+        let settled = settle(
+            &mut *self.backend,
+            MAX_CLOCK_ROUNDS,
+            |b| b.tick(to),
+            |b, events| b.commit(&events),
+        )
+        .map_err(settle_error)?;
         self.now = to;
-        Ok(json!({ "now": format_instant(&to), "events": count }))
+        Ok(json!({ "now": format_instant(&to), "events": settled.events }))
     }
 
-    fn request_id(&self, name: &str) -> Result<String, BackendError> {
-        self.names.get(name).cloned().ok_or_else(|| {
-            BackendError::Invalid(format!("no earlier step named `{name}` created a request"))
-        })
-    }
-
-    fn step(&mut self, step: &Step) -> Result<Value, BackendError> {
-        let ctx = CallContext {
-            caller: step.caller.clone(),
-            mfa: step.mfa,
-            auth_context: step.auth_context.clone(),
-        };
-        let decided = |run: &mut Self, cmd: Command| -> Result<Value, BackendError> {
-            let d = run.command(cmd, &ctx)?;
-            if let (Some(name), Some(r)) = (&step.name, &d.request)
-                && d.error.is_none()
-            {
-                run.names.insert(name.clone(), r.id.clone());
-            }
-            Ok(decision_value(&d))
-        };
-        match &step.verb {
-            Verb::Advance(d) => {
-                let to = self.now.checked_add_signed(d.delta()).ok_or_else(|| {
-                    BackendError::Invalid("advancing overflows the calendar".into())
-                })?;
-                self.move_clock(to)
-            }
-            Verb::At(t) => self.move_clock(*t),
-            Verb::Request { kind, body } => decided(
-                self,
-                Command::Request {
-                    kind: *kind,
-                    body: body.clone(),
-                },
-            ),
+    /// `request`, `approve` and `cancel`: the command on a request.
+    fn request_command(&self, verb: &Verb) -> Result<Command, BackendError> {
+        Ok(match verb {
+            Verb::Request { kind, body } => Command::Request {
+                kind: *kind,
+                body: body.clone(),
+            },
             Verb::Approve {
                 request,
                 review_result,
                 justification,
             } => {
                 let id = self.request_id(request)?;
-                let review_result = serde_json::from_value::<Command>(json!({
+                serde_json::from_value::<Command>(json!({
                     "op": "decide", "requestId": id, "reviewResult": review_result,
                     "justification": justification,
                 }))
-                .map_err(|e| BackendError::Invalid(e.to_string()))?;
-                decided(self, review_result)
+                .map_err(|e| BackendError::Invalid(e.to_string()))?
             }
-            Verb::Cancel { request } => {
-                let id = self.request_id(request)?;
-                decided(self, Command::Cancel { request_id: id })
-            }
-            Verb::Policy(p) => decided(
-                self,
-                Command::SetPolicy {
-                    role_definition_id: p.role_definition_id.clone(),
-                    scope_id: p.scope_id.clone(),
-                    scope_type: p.scope_type,
-                    rules: p.rules.clone(),
-                },
-            ),
-            Verb::Membership {
-                group_id,
-                add,
-                remove,
-            } => decided(
-                self,
-                Command::ChangeMembership {
-                    group_id: group_id.clone(),
-                    add: add.clone(),
-                    remove: remove.clone(),
-                },
-            ),
+            Verb::Cancel { request } => Command::Cancel {
+                request_id: self.request_id(request)?,
+            },
+            other => return Err(wrong_family(other)),
+        })
+    }
+
+    /// The query steps: `check`, `status`, `audit`, `alerts`, `review`, `notifications`.
+    fn query_step(&mut self, verb: &Verb) -> Result<Value, BackendError> {
+        match verb {
             Verb::Check {
                 principal_id,
                 role_definition_id,
@@ -358,180 +390,206 @@ impl<B: Backend> Run<'_, B> {
                 };
                 match self.backend.query(&q, self.now)? {
                     QueryResult::Check(c) => Ok(json!(c)),
-                    _ => Err(BackendError::Host("unexpected answer to check".into())),
+                    _ => Err(unexpected("check")),
                 }
             }
-            Verb::Status { request } => {
-                let id = self.request_id(request)?;
-                match self
-                    .backend
-                    .query(&Query::Request { request_id: id }, self.now)?
-                {
-                    QueryResult::Request(r) => Ok(decision_value(&Decision {
-                        status: Some(r.status),
-                        start_date_time: Some(r.start_date_time),
-                        end_date_time: r.end_date_time,
-                        request: Some(*r),
-                        error: None,
-                    })),
-                    _ => Err(BackendError::Host("unexpected answer to status".into())),
-                }
-            }
-            Verb::AuditRetention { days } => {
-                decided(self, Command::SetAuditRetention { days: *days })
-            }
+            Verb::Status { request } => self.status(request),
             Verb::Audit(filter) => {
                 match self
                     .backend
                     .query(&Query::Audit(filter.clone()), self.now)?
                 {
-                    QueryResult::Audit(records) => {
-                        let names: Vec<&str> = records
-                            .iter()
-                            .map(|r| r.activity_display_name.as_str())
-                            .collect();
-                        Ok(json!({ "activities": names }))
-                    }
-                    _ => Err(BackendError::Host("unexpected answer to audit".into())),
+                    QueryResult::Audit(records) => Ok(audit_value(&records)),
+                    _ => Err(unexpected("audit")),
                 }
             }
             Verb::Alerts => match self.backend.query(&Query::Alerts {}, self.now)? {
-                QueryResult::Alerts(alerts) => {
-                    let (mut active, mut inactive) = (Vec::new(), Vec::new());
-                    let mut incidents = Map::new();
-                    for a in &alerts {
-                        let id = a.alert_definition_id.as_str();
-                        if a.is_active {
-                            active.push(id);
-                        } else {
-                            inactive.push(id);
-                        }
-                        let ids: Vec<&str> = a.incidents.iter().map(|i| i.id.as_str()).collect();
-                        incidents.insert(id.into(), json!(ids));
-                    }
-                    Ok(json!({ "active": active, "inactive": inactive, "incidents": incidents }))
-                }
-                _ => Err(BackendError::Host("unexpected answer to alerts".into())),
+                QueryResult::Alerts(alerts) => Ok(alerts_value(&alerts)),
+                _ => Err(unexpected("alerts")),
             },
-            Verb::AlertSettings {
-                alert_id,
-                configuration,
-            } => decided(
-                self,
-                Command::ConfigureAlert {
-                    alert_id: *alert_id,
-                    configuration: configuration.clone(),
-                },
-            ),
-            Verb::DismissAlert { alert_id } => decided(
-                self,
-                Command::DismissAlert {
-                    alert_id: *alert_id,
-                },
-            ),
-            Verb::RefreshAlerts { alert_ids } => decided(
-                self,
-                Command::RefreshAlerts {
-                    alert_ids: alert_ids.clone(),
-                },
-            ),
-            Verb::RemediateAlert {
-                alert_id,
-                incident_id,
-            } => decided(
-                self,
-                Command::RemediateAlert {
-                    alert_id: *alert_id,
-                    incident_id: incident_id.clone(),
-                },
-            ),
-            Verb::SignIn { principal_id, at } => decided(
-                self,
-                Command::RecordSignIn {
-                    principal_id: principal_id.clone(),
-                    sign_in_date_time: *at,
-                },
-            ),
-            Verb::CreateReview(definition) => decided(
-                self,
-                Command::CreateReview {
-                    definition: definition.clone(),
-                },
-            ),
-            Verb::ReviewDecision {
-                review_id,
-                principal_id,
-                decision,
-                justification,
-            } => decided(
-                self,
-                Command::DecideReview {
-                    review_id: review_id.clone(),
-                    principal_id: principal_id.clone(),
-                    decision: *decision,
-                    justification: justification.clone(),
-                },
-            ),
-            Verb::ReviewAction { action, review_id } => {
-                let review_id = review_id.clone();
-                let command = match *action {
-                    "stopReview" => Command::StopReview { review_id },
-                    "resetReview" => Command::ResetReview { review_id },
-                    "applyReview" => Command::ApplyReview { review_id },
-                    _ => Command::DeleteReview { review_id },
-                };
-                decided(self, command)
-            }
-            Verb::Review { review_id } => {
-                let q = Query::Review {
-                    review_id: review_id.clone(),
-                };
-                match self.backend.query(&q, self.now)? {
-                    QueryResult::Review(r) => Ok(review_value(&r)),
-                    _ => Err(BackendError::Host("unexpected answer to review".into())),
-                }
-            }
-            Verb::Notifications { since, recipient } => {
-                let q = Query::Notifications {
-                    since: *since,
-                    recipient: recipient.clone(),
-                };
-                match self.backend.query(&q, self.now)? {
-                    QueryResult::Notifications(list) => {
-                        let items: Vec<Value> = list
-                            .iter()
-                            .map(|n| {
-                                json!({
-                                    "kind": n.kind,
-                                    "ruleId": n.rule_id,
-                                    "recipientType": n.recipient_type,
-                                    "critical": n.critical,
-                                    "recipients": n.recipients,
-                                    "truncated": n.truncated,
-                                    "principalId": n.principal_id,
-                                })
-                            })
-                            .collect();
-                        Ok(json!({ "notifications": items }))
-                    }
-                    _ => Err(BackendError::Host(
-                        "unexpected answer to notifications".into(),
-                    )),
-                }
-            }
-            Verb::OutsideAssignment(a) => decided(
-                self,
-                Command::RecordOutsideAssignment {
-                    assignment: a.clone(),
-                },
-            ),
-            Verb::Restart => {
-                self.backend.restart()?;
-                Ok(json!({}))
-            }
-            Verb::Malformed { message, .. } => Err(BackendError::Invalid(message.clone())),
+            Verb::Review { review_id } => self.review(review_id),
+            Verb::Notifications { since, recipient } => self.notifications(*since, recipient),
+            other => Err(wrong_family(other)),
         }
     }
+
+    /// `status`: a named request as it stands.
+    fn status(&mut self, request: &str) -> Result<Value, BackendError> {
+        let id = self.request_id(request)?;
+        match self
+            .backend
+            .query(&Query::Request { request_id: id }, self.now)?
+        {
+            QueryResult::Request(r) => Ok(decision_value(&Decision {
+                status: Some(r.status),
+                start_date_time: Some(r.start_date_time),
+                end_date_time: r.end_date_time,
+                request: Some(*r),
+                error: None,
+            })),
+            _ => Err(unexpected("status")),
+        }
+    }
+
+    /// `review`: a review's latest instance.
+    fn review(&mut self, review_id: &str) -> Result<Value, BackendError> {
+        let q = Query::Review {
+            review_id: review_id.into(),
+        };
+        match self.backend.query(&q, self.now)? {
+            QueryResult::Review(r) => Ok(review_value(&r)),
+            _ => Err(unexpected("review")),
+        }
+    }
+
+    /// `notifications`: what the engine called for.
+    fn notifications(
+        &mut self,
+        since: Option<Instant>,
+        recipient: &Option<String>,
+    ) -> Result<Value, BackendError> {
+        let q = Query::Notifications {
+            since,
+            recipient: recipient.clone(),
+        };
+        match self.backend.query(&q, self.now)? {
+            QueryResult::Notifications(list) => Ok(notifications_value(&list)),
+            _ => Err(unexpected("notifications")),
+        }
+    }
+}
+
+/// `policy`, `membership`, `auditRetention`, `signIn` and `outsideAssignment`: the tenant's
+/// settings and the directory's facts.
+fn admin_command(verb: &Verb) -> Result<Command, BackendError> {
+    Ok(match verb {
+        Verb::Policy(p) => Command::SetPolicy {
+            role_definition_id: p.role_definition_id.clone(),
+            scope_id: p.scope_id.clone(),
+            scope_type: p.scope_type,
+            rules: p.rules.clone(),
+        },
+        Verb::Membership {
+            group_id,
+            add,
+            remove,
+        } => Command::ChangeMembership {
+            group_id: group_id.clone(),
+            add: add.clone(),
+            remove: remove.clone(),
+        },
+        Verb::AuditRetention { days } => Command::SetAuditRetention { days: *days },
+        Verb::SignIn { principal_id, at } => Command::RecordSignIn {
+            principal_id: principal_id.clone(),
+            sign_in_date_time: *at,
+        },
+        Verb::OutsideAssignment(a) => Command::RecordOutsideAssignment {
+            assignment: a.clone(),
+        },
+        other => return Err(wrong_family(other)),
+    })
+}
+
+/// `alertSettings`, `dismissAlert`, `refreshAlerts` and `remediateAlert`.
+fn alert_command(verb: &Verb) -> Result<Command, BackendError> {
+    Ok(match verb {
+        Verb::AlertSettings {
+            alert_id,
+            configuration,
+        } => Command::ConfigureAlert {
+            alert_id: *alert_id,
+            configuration: configuration.clone(),
+        },
+        Verb::DismissAlert { alert_id } => Command::DismissAlert {
+            alert_id: *alert_id,
+        },
+        Verb::RefreshAlerts { alert_ids } => Command::RefreshAlerts {
+            alert_ids: alert_ids.clone(),
+        },
+        Verb::RemediateAlert {
+            alert_id,
+            incident_id,
+        } => Command::RemediateAlert {
+            alert_id: *alert_id,
+            incident_id: incident_id.clone(),
+        },
+        other => return Err(wrong_family(other)),
+    })
+}
+
+/// `createReview`, `reviewDecision`, and the administrator's actions on a review.
+fn review_command(verb: &Verb) -> Result<Command, BackendError> {
+    Ok(match verb {
+        Verb::CreateReview(definition) => Command::CreateReview {
+            definition: definition.clone(),
+        },
+        Verb::ReviewDecision {
+            review_id,
+            principal_id,
+            decision,
+            justification,
+        } => Command::DecideReview {
+            review_id: review_id.clone(),
+            principal_id: principal_id.clone(),
+            decision: *decision,
+            justification: justification.clone(),
+        },
+        Verb::ReviewAction { action, review_id } => {
+            let review_id = review_id.clone();
+            match *action {
+                "stopReview" => Command::StopReview { review_id },
+                "resetReview" => Command::ResetReview { review_id },
+                "applyReview" => Command::ApplyReview { review_id },
+                _ => Command::DeleteReview { review_id },
+            }
+        }
+        other => return Err(wrong_family(other)),
+    })
+}
+
+/// The `audit` step's report: the activities, oldest first.
+fn audit_value(records: &[crate::AuditRecord]) -> Value {
+    let names: Vec<&str> = records
+        .iter()
+        .map(|r| r.activity_display_name.as_str())
+        .collect();
+    json!({ "activities": names })
+}
+
+/// The `alerts` step's report: active and inactive alerts, and each one's incidents.
+fn alerts_value(alerts: &[crate::alerts::Alert]) -> Value {
+    let (mut active, mut inactive) = (Vec::new(), Vec::new());
+    let mut incidents = Map::new();
+    for a in alerts {
+        let id = a.alert_definition_id.as_str();
+        if a.is_active {
+            active.push(id);
+        } else {
+            inactive.push(id);
+        }
+        let ids: Vec<&str> = a.incidents.iter().map(|i| i.id.as_str()).collect();
+        incidents.insert(id.into(), json!(ids));
+    }
+    json!({ "active": active, "inactive": inactive, "incidents": incidents })
+}
+
+/// The `notifications` step's report.
+fn notifications_value(list: &[crate::notify::Notification]) -> Value {
+    let items: Vec<Value> = list
+        .iter()
+        .map(|n| {
+            json!({
+                "kind": n.kind,
+                "ruleId": n.rule_id,
+                "recipientType": n.recipient_type,
+                "critical": n.critical,
+                "recipients": n.recipients,
+                "truncated": n.truncated,
+                "principalId": n.principal_id,
+            })
+        })
+        .collect();
+    json!({ "notifications": items })
 }
 
 /// Runs a scenario on a backend.
@@ -548,21 +606,13 @@ pub fn run<B: Backend>(file: &ScenarioFile, backend: &mut B) -> ScenarioReport {
         names: BTreeMap::new(),
     };
     let system = CallContext::system();
-    let mut setup = vec![Command::ImportDirectory {
-        directory: alloc::boxed::Box::new(file.directory.clone()),
-    }];
-    setup.extend(file.policies.iter().map(|p| Command::SetPolicy {
-        role_definition_id: p.role_definition_id.clone(),
-        scope_id: p.scope_id.clone(),
-        scope_type: p.scope_type,
-        rules: p.rules.clone(),
-    }));
-    for cmd in setup {
-        let failure = match run.command(cmd, &system) {
-            Ok(d) if d.error.is_none() => continue,
-            Ok(d) => decision_value(&d),
-            Err(e) => backend_error(e),
-        };
+    let setup = file.tenant().set_up(|cmd| run.command(cmd, &system));
+    let failure = match setup {
+        Ok(()) => None,
+        Err(SetupError::Refused(e)) => Some(error_value(e.code, &e.failed_rules, &e.message)),
+        Err(SetupError::Failed(e)) => Some(backend_error(e)),
+    };
+    if let Some(failure) = failure {
         report.record(0, None, failure);
         return report;
     }

@@ -1,5 +1,6 @@
-//! The exports of `pim_guest.wasm` (docs/abi.md). This module only moves bytes between the
-//! host's linear-memory buffers and `dispatch`; it is the crate's only `unsafe` code.
+//! The exports of `pim_guest.wasm` (docs/abi.md; their names are `pim_core::abi::exports`).
+//! This module only moves bytes between the host's linear-memory buffers and `dispatch`; it is
+//! the crate's only `unsafe` code.
 #![allow(
     unsafe_code,
     reason = "the C ABI: exported symbols and raw pointers into linear memory"
@@ -8,7 +9,9 @@
 use std::alloc::{Layout, alloc, dealloc};
 use std::cell::RefCell;
 
-use crate::dispatch::{ABI_VERSION, CheckCode, GuestState};
+use pim_core::abi::{ABI_VERSION, CheckCode, pack_result};
+
+use crate::dispatch::GuestState;
 
 thread_local! {
     // INVARIANT: a wasm32-unknown-unknown module without threads has exactly one instance of
@@ -74,9 +77,10 @@ pub unsafe extern "C" fn pim_call(ptr: *const u8, len: usize) -> u64 {
     let out = STATE
         .with(|s| s.borrow_mut().handle(input))
         .into_boxed_slice();
-    let out_len = out.len() as u64;
-    let out_ptr = Box::into_raw(out) as *mut u8 as usize as u64;
-    (out_ptr << 32) | out_len
+    // wasm32: pointers and lengths are 32 bits.
+    let out_len = out.len() as u32;
+    let out_ptr = Box::into_raw(out) as *mut u8 as usize as u32;
+    pack_result(out_ptr, out_len)
 }
 
 /// The gateway question without JSON: is the principal active in the role at the scope at

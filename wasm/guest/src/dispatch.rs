@@ -1,91 +1,9 @@
 //! The guest's logic, free of raw pointers: a call envelope in, a result envelope out.
 //! `abi.rs` only moves bytes across the boundary; everything here is testable natively.
 
-use pim_core::time::{Instant, format_instant};
-use pim_core::{CallContext, Command, Engine, Event, Query};
-use serde::Deserialize;
-use serde_json::{Value, json};
-
-/// The ABI version `pim_abi_version` returns and `{"op":"version"}` reports. It changes only
-/// when an existing export or envelope field changes meaning (docs/abi.md, "Versioning").
-pub const ABI_VERSION: u32 = 1;
-
-/// One call through `pim_call`, in wire form (docs/abi.md, "Operations").
-#[derive(Debug, Deserialize)]
-#[serde(
-    tag = "op",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    deny_unknown_fields
-)]
-pub enum Call {
-    /// The ABI and core versions.
-    Version,
-    /// Decides a command; changes nothing (the host persists the events, then `apply`s them).
-    Execute {
-        /// The command.
-        command: Box<Command>,
-        /// Who calls; the host itself when absent.
-        #[serde(default)]
-        context: CallContext,
-        /// The time of the call.
-        #[serde(with = "pim_core::time::instant")]
-        now: Instant,
-    },
-    /// Applies committed events, in order.
-    Apply {
-        /// The events.
-        events: Vec<Event>,
-    },
-    /// The events time alone causes up to `now`; changes nothing.
-    Tick {
-        /// The time of the call.
-        #[serde(with = "pim_core::time::instant")]
-        now: Instant,
-    },
-    /// Answers a query.
-    Query {
-        /// The query.
-        query: Query,
-        /// The time of the call.
-        #[serde(with = "pim_core::time::instant")]
-        now: Instant,
-    },
-    /// Replaces the state with the replay of a whole log.
-    Load {
-        /// The log, oldest first.
-        events: Vec<Event>,
-    },
-    /// Forgets everything: an empty tenant.
-    Reset,
-    /// How many events the state holds and the latest time they carry.
-    State,
-}
-
-/// What `pim_check` returns (docs/abi.md, "pim_check").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckCode {
-    /// The arguments were not UTF-8, or `now` is out of range.
-    BadArguments,
-    /// Not active.
-    Inactive,
-    /// Active until the given unix second (the end, truncated to the second, at least 1).
-    ActiveUntil(i64),
-    /// Active with no end.
-    ActivePermanently,
-}
-
-impl CheckCode {
-    /// The code as the export returns it.
-    pub fn to_i64(self) -> i64 {
-        match self {
-            CheckCode::BadArguments => -1,
-            CheckCode::Inactive => 0,
-            CheckCode::ActiveUntil(t) => t.clamp(1, i64::MAX - 1),
-            CheckCode::ActivePermanently => i64::MAX,
-        }
-    }
-}
+use pim_core::abi::{Call, CheckCode, Fault, Reply, Summary, Version, codes};
+use pim_core::time::format_instant;
+use pim_core::{Engine, Event};
 
 /// The engine inside the guest, with the count of events applied to it.
 #[derive(Debug, Default)]
@@ -94,46 +12,37 @@ pub struct GuestState {
     applied: u64,
 }
 
-fn ok(value: Value) -> Vec<u8> {
-    serde_json::to_vec(&json!({ "ok": value })).unwrap_or_else(|e| err("Internal", &e.to_string()))
-}
-
+/// `{"err":{"code":…,"message":…}}`.
 fn err(code: &str, message: &str) -> Vec<u8> {
-    let body = json!({ "err": { "code": code, "message": message } });
-    serde_json::to_vec(&body).unwrap_or_else(|_| br#"{"err":{"code":"Internal"}}"#.to_vec())
+    let fault = Reply::<()>::Err(Fault {
+        code: code.into(),
+        message: message.into(),
+    });
+    serde_json::to_vec(&fault).unwrap_or_else(|_| br#"{"err":{"code":"Internal"}}"#.to_vec())
 }
 
 /// `{"ok":<value>}`, serialized straight to bytes (going through `Value` costs five times more).
 fn to_ok<T: serde::Serialize>(value: &T) -> Vec<u8> {
-    match serde_json::to_vec(value) {
-        Ok(body) => {
-            let mut out = Vec::with_capacity(body.len().saturating_add(7));
-            out.extend_from_slice(br#"{"ok":"#);
-            out.extend_from_slice(&body);
-            out.push(b'}');
-            out
-        }
-        Err(e) => err("Internal", &e.to_string()),
-    }
+    serde_json::to_vec(&Reply::Ok(value)).unwrap_or_else(|e| err(codes::INTERNAL, &e.to_string()))
 }
 
 impl GuestState {
     /// Handles one call envelope and returns the result envelope: `{"ok":…}` or
     /// `{"err":{"code":…,"message":…}}`. Never panics on input.
     pub fn handle(&mut self, input: &[u8]) -> Vec<u8> {
-        match serde_json::from_slice::<Call>(input) {
+        match serde_json::from_slice::<Call<'_>>(input) {
             Ok(call) => self.dispatch(call),
-            Err(e) => err("InvalidRequest", &format!("malformed call: {e}")),
+            Err(e) => err(codes::INVALID_REQUEST, &format!("malformed call: {e}")),
         }
     }
 
     /// Handles one parsed call.
-    pub fn dispatch(&mut self, call: Call) -> Vec<u8> {
+    pub fn dispatch(&mut self, call: Call<'_>) -> Vec<u8> {
         match call {
-            Call::Version => ok(json!({
-                "abi": ABI_VERSION,
-                "core": env!("CARGO_PKG_VERSION"),
-            })),
+            Call::Version => to_ok(&Version {
+                abi: pim_core::abi::ABI_VERSION,
+                core: env!("CARGO_PKG_VERSION").into(),
+            }),
             Call::Execute {
                 command,
                 context,
@@ -154,28 +63,27 @@ impl GuestState {
             }
             Call::Reset => {
                 *self = GuestState::default();
-                ok(json!({ "events": 0 }))
+                to_ok(&Summary::default())
             }
-            Call::State => ok(self.summary()),
+            Call::State => to_ok(&self.summary()),
         }
     }
 
     fn apply(&mut self, events: &[Event]) -> Vec<u8> {
         for e in events {
             if let Err(problem) = self.engine.apply(e) {
-                return err("ApplyError", &problem.to_string());
+                return err(codes::APPLY_ERROR, &problem.to_string());
             }
             self.applied = self.applied.saturating_add(1);
         }
-        ok(self.summary())
+        to_ok(&self.summary())
     }
 
-    fn summary(&self) -> Value {
-        let mut v = json!({ "events": self.applied });
-        if let Some(clock) = self.engine.clock() {
-            v["clock"] = Value::String(format_instant(&clock));
+    fn summary(&self) -> Summary {
+        Summary {
+            clock: self.engine.clock().map(|c| format_instant(&c)),
+            events: self.applied,
         }
-        v
     }
 
     /// The gateway question without JSON: is `principal` active in `role` at `scope` at `now`
@@ -185,18 +93,14 @@ impl GuestState {
             return CheckCode::BadArguments;
         };
         let scope = if scope.is_empty() { "/" } else { scope };
-        let c = self.engine.check(principal, role, scope, now);
-        match (c.active, c.end_date_time) {
-            (false, _) => CheckCode::Inactive,
-            (true, None) => CheckCode::ActivePermanently,
-            (true, Some(end)) => CheckCode::ActiveUntil(end.timestamp()),
-        }
+        CheckCode::from(&self.engine.check(principal, role, scope, now))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
     fn call(state: &mut GuestState, input: &str) -> Value {
         serde_json::from_slice(&state.handle(input.as_bytes())).expect("the guest answers JSON")

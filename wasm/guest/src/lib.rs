@@ -4,4 +4,5 @@
 mod abi;
 mod dispatch;
 
-pub use dispatch::{ABI_VERSION, Call, CheckCode, GuestState};
+pub use dispatch::GuestState;
+pub use pim_core::abi::{ABI_VERSION, Call, CheckCode};

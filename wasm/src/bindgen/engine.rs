@@ -3,8 +3,12 @@
 
 use js_sys::Function;
 use pim_core::event::Event;
-use pim_core::{CallContext, Command, Decision, EligibilityWindow, Engine as Core, Outcome};
-use serde_json::{Map, Value, json};
+use pim_core::tenant::DecideError;
+use pim_core::{
+    CallContext, Command, Decision, EligibilityWindow, Engine as Core, Outcome, SettleError,
+    SetupError, Tenant,
+};
+use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -41,21 +45,15 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_param_type = "Tenant")] tenant: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "Now")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let commands = tenant_commands(from_js(tenant)?)?;
+        let tenant = Tenant::from_value(from_js(tenant)?)
+            .map_err(|e| invalid(&format!("malformed input: {e}")))?;
         let now = instant(&now)?;
-        // Decide every step on a scratch copy first, so a bad policy leaves the engine as it was.
-        let mut scratch = self.core.clone();
-        let mut log = Vec::new();
-        for command in commands {
-            let outcome = scratch
-                .execute(&command, &CallContext::system(), now)
-                .map_err(|e| command_error(&e))?;
-            refused(&outcome.decision)?;
-            for event in &outcome.events {
-                scratch.apply(event).map_err(|e| invalid(&e.to_string()))?;
-            }
-            log.extend(outcome.events);
-        }
+        // Decided on a scratch copy first, so a bad policy leaves the engine as it was.
+        let log = tenant.events(&self.core, now).map_err(|e| match e {
+            SetupError::Refused(error) => decision_error(&error),
+            SetupError::Failed(DecideError::Command(e)) => command_error(&e),
+            SetupError::Failed(DecideError::Apply(e)) => invalid(&e.to_string()),
+        })?;
         self.commit_events(&log)?;
         to_js(&log)
     }
@@ -108,17 +106,20 @@ impl JsEngine {
     ) -> Result<JsValue, JsValue> {
         let now = instant(&now)?;
         let mut all = Vec::new();
-        loop {
-            let events = self.core.tick(now);
-            if events.is_empty() {
-                break;
-            }
-            if all.len() > 1_000_000 {
-                return Err(invalid("time did not settle"));
-            }
-            self.commit_events(&events)?;
-            all.extend(events);
-        }
+        pim_core::settle(
+            self,
+            pim_core::settle::MAX_ROUNDS,
+            |engine| Ok(engine.core.tick(now)),
+            |engine, events| {
+                engine.commit_events(&events)?;
+                all.extend(events);
+                Ok(())
+            },
+        )
+        .map_err(|e| match e {
+            SettleError::Unsettled(why) => invalid(&why.to_string()),
+            SettleError::Failed(e) => e,
+        })?;
         to_js(&all)
     }
 
@@ -292,35 +293,6 @@ impl JsEngine {
         }
         events.iter().try_for_each(|e| self.apply_one(e))
     }
-}
-
-/// The commands that load a tenant, in the order the scenario runner uses: the directory import,
-/// then each policy. The tenant is read as those `Command`s, so one copy of the code that reads
-/// commands serves both (see `convert` on module size).
-fn tenant_commands(tenant: Value) -> Result<Vec<Command>, JsValue> {
-    let Value::Object(mut tenant) = tenant else {
-        return Err(invalid("malformed input: a tenant is an object"));
-    };
-    let directory = tenant.remove("directory").unwrap_or_else(|| json!({}));
-    let policies = match tenant.remove("policies") {
-        Some(Value::Array(policies)) => policies,
-        None | Some(Value::Null) => Vec::new(),
-        Some(_) => return Err(invalid("malformed input: `policies` must be an array")),
-    };
-    if let Some(key) = tenant.keys().next() {
-        return Err(invalid(&format!(
-            "malformed input: unknown field `{key}`, expected `directory` or `policies`"
-        )));
-    }
-    let mut commands = vec![json!({ "op": "importDirectory", "directory": directory })];
-    for policy in policies {
-        let Value::Object(mut policy) = policy else {
-            return Err(invalid("malformed input: a policy is an object"));
-        };
-        policy.insert("op".into(), "setPolicy".into());
-        commands.push(Value::Object(policy));
-    }
-    commands.into_iter().map(from_value).collect()
 }
 
 /// A refusal as an exception.
