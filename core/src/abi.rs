@@ -97,8 +97,14 @@ pub enum Call<'a> {
         /// The log, oldest first.
         events: Cow<'a, [Event]>,
     },
-    /// Forgets everything: an empty tenant. The result is a [`Summary`] of no events.
-    Reset,
+    /// Forgets everything: an empty tenant. The result is a [`Summary`] of no events. With
+    /// `projections`, the instance from then on keeps only those (a gateway that only asks
+    /// `check` sends `{"audit":false,"notifications":false}`); `load` keeps the choice.
+    Reset {
+        /// The projections to keep; every one when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        projections: Option<crate::Projections>,
+    },
     /// How many events the state holds and the latest time they carry: a [`Summary`].
     State,
     /// The ABI and core versions: a [`Version`].

@@ -54,7 +54,12 @@ async fn main() -> anyhow::Result<()> {
 
     // 1. Compile the guest once, and mirror the host's event log into one instance.
     let guest = Guest::from_file(&Guest::locate(args.guest.as_deref()), Limits::default())?;
-    let service = Service::open(guest, SqliteStore::open(&args.db)?)?;
+    // The gateway only asks `check`: its guest keeps no audit records or notifications.
+    let service = Service::open_with(
+        guest,
+        SqliteStore::open(&args.db)?,
+        pim_core::Projections::CHECK_ONLY,
+    )?;
 
     // 2. Routes and callers.
     let routes = serde_json::from_str(&std::fs::read_to_string(&args.routes)?)

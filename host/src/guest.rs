@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use pim_core::abi::{Call, Reply, codes, exports, unpack_result};
 use pim_core::time::Instant;
-use pim_core::{CallContext, Command, Event, Outcome, Query, QueryResult};
+use pim_core::{CallContext, Command, Event, Outcome, Projections, Query, QueryResult};
 use serde::de::DeserializeOwned;
 use wasmtime::{Config, Engine, Instance, Linker, Memory, Module, StoreLimits, StoreLimitsBuilder};
 use wasmtime::{Store as WasmStore, TypedFunc};
@@ -453,6 +453,14 @@ impl GuestInstance {
     pub fn apply(&mut self, events: &[Event]) -> Result<GuestSummary, GuestError> {
         self.call_typed(&Call::Apply {
             events: Cow::Borrowed(events),
+        })
+    }
+
+    /// Empties the instance, which from then on keeps only `projections` (through `load` too):
+    /// a gateway that only asks `check` keeps neither audit records nor notifications.
+    pub fn reset(&mut self, projections: Projections) -> Result<GuestSummary, GuestError> {
+        self.call_typed(&Call::Reset {
+            projections: Some(projections),
         })
     }
 

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use pim_core::scenario::{Backend, BackendError};
 use pim_core::time::Instant;
-use pim_core::{CallContext, Command, Decision, Event, Outcome, Query, QueryResult, SettleError};
+use pim_core::{
+    CallContext, Command, Decision, Event, Outcome, Projections, Query, QueryResult, SettleError,
+};
 
 use crate::guest::{CheckCode, Guest, GuestError, GuestInstance};
 use crate::store::{Snapshot, Store, StoreError};
@@ -64,7 +66,7 @@ impl ServiceError {
 }
 
 /// The code the guest refuses with when an event does not fit its state (docs/abi.md).
-const APPLY_ERROR_CODE: &str = "ApplyError";
+const APPLY_ERROR_CODE: &str = pim_core::abi::codes::APPLY_ERROR;
 
 /// Whose fault a guest's refusal is, from its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +93,7 @@ impl Refusal {
 #[derive(Debug)]
 pub struct Service<S: Store> {
     guest: Arc<Guest>,
+    projections: Projections,
     instance: GuestInstance,
     store: S,
     head: u64,
@@ -101,9 +104,21 @@ pub struct Service<S: Store> {
 impl<S: Store> Service<S> {
     /// Opens a service: the newest snapshot made by this guest, if any, then the events after it.
     pub fn open(guest: Arc<Guest>, store: S) -> Result<Self, ServiceError> {
+        Service::open_with(guest, store, Projections::ALL)
+    }
+
+    /// Opens a service whose guest keeps only `projections`: a gateway that only answers
+    /// `check` opens with [`Projections::CHECK_ONLY`] and holds neither audit records nor
+    /// notifications. Its snapshots are kept apart from those of a full service.
+    pub fn open_with(
+        guest: Arc<Guest>,
+        store: S,
+        projections: Projections,
+    ) -> Result<Self, ServiceError> {
         let instance = guest.instantiate()?;
         let mut service = Service {
             guest,
+            projections,
             instance,
             store,
             head: 0,
@@ -116,10 +131,10 @@ impl<S: Store> Service<S> {
 
     /// Drops the instance and rebuilds it from storage (snapshot, then the rest of the log).
     pub fn reload(&mut self) -> Result<(), ServiceError> {
-        let snapshot = self.store.latest_snapshot(self.guest.digest())?;
+        let snapshot = self.store.latest_snapshot(&self.snapshot_key())?;
         let (instance, head) = match snapshot {
             Some(s) => (GuestInstance::restore(&self.guest, &s.memory)?, s.seq),
-            None => (self.guest.instantiate()?, 0),
+            None => (self.fresh_instance()?, 0),
         };
         self.instance = instance;
         self.head = head;
@@ -134,7 +149,7 @@ impl<S: Store> Service<S> {
                 held = state.events,
                 "ignoring a stale snapshot"
             );
-            self.instance = self.guest.instantiate()?;
+            self.instance = self.fresh_instance()?;
             self.head = 0;
             self.latest = None;
         }
@@ -161,6 +176,27 @@ impl<S: Store> Service<S> {
             }
         }
         Ok(())
+    }
+
+    /// An empty instance keeping this service's projections.
+    fn fresh_instance(&self) -> Result<GuestInstance, GuestError> {
+        let mut instance = self.guest.instantiate()?;
+        if self.projections != Projections::ALL {
+            instance.reset(self.projections)?;
+        }
+        Ok(instance)
+    }
+
+    /// Snapshots are the guest's memory, projections included, so a service keeping fewer
+    /// projections files its snapshots under a key of its own.
+    fn snapshot_key(&self) -> String {
+        let digest = self.guest.digest();
+        match (self.projections.audit, self.projections.notifications) {
+            (true, true) => digest.to_owned(),
+            (audit, notifications) => {
+                format!("{digest}+audit={audit}+notifications={notifications}")
+            }
+        }
     }
 
     /// If `r` is an error that poisoned the instance, rebuilds it from storage before
@@ -339,7 +375,7 @@ impl<S: Store> Service<S> {
     pub fn snapshot(&mut self) -> Result<Snapshot, ServiceError> {
         let snapshot = Snapshot {
             seq: self.head,
-            guest: self.guest.digest().to_owned(),
+            guest: self.snapshot_key(),
             memory: self.instance.memory_image(),
         };
         self.store.save_snapshot(&snapshot)?;

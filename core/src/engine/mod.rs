@@ -31,7 +31,8 @@ pub use queries::{AuditFilter, Check, EligibleRole, Query, QueryResult, Via};
 /// Which derived records the engine builds and keeps as events are applied. The state and the
 /// check index are always kept; audit records and notifications are projections a host that
 /// only answers `check` (a gateway) can leave out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Projections {
     /// Keep one audit record per audited event ([`Engine::audit_log`]).

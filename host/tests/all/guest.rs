@@ -271,3 +271,49 @@ fn the_documented_abi_works_by_hand() {
     free.call(&mut store, (p, text.len() as u32))
         .expect("frees");
 }
+
+/// A service over the same log as `full`, keeping only `check`'s state.
+fn check_only_twin(full: &mut Service<MemoryStore>) -> Service<MemoryStore> {
+    use pim_host::Store;
+    let mut log = MemoryStore::new();
+    let events = full.store_mut().events_after(0).expect("reads");
+    log.append(0, &events).expect("copies the log");
+    Service::open_with(full.guest().clone(), log, pim_core::Projections::CHECK_ONLY).expect("opens")
+}
+
+#[test]
+fn a_check_only_guest_answers_check_alike_and_keeps_no_audit_or_mail() {
+    let mut full = service_with(3, None);
+    let mut lean = check_only_twin(&mut full);
+    let now = at("2026-03-02T10:00:00Z");
+    for (p, role) in [
+        ("u1", EXCHANGE_ADMIN),
+        ("user1", EXCHANGE_ADMIN),
+        ("aymen", pim_core::GLOBAL_ADMINISTRATOR),
+        ("nobody", EXCHANGE_ADMIN),
+    ] {
+        assert_eq!(
+            lean.check(p, role, "/", now).expect("answers"),
+            full.check(p, role, "/", now).expect("answers"),
+            "{p}"
+        );
+    }
+    let audit = pim_core::Query::Audit(pim_core::AuditFilter::default());
+    let records = |s: &mut Service<MemoryStore>| match s.query(&audit, now).expect("answers") {
+        pim_core::QueryResult::Audit(a) => a.len(),
+        other => panic!("audit answered {other:?}"),
+    };
+    assert!(records(&mut full) > 0, "the full guest audits the import");
+    assert_eq!(
+        records(&mut lean),
+        0,
+        "the check-only guest keeps no audit records"
+    );
+    // A reload (the path after a trap) keeps the choice.
+    lean.reload().expect("reloads");
+    assert_eq!(records(&mut lean), 0);
+    assert_eq!(
+        lean.check("u1", EXCHANGE_ADMIN, "/", now).expect("answers"),
+        CheckCode::ActivePermanently
+    );
+}

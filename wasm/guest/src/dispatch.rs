@@ -3,13 +3,23 @@
 
 use pim_core::abi::{Call, CheckCode, Fault, Reply, Summary, Version, codes};
 use pim_core::time::format_instant;
-use pim_core::{Engine, Event};
+use pim_core::{Engine, Event, Projections};
 
 /// The engine inside the guest, with the count of events applied to it.
 #[derive(Debug, Default)]
 pub struct GuestState {
     engine: Engine,
     applied: u64,
+}
+
+impl GuestState {
+    /// An empty tenant keeping only `projections`.
+    fn empty(projections: Projections) -> Self {
+        GuestState {
+            engine: Engine::with_projections(projections),
+            applied: 0,
+        }
+    }
 }
 
 /// `{"err":{"code":…,"message":…}}`.
@@ -58,11 +68,11 @@ impl GuestState {
                 Err(e) => err(e.code().as_str(), &e.to_string()),
             },
             Call::Load { events } => {
-                *self = GuestState::default();
+                *self = GuestState::empty(self.engine.projections());
                 self.apply(&events)
             }
-            Call::Reset => {
-                *self = GuestState::default();
+            Call::Reset { projections } => {
+                *self = GuestState::empty(projections.unwrap_or_default());
                 to_ok(&Summary::default())
             }
             Call::State => to_ok(&self.summary()),
