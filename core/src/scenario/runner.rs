@@ -13,6 +13,7 @@ use super::file::{ScenarioFile, Step, Verb};
 use crate::engine::{CallContext, Command, Engine, Outcome, Query, QueryResult};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode};
 use crate::event::Event;
+use crate::id::ReviewId;
 use crate::time::{Instant, format_instant};
 
 /// A failure of the host, or input the engine refused as malformed.
@@ -207,7 +208,7 @@ fn decision_value(d: &Decision) -> Value {
     }
     let mut m = Map::new();
     if let Some(r) = &d.request {
-        m.insert("requestId".into(), Value::String(r.id.clone()));
+        m.insert("requestId".into(), Value::String(r.id.as_str().into()));
     }
     if let Some(s) = d.status {
         m.insert("status".into(), Value::String(s.as_str().into()));
@@ -278,7 +279,7 @@ impl<B: Backend> Run<'_, B> {
 
     fn step(&mut self, step: &Step) -> Result<Value, BackendError> {
         let ctx = CallContext {
-            caller: step.caller.clone(),
+            caller: step.caller.as_deref().map(Into::into),
             mfa: step.mfa,
             auth_context: step.auth_context.clone(),
         };
@@ -287,7 +288,7 @@ impl<B: Backend> Run<'_, B> {
             if let (Some(name), Some(r)) = (&step.name, &d.request)
                 && d.error.is_none()
             {
-                run.names.insert(name.clone(), r.id.clone());
+                run.names.insert(name.clone(), r.id.as_str().into());
             }
             Ok(decision_value(&d))
         };
@@ -321,7 +322,12 @@ impl<B: Backend> Run<'_, B> {
             }
             Verb::Cancel { request } => {
                 let id = self.request_id(request)?;
-                decided(self, Command::Cancel { request_id: id })
+                decided(
+                    self,
+                    Command::Cancel {
+                        request_id: id.into(),
+                    },
+                )
             }
             Verb::Policy(p) => decided(
                 self,
@@ -339,9 +345,9 @@ impl<B: Backend> Run<'_, B> {
             } => decided(
                 self,
                 Command::ChangeMembership {
-                    group_id: group_id.clone(),
-                    add: add.clone(),
-                    remove: remove.clone(),
+                    group_id: group_id.as_str().into(),
+                    add: add.iter().map(Into::into).collect(),
+                    remove: remove.iter().map(Into::into).collect(),
                 },
             ),
             Verb::Check {
@@ -351,9 +357,9 @@ impl<B: Backend> Run<'_, B> {
                 app_scope_id,
             } => {
                 let q = Query::Check {
-                    principal_id: principal_id.clone(),
-                    role_definition_id: role_definition_id.clone(),
-                    directory_scope_id: directory_scope_id.clone(),
+                    principal_id: principal_id.as_str().into(),
+                    role_definition_id: role_definition_id.as_str().into(),
+                    directory_scope_id: directory_scope_id.clone().map(Into::into),
                     app_scope_id: app_scope_id.clone(),
                 };
                 match self.backend.query(&q, self.now)? {
@@ -363,10 +369,12 @@ impl<B: Backend> Run<'_, B> {
             }
             Verb::Status { request } => {
                 let id = self.request_id(request)?;
-                match self
-                    .backend
-                    .query(&Query::Request { request_id: id }, self.now)?
-                {
+                match self.backend.query(
+                    &Query::Request {
+                        request_id: id.into(),
+                    },
+                    self.now,
+                )? {
                     QueryResult::Request(r) => Ok(decision_value(&Decision {
                         status: Some(r.status),
                         start_date_time: Some(r.start_date_time),
@@ -448,7 +456,7 @@ impl<B: Backend> Run<'_, B> {
             Verb::SignIn { principal_id, at } => decided(
                 self,
                 Command::RecordSignIn {
-                    principal_id: principal_id.clone(),
+                    principal_id: principal_id.as_str().into(),
                     sign_in_date_time: *at,
                 },
             ),
@@ -466,14 +474,14 @@ impl<B: Backend> Run<'_, B> {
             } => decided(
                 self,
                 Command::DecideReview {
-                    review_id: review_id.clone(),
-                    principal_id: principal_id.clone(),
+                    review_id: review_id.as_str().into(),
+                    principal_id: principal_id.as_str().into(),
                     decision: *decision,
                     justification: justification.clone(),
                 },
             ),
             Verb::ReviewAction { action, review_id } => {
-                let review_id = review_id.clone();
+                let review_id: ReviewId = review_id.as_str().into();
                 let command = match *action {
                     "stopReview" => Command::StopReview { review_id },
                     "resetReview" => Command::ResetReview { review_id },
@@ -484,7 +492,7 @@ impl<B: Backend> Run<'_, B> {
             }
             Verb::Review { review_id } => {
                 let q = Query::Review {
-                    review_id: review_id.clone(),
+                    review_id: review_id.as_str().into(),
                 };
                 match self.backend.query(&q, self.now)? {
                     QueryResult::Review(r) => Ok(review_value(&r)),
@@ -604,11 +612,11 @@ fn review_value(r: &crate::review::Review) -> Value {
     let mut recommendations = Map::new();
     let mut applied = Map::new();
     for item in &i.items {
-        decisions.insert(item.principal_id.clone(), json!(item.decision));
+        decisions.insert(item.principal_id.as_str().into(), json!(item.decision));
         if let Some(rec) = item.recommendation {
-            recommendations.insert(item.principal_id.clone(), json!(rec));
+            recommendations.insert(item.principal_id.as_str().into(), json!(rec));
         }
-        applied.insert(item.principal_id.clone(), json!(item.apply_result));
+        applied.insert(item.principal_id.as_str().into(), json!(item.apply_result));
     }
     let items: Vec<&str> = i.items.iter().map(|x| x.principal_id.as_str()).collect();
     json!({
