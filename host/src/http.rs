@@ -111,7 +111,7 @@ impl<S: Store> AppState<S> {
                 (
                     t.token.clone(),
                     CallContext {
-                        caller: Some(t.principal.clone()),
+                        caller: Some(t.principal.as_str().into()),
                         mfa: t.mfa,
                         auth_context: t.auth_context.clone(),
                     },
@@ -596,12 +596,27 @@ fn governance_routes<S: Store + 'static>(r: Router<Arc<AppState<S>>>) -> Router<
             get(
                 |State(s): St<S>, h: HeaderMap, UrlPath(review_id): UrlPath<String>| async move {
                     caller(&s, &h)?;
-                    Ok::<_, ApiError>(value(query(&s, Query::Review { review_id }).await?))
+                    Ok::<_, ApiError>(value(
+                        query(
+                            &s,
+                            Query::Review {
+                                review_id: review_id.into(),
+                            },
+                        )
+                        .await?,
+                    ))
                 },
             )
             .delete(
                 |State(s): St<S>, h: HeaderMap, UrlPath(review_id): UrlPath<String>| async move {
-                    no_content(&s, &h, Command::DeleteReview { review_id }).await
+                    no_content(
+                        &s,
+                        &h,
+                        Command::DeleteReview {
+                            review_id: review_id.into(),
+                        },
+                    )
+                    .await
                 },
             ),
         )
@@ -615,8 +630,8 @@ fn governance_routes<S: Store + 'static>(r: Router<Arc<AppState<S>>>) -> Router<
                     caller(&s, &h)?;
                     let b: ReviewDecisionBody = parse_body(&body)?;
                     let command = Command::DecideReview {
-                        review_id,
-                        principal_id: b.principal_id,
+                        review_id: review_id.into(),
+                        principal_id: b.principal_id.into(),
                         decision: b.decision,
                         justification: b.justification,
                     };
@@ -628,7 +643,14 @@ fn governance_routes<S: Store + 'static>(r: Router<Arc<AppState<S>>>) -> Router<
             &format!("{REVIEWS}/{{id}}/stop"),
             post(
                 |State(s): St<S>, h: HeaderMap, UrlPath(review_id): UrlPath<String>| async move {
-                    no_content(&s, &h, Command::StopReview { review_id }).await
+                    no_content(
+                        &s,
+                        &h,
+                        Command::StopReview {
+                            review_id: review_id.into(),
+                        },
+                    )
+                    .await
                 },
             ),
         )
@@ -636,7 +658,14 @@ fn governance_routes<S: Store + 'static>(r: Router<Arc<AppState<S>>>) -> Router<
             &format!("{REVIEWS}/{{id}}/reset"),
             post(
                 |State(s): St<S>, h: HeaderMap, UrlPath(review_id): UrlPath<String>| async move {
-                    no_content(&s, &h, Command::ResetReview { review_id }).await
+                    no_content(
+                        &s,
+                        &h,
+                        Command::ResetReview {
+                            review_id: review_id.into(),
+                        },
+                    )
+                    .await
                 },
             ),
         )
@@ -644,7 +673,14 @@ fn governance_routes<S: Store + 'static>(r: Router<Arc<AppState<S>>>) -> Router<
             &format!("{REVIEWS}/{{id}}/applyDecisions"),
             post(
                 |State(s): St<S>, h: HeaderMap, UrlPath(review_id): UrlPath<String>| async move {
-                    no_content(&s, &h, Command::ApplyReview { review_id }).await
+                    no_content(
+                        &s,
+                        &h,
+                        Command::ApplyReview {
+                            review_id: review_id.into(),
+                        },
+                    )
+                    .await
                 },
             ),
         );
@@ -653,7 +689,7 @@ fn governance_routes<S: Store + 'static>(r: Router<Arc<AppState<S>>>) -> Router<
         get(
             |State(s): St<S>, h: HeaderMap, UrlQuery(p): UrlQuery<NotificationParams>| async move {
                 let ctx = caller(&s, &h)?;
-                let me = ctx.caller.unwrap_or_default();
+                let me = ctx.caller.map(String::from).unwrap_or_default();
                 let admin = is_admin(&s, &me).await?;
                 let q = Query::Notifications {
                     since: instant("since", p.since)?,
@@ -710,7 +746,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
                      UrlPath(id): UrlPath<String>| async move {
                         caller(&s, &h)?;
                         Ok::<_, ApiError>(value(
-                            query(&s, Query::Request { request_id: id }).await?,
+                            query(&s, Query::Request { request_id: id.into() }).await?,
                         ))
                     },
                 ),
@@ -724,7 +760,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
                         let ctx = caller(&s, &h)?;
                         let d = s
                             .with_service(move |svc, now| {
-                                svc.submit(&Command::Cancel { request_id: id }, &ctx, now)
+                                svc.submit(&Command::Cancel { request_id: id.into() }, &ctx, now)
                             })
                             .await?;
                         if d.error.is_some() {
@@ -740,7 +776,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         get(
             |State(s): State<Arc<AppState<S>>>, h: HeaderMap| async move {
                 let ctx = caller(&s, &h)?;
-                let approver_id = ctx.caller.unwrap_or_default();
+                let approver_id = ctx.caller.unwrap_or_else(|| "".into());
                 Ok::<_, ApiError>(value(
                     query(&s, Query::PendingApprovals { approver_id }).await?,
                 ))
@@ -782,8 +818,8 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
              UrlQuery(p): UrlQuery<ScopeParam>| async move {
                 caller(&s, &h)?;
                 let q = Query::Policy {
-                    role_definition_id: role,
-                    scope_id: p.scope_id,
+                    role_definition_id: role.into(),
+                    scope_id: p.scope_id.map(Into::into),
                 };
                 Ok::<_, ApiError>(value(query(&s, q).await?))
             },
@@ -821,7 +857,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         get(
             |State(s): State<Arc<AppState<S>>>, h: HeaderMap| async move {
                 let ctx = caller(&s, &h)?;
-                let principal_id = ctx.caller.unwrap_or_default();
+                let principal_id = ctx.caller.unwrap_or_else(|| "".into());
                 Ok::<_, ApiError>(value(
                     query(&s, Query::EligibleRoles { principal_id }).await?,
                 ))
@@ -836,9 +872,9 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
              UrlQuery(p): UrlQuery<CheckParams>| async move {
                 caller(&s, &h)?;
                 let q = Query::Check {
-                    principal_id: p.principal_id,
-                    role_definition_id: p.role_definition_id,
-                    directory_scope_id: p.directory_scope_id,
+                    principal_id: p.principal_id.into(),
+                    role_definition_id: p.role_definition_id.into(),
+                    directory_scope_id: p.directory_scope_id.map(Into::into),
                     app_scope_id: p.app_scope_id,
                 };
                 Ok::<_, ApiError>(value(query(&s, q).await?))
@@ -852,12 +888,16 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
              h: HeaderMap,
              UrlQuery(p): UrlQuery<AuditParams>| async move {
                 let ctx = caller(&s, &h)?;
-                let me = ctx.caller.clone().unwrap_or_default();
+                let me = ctx.caller.clone().unwrap_or_else(|| "".into());
                 let admin = is_admin(&s, &me).await?;
                 let filter = pim_core::AuditFilter {
                     // Only administrators read other principals' records.
-                    principal_id: if admin { p.principal_id } else { Some(me) },
-                    role_definition_id: p.role_definition_id,
+                    principal_id: if admin {
+                        p.principal_id.map(Into::into)
+                    } else {
+                        Some(me)
+                    },
+                    role_definition_id: p.role_definition_id.map(Into::into),
                     activity: p.activity,
                     since: instant("since", p.since)?,
                     until: instant("until", p.until)?,
