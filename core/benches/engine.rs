@@ -98,7 +98,7 @@ fn principal_added(at: Instant, id: String, kind: PrincipalKind) -> Event {
     Event::PrincipalAdded {
         at,
         principal: Principal {
-            id,
+            id: id.into(),
             kind,
             display_name: None,
             mail: None,
@@ -141,7 +141,7 @@ fn build(assignments: usize) -> Tenant {
             Event::RoleDefinitionAdded {
                 at: load,
                 role: RoleDefinition {
-                    id: id.clone(),
+                    id: id.as_str().into(),
                     display_name: Some(format!("Custom role {i}")),
                 },
             },
@@ -181,8 +181,8 @@ fn build(assignments: usize) -> Tenant {
             Event::MembershipChanged {
                 at: load,
                 by: None,
-                group_id: group(g),
-                added,
+                group_id: group(g).into(),
+                added: added.into_iter().map(Into::into).collect(),
                 removed: Vec::new(),
             },
         );
@@ -200,15 +200,15 @@ fn build(assignments: usize) -> Tenant {
                         activated_using: Option<String>| {
         next_id += 1;
         Schedule {
-            id: format!("s-{next_id:08}"),
+            id: format!("s-{next_id:08}").into(),
             kind,
             origin,
-            principal_id: principal,
-            role_definition_id: role.to_string(),
-            scope,
+            principal_id: principal.into(),
+            role_definition_id: role.into(),
+            scope: scope.into(),
             start_date_time: start,
             end_date_time: end,
-            activated_using,
+            activated_using: activated_using.map(Into::into),
             via_group: None,
             request_id: None,
             ended: None,
@@ -386,7 +386,7 @@ fn build(assignments: usize) -> Tenant {
                     "/".into(),
                     start,
                     Some(start + TimeDelta::hours(8)),
-                    Some(elig_id),
+                    Some(elig_id.into()),
                 );
                 apply(
                     &mut engine,

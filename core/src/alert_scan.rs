@@ -94,7 +94,7 @@ impl Scan<'_> {
                     .into_iter()
                     .map(|r| Incident {
                         role_definition_id: Some(r.into()),
-                        ..Incident::new(r.into())
+                        ..Incident::new(r)
                     })
                     .collect()
             }
@@ -134,7 +134,7 @@ impl Scan<'_> {
                 assignee_id: Some(p.into()),
                 role_definition_id: Some(GLOBAL_ADMINISTRATOR.into()),
                 assignment_created_date_time: Some(since),
-                ..Incident::new(p.into())
+                ..Incident::new(p)
             })
             .collect()
     }
@@ -262,7 +262,7 @@ impl Scan<'_> {
                     assignee_id: Some(p.into()),
                     assignment_created_date_time: Some(since),
                     last_sign_in_date_time: last,
-                    ..Incident::new(p.into())
+                    ..Incident::new(p)
                 })
             })
             .collect()

@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
+use crate::id::{PrincipalId, RoleDefinitionId, ScheduleId};
 use crate::time::{Instant, IsoDuration};
 
 wire_enum! {
@@ -112,7 +113,7 @@ pub(crate) struct AlertSettings {
     pub unused_days: i64,
     pub stale_days: i64,
     pub dismissed: BTreeSet<AlertId>,
-    pub sign_ins: BTreeMap<String, Instant>,
+    pub sign_ins: BTreeMap<PrincipalId, Instant>,
 }
 
 /// How far back the frequent-activation alert looks for renewals.
@@ -281,13 +282,13 @@ pub struct Incident {
     pub id: String,
     /// The principal concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignee_id: Option<String>,
+    pub assignee_id: Option<PrincipalId>,
     /// The role concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_definition_id: Option<String>,
+    pub role_definition_id: Option<RoleDefinitionId>,
     /// The assignment concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule_id: Option<String>,
+    pub schedule_id: Option<ScheduleId>,
     /// When the assignment was made.
     #[serde(
         default,
@@ -315,9 +316,9 @@ pub struct Incident {
 }
 
 impl Incident {
-    pub(crate) fn new(id: String) -> Self {
+    pub(crate) fn new(id: impl Into<String>) -> Self {
         Incident {
-            id,
+            id: id.into(),
             assignee_id: None,
             role_definition_id: None,
             schedule_id: None,

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
+use crate::id::{PrincipalId, RoleDefinitionId, ScheduleId, ScopeId};
 use crate::request::{RequestRecord, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
 use crate::state::State;
@@ -48,25 +49,25 @@ pub struct AuditRecord {
     pub result_reason: Option<String>,
     /// Who did it; absent when time or the host did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub initiated_by: Option<String>,
+    pub initiated_by: Option<PrincipalId>,
     /// Whom it concerns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_principal_id: Option<String>,
+    pub target_principal_id: Option<PrincipalId>,
     /// Which role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_definition_id: Option<String>,
+    pub role_definition_id: Option<RoleDefinitionId>,
     /// The role's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_display_name: Option<String>,
     /// Where.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    /// The request (Graph's `correlationId`).
+    pub scope: Option<ScopeId>,
+    /// The request or access review (Graph's `correlationId`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// The schedule concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule_id: Option<String>,
+    pub schedule_id: Option<ScheduleId>,
     /// The ticket given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_info: Option<TicketInfo>,
@@ -101,7 +102,7 @@ impl Draft<'_> {
         operation: &str,
         result: AuditResult,
         reason: Option<String>,
-        by: Option<&String>,
+        by: Option<&PrincipalId>,
         target: Option<&str>,
         role: Option<&str>,
         scope: Option<&str>,
@@ -137,7 +138,7 @@ impl Draft<'_> {
         activity: String,
         operation: &str,
         reason: Option<String>,
-        by: Option<&String>,
+        by: Option<&PrincipalId>,
     ) {
         self.push(
             activity,
@@ -160,7 +161,7 @@ impl Draft<'_> {
         operation: &str,
         result: AuditResult,
         r: &RequestRecord,
-        by: Option<&String>,
+        by: Option<&PrincipalId>,
         reason: Option<String>,
     ) {
         self.push(
@@ -183,7 +184,7 @@ impl Draft<'_> {
         activity: String,
         operation: &str,
         s: &Schedule,
-        by: Option<&String>,
+        by: Option<&PrincipalId>,
         request: Option<&str>,
     ) {
         let r = request.and_then(|id| self.state.request_record(id));

@@ -5,6 +5,7 @@ use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::id::{PrincipalId, RoleDefinitionId};
 use hashbrown::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +28,7 @@ wire_enum! {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Principal {
     /// Object id.
-    pub id: String,
+    pub id: PrincipalId,
     /// Kind.
     pub kind: PrincipalKind,
     /// Display name.
@@ -38,7 +39,7 @@ pub struct Principal {
     pub mail: Option<String>,
     /// Manager (users only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manager_id: Option<String>,
+    pub manager_id: Option<PrincipalId>,
     /// Whether a group may hold Entra roles (groups only).
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub is_role_assignable: bool,
@@ -49,7 +50,7 @@ pub struct Principal {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RoleDefinition {
     /// Id.
-    pub id: String,
+    pub id: RoleDefinitionId,
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -78,14 +79,14 @@ pub const BUILT_IN_ROLES: &[(&str, &str)] = &[
 /// Users, groups, service principals and role definitions.
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
-    principals: HashMap<String, Principal>,
-    members: HashMap<String, Vec<String>>,
+    principals: HashMap<PrincipalId, Principal>,
+    members: HashMap<PrincipalId, Vec<PrincipalId>>,
     // INVARIANT: `parents[m]` lists the groups that have `m` as a direct member.
-    parents: HashMap<String, Vec<String>>,
-    roles: HashMap<String, RoleDefinition>,
+    parents: HashMap<PrincipalId, Vec<PrincipalId>>,
+    roles: HashMap<RoleDefinitionId, RoleDefinition>,
     // INVARIANT: `member_of[p]` is every group that contains `p` directly or through nested
     // groups, recomputed on every membership change.
-    member_of: HashMap<String, Vec<String>>,
+    member_of: HashMap<PrincipalId, Vec<PrincipalId>>,
 }
 
 impl Directory {
@@ -94,9 +95,9 @@ impl Directory {
         let mut d = Directory::default();
         for (id, name) in BUILT_IN_ROLES {
             d.roles.insert(
-                String::from(*id),
+                RoleDefinitionId::from(*id),
                 RoleDefinition {
-                    id: String::from(*id),
+                    id: RoleDefinitionId::from(*id),
                     display_name: Some(String::from(*name)),
                 },
             );
@@ -146,20 +147,25 @@ impl Directory {
     }
 
     /// The direct members of a group.
-    pub fn direct_members(&self, group: &str) -> &[String] {
+    pub fn direct_members(&self, group: &str) -> &[PrincipalId] {
         self.members.get(group).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Changes a group's direct members and updates transitive membership: only the principals
     /// below the group (before and after the change) are recomputed, by walking up from each.
-    pub(crate) fn change_members(&mut self, group: &str, add: &[String], remove: &[String]) {
+    pub(crate) fn change_members(
+        &mut self,
+        group: &str,
+        add: &[PrincipalId],
+        remove: &[PrincipalId],
+    ) {
         let mut affected = self.below(group);
         let list = self.members.entry(group.into()).or_default();
         if !remove.is_empty() {
-            let gone: HashSet<&str> = remove.iter().map(String::as_str).collect();
+            let gone: HashSet<&str> = remove.iter().map(PrincipalId::as_str).collect();
             list.retain(|m| !gone.contains(m.as_str()));
         }
-        let mut present: HashSet<String> = list.iter().cloned().collect();
+        let mut present: HashSet<PrincipalId> = list.iter().cloned().collect();
         for m in add {
             if present.insert(m.clone()) {
                 list.push(m.clone());
@@ -188,7 +194,7 @@ impl Directory {
     }
 
     /// Every group that contains `principal`, directly or through nesting.
-    pub fn groups_of(&self, principal: &str) -> &[String] {
+    pub fn groups_of(&self, principal: &str) -> &[PrincipalId] {
         self.member_of
             .get(principal)
             .map(Vec::as_slice)
@@ -201,7 +207,7 @@ impl Directory {
     }
 
     /// Every user and service principal in `group`, through nesting.
-    pub fn transitive_members(&self, group: &str) -> BTreeSet<String> {
+    pub fn transitive_members(&self, group: &str) -> BTreeSet<PrincipalId> {
         self.below(group)
             .into_iter()
             .filter(|m| !self.members.contains_key(m.as_str()))
@@ -209,7 +215,7 @@ impl Directory {
     }
 
     /// Everything below `group`: members, and members of nested groups (cycles are cut).
-    fn below(&self, group: &str) -> BTreeSet<String> {
+    fn below(&self, group: &str) -> BTreeSet<PrincipalId> {
         let mut out = BTreeSet::new();
         let mut stack: Vec<&str> = alloc::vec![group];
         let mut seen: HashSet<&str> = HashSet::new();
@@ -230,8 +236,8 @@ impl Directory {
     }
 
     /// Every group above `principal`, sorted (cycles are cut).
-    fn above(&self, principal: &str) -> Vec<String> {
-        let mut out: BTreeSet<String> = BTreeSet::new();
+    fn above(&self, principal: &str) -> Vec<PrincipalId> {
+        let mut out: BTreeSet<PrincipalId> = BTreeSet::new();
         let mut stack: Vec<&str> = alloc::vec![principal];
         while let Some(p) = stack.pop() {
             for g in self.parents.get(p).map(Vec::as_slice).unwrap_or(&[]) {
@@ -247,7 +253,6 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
     use alloc::vec;
 
     fn group(id: &str) -> Principal {
@@ -266,15 +271,15 @@ mod tests {
         let mut d = Directory::new();
         d.put_principal(group("a"));
         d.put_principal(group("b"));
-        d.change_members("a", &["b".to_string()], &[]);
-        d.change_members("b", &["u".to_string(), "a".to_string()], &[]);
+        d.change_members("a", &["b".into()], &[]);
+        d.change_members("b", &["u".into(), "a".into()], &[]);
         assert!(d.is_member("u", "a"));
         assert!(d.is_member("u", "b"));
         assert_eq!(
             d.transitive_members("a").into_iter().collect::<Vec<_>>(),
             vec!["u"]
         );
-        d.change_members("b", &[], &["u".to_string()]);
+        d.change_members("b", &[], &["u".into()]);
         assert!(!d.is_member("u", "a"));
     }
 }

@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use crate::id::{PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId};
 use crate::policy::PolicyError;
 use crate::request::{RequestRecord, Status};
 use crate::time::{Instant, TimeError};
@@ -165,17 +166,17 @@ pub enum CommandError {
     Remediation(ApplyError),
     /// A principal the directory does not know.
     #[error("unknown principal `{0}`")]
-    UnknownPrincipal(String),
+    UnknownPrincipal(PrincipalId),
     /// A role definition the directory does not know.
     #[error("unknown role definition `{0}`")]
-    UnknownRole(String),
+    UnknownRole(RoleDefinitionId),
     /// A group the directory does not know.
     #[error("unknown group `{0}`")]
-    UnknownGroup(String),
+    UnknownGroup(PrincipalId),
     /// A request the engine does not know.
     #[error("unknown request `{0}`")]
-    UnknownRequest(String),
-    /// An id that is already taken.
+    UnknownRequest(RequestId),
+    /// An id that is already taken (of any kind).
     #[error("duplicate id `{0}`")]
     DuplicateId(String),
     /// An input over a size limit.
@@ -214,33 +215,33 @@ impl CommandError {
 pub enum ApplyError {
     /// A request event names a request the log never submitted.
     #[error("cannot apply event: unknown request `{0}`")]
-    UnknownRequest(String),
+    UnknownRequest(RequestId),
     /// A schedule event names a schedule the log never created.
     #[error("cannot apply event: unknown schedule `{0}`")]
-    UnknownSchedule(String),
+    UnknownSchedule(ScheduleId),
     /// A review event names a review the log never created.
     #[error("cannot apply event: unknown access review `{0}`")]
-    UnknownReview(String),
+    UnknownReview(ReviewId),
     /// A review event names an instance the review never started.
     #[error("cannot apply event: access review `{review}` has no instance {index}")]
     NoSuchInstance {
         /// The review.
-        review: String,
+        review: ReviewId,
         /// The instance number.
         index: u32,
     },
     /// A review decision for a principal the instance does not review.
     #[error("cannot apply event: `{0}` is not under review")]
-    NotUnderReview(String),
+    NotUnderReview(PrincipalId),
     /// A request id submitted twice.
     #[error("cannot apply event: duplicate request `{0}`")]
-    DuplicateRequest(String),
+    DuplicateRequest(RequestId),
     /// A schedule id created twice.
     #[error("cannot apply event: duplicate schedule `{0}`")]
-    DuplicateSchedule(String),
+    DuplicateSchedule(ScheduleId),
     /// An access review id created twice.
     #[error("cannot apply event: duplicate access review `{0}`")]
-    DuplicateReview(String),
+    DuplicateReview(ReviewId),
     /// An access review created without an id.
     #[error("cannot apply event: an access review needs an id")]
     ReviewWithoutId,

@@ -26,6 +26,7 @@ pub mod directory;
 mod engine;
 mod error;
 pub mod event;
+pub mod id;
 pub mod notify;
 pub mod policy;
 pub mod request;
@@ -51,6 +52,7 @@ pub use engine::{
 };
 pub use error::{ApplyError, CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 pub use event::{Event, LOG_FORMAT_VERSION};
+pub use id::{PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId, ScopeId};
 pub use notify::Notification;
 pub use policy::{MINIMUM_WINDOW, RoleSettings};
 pub use request::{RequestRecord, Status};

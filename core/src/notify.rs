@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
+use crate::id::{PrincipalId, RequestId, RoleDefinitionId, ScheduleId};
 use crate::request::{RequestRecord, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
 use crate::state::State;
@@ -75,15 +76,15 @@ pub struct Notification {
     /// The subject line.
     pub subject: String,
     /// The principal concerned.
-    pub principal_id: String,
+    pub principal_id: PrincipalId,
     /// The role concerned.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// The request concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    pub request_id: Option<RequestId>,
     /// The schedule concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule_id: Option<String>,
+    pub schedule_id: Option<ScheduleId>,
 }
 
 /// Who a rule's default recipients are, resolved only when a mail is sent.

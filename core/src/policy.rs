@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
+use crate::id::{RoleDefinitionId, ScopeId};
 use crate::wire::{
     ApprovalMode, Enablement, NotificationLevel, PolicyRule, PolicyScopeType, RuleBody, RuleId,
     SubjectSet,
@@ -193,9 +194,9 @@ pub enum PolicyError {
 #[serde(rename_all = "camelCase")]
 pub struct Policy {
     /// The role.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// The scope.
-    pub scope_id: String,
+    pub scope_id: ScopeId,
     /// Directory role (default approvers exist) or group.
     pub scope_type: PolicyScopeType,
     /// All 17 rules, in id order.
@@ -208,8 +209,8 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            role_definition_id: String::new(),
-            scope_id: String::from("/"),
+            role_definition_id: RoleDefinitionId::from(String::new()),
+            scope_id: ScopeId::from("/"),
             scope_type: PolicyScopeType::DirectoryRole,
             rules: PolicyRule::defaults(),
             settings: RoleSettings::default(),

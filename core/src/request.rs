@@ -1,5 +1,6 @@
 //! Schedule requests as the engine keeps them: what was asked, by whom, and where it stands.
 
+use crate::id::{PrincipalId, RequestId, RoleDefinitionId, ScheduleId, ScopeId};
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -69,7 +70,7 @@ pub struct ApprovalStep {
     pub review_result: ReviewResult,
     /// Who answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reviewed_by: Option<String>,
+    pub reviewed_by: Option<PrincipalId>,
     /// When.
     #[serde(
         default,
@@ -97,20 +98,20 @@ pub struct ApprovalStep {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestRecord {
     /// Id.
-    pub id: String,
+    pub id: RequestId,
     /// Assignment or eligibility request.
     pub kind: RequestKind,
     /// What was asked.
     pub action: Action,
     /// For whom.
-    pub principal_id: String,
+    pub principal_id: PrincipalId,
     /// Which role.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// Normalised scope.
-    pub scope: String,
+    pub scope: ScopeId,
     /// Who asked; `None` is the host itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
+    pub created_by: Option<PrincipalId>,
     /// When.
     #[serde(with = "crate::time::instant")]
     pub created_date_time: Instant,
@@ -128,10 +129,10 @@ pub struct RequestRecord {
     pub end_date_time: Option<Instant>,
     /// The schedule the request created or acted on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_schedule_id: Option<String>,
+    pub target_schedule_id: Option<ScheduleId>,
     /// For activations: the eligibility schedule activated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub activated_using: Option<String>,
+    pub activated_using: Option<ScheduleId>,
     /// Where it stands.
     pub status: Status,
     /// When it reached a final status.

@@ -5,6 +5,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::id::{PrincipalId, ReviewId, RoleDefinitionId, ScheduleId, ScopeId};
 use chrono::{Months, TimeDelta};
 use serde::{Deserialize, Serialize};
 
@@ -111,10 +112,10 @@ pub struct Reviewers {
     pub kind: ReviewerType,
     /// For `selected`: user or group ids (group members review).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ids: Vec<String>,
+    pub ids: Vec<PrincipalId>,
     /// For `manager`: who reviews principals without a manager (and groups).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fallback_reviewers: Vec<String>,
+    pub fallback_reviewers: Vec<PrincipalId>,
 }
 
 /// When instances happen.
@@ -209,15 +210,15 @@ impl Default for ReviewSettings {
 pub struct ReviewDefinition {
     /// Id; the engine assigns one when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<ReviewId>,
     /// Name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The role reviewed.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// The scope reviewed.
     #[serde(default = "root")]
-    pub scope_id: String,
+    pub scope_id: ScopeId,
     /// Eligible, active or all assignments.
     #[serde(default = "all")]
     pub assignment_type: ReviewAssignmentType,
@@ -244,8 +245,8 @@ pub struct ReviewDefinition {
     pub settings: ReviewSettings,
 }
 
-fn root() -> String {
-    String::from("/")
+fn root() -> ScopeId {
+    ScopeId::from("/")
 }
 
 fn all() -> ReviewAssignmentType {
@@ -374,11 +375,11 @@ impl ReviewDefinition {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReviewItem {
     /// Whose access.
-    pub principal_id: String,
+    pub principal_id: PrincipalId,
     /// The assignments under review.
-    pub schedule_ids: Vec<String>,
+    pub schedule_ids: Vec<ScheduleId>,
     /// Who may decide (user and group ids; group members decide).
-    pub reviewers: Vec<String>,
+    pub reviewers: Vec<PrincipalId>,
     /// The recommendation, when recommendations are on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<ReviewDecision>,
@@ -386,7 +387,7 @@ pub struct ReviewItem {
     pub decision: ReviewDecision,
     /// Who decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reviewed_by: Option<String>,
+    pub reviewed_by: Option<PrincipalId>,
     /// When.
     #[serde(
         default,
@@ -424,12 +425,12 @@ pub struct ReviewInstance {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Review {
     /// Id.
-    pub id: String,
+    pub id: ReviewId,
     /// The definition (with `id` and `startDateTime` filled in).
     pub definition: ReviewDefinition,
     /// Who created it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
+    pub created_by: Option<PrincipalId>,
     /// Whether it was deleted.
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub deleted: bool,

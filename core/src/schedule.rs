@@ -1,8 +1,8 @@
 //! Assignment schedules: eligible and active assignments and activations, each a window in time
 //! at a scope.
 
+use crate::id::{PrincipalId, RequestId, RoleDefinitionId, ScheduleId, ScopeId};
 use alloc::format;
-use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
 use crate::time::Instant;
@@ -39,17 +39,17 @@ wire_enum! {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Schedule {
     /// Id.
-    pub id: String,
+    pub id: ScheduleId,
     /// Eligible or active.
     pub kind: AssignmentType,
     /// Assigned or activated.
     pub origin: Origin,
     /// Who holds it.
-    pub principal_id: String,
+    pub principal_id: PrincipalId,
     /// Which role.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// Normalised scope: a directory scope (`/`, `/administrativeUnits/{id}`) or `app:{appScopeId}`.
-    pub scope: String,
+    pub scope: ScopeId,
     /// When it starts.
     #[serde(with = "crate::time::instant")]
     pub start_date_time: Instant,
@@ -58,13 +58,13 @@ pub struct Schedule {
     pub end_date_time: Option<Instant>,
     /// For activations: the eligibility schedule activated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub activated_using: Option<String>,
+    pub activated_using: Option<ScheduleId>,
     /// For activations of a group's eligibility: that group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via_group: Option<String>,
+    pub via_group: Option<PrincipalId>,
     /// The request that created it; `None` when it existed when the tenant was loaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    pub request_id: Option<RequestId>,
     /// Why it ended, once it has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended: Option<EndReason>,
@@ -77,13 +77,13 @@ impl Schedule {
     /// An assigned (not activated) eligible or active schedule, not ended, made inside PIM
     /// when it has a request.
     pub fn assigned(
-        id: String,
+        id: ScheduleId,
         kind: AssignmentType,
         principal_id: &str,
         role_definition_id: &str,
-        scope: String,
+        scope: ScopeId,
         (start_date_time, end_date_time): (Instant, Option<Instant>),
-        request_id: Option<String>,
+        request_id: Option<RequestId>,
     ) -> Schedule {
         Schedule {
             id,
@@ -141,12 +141,12 @@ impl Schedule {
 pub fn normalise_scope(
     directory_scope_id: Option<&str>,
     app_scope_id: Option<&str>,
-) -> Result<String, &'static str> {
+) -> Result<ScopeId, &'static str> {
     match (directory_scope_id, app_scope_id) {
         (Some(_), Some(_)) => Err("give `directoryScopeId` or `appScopeId`, not both"),
-        (None, None) => Ok(String::from("/")),
-        (Some(d), None) => check_scope(d).map(String::from),
-        (None, Some(a)) => check_scope(a).map(|a| format!("app:{a}")),
+        (None, None) => Ok(ScopeId::from("/")),
+        (Some(d), None) => check_scope(d).map(ScopeId::from),
+        (None, Some(a)) => check_scope(a).map(|a| ScopeId::from(format!("app:{a}"))),
     }
 }
 

@@ -118,7 +118,7 @@ pub fn seed_demo<S: Store>(
             body: Box::new(serde_json::from_value(body)?),
         };
         let ctx = CallContext {
-            caller: step.caller.clone(),
+            caller: step.caller.as_deref().map(Into::into),
             mfa: true,
             auth_context: Vec::new(),
         };

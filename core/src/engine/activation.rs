@@ -14,6 +14,7 @@ use super::commands::{
 };
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 use crate::event::Event;
+use crate::id::PrincipalId;
 use crate::policy::{MINIMUM_WINDOW, RoleSettings};
 use crate::request::{ApprovalStep, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule, scope_covers};
@@ -204,7 +205,7 @@ impl Engine {
         role: &str,
         scope: &str,
         start: Instant,
-    ) -> Option<(&Schedule, Option<&String>)> {
+    ) -> Option<(&Schedule, Option<&PrincipalId>)> {
         let own = self
             .state
             .indexed(AssignmentType::Eligible, principal, role)
@@ -374,7 +375,7 @@ impl Engine {
         &self,
         request: &crate::request::RequestRecord,
         eligibility: &Schedule,
-        via_group: Option<&String>,
+        via_group: Option<&PrincipalId>,
         start: Instant,
         end: Instant,
     ) -> Schedule {

@@ -12,6 +12,7 @@ use super::commands::{CallContext, Command, Outcome};
 use crate::alerts::{AlertConfiguration, AlertId};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode};
 use crate::event::Event;
+use crate::id::ScopeId;
 use crate::schedule::{AssignmentType, Origin, Schedule, normalise_scope};
 use crate::time::Instant;
 use crate::wire::{
@@ -205,7 +206,7 @@ impl Engine {
                 action: Action::AdminRemove,
                 principal_id: s.principal_id.clone(),
                 role_definition_id: s.role_definition_id.clone(),
-                directory_scope_id: s.directory_scope_id().map(String::from),
+                directory_scope_id: s.directory_scope_id().map(ScopeId::from),
                 app_scope_id: s.app_scope_id().map(String::from),
                 justification: Some(format!("Remediation of alert {alert}")),
                 schedule_info: None,
@@ -268,7 +269,7 @@ impl Engine {
                     };
                     commands.push(Command::SetPolicy {
                         role_definition_id: role.into(),
-                        scope_id: String::from("/"),
+                        scope_id: ScopeId::from("/"),
                         scope_type: None,
                         rules: vec![rule],
                     });

@@ -14,6 +14,7 @@ use super::Engine;
 use crate::directory::{Principal, PrincipalKind, RoleDefinition};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode};
 use crate::event::Event;
+use crate::id::{PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScopeId};
 use crate::policy::Policy;
 use crate::request::{RequestRecord, ReviewResult, Status};
 use crate::schedule::{AssignmentType, Schedule, normalise_scope};
@@ -38,7 +39,7 @@ pub const MAX_ACTIVATION_LEAD: TimeDelta = TimeDelta::days(30);
 pub struct CallContext {
     /// The calling principal; `None` is the host itself (tenant load, bootstrap).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub caller: Option<String>,
+    pub caller: Option<PrincipalId>,
     /// Whether the caller's session satisfied multi-factor authentication.
     #[serde(default)]
     pub mfa: bool,
@@ -86,10 +87,10 @@ pub enum Command {
     /// Changes a role's settings at a scope.
     SetPolicy {
         /// The role.
-        role_definition_id: String,
+        role_definition_id: RoleDefinitionId,
         /// The scope; `/` when absent.
         #[serde(default = "root_scope")]
-        scope_id: String,
+        scope_id: ScopeId,
         /// `DirectoryRole` unless stated.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         scope_type: Option<PolicyScopeType>,
@@ -106,7 +107,7 @@ pub enum Command {
     /// An approver's (or, for extend and renew, an administrator's) answer.
     Decide {
         /// The request.
-        request_id: String,
+        request_id: RequestId,
         /// `Approve` or `Deny`.
         #[serde(deserialize_with = "review_result")]
         review_result: ReviewResult,
@@ -117,7 +118,7 @@ pub enum Command {
     /// Cancels a pending or scheduled request.
     Cancel {
         /// The request.
-        request_id: String,
+        request_id: RequestId,
     },
     /// Changes an alert's configuration.
     ConfigureAlert {
@@ -148,7 +149,7 @@ pub enum Command {
     /// Records a sign-in the directory reported (host only).
     RecordSignIn {
         /// Who signed in.
-        principal_id: String,
+        principal_id: PrincipalId,
         /// When; now when absent.
         #[serde(
             default,
@@ -175,9 +176,9 @@ pub enum Command {
     /// A reviewer's decision on one principal's access.
     DecideReview {
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
         /// Whose access.
-        principal_id: String,
+        principal_id: PrincipalId,
         /// `Approve`, `Deny` or `DontKnow`.
         decision: crate::review::ReviewDecision,
         /// Why.
@@ -187,38 +188,38 @@ pub enum Command {
     /// Ends the instance in progress now.
     StopReview {
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
     },
     /// Clears the decisions of the instance in progress.
     ResetReview {
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
     },
     /// Applies an ended instance's results (when auto-apply is off).
     ApplyReview {
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
     },
     /// Deletes a review.
     DeleteReview {
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
     },
     /// Changes a group's direct members.
     ChangeMembership {
         /// The group.
-        group_id: String,
+        group_id: PrincipalId,
         /// Members to add.
         #[serde(default)]
-        add: Vec<String>,
+        add: Vec<PrincipalId>,
         /// Members to remove.
         #[serde(default)]
-        remove: Vec<String>,
+        remove: Vec<PrincipalId>,
     },
 }
 
-fn root_scope() -> String {
-    String::from("/")
+fn root_scope() -> ScopeId {
+    ScopeId::from("/")
 }
 
 /// Accepts `Approve`/`Approved` and `Deny`/`Denied`: Graph's pages spell it both ways.
@@ -397,7 +398,7 @@ impl Engine {
         if let Some(id) = &body.id
             && self.state.request_record(id).is_some()
         {
-            return Err(CommandError::DuplicateId(id.clone()));
+            return Err(CommandError::DuplicateId(id.as_str().into()));
         }
         if self
             .state
@@ -529,7 +530,7 @@ impl Engine {
         for r in &dir.role_definitions {
             check_id("roleDefinitions.id", Some(&r.id))?;
             if roles.contains(&r.id.as_str()) {
-                return Err(CommandError::DuplicateId(r.id.clone()));
+                return Err(CommandError::DuplicateId(r.id.as_str().into()));
             }
             roles.push(&r.id);
             events.push(Event::RoleDefinitionAdded {
@@ -556,14 +557,14 @@ impl Engine {
         dir: &DirectorySnapshot,
         now: Instant,
         events: &mut Vec<Event>,
-    ) -> Result<hashbrown::HashMap<String, PrincipalKind>, CommandError> {
-        let mut known: hashbrown::HashMap<String, PrincipalKind> = hashbrown::HashMap::new();
-        let mut add = |p: Principal, members: Vec<String>| {
+    ) -> Result<hashbrown::HashMap<PrincipalId, PrincipalKind>, CommandError> {
+        let mut known: hashbrown::HashMap<PrincipalId, PrincipalKind> = hashbrown::HashMap::new();
+        let mut add = |p: Principal, members: Vec<PrincipalId>| {
             check_id("id", Some(&p.id))?;
             if known.insert(p.id.clone(), p.kind).is_some()
                 || self.state.directory().principal(&p.id).is_some()
             {
-                return Err(CommandError::DuplicateId(p.id));
+                return Err(CommandError::DuplicateId(p.id.into_string()));
             }
             events.push(Event::PrincipalAdded {
                 at: now,
@@ -621,7 +622,7 @@ impl Engine {
     fn import_assignment(
         &self,
         a: &crate::wire::AssignmentEntry,
-        known: &hashbrown::HashMap<String, PrincipalKind>,
+        known: &hashbrown::HashMap<PrincipalId, PrincipalKind>,
         roles: &[&str],
         issued: u64,
         now: Instant,
@@ -756,8 +757,8 @@ impl Engine {
     fn change_membership(
         &self,
         group: &str,
-        add: &[String],
-        remove: &[String],
+        add: &[PrincipalId],
+        remove: &[PrincipalId],
         ctx: &CallContext,
         now: Instant,
     ) -> Result<Outcome, CommandError> {

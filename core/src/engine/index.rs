@@ -1,18 +1,18 @@
 //! The gateway check's grant index, looked up with borrowed strings so that the check allocates
 //! nothing.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
 
 use hashbrown::{Equivalent, HashMap};
 
+use crate::id::{PrincipalId, RoleDefinitionId, ScopeId};
 use crate::schedule::{AssignmentType, Origin, Schedule};
 
 /// A compact (principal, interned role) key for the gateway check's grant index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct GrantKey {
-    pub principal: String,
+    pub principal: PrincipalId,
     pub role: u32,
 }
 
@@ -62,9 +62,9 @@ pub(crate) struct GrantIndex {
     // INVARIANT: `grants` holds exactly one `Grant` for every active schedule that has not
     // ended by an event, in line with the schedule's window; `sync` is the only writer.
     grants: HashMap<GrantKey, Vec<Grant>>,
-    role_ids: HashMap<String, u32>,
-    scope_ids: HashMap<String, u32>,
-    scope_names: Vec<String>,
+    role_ids: HashMap<RoleDefinitionId, u32>,
+    scope_ids: HashMap<ScopeId, u32>,
+    scope_names: Vec<ScopeId>,
 }
 
 impl GrantIndex {
@@ -73,8 +73,8 @@ impl GrantIndex {
         GrantIndex {
             grants: HashMap::new(),
             role_ids: HashMap::new(),
-            scope_ids: HashMap::from_iter([(String::from("/"), 0)]),
-            scope_names: alloc::vec![String::from("/")],
+            scope_ids: HashMap::from_iter([(ScopeId::from("/"), 0)]),
+            scope_names: alloc::vec![ScopeId::from("/")],
         }
     }
 
@@ -132,6 +132,6 @@ impl GrantIndex {
 
     /// The scope an interned id stands for.
     pub fn scope_name(&self, id: u32) -> Option<&str> {
-        self.scope_names.get(id as usize).map(String::as_str)
+        self.scope_names.get(id as usize).map(ScopeId::as_str)
     }
 }

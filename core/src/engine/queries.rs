@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Engine;
 use crate::audit::AuditRecord;
+use crate::id::{PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId, ScopeId};
 use crate::request::RequestRecord;
 use crate::schedule::{AssignmentType, Schedule, normalise_scope, scope_covers};
 use crate::time::{Instant, IsoDuration};
@@ -65,16 +66,16 @@ impl Check {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EligibleRole {
     /// The eligibility schedule.
-    pub eligibility_schedule_id: String,
+    pub eligibility_schedule_id: ScheduleId,
     /// The role.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// Its display name.
     pub role_display_name: String,
     /// Where.
-    pub scope: String,
+    pub scope: ScopeId,
     /// The group the eligibility comes through, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via_group: Option<String>,
+    pub via_group: Option<PrincipalId>,
     /// Eligibility start.
     #[serde(with = "crate::time::instant")]
     pub start_date_time: Instant,
@@ -106,10 +107,10 @@ pub struct EligibleRole {
 pub struct AuditFilter {
     /// Records about or by this principal ("my audit").
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub principal_id: Option<String>,
+    pub principal_id: Option<PrincipalId>,
     /// Records about this role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_definition_id: Option<String>,
+    pub role_definition_id: Option<RoleDefinitionId>,
     /// Records with this activity name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
@@ -142,12 +143,12 @@ pub enum Query {
     /// Is the principal active in the role at the scope now?
     Check {
         /// Who.
-        principal_id: String,
+        principal_id: PrincipalId,
         /// Which role.
-        role_definition_id: String,
+        role_definition_id: RoleDefinitionId,
         /// Where (directory scope).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        directory_scope_id: Option<String>,
+        directory_scope_id: Option<ScopeId>,
         /// Where (app scope).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         app_scope_id: Option<String>,
@@ -155,39 +156,39 @@ pub enum Query {
     /// A request as it stands now.
     Request {
         /// Its id.
-        request_id: String,
+        request_id: RequestId,
     },
     /// The roles a principal may activate now.
     EligibleRoles {
         /// Who.
-        principal_id: String,
+        principal_id: PrincipalId,
     },
     /// Requests waiting for this approver.
     PendingApprovals {
         /// Who.
-        approver_id: String,
+        approver_id: PrincipalId,
     },
     /// Audit records, oldest first.
     Audit(AuditFilter),
     /// The role settings in effect for a role at a scope.
     Policy {
         /// The role.
-        role_definition_id: String,
+        role_definition_id: RoleDefinitionId,
         /// The scope; `/` when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        scope_id: Option<String>,
+        scope_id: Option<ScopeId>,
     },
     /// A principal's own schedules (eligible, active, activations), ended ones included.
     Schedules {
         /// Who.
-        principal_id: String,
+        principal_id: PrincipalId,
     },
     /// The security alerts as they stand now.
     Alerts {},
     /// An access review with its instances.
     Review {
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
     },
     /// Every access review.
     Reviews {},
@@ -315,7 +316,7 @@ impl Engine {
         let own = self
             .state
             .schedules_of(principal)
-            .map(|s| (s, None::<&String>));
+            .map(|s| (s, None::<&PrincipalId>));
         let inherited = self
             .state
             .directory()

@@ -2,7 +2,6 @@
 //! causes (instances starting and ending, auto-apply).
 
 use alloc::format;
-use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -13,6 +12,7 @@ use super::commands::{CallContext, Outcome, given};
 use crate::directory::PrincipalKind;
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 use crate::event::Event;
+use crate::id::{PrincipalId, ReviewId};
 use crate::review::{
     ApplyResult, InstanceStatus, Review, ReviewAssignmentType, ReviewDecision, ReviewDefinition,
     ReviewInstance, ReviewItem, ReviewerType, final_decision,
@@ -118,7 +118,7 @@ impl Engine {
         &self,
         review: &Review,
         instance: &ReviewInstance,
-        by: Option<&String>,
+        by: Option<&PrincipalId>,
         at: Instant,
     ) -> Vec<Event> {
         let mut results = Vec::new();
@@ -231,7 +231,7 @@ impl Engine {
         }
         let id = match &def.id {
             Some(id) if self.state.review_id_taken(id) => {
-                return Err(CommandError::DuplicateId(id.clone()));
+                return Err(CommandError::DuplicateId(id.as_str().into()));
             }
             Some(id) => id.clone(),
             None => {
@@ -239,7 +239,7 @@ impl Engine {
                 while self.state.review_id_taken(&id) {
                     id.push('x');
                 }
-                id
+                ReviewId::from(id)
             }
         };
         let start = def.start_date_time.unwrap_or(now).max(now);
@@ -379,7 +379,7 @@ impl Engine {
         &self,
         review: &Review,
         instance: &ReviewInstance,
-        by: Option<&String>,
+        by: Option<&PrincipalId>,
         at: Instant,
     ) -> Vec<Event> {
         let mut events = vec![Event::ReviewInstanceEnded {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::alerts::{AlertConfiguration, AlertId};
 use crate::directory::{Principal, RoleDefinition};
 use crate::error::{ErrorCode, FailedRule};
+use crate::id::{PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId, ScopeId};
 use crate::request::{ReviewResult, Status};
 use crate::review::{ApplyResult, ReviewDecision, ReviewDefinition, ReviewItem};
 use crate::schedule::EndReason;
@@ -43,7 +44,7 @@ pub enum Event {
         principal: Principal,
         /// The group's direct members, for groups.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        members: Vec<String>,
+        members: Vec<PrincipalId>,
     },
     /// A role definition became known.
     RoleDefinitionAdded {
@@ -60,15 +61,15 @@ pub enum Event {
         at: Instant,
         /// Who changed it; `None` is the host or the directory itself.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// The group.
-        group_id: String,
+        group_id: PrincipalId,
         /// Members added.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        added: Vec<String>,
+        added: Vec<PrincipalId>,
         /// Members removed.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        removed: Vec<String>,
+        removed: Vec<PrincipalId>,
     },
     /// A role's settings at a scope were set (all 17 rules).
     PolicySet {
@@ -77,11 +78,11 @@ pub enum Event {
         at: Instant,
         /// Who.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// The role.
-        role_definition_id: String,
+        role_definition_id: RoleDefinitionId,
         /// The scope.
-        scope_id: String,
+        scope_id: ScopeId,
         /// Directory role or group.
         scope_type: PolicyScopeType,
         /// All 17 rules.
@@ -114,11 +115,11 @@ pub enum Event {
         #[serde(with = "crate::time::instant")]
         at: Instant,
         /// The request.
-        request_id: String,
+        request_id: RequestId,
         /// The stage answered.
         stage: u32,
         /// Who answered.
-        approver: String,
+        approver: PrincipalId,
         /// The answer.
         review_result: ReviewResult,
         /// Why.
@@ -147,12 +148,12 @@ pub enum Event {
         #[serde(with = "crate::time::instant")]
         at: Instant,
         /// The request.
-        request_id: String,
+        request_id: RequestId,
         /// The new status.
         status: Status,
         /// Who caused it; `None` is time itself.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
     },
     /// A schedule (eligibility, assignment or activation) was created.
     ScheduleCreated {
@@ -161,7 +162,7 @@ pub enum Event {
         at: Instant,
         /// Who caused it; `None` is the host (tenant load).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// The schedule.
         schedule: SchedulePayload,
     },
@@ -172,9 +173,9 @@ pub enum Event {
         at: Instant,
         /// Who caused it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// The schedule.
-        schedule_id: String,
+        schedule_id: ScheduleId,
         /// The new start.
         #[serde(with = "crate::time::instant")]
         start_date_time: Instant,
@@ -183,7 +184,7 @@ pub enum Event {
         end_date_time: Option<Instant>,
         /// The request that caused it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        request_id: Option<String>,
+        request_id: Option<RequestId>,
     },
     /// A schedule ended: expired, deactivated, removed, or cut short with its eligibility.
     ScheduleEnded {
@@ -192,14 +193,14 @@ pub enum Event {
         at: Instant,
         /// Who caused it; `None` is time itself.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// The schedule.
-        schedule_id: String,
+        schedule_id: ScheduleId,
         /// Why.
         reason: EndReason,
         /// The request that caused it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        request_id: Option<String>,
+        request_id: Option<RequestId>,
     },
     /// An alert's configuration changed (the complete configuration after the change).
     AlertConfigured {
@@ -208,7 +209,7 @@ pub enum Event {
         at: Instant,
         /// Who.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// Which alert.
         alert_id: AlertId,
         /// Its configuration.
@@ -221,7 +222,7 @@ pub enum Event {
         at: Instant,
         /// Who.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// Which alert.
         alert_id: AlertId,
     },
@@ -232,7 +233,7 @@ pub enum Event {
         at: Instant,
         /// Who.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// Which alerts.
         alert_ids: Vec<AlertId>,
     },
@@ -243,7 +244,7 @@ pub enum Event {
         #[serde(with = "crate::time::instant")]
         at: Instant,
         /// Who signed in.
-        principal_id: String,
+        principal_id: PrincipalId,
         /// When they signed in.
         #[serde(with = "crate::time::instant")]
         sign_in_date_time: Instant,
@@ -254,7 +255,7 @@ pub enum Event {
         #[serde(with = "crate::time::instant")]
         at: Instant,
         /// The schedule.
-        schedule_id: String,
+        schedule_id: ScheduleId,
         /// Days before its end.
         days_before: u32,
     },
@@ -265,7 +266,7 @@ pub enum Event {
         at: Instant,
         /// Who.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// Days; `None` keeps every record.
         #[serde(default)]
         days: Option<u32>,
@@ -277,7 +278,7 @@ pub enum Event {
         at: Instant,
         /// Who.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// The definition, with its id and first start.
         definition: ReviewDefinition,
     },
@@ -287,7 +288,7 @@ pub enum Event {
         #[serde(with = "crate::time::instant")]
         at: Instant,
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
         /// The instance number.
         index: u32,
         /// Its planned end.
@@ -302,13 +303,13 @@ pub enum Event {
         #[serde(with = "crate::time::instant")]
         at: Instant,
         /// The reviewer.
-        by: String,
+        by: PrincipalId,
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
         /// The instance number.
         index: u32,
         /// Whose access.
-        principal_id: String,
+        principal_id: PrincipalId,
         /// The decision.
         decision: ReviewDecision,
         /// Why.
@@ -322,9 +323,9 @@ pub enum Event {
         at: Instant,
         /// Who stopped it; `None` when its end came.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
         /// The instance number.
         index: u32,
     },
@@ -335,9 +336,9 @@ pub enum Event {
         at: Instant,
         /// Who.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
         /// The instance number.
         index: u32,
     },
@@ -348,13 +349,13 @@ pub enum Event {
         at: Instant,
         /// Who; `None` for auto-apply.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
         /// The instance number.
         index: u32,
         /// What applying did, per denied principal.
-        results: Vec<(String, ApplyResult)>,
+        results: Vec<(PrincipalId, ApplyResult)>,
     },
     /// A review was deleted: no further instances.
     ReviewDeleted {
@@ -363,9 +364,9 @@ pub enum Event {
         at: Instant,
         /// Who.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        by: Option<String>,
+        by: Option<PrincipalId>,
         /// The review.
-        review_id: String,
+        review_id: ReviewId,
     },
 }
 

@@ -3,6 +3,7 @@
 //! model may grow or change its fields without touching a single stored log, and a change here
 //! is a change of the log format (docs/event-log.md).
 
+use crate::id::{PrincipalId, RequestId, RoleDefinitionId, ScheduleId, ScopeId};
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -17,20 +18,20 @@ use crate::wire::{Action, RequestKind, SubjectSet, TicketInfo};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestPayload {
     /// Id.
-    pub id: String,
+    pub id: RequestId,
     /// Assignment or eligibility request.
     pub kind: RequestKind,
     /// What was asked.
     pub action: Action,
     /// For whom.
-    pub principal_id: String,
+    pub principal_id: PrincipalId,
     /// Which role.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// Normalised scope.
-    pub scope: String,
+    pub scope: ScopeId,
     /// Who asked; `None` is the host itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
+    pub created_by: Option<PrincipalId>,
     /// When.
     #[serde(with = "crate::time::instant")]
     pub created_date_time: Instant,
@@ -48,10 +49,10 @@ pub struct RequestPayload {
     pub end_date_time: Option<Instant>,
     /// The schedule the request acts on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_schedule_id: Option<String>,
+    pub target_schedule_id: Option<ScheduleId>,
     /// For activations: the eligibility schedule activated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub activated_using: Option<String>,
+    pub activated_using: Option<ScheduleId>,
     /// The status it was submitted with.
     pub status: Status,
     /// When it reached a final status, for requests decided at once.
@@ -79,7 +80,7 @@ pub struct ApprovalStagePayload {
     pub review_result: ReviewResult,
     /// Who answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reviewed_by: Option<String>,
+    pub reviewed_by: Option<PrincipalId>,
     /// When.
     #[serde(
         default,
@@ -106,17 +107,17 @@ pub struct ApprovalStagePayload {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SchedulePayload {
     /// Id.
-    pub id: String,
+    pub id: ScheduleId,
     /// Eligible or active.
     pub kind: AssignmentType,
     /// Assigned or activated.
     pub origin: Origin,
     /// Who holds it.
-    pub principal_id: String,
+    pub principal_id: PrincipalId,
     /// Which role.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// Normalised scope.
-    pub scope: String,
+    pub scope: ScopeId,
     /// When it starts.
     #[serde(with = "crate::time::instant")]
     pub start_date_time: Instant,
@@ -125,13 +126,13 @@ pub struct SchedulePayload {
     pub end_date_time: Option<Instant>,
     /// For activations: the eligibility schedule activated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub activated_using: Option<String>,
+    pub activated_using: Option<ScheduleId>,
     /// For activations of a group's eligibility: that group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via_group: Option<String>,
+    pub via_group: Option<PrincipalId>,
     /// The request that created it; `None` when the tenant was loaded with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    pub request_id: Option<RequestId>,
     /// Why it ended, for a schedule created already ended (never written today).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended: Option<EndReason>,

@@ -13,6 +13,7 @@ use super::file::{ScenarioFile, Step, Verb};
 use crate::engine::{CallContext, Command, Engine, Outcome, Query, QueryResult};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode};
 use crate::event::Event;
+use crate::id::ReviewId;
 use crate::settle::{SettleError, settle};
 use crate::tenant::SetupError;
 use crate::time::{Instant, format_instant};
@@ -209,7 +210,7 @@ fn decision_value(d: &Decision) -> Value {
     }
     let mut m = Map::new();
     if let Some(r) = &d.request {
-        m.insert("requestId".into(), Value::String(r.id.clone()));
+        m.insert("requestId".into(), Value::String(r.id.as_str().into()));
     }
     if let Some(s) = d.status {
         m.insert("status".into(), Value::String(s.as_str().into()));
@@ -301,7 +302,7 @@ impl<B: Backend> Run<'_, B> {
     /// step's name.
     fn decided(&mut self, step: &Step, command: Command) -> Result<Value, BackendError> {
         let ctx = CallContext {
-            caller: step.caller.clone(),
+            caller: step.caller.as_deref().map(Into::into),
             mfa: step.mfa,
             auth_context: step.auth_context.clone(),
         };
@@ -309,7 +310,7 @@ impl<B: Backend> Run<'_, B> {
         if let (Some(name), Some(r)) = (&step.name, &d.request)
             && d.error.is_none()
         {
-            self.names.insert(name.clone(), r.id.clone());
+            self.names.insert(name.clone(), r.id.as_str().into());
         }
         Ok(decision_value(&d))
     }
@@ -367,7 +368,7 @@ impl<B: Backend> Run<'_, B> {
                 .map_err(|e| BackendError::Invalid(e.to_string()))?
             }
             Verb::Cancel { request } => Command::Cancel {
-                request_id: self.request_id(request)?,
+                request_id: self.request_id(request)?.into(),
             },
             other => return Err(wrong_family(other)),
         })
@@ -383,9 +384,9 @@ impl<B: Backend> Run<'_, B> {
                 app_scope_id,
             } => {
                 let q = Query::Check {
-                    principal_id: principal_id.clone(),
-                    role_definition_id: role_definition_id.clone(),
-                    directory_scope_id: directory_scope_id.clone(),
+                    principal_id: principal_id.as_str().into(),
+                    role_definition_id: role_definition_id.as_str().into(),
+                    directory_scope_id: directory_scope_id.as_deref().map(Into::into),
                     app_scope_id: app_scope_id.clone(),
                 };
                 match self.backend.query(&q, self.now)? {
@@ -416,10 +417,12 @@ impl<B: Backend> Run<'_, B> {
     /// `status`: a named request as it stands.
     fn status(&mut self, request: &str) -> Result<Value, BackendError> {
         let id = self.request_id(request)?;
-        match self
-            .backend
-            .query(&Query::Request { request_id: id }, self.now)?
-        {
+        match self.backend.query(
+            &Query::Request {
+                request_id: id.into(),
+            },
+            self.now,
+        )? {
             QueryResult::Request(r) => Ok(decision_value(&Decision {
                 status: Some(r.status),
                 start_date_time: Some(r.start_date_time),
@@ -474,13 +477,13 @@ fn admin_command(verb: &Verb) -> Result<Command, BackendError> {
             add,
             remove,
         } => Command::ChangeMembership {
-            group_id: group_id.clone(),
-            add: add.clone(),
-            remove: remove.clone(),
+            group_id: group_id.as_str().into(),
+            add: add.iter().map(Into::into).collect(),
+            remove: remove.iter().map(Into::into).collect(),
         },
         Verb::AuditRetention { days } => Command::SetAuditRetention { days: *days },
         Verb::SignIn { principal_id, at } => Command::RecordSignIn {
-            principal_id: principal_id.clone(),
+            principal_id: principal_id.as_str().into(),
             sign_in_date_time: *at,
         },
         Verb::OutsideAssignment(a) => Command::RecordOutsideAssignment {
@@ -529,13 +532,13 @@ fn review_command(verb: &Verb) -> Result<Command, BackendError> {
             decision,
             justification,
         } => Command::DecideReview {
-            review_id: review_id.clone(),
-            principal_id: principal_id.clone(),
+            review_id: review_id.as_str().into(),
+            principal_id: principal_id.as_str().into(),
             decision: *decision,
             justification: justification.clone(),
         },
         Verb::ReviewAction { action, review_id } => {
-            let review_id = review_id.clone();
+            let review_id: ReviewId = review_id.as_str().into();
             match *action {
                 "stopReview" => Command::StopReview { review_id },
                 "resetReview" => Command::ResetReview { review_id },
@@ -654,11 +657,11 @@ fn review_value(r: &crate::review::Review) -> Value {
     let mut recommendations = Map::new();
     let mut applied = Map::new();
     for item in &i.items {
-        decisions.insert(item.principal_id.clone(), json!(item.decision));
+        decisions.insert(item.principal_id.as_str().into(), json!(item.decision));
         if let Some(rec) = item.recommendation {
-            recommendations.insert(item.principal_id.clone(), json!(rec));
+            recommendations.insert(item.principal_id.as_str().into(), json!(rec));
         }
-        applied.insert(item.principal_id.clone(), json!(item.apply_result));
+        applied.insert(item.principal_id.as_str().into(), json!(item.apply_result));
     }
     let items: Vec<&str> = i.items.iter().map(|x| x.principal_id.as_str()).collect();
     json!({

@@ -1,7 +1,7 @@
 //! Hash keys for the (principal, role) indexes, looked up with borrowed strings so that reads
 //! allocate nothing.
 
-use alloc::string::String;
+use crate::id::{PrincipalId, RoleDefinitionId};
 use core::hash::{Hash, Hasher};
 
 use hashbrown::Equivalent;
@@ -9,8 +9,8 @@ use hashbrown::Equivalent;
 /// An owned (principal, role) key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PrincipalRole {
-    principal: String,
-    role: String,
+    principal: PrincipalId,
+    role: RoleDefinitionId,
 }
 
 impl PrincipalRole {

@@ -20,6 +20,7 @@ use crate::alerts::AlertSettings;
 use crate::directory::{Directory, PrincipalKind};
 use crate::error::ApplyError;
 use crate::event::Event;
+use crate::id::{PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId};
 use crate::policy::Policy;
 use crate::request::{RequestRecord, Status};
 use crate::review::Review;
@@ -52,26 +53,26 @@ pub const REMINDER_DAYS: [u32; 2] = [14, 1];
 #[derive(Debug, Clone)]
 pub struct State {
     directory: Directory,
-    policies: HashMap<String, Vec<Policy>>,
+    policies: HashMap<RoleDefinitionId, Vec<Policy>>,
     default_policy: Policy,
     schedules: Vec<Schedule>,
-    schedule_slot: HashMap<String, u32>,
-    by_principal: HashMap<String, Vec<u32>>,
+    schedule_slot: HashMap<ScheduleId, u32>,
+    by_principal: HashMap<PrincipalId, Vec<u32>>,
     // INVARIANT: `active` and `eligible` index every schedule of that kind that has not ended
     // by an event; a schedule past its end stays until `tick` ends it, and queries filter by time.
     active: HashMap<PrincipalRole, Vec<u32>>,
     eligible: HashMap<PrincipalRole, Vec<u32>>,
     // INVARIANT: every active schedule ever created, by role (filtered by time when read).
-    active_by_role: HashMap<String, Vec<u32>>,
+    active_by_role: HashMap<RoleDefinitionId, Vec<u32>>,
     requests: Vec<RequestRecord>,
-    request_slot: HashMap<String, u32>,
+    request_slot: HashMap<RequestId, u32>,
     // INVARIANT: the slots of every request that is pending or granted but not yet started.
     open_requests: BTreeSet<u32>,
     // INVARIANT: everything time will do, by instant: each open request's time-out or start,
     // each schedule's end and reminders, each live review's next start and end.
     timeline: BTreeSet<(Instant, Due)>,
     reviews: Vec<Review>,
-    review_slot: HashMap<String, u32>,
+    review_slot: HashMap<ReviewId, u32>,
     alert_settings: AlertSettings,
     audit_retention: Option<u32>,
     issued: u64,
@@ -224,7 +225,7 @@ impl State {
 
     /// Principals (users and service principals, groups expanded) actively holding any of
     /// `roles` at the tenant scope at `now`, sorted.
-    pub(crate) fn active_holders(&self, roles: &[&str], now: Instant) -> BTreeSet<String> {
+    pub(crate) fn active_holders(&self, roles: &[&str], now: Instant) -> BTreeSet<PrincipalId> {
         let mut out = BTreeSet::new();
         for s in self.active_by_role(roles) {
             if s.ended.is_some() || !s.in_effect(now) || s.scope != "/" {
@@ -261,16 +262,19 @@ impl State {
     }
 
     /// The next id for the `n`th id-bearing event of an outcome (0-based).
-    pub(crate) fn next_id(&self, prefix: &str, n: u64) -> String {
+    /// Generated ids are unique across requests and schedules, whichever kind `I` is.
+    pub(crate) fn next_id<I: From<String>>(&self, prefix: &str, n: u64) -> I {
         let mut id = format!(
             "{prefix}-{}",
             self.issued.saturating_add(n).saturating_add(1)
         );
         // A caller may have chosen an id that looks generated; never reuse one.
-        while self.request_slot.contains_key(&id) || self.schedule_slot.contains_key(&id) {
+        while self.request_slot.contains_key(id.as_str())
+            || self.schedule_slot.contains_key(id.as_str())
+        {
             id.push('x');
         }
-        id
+        I::from(id)
     }
 
     /// What a granted request becomes at its start: `Provisioned`, or `Revoked` when the
@@ -349,7 +353,8 @@ impl State {
                 let is_group = principal.kind == PrincipalKind::Group;
                 self.directory.put_principal(principal.clone());
                 if is_group {
-                    let old: Vec<String> = self.directory.direct_members(&principal.id).to_vec();
+                    let old: Vec<PrincipalId> =
+                        self.directory.direct_members(&principal.id).to_vec();
                     self.directory.change_members(&principal.id, members, &old);
                 }
             }

@@ -1,11 +1,13 @@
 //! The access review family: created, instances started and ended, decisions, reset, applied,
 //! deleted.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{Due, State, next_slot};
 use crate::error::ApplyError;
 use crate::event::Event;
+use crate::id::ReviewId;
 use crate::review::{InstanceStatus, Review, ReviewDecision, ReviewInstance};
 
 impl State {
@@ -13,7 +15,10 @@ impl State {
         match event {
             Event::ReviewCreated { definition, by, .. } => {
                 let slot = next_slot(self.reviews.len(), "reviews")?;
-                let id = definition.id.clone().unwrap_or_default();
+                let id = definition
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| ReviewId::from(String::new()));
                 if let Some(start) = definition.start_date_time {
                     self.timeline.insert((start, Due::ReviewStart(slot, 0)));
                 }

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::PolicyRule;
+use crate::id::{PrincipalId, RoleDefinitionId, ScopeId};
 use crate::time::Instant;
 
 /// A user.
@@ -14,7 +15,7 @@ use crate::time::Instant;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserEntry {
     /// Object id.
-    pub id: String,
+    pub id: PrincipalId,
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -26,7 +27,7 @@ pub struct UserEntry {
     pub mail: Option<String>,
     /// The user's manager, for access reviews.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manager_id: Option<String>,
+    pub manager_id: Option<PrincipalId>,
 }
 
 /// A group. Members may be users, service principals or groups; membership is transitive.
@@ -34,13 +35,13 @@ pub struct UserEntry {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GroupEntry {
     /// Object id.
-    pub id: String,
+    pub id: PrincipalId,
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Direct members.
     #[serde(default)]
-    pub members: Vec<String>,
+    pub members: Vec<PrincipalId>,
     /// Whether the group may hold Entra roles.
     #[serde(default)]
     pub is_role_assignable: bool,
@@ -51,7 +52,7 @@ pub struct GroupEntry {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServicePrincipalEntry {
     /// Object id.
-    pub id: String,
+    pub id: PrincipalId,
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -62,7 +63,7 @@ pub struct ServicePrincipalEntry {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RoleDefinitionEntry {
     /// Role definition id (Entra's template id for built-in roles).
-    pub id: String,
+    pub id: RoleDefinitionId,
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -86,12 +87,12 @@ pub struct AssignmentEntry {
     #[serde(rename = "type")]
     pub kind: AssignmentType,
     /// Who holds it.
-    pub principal_id: String,
+    pub principal_id: PrincipalId,
     /// Which role.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// Directory scope; `/` when both scopes are absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub directory_scope_id: Option<String>,
+    pub directory_scope_id: Option<ScopeId>,
     /// Application scope.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_scope_id: Option<String>,
@@ -149,10 +150,10 @@ wire_enum! {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyEntry {
     /// The role.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// The scope; `/` when absent.
     #[serde(default = "root_scope")]
-    pub scope_id: String,
+    pub scope_id: ScopeId,
     /// `DirectoryRole` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_type: Option<PolicyScopeType>,
@@ -160,6 +161,6 @@ pub struct PolicyEntry {
     pub rules: Vec<PolicyRule>,
 }
 
-fn root_scope() -> String {
-    String::from("/")
+fn root_scope() -> ScopeId {
+    ScopeId::from("/")
 }

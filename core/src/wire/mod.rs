@@ -13,6 +13,7 @@ pub use rules::*;
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
+use crate::id::{PrincipalId, RequestId, RoleDefinitionId, ScheduleId, ScopeId};
 use crate::time::{Instant, IsoDuration};
 
 wire_enum! {
@@ -91,16 +92,16 @@ pub struct ScheduleRequestBody {
     pub odata_type: Option<String>,
     /// A request id chosen by the caller; the engine assigns one when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<RequestId>,
     /// What is asked for.
     pub action: Action,
     /// The user, group or service principal the request is for.
-    pub principal_id: String,
+    pub principal_id: PrincipalId,
     /// The role definition.
-    pub role_definition_id: String,
+    pub role_definition_id: RoleDefinitionId,
     /// The directory scope (`/` = tenant, `/administrativeUnits/{id}`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub directory_scope_id: Option<String>,
+    pub directory_scope_id: Option<ScopeId>,
     /// The application scope, for app-specific roles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_scope_id: Option<String>,
@@ -118,7 +119,7 @@ pub struct ScheduleRequestBody {
     pub is_validation_only: bool,
     /// The existing schedule an update, removal, extension or renewal targets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_schedule_id: Option<String>,
+    pub target_schedule_id: Option<ScheduleId>,
     /// Graph's unused `customData`, accepted and ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_data: Option<String>,

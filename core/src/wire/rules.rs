@@ -9,6 +9,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::id::PrincipalId;
 use crate::time::IsoDuration;
 
 wire_enum! {
@@ -283,14 +284,14 @@ pub enum SubjectSet {
     /// One user.
     SingleUser {
         /// The user's id.
-        user_id: String,
+        user_id: PrincipalId,
         /// Free text.
         description: Option<String>,
     },
     /// Every (transitive) member of a group.
     GroupMembers {
         /// The group's id.
-        group_id: String,
+        group_id: PrincipalId,
         /// Free text.
         description: Option<String>,
     },
@@ -300,9 +301,9 @@ pub enum SubjectSet {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SubjectFields {
     #[serde(default)]
-    user_id: Option<String>,
+    user_id: Option<PrincipalId>,
     #[serde(default)]
-    group_id: Option<String>,
+    group_id: Option<PrincipalId>,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]

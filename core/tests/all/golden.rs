@@ -39,7 +39,7 @@ fn digest(engine: &Engine, log: &[Event]) -> Value {
         .iter()
         .map(|p| {
             let q = Query::Schedules {
-                principal_id: p.clone(),
+                principal_id: p.as_str().into(),
             };
             match engine.query(&q, now).expect("the schedules query answers") {
                 QueryResult::Schedules(s) => json!({ "principal": p, "schedules": s }),

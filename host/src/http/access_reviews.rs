@@ -90,7 +90,12 @@ async fn read<S: Store + 'static>(
     Path(review_id): Path<String>,
     _: Caller,
 ) -> ApiResult {
-    Ok(value(s.query(Query::Review { review_id }).await?))
+    Ok(value(
+        s.query(Query::Review {
+            review_id: review_id.into(),
+        })
+        .await?,
+    ))
 }
 
 /// `POST …/definitions/{id}/decisions`: a reviewer's decision.
@@ -101,8 +106,8 @@ async fn decide<S: Store + 'static>(
 ) -> ApiResult {
     let b: DecisionBody = json(&body)?;
     let command = Command::DecideReview {
-        review_id,
-        principal_id: b.principal_id,
+        review_id: review_id.into(),
+        principal_id: b.principal_id.into(),
         decision: b.decision,
         justification: b.justification,
     };
@@ -116,8 +121,13 @@ async fn delete<S: Store + 'static>(
     Path(review_id): Path<String>,
     caller: Caller,
 ) -> ApiResult {
-    s.submit(caller.0, Command::DeleteReview { review_id })
-        .await?;
+    s.submit(
+        caller.0,
+        Command::DeleteReview {
+            review_id: review_id.into(),
+        },
+    )
+    .await?;
     Ok(no_content())
 }
 
@@ -127,8 +137,13 @@ async fn stop<S: Store + 'static>(
     Path(review_id): Path<String>,
     caller: Caller,
 ) -> ApiResult {
-    s.submit(caller.0, Command::StopReview { review_id })
-        .await?;
+    s.submit(
+        caller.0,
+        Command::StopReview {
+            review_id: review_id.into(),
+        },
+    )
+    .await?;
     Ok(no_content())
 }
 
@@ -138,8 +153,13 @@ async fn reset<S: Store + 'static>(
     Path(review_id): Path<String>,
     caller: Caller,
 ) -> ApiResult {
-    s.submit(caller.0, Command::ResetReview { review_id })
-        .await?;
+    s.submit(
+        caller.0,
+        Command::ResetReview {
+            review_id: review_id.into(),
+        },
+    )
+    .await?;
     Ok(no_content())
 }
 
@@ -149,7 +169,12 @@ async fn apply<S: Store + 'static>(
     Path(review_id): Path<String>,
     caller: Caller,
 ) -> ApiResult {
-    s.submit(caller.0, Command::ApplyReview { review_id })
-        .await?;
+    s.submit(
+        caller.0,
+        Command::ApplyReview {
+            review_id: review_id.into(),
+        },
+    )
+    .await?;
     Ok(no_content())
 }

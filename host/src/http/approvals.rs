@@ -33,7 +33,10 @@ pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
 async fn pending<S: Store + 'static>(State(s): Shared<S>, caller: Caller) -> ApiResult {
     let approver_id = caller.principal();
     Ok(value(
-        s.query(Query::PendingApprovals { approver_id }).await?,
+        s.query(Query::PendingApprovals {
+            approver_id: approver_id.into(),
+        })
+        .await?,
     ))
 }
 

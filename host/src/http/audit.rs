@@ -44,8 +44,11 @@ async fn records<S: Store + 'static>(
     caller: Caller,
 ) -> ApiResult {
     let filter = AuditFilter {
-        principal_id: s.readable_by(&caller, p.principal_id).await?,
-        role_definition_id: p.role_definition_id,
+        principal_id: s
+            .readable_by(&caller, p.principal_id)
+            .await?
+            .map(Into::into),
+        role_definition_id: p.role_definition_id.map(Into::into),
         activity: p.activity,
         since: instant("since", p.since)?,
         until: instant("until", p.until)?,

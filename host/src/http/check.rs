@@ -32,9 +32,9 @@ async fn check<S: Store + 'static>(
     _: Caller,
 ) -> ApiResult {
     let q = Query::Check {
-        principal_id: p.principal_id,
-        role_definition_id: p.role_definition_id,
-        directory_scope_id: p.directory_scope_id,
+        principal_id: p.principal_id.into(),
+        role_definition_id: p.role_definition_id.into(),
+        directory_scope_id: p.directory_scope_id.map(Into::into),
         app_scope_id: p.app_scope_id,
     };
     Ok(value(s.query(q).await?))

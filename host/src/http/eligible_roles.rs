@@ -17,5 +17,10 @@ pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
 /// `GET /v1.0/me/eligibleRoles`.
 async fn mine<S: Store + 'static>(State(s): Shared<S>, caller: Caller) -> ApiResult {
     let principal_id = caller.principal();
-    Ok(value(s.query(Query::EligibleRoles { principal_id }).await?))
+    Ok(value(
+        s.query(Query::EligibleRoles {
+            principal_id: principal_id.into(),
+        })
+        .await?,
+    ))
 }

@@ -27,7 +27,7 @@ pub struct Caller(pub CallContext);
 impl Caller {
     /// The caller's principal id (empty for a caller without one).
     pub fn principal(&self) -> String {
-        self.0.caller.clone().unwrap_or_default()
+        self.0.caller.as_deref().unwrap_or_default().to_owned()
     }
 }
 

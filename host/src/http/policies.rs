@@ -38,8 +38,8 @@ async fn rules<S: Store + 'static>(
     _: Caller,
 ) -> ApiResult {
     let q = Query::Policy {
-        role_definition_id,
-        scope_id: p.scope_id,
+        role_definition_id: role_definition_id.into(),
+        scope_id: p.scope_id.map(Into::into),
     };
     Ok(value(s.query(q).await?))
 }

@@ -56,7 +56,12 @@ async fn read<S: Store + 'static>(
     Path(request_id): Path<String>,
     _: Caller,
 ) -> ApiResult {
-    Ok(value(s.query(Query::Request { request_id }).await?))
+    Ok(value(
+        s.query(Query::Request {
+            request_id: request_id.into(),
+        })
+        .await?,
+    ))
 }
 
 /// `POST …/{id}/cancel`: the requester cancels a pending request.
@@ -65,6 +70,12 @@ async fn cancel<S: Store + 'static>(
     Path(request_id): Path<String>,
     caller: Caller,
 ) -> ApiResult {
-    s.submit(caller.0, Command::Cancel { request_id }).await?;
+    s.submit(
+        caller.0,
+        Command::Cancel {
+            request_id: request_id.into(),
+        },
+    )
+    .await?;
     Ok(no_content())
 }

@@ -41,7 +41,7 @@ impl<S: Store> AppState<S> {
             .iter()
             .map(|t| {
                 let ctx = CallContext {
-                    caller: Some(t.principal.clone()),
+                    caller: Some(t.principal.as_str().into()),
                     mfa: t.mfa,
                     auth_context: t.auth_context.clone(),
                 };

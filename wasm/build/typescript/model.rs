@@ -135,6 +135,17 @@ impl Model {
                         .unwrap_or_else(|e| panic!("wire_enum! in {}: {e}", file.display()));
                     self.add(&w.name, &w.attrs, Body::Literals(w.texts), file);
                 }
+                // `ids!`: id newtypes over `String`, `#[serde(transparent)]`, so strings in JSON.
+                Item::Macro(m) if m.mac.path.is_ident("ids") => {
+                    let ids: Ids = m
+                        .mac
+                        .parse_body()
+                        .unwrap_or_else(|e| panic!("ids! in {}: {e}", file.display()));
+                    let string: Type = syn::parse_quote!(String);
+                    for (attrs, name) in ids.0 {
+                        self.add(&name, &attrs, Body::Alias(string.clone()), file);
+                    }
+                }
                 Item::Impl(i) => {
                     let trait_name = i.trait_.as_ref().and_then(|(_, p, _)| p.segments.last());
                     let is_serde = trait_name
@@ -417,5 +428,22 @@ impl Parse for WireEnum {
             }
         }
         Ok(WireEnum { attrs, name, texts })
+    }
+}
+
+/// `ids! { #[doc] Name, ... }`: each name a `#[serde(transparent)]` newtype over `String`.
+struct Ids(Vec<(Vec<Attribute>, Ident)>);
+
+impl Parse for Ids {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut ids = Vec::new();
+        while !input.is_empty() {
+            let attrs = input.call(Attribute::parse_outer)?;
+            ids.push((attrs, input.parse::<Ident>()?));
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(Ids(ids))
     }
 }

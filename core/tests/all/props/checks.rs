@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::TimeDelta;
 use pim_core::request::Status;
 use pim_core::schedule::{Origin, Schedule};
-use pim_core::{Check, Instant, Via};
+use pim_core::{Check, Instant, PrincipalId, Via};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -39,7 +39,7 @@ fn probe_instants(w: &World) -> Vec<Instant> {
 /// One question: who, which role, where, when, and the groups the shadow puts `principal` in.
 struct Question<'a> {
     principal: &'a str,
-    groups: &'a BTreeSet<String>,
+    groups: &'a BTreeSet<PrincipalId>,
     role: &'a str,
     scope: &'a str,
     t: Instant,
@@ -148,7 +148,7 @@ fn activation_stands(w: &World, q: &Question<'_>, s: &Schedule) -> Result<(), Te
 
 impl Observer for CheckSoundness {
     fn after_step(&mut self, w: &World) -> Result<(), TestCaseError> {
-        let groups_of: BTreeMap<&str, BTreeSet<String>> = PRINCIPALS
+        let groups_of: BTreeMap<&str, BTreeSet<PrincipalId>> = PRINCIPALS
             .iter()
             .map(|p| (*p, w.shadow.groups_of(p)))
             .collect();

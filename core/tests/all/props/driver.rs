@@ -174,7 +174,7 @@ impl Decide {
                 w.engine
                     .pending_approvals(u, w.now)
                     .into_iter()
-                    .map(|r| (*u, r.id))
+                    .map(|r| (*u, r.id.into_string()))
             })
             .collect();
         let chosen = match self.who {
@@ -236,7 +236,12 @@ impl Cancel {
             Some(Who::Caller(c)) => CallContext::user(PRINCIPALS[*c]),
             Some(Who::Approver) => CallContext::user("u0"),
         };
-        Some((Command::Cancel { request_id: id }, ctx))
+        Some((
+            Command::Cancel {
+                request_id: id.into(),
+            },
+            ctx,
+        ))
     }
 }
 
@@ -358,8 +363,8 @@ impl Membership {
         };
         let cmd = Command::ChangeMembership {
             group_id: GROUPS[self.group].into(),
-            add,
-            remove,
+            add: add.into_iter().map(Into::into).collect(),
+            remove: remove.into_iter().map(Into::into).collect(),
         };
         Some((cmd, caller_ctx(self.caller)))
     }

@@ -309,5 +309,5 @@ pub(crate) fn ctx_strategy() -> impl Strategy<Value = CallContext> {
         any::<bool>(),
         prop::collection::vec(prop_oneof![Just("c1".to_string()), odd_string()], 0..2),
     )
-        .prop_map(|(caller, mfa, auth_context)| CallContext { caller, mfa, auth_context })
+        .prop_map(|(caller, mfa, auth_context)| CallContext { caller: caller.map(Into::into), mfa, auth_context })
 }

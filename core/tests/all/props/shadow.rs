@@ -2,14 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pim_core::Instant;
 use pim_core::event::Event;
 use pim_core::schedule::{AssignmentType, Schedule, scope_covers};
+use pim_core::{Instant, PrincipalId, ScheduleId};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Shadow {
-    pub(crate) schedules: BTreeMap<String, Schedule>,
-    members: BTreeMap<String, Vec<String>>,
+    pub(crate) schedules: BTreeMap<ScheduleId, Schedule>,
+    members: BTreeMap<PrincipalId, Vec<PrincipalId>>,
 }
 
 impl Shadow {
@@ -73,9 +73,9 @@ impl Shadow {
     }
 
     /// Every group containing `p`, directly or through nesting.
-    pub(crate) fn groups_of(&self, p: &str) -> BTreeSet<String> {
+    pub(crate) fn groups_of(&self, p: &str) -> BTreeSet<PrincipalId> {
         let mut out = BTreeSet::new();
-        let mut frontier = vec![p.to_string()];
+        let mut frontier = vec![PrincipalId::from(p)];
         while let Some(x) = frontier.pop() {
             for (g, members) in &self.members {
                 if members.contains(&x) && out.insert(g.clone()) {
@@ -91,7 +91,7 @@ impl Shadow {
     pub(crate) fn covering(
         &self,
         p: &str,
-        groups: &BTreeSet<String>,
+        groups: &BTreeSet<PrincipalId>,
         role: &str,
         scope: &str,
         t: Instant,

@@ -35,7 +35,7 @@ fn check_length(w: &World, s: &SchedulePayload, at: &Instant) -> Result<(), Test
         max.num_minutes()
     );
     if let Some(req) = &s.request_id
-        && let Some(at_request) = w.max_at_request.get(req)
+        && let Some(at_request) = w.max_at_request.get(req.as_str())
     {
         prop_assert!(
             length <= *at_request,

@@ -81,14 +81,14 @@ impl World {
         for e in events {
             obs.before_apply(self, e)?;
             if let Event::RequestSubmitted { request, .. } = e {
-                self.requests.push(request.id.clone());
+                self.requests.push(request.id.to_string());
                 let max = self
                     .engine
                     .policy(&request.role_definition_id, &request.scope)
                     .settings
                     .activation
                     .maximum;
-                self.max_at_request.insert(request.id.clone(), max);
+                self.max_at_request.insert(request.id.to_string(), max);
             }
             if let Err(err) = self.engine.apply(e) {
                 return Err(TestCaseError::fail(format!(
@@ -178,9 +178,9 @@ impl World {
                 let at = if e.scope == "/" {
                     SCOPES[scope].to_string()
                 } else {
-                    e.scope.clone()
+                    e.scope.to_string()
                 };
-                found.push((u.to_string(), e.role_definition_id.clone(), at));
+                found.push((u.to_string(), e.role_definition_id.to_string(), at));
             }
         }
         (!found.is_empty()).then(|| found.swap_remove(pick_at(index, found.len())))
@@ -197,9 +197,9 @@ impl World {
         (!found.is_empty()).then(|| {
             let s = found[pick_at(index, found.len())];
             (
-                s.principal_id.clone(),
-                s.role_definition_id.clone(),
-                s.scope.clone(),
+                s.principal_id.to_string(),
+                s.role_definition_id.to_string(),
+                s.scope.to_string(),
                 s.kind == AssignmentType::Eligible,
             )
         })

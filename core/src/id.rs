@@ -1,0 +1,163 @@
+//! Ids as types: a principal id cannot be passed where a role definition id goes.
+//!
+//! Each id is a newtype over `String`, serialized transparently (the JSON is the bare string, as
+//! Graph writes it). They borrow as `str`, hash and order exactly as `str` does, so maps keyed by
+//! an id are looked up with a plain `&str` without allocating, and every id derefs to `str`, so
+//! it passes wherever a `&str` is taken. There is deliberately no conversion from one id type to
+//! another: the text must be taken out (`as_str`, `into_string`) and put back in on purpose.
+
+use alloc::string::String;
+use core::borrow::Borrow;
+use core::fmt;
+use core::ops::Deref;
+
+use serde::{Deserialize, Serialize};
+
+/// Declares id newtypes over `String`, each with the same impls (module docs).
+macro_rules! ids {
+    ($( $(#[$meta:meta])* $name:ident ),+ $(,)?) => {$(
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id's text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The id's text, owned.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        // Sound: the derived `Hash`, `Eq` and `Ord` of a one-`String` newtype are `str`'s.
+        impl Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(String::from(s))
+            }
+        }
+
+        impl From<&String> for $name {
+            fn from(s: &String) -> Self {
+                $name(s.clone())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<$name> for str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                **self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+    )+};
+}
+
+ids! {
+    /// The object id of a user, group or service principal.
+    PrincipalId,
+    /// A role definition id (Entra's template id for built-in roles).
+    RoleDefinitionId,
+    /// A scope as pim normalises it: a directory scope (`/`, `/administrativeUnits/{id}`) or
+    /// `app:{appScopeId}`. At the edges it may also be a directory scope id as Graph names it.
+    ScopeId,
+    /// The id of a schedule request.
+    RequestId,
+    /// The id of an eligible or active schedule (assignment, eligibility or activation).
+    ScheduleId,
+    /// The id of an access review definition.
+    ReviewId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::hash::BuildHasher;
+
+    #[test]
+    fn borrows_hashes_and_serializes_as_str() {
+        let id = PrincipalId::from("u1");
+        let state = hashbrown::DefaultHashBuilder::default();
+        assert_eq!(state.hash_one(&id), state.hash_one("u1"));
+        let mut map = hashbrown::HashMap::new();
+        map.insert(id.clone(), 1);
+        assert_eq!(map.get("u1"), Some(&1));
+        let text = String::from("u1");
+        assert_eq!(id, "u1");
+        assert_eq!("u1", id);
+        assert_eq!(id, text);
+        assert_eq!(text, id);
+        assert_eq!(serde_json::to_string(&id).ok().as_deref(), Some("\"u1\""));
+        assert_eq!(serde_json::from_str::<PrincipalId>("\"u1\"").ok(), Some(id));
+    }
+}
