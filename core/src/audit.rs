@@ -85,6 +85,19 @@ wire_enum! {
     }
 }
 
+/// What a record is about, beyond its activity: every field optional.
+#[derive(Default)]
+struct About<'a> {
+    reason: Option<String>,
+    by: Option<&'a PrincipalId>,
+    target: Option<&'a str>,
+    role: Option<&'a str>,
+    scope: Option<&'a str>,
+    correlation: Option<&'a str>,
+    schedule: Option<&'a str>,
+    ticket: Option<&'a TicketInfo>,
+}
+
 struct Draft<'a> {
     state: &'a State,
     at: Instant,
@@ -95,21 +108,17 @@ struct Draft<'a> {
 }
 
 impl Draft<'_> {
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        activity: String,
-        operation: &str,
-        result: AuditResult,
-        reason: Option<String>,
-        by: Option<&PrincipalId>,
-        target: Option<&str>,
-        role: Option<&str>,
-        scope: Option<&str>,
-        correlation: Option<&str>,
-        schedule: Option<&str>,
-        ticket: Option<&TicketInfo>,
-    ) {
+    fn push(&mut self, activity: String, operation: &str, result: AuditResult, about: About<'_>) {
+        let About {
+            reason,
+            by,
+            target,
+            role,
+            scope,
+            correlation,
+            schedule,
+            ticket,
+        } = about;
         let n = self.seq.saturating_add(self.out.len()).saturating_add(1);
         let category = self.category.as_str();
         self.out.push(AuditRecord {
@@ -144,14 +153,11 @@ impl Draft<'_> {
             activity,
             operation,
             AuditResult::Success,
-            reason,
-            by,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
+            About {
+                reason,
+                by,
+                ..About::default()
+            },
         );
     }
 
@@ -168,14 +174,16 @@ impl Draft<'_> {
             activity,
             operation,
             result,
-            reason.or_else(|| r.justification.clone()),
-            by,
-            Some(&r.principal_id),
-            Some(&r.role_definition_id),
-            Some(&r.scope),
-            Some(&r.id),
-            r.target_schedule_id.as_deref(),
-            r.ticket_info.as_ref(),
+            About {
+                reason: reason.or_else(|| r.justification.clone()),
+                by,
+                target: Some(&r.principal_id),
+                role: Some(&r.role_definition_id),
+                scope: Some(&r.scope),
+                correlation: Some(&r.id),
+                schedule: r.target_schedule_id.as_deref(),
+                ticket: r.ticket_info.as_ref(),
+            },
         );
     }
 
@@ -192,14 +200,16 @@ impl Draft<'_> {
             activity,
             operation,
             AuditResult::Success,
-            r.and_then(|r| r.justification.clone()),
-            by,
-            Some(&s.principal_id),
-            Some(&s.role_definition_id),
-            Some(&s.scope),
-            request,
-            Some(&s.id),
-            r.and_then(|r| r.ticket_info.as_ref()),
+            About {
+                reason: r.and_then(|r| r.justification.clone()),
+                by,
+                target: Some(&s.principal_id),
+                role: Some(&s.role_definition_id),
+                scope: Some(&s.scope),
+                correlation: request,
+                schedule: Some(&s.id),
+                ticket: r.and_then(|r| r.ticket_info.as_ref()),
+            },
         );
     }
 }
@@ -315,14 +325,10 @@ fn directory_records(d: &mut Draft<'_>, event: &Event) {
                 what.into(),
                 "Add",
                 ok,
-                None,
-                None,
-                Some(&principal.id),
-                None,
-                None,
-                None,
-                None,
-                None,
+                About {
+                    target: Some(&principal.id),
+                    ..About::default()
+                },
             );
         }
         Event::RoleDefinitionAdded { role, .. } => {
@@ -330,14 +336,10 @@ fn directory_records(d: &mut Draft<'_>, event: &Event) {
                 "Role definition created".into(),
                 "Add",
                 ok,
-                None,
-                None,
-                None,
-                Some(&role.id),
-                None,
-                None,
-                None,
-                None,
+                About {
+                    role: Some(&role.id),
+                    ..About::default()
+                },
             );
         }
         Event::MembershipChanged {
@@ -353,14 +355,12 @@ fn directory_records(d: &mut Draft<'_>, event: &Event) {
                     "Add member to group".into(),
                     "Assign",
                     ok,
-                    None,
-                    by.as_ref(),
-                    Some(m),
-                    None,
-                    Some(group_id),
-                    None,
-                    None,
-                    None,
+                    About {
+                        by: by.as_ref(),
+                        target: Some(m),
+                        scope: Some(group_id),
+                        ..About::default()
+                    },
                 );
             }
             for m in removed {
@@ -368,14 +368,12 @@ fn directory_records(d: &mut Draft<'_>, event: &Event) {
                     "Remove member from group".into(),
                     "Unassign",
                     ok,
-                    None,
-                    by.as_ref(),
-                    Some(m),
-                    None,
-                    Some(group_id),
-                    None,
-                    None,
-                    None,
+                    About {
+                        by: by.as_ref(),
+                        target: Some(m),
+                        scope: Some(group_id),
+                        ..About::default()
+                    },
                 );
             }
             if added.is_empty() && removed.is_empty() {
@@ -383,14 +381,11 @@ fn directory_records(d: &mut Draft<'_>, event: &Event) {
                     "Update group".into(),
                     "Update",
                     ok,
-                    None,
-                    by.as_ref(),
-                    None,
-                    None,
-                    Some(group_id),
-                    None,
-                    None,
-                    None,
+                    About {
+                        by: by.as_ref(),
+                        scope: Some(group_id),
+                        ..About::default()
+                    },
                 );
             }
         }
@@ -639,14 +634,12 @@ fn governance_records(d: &mut Draft<'_>, event: &Event) {
                 "Update role setting in PIM".into(),
                 "Update",
                 ok,
-                None,
-                by.as_ref(),
-                None,
-                Some(role_definition_id),
-                Some(scope_id),
-                None,
-                None,
-                None,
+                About {
+                    by: by.as_ref(),
+                    role: Some(role_definition_id),
+                    scope: Some(scope_id),
+                    ..About::default()
+                },
             );
         }
         Event::AlertConfigured {
@@ -700,14 +693,10 @@ fn governance_records(d: &mut Draft<'_>, event: &Event) {
                 "Sign-in recorded".into(),
                 "Update",
                 ok,
-                None,
-                None,
-                Some(principal_id),
-                None,
-                None,
-                None,
-                None,
-                None,
+                About {
+                    target: Some(principal_id),
+                    ..About::default()
+                },
             );
         }
         _ => {}
@@ -725,14 +714,14 @@ fn review_records(d: &mut Draft<'_>, event: &Event) {
                 "Create access review".into(),
                 "Add",
                 ok,
-                definition.display_name.clone(),
-                by.as_ref(),
-                None,
-                Some(&definition.role_definition_id),
-                Some(&definition.scope_id),
-                definition.id.as_deref(),
-                None,
-                None,
+                About {
+                    reason: definition.display_name.clone(),
+                    by: by.as_ref(),
+                    role: Some(&definition.role_definition_id),
+                    scope: Some(&definition.scope_id),
+                    correlation: definition.id.as_deref(),
+                    ..About::default()
+                },
             );
         }
         Event::ReviewInstanceStarted {
@@ -745,14 +734,12 @@ fn review_records(d: &mut Draft<'_>, event: &Event) {
                 "Access review started".into(),
                 "Update",
                 ok,
-                Some(format!("{} principals under review", items.len())),
-                None,
-                None,
-                role.as_deref(),
-                None,
-                Some(review_id),
-                None,
-                None,
+                About {
+                    reason: Some(format!("{} principals under review", items.len())),
+                    role: role.as_deref(),
+                    correlation: Some(review_id),
+                    ..About::default()
+                },
             );
         }
         Event::ReviewInstanceEnded { by, review_id, .. } => {
@@ -760,14 +747,11 @@ fn review_records(d: &mut Draft<'_>, event: &Event) {
                 "Access review ended".into(),
                 "Update",
                 ok,
-                None,
-                by.as_ref(),
-                None,
-                None,
-                None,
-                Some(review_id),
-                None,
-                None,
+                About {
+                    by: by.as_ref(),
+                    correlation: Some(review_id),
+                    ..About::default()
+                },
             );
         }
         Event::ReviewDeleted { by, review_id, .. } => {
@@ -775,14 +759,11 @@ fn review_records(d: &mut Draft<'_>, event: &Event) {
                 "Delete access review".into(),
                 "Delete",
                 ok,
-                None,
-                by.as_ref(),
-                None,
-                None,
-                None,
-                Some(review_id),
-                None,
-                None,
+                About {
+                    by: by.as_ref(),
+                    correlation: Some(review_id),
+                    ..About::default()
+                },
             );
         }
         _ => {}
@@ -816,14 +797,14 @@ fn review_decision_records(d: &mut Draft<'_>, event: &Event) {
                 name.into(),
                 "Update",
                 ok,
-                justification.clone(),
-                Some(by),
-                Some(principal_id),
-                role.as_deref(),
-                None,
-                Some(review_id),
-                None,
-                None,
+                About {
+                    reason: justification.clone(),
+                    by: Some(by),
+                    target: Some(principal_id),
+                    role: role.as_deref(),
+                    correlation: Some(review_id),
+                    ..About::default()
+                },
             );
         }
         Event::ReviewReset { by, review_id, .. } => {
@@ -831,14 +812,11 @@ fn review_decision_records(d: &mut Draft<'_>, event: &Event) {
                 "Reset decision".into(),
                 "Update",
                 ok,
-                None,
-                by.as_ref(),
-                None,
-                None,
-                None,
-                Some(review_id),
-                None,
-                None,
+                About {
+                    by: by.as_ref(),
+                    correlation: Some(review_id),
+                    ..About::default()
+                },
             );
         }
         Event::ReviewApplied {
@@ -856,14 +834,12 @@ fn review_decision_records(d: &mut Draft<'_>, event: &Event) {
                 name.into(),
                 "Update",
                 ok,
-                Some(format!("{} denied principals", results.len())),
-                by.as_ref(),
-                None,
-                None,
-                None,
-                Some(review_id),
-                None,
-                None,
+                About {
+                    reason: Some(format!("{} denied principals", results.len())),
+                    by: by.as_ref(),
+                    correlation: Some(review_id),
+                    ..About::default()
+                },
             );
         }
         _ => {}
