@@ -121,14 +121,14 @@ async fn delete<S: Store + 'static>(
     Path(review_id): Path<String>,
     caller: Caller,
 ) -> ApiResult {
-    s.submit(
-        caller.0,
+    administer(
+        &s,
+        caller,
         Command::DeleteReview {
             review_id: review_id.into(),
         },
     )
-    .await?;
-    Ok(no_content())
+    .await
 }
 
 /// `POST …/definitions/{id}/stop`.
@@ -137,14 +137,14 @@ async fn stop<S: Store + 'static>(
     Path(review_id): Path<String>,
     caller: Caller,
 ) -> ApiResult {
-    s.submit(
-        caller.0,
+    administer(
+        &s,
+        caller,
         Command::StopReview {
             review_id: review_id.into(),
         },
     )
-    .await?;
-    Ok(no_content())
+    .await
 }
 
 /// `POST …/definitions/{id}/reset`.
@@ -153,14 +153,14 @@ async fn reset<S: Store + 'static>(
     Path(review_id): Path<String>,
     caller: Caller,
 ) -> ApiResult {
-    s.submit(
-        caller.0,
+    administer(
+        &s,
+        caller,
         Command::ResetReview {
             review_id: review_id.into(),
         },
     )
-    .await?;
-    Ok(no_content())
+    .await
 }
 
 /// `POST …/definitions/{id}/applyDecisions`.
@@ -169,12 +169,22 @@ async fn apply<S: Store + 'static>(
     Path(review_id): Path<String>,
     caller: Caller,
 ) -> ApiResult {
-    s.submit(
-        caller.0,
+    administer(
+        &s,
+        caller,
         Command::ApplyReview {
             review_id: review_id.into(),
         },
     )
-    .await?;
+    .await
+}
+
+/// A review command with no body (delete, stop, reset, apply): submitted, then `204`.
+async fn administer<S: Store + 'static>(
+    s: &std::sync::Arc<super::AppState<S>>,
+    caller: Caller,
+    command: Command,
+) -> ApiResult {
+    s.submit(caller.0, command).await?;
     Ok(no_content())
 }
