@@ -197,6 +197,16 @@ impl Expect {
     /// Every way `actual` differs from the expectation; empty when it matches.
     pub fn mismatches(&self, actual: &Value) -> Vec<String> {
         let mut out = Vec::new();
+        self.error_mismatches(actual, &mut out);
+        self.decision_mismatches(actual, &mut out);
+        self.check_mismatches(actual, &mut out);
+        self.record_mismatches(actual, &mut out);
+        self.review_mismatches(actual, &mut out);
+        out
+    }
+
+    /// The error expected, or its absence.
+    fn error_mismatches(&self, actual: &Value, out: &mut Vec<String>) {
         let error = actual.get("error");
         match (&self.error, error) {
             (None | Some(ExpectedError::None), Some(err)) => out.push(format!(
@@ -240,6 +250,10 @@ impl Expect {
             }
             _ => {}
         }
+    }
+
+    /// The request's status and granted window.
+    fn decision_mismatches(&self, actual: &Value, out: &mut Vec<String>) {
         if let Some(s) = self.status {
             let got = actual.get("status").and_then(Value::as_str);
             if got != Some(s.as_str()) {
@@ -273,6 +287,10 @@ impl Expect {
                 actual.get("endDateTime").unwrap_or(&Value::Null)
             ));
         }
+    }
+
+    /// The check's answer.
+    fn check_mismatches(&self, actual: &Value, out: &mut Vec<String>) {
         if let Some(a) = self.active {
             let got = actual.get("active").and_then(Value::as_bool);
             if got != Some(a) {
@@ -288,6 +306,10 @@ impl Expect {
                 out.push(format!("expected via {v}, got {}", got.unwrap_or("none")));
             }
         }
+    }
+
+    /// Audit activities, alerts and notifications, and how many records.
+    fn record_mismatches(&self, actual: &Value, out: &mut Vec<String>) {
         if let Some(want) = &self.activities {
             let got: Vec<&str> = actual
                 .get("activities")
@@ -344,6 +366,10 @@ impl Expect {
                 out.push(format!("expected {c} records, got {got}"));
             }
         }
+    }
+
+    /// A review's latest instance and alert incidents.
+    fn review_mismatches(&self, actual: &Value, out: &mut Vec<String>) {
         if let Some(want) = &self.review {
             for (k, w) in want {
                 let got = actual.get(k).unwrap_or(&Value::Null);
@@ -370,7 +396,6 @@ impl Expect {
                 }
             }
         }
-        out
     }
 }
 

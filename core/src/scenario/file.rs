@@ -443,6 +443,19 @@ impl Step {
 }
 
 fn parse_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
+    match verb_name {
+        "alerts" | "audit" | "auditRetention" | "alertSettings" | "dismissAlert"
+        | "refreshAlerts" | "remediateAlert" | "signIn" | "outsideAssignment" => {
+            governance_verb(verb_name, value)
+        }
+        "createReview" | "reviewDecision" | "stopReview" | "resetReview" | "applyReview"
+        | "deleteReview" | "review" | "notifications" => review_verb(verb_name, value),
+        _ => time_or_request_verb(verb_name, value),
+    }
+}
+
+/// The verbs that move time, make requests, set the tenant up and check.
+fn time_or_request_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
     let verb_name = String::from(verb_name);
     Ok(match verb_name.as_str() {
         "advance" => Verb::Advance(parse(&verb_name, value)?),
@@ -489,6 +502,18 @@ fn parse_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
                 app_scope_id: c.app_scope_id,
             }
         }
+        "restart" => {
+            parse::<Empty>(&verb_name, value)?;
+            Verb::Restart
+        }
+        other => return Err(format!("unknown verb `{other}`")),
+    })
+}
+
+/// The alert, sign-in and audit verbs.
+fn governance_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
+    let verb_name = String::from(verb_name);
+    Ok(match verb_name.as_str() {
         "alerts" => {
             parse::<Empty>(&verb_name, value)?;
             Verb::Alerts
@@ -497,10 +522,6 @@ fn parse_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
         "auditRetention" => Verb::AuditRetention {
             days: parse::<RetentionValue>(&verb_name, value)?.days,
         },
-        "restart" => {
-            parse::<Empty>(&verb_name, value)?;
-            Verb::Restart
-        }
         "alertSettings" => {
             let a: AlertSettingsValue = parse(&verb_name, value)?;
             Verb::AlertSettings {
@@ -535,6 +556,14 @@ fn parse_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
             }
         }
         "outsideAssignment" => Verb::OutsideAssignment(parse(&verb_name, value)?),
+        other => return Err(format!("unknown verb `{other}`")),
+    })
+}
+
+/// The access review and notification verbs.
+fn review_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
+    let verb_name = String::from(verb_name);
+    Ok(match verb_name.as_str() {
         "createReview" => Verb::CreateReview(alloc::boxed::Box::new(parse(&verb_name, value)?)),
         "reviewDecision" => {
             let r: ReviewDecisionValue = parse(&verb_name, value)?;
@@ -567,6 +596,7 @@ fn parse_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
                 recipient: n.recipient,
             }
         }
+
         other => return Err(format!("unknown verb `{other}`")),
     })
 }
