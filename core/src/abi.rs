@@ -252,24 +252,29 @@ mod tests {
 
     #[test]
     fn envelopes_keep_their_wire_form() {
-        let now = crate::time::parse_instant("2026-03-02T09:00:00Z").unwrap();
+        let now =
+            crate::time::parse_instant("2026-03-02T09:00:00Z").expect("the test input is valid");
         let call = Call::Tick { now };
-        let text = serde_json::to_string(&call).unwrap();
+        let text = serde_json::to_string(&call).expect("the test input is valid");
         assert_eq!(text, r#"{"op":"tick","now":"2026-03-02T09:00:00Z"}"#);
-        assert_eq!(serde_json::from_str::<Call<'_>>(&text).unwrap(), call);
+        assert_eq!(
+            serde_json::from_str::<Call<'_>>(&text).expect("the test input is valid"),
+            call
+        );
         let events: vec::Vec<Event> = vec![];
         let apply = Call::Apply {
             events: Cow::Borrowed(&events),
         };
         assert_eq!(
-            serde_json::to_string(&apply).unwrap(),
+            serde_json::to_string(&apply).expect("the test input is valid"),
             r#"{"op":"apply","events":[]}"#
         );
         assert_eq!(
-            serde_json::to_string(&Call::State).unwrap(),
+            serde_json::to_string(&Call::State).expect("the test input is valid"),
             r#"{"op":"state"}"#
         );
-        let ok: Reply<Summary> = serde_json::from_str(r#"{"ok":{"events":3}}"#).unwrap();
+        let ok: Reply<Summary> =
+            serde_json::from_str(r#"{"ok":{"events":3}}"#).expect("the test input is valid");
         assert_eq!(
             ok,
             Reply::Ok(Summary {
@@ -282,7 +287,7 @@ mod tests {
             message: "bad".into(),
         });
         assert_eq!(
-            serde_json::to_string(&err).unwrap(),
+            serde_json::to_string(&err).expect("the test input is valid"),
             r#"{"err":{"code":"InvalidRequest","message":"bad"}}"#
         );
         let summary = Summary {
@@ -290,7 +295,7 @@ mod tests {
             events: 2,
         };
         assert_eq!(
-            serde_json::to_string(&Reply::Ok(&summary)).unwrap(),
+            serde_json::to_string(&Reply::Ok(&summary)).expect("the test input is valid"),
             r#"{"ok":{"clock":"2026-03-02T09:00:00Z","events":2}}"#
         );
     }

@@ -86,7 +86,7 @@ mod tests {
             "at": alloc::format!("2026-03-{day:02}T09:00:00Z"),
             "groupId": "g1",
         }))
-        .unwrap()
+        .expect("the test input is valid")
     }
 
     #[test]
@@ -103,7 +103,7 @@ mod tests {
                 Ok(())
             },
         )
-        .unwrap();
+        .expect("the test input is valid");
         assert_eq!(
             settled,
             Settled {

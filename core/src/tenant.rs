@@ -222,22 +222,24 @@ mod tests {
 
     #[test]
     fn reads_the_union_of_what_hosts_accept() {
-        let empty = Tenant::from_json("{}").unwrap();
+        let empty = Tenant::from_json("{}").expect("the test input is valid");
         assert_eq!(empty, Tenant::default());
-        let null = Tenant::from_json(r#"{"policies": null}"#).unwrap();
+        let null = Tenant::from_json(r#"{"policies": null}"#).expect("the test input is valid");
         assert_eq!(null, Tenant::default());
         let t = Tenant::from_json(&alloc::format!(
             r#"{{"directory": {{"users": [{{"id": "u1"}}]}},
                 "policies": [{{"roleDefinitionId": "{EXCHANGE}", "rules": []}}]}}"#
         ))
-        .unwrap();
+        .expect("the test input is valid");
         assert_eq!(t.directory.users.len(), 1);
         assert_eq!(t.policies[0].scope_id, "/");
         let commands = t.commands();
         assert_eq!(commands.len(), 2);
         assert!(matches!(commands[0], Command::ImportDirectory { .. }));
         assert!(matches!(commands[1], Command::SetPolicy { .. }));
-        let again: Tenant = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        let again: Tenant =
+            serde_json::from_str(&serde_json::to_string(&t).expect("the test input is valid"))
+                .expect("the test input is valid");
         assert_eq!(again, t);
     }
 
@@ -257,10 +259,11 @@ mod tests {
 
     #[test]
     fn events_leave_the_engine_unchanged() {
-        let now = parse_instant("2026-03-02T09:00:00Z").unwrap();
+        let now = parse_instant("2026-03-02T09:00:00Z").expect("the test input is valid");
         let engine = Engine::new();
-        let t = Tenant::from_json(r#"{"directory": {"users": [{"id": "u1"}]}}"#).unwrap();
-        let events = t.events(&engine, now).unwrap();
+        let t = Tenant::from_json(r#"{"directory": {"users": [{"id": "u1"}]}}"#)
+            .expect("the test input is valid");
+        let events = t.events(&engine, now).expect("the test input is valid");
         assert!(!events.is_empty());
         assert_eq!(engine.clock(), None);
         let bad = Tenant::from_json(&alloc::format!(
