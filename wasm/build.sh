@@ -4,9 +4,10 @@
 # (never Debian's: it corrupts wasm-bindgen output) -> raw and gzipped sizes.
 #
 # Two cargo builds of the same crate: the Node build has every feature and is optimized for speed
-# (rustc opt-level 3, wasm-opt -O3); the browser build (web and bundler) leaves out event replay
-# and the scenario runner (`--no-default-features --features bindgen`) and is optimized for size
-# (rustc opt-level z, wasm-opt -Oz) to stay under the 250 KB gzip budget.
+# (rustc opt-level 3, wasm-opt -O3); the browser build (web and bundler) leaves out event replay,
+# the scenario runner and the governance queries (`--no-default-features --features bindgen`)
+# and is optimized for size (rustc opt-level z, wasm-opt -Oz) to stay under the 250 KB gzip
+# budget.
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the crate's exact version, and
 # `npm ci` in wasm/js (scripts/test-wasm.sh installs all three).
 set -euo pipefail
@@ -35,7 +36,7 @@ echo "==> cargo build (node: all features, opt-level 3)"
 CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL=3 \
     cargo build --quiet -p pim-wasm --target wasm32-unknown-unknown --profile wasm-release
 cp "$out" "$work/pim-node.wasm"
-echo "==> cargo build (browser: no replay, no scenario runner, opt-level z)"
+echo "==> cargo build (browser: no replay, scenario runner or governance, opt-level z)"
 CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL=z \
     cargo build --quiet -p pim-wasm --target wasm32-unknown-unknown --profile wasm-release \
     --no-default-features --features bindgen
