@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::event::Event;
+use crate::event::{Event, SchedulePayload};
 use crate::id::{PrincipalId, RoleDefinitionId, ScheduleId, ScopeId};
 use crate::request::{RequestRecord, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
@@ -187,14 +187,15 @@ impl Draft<'_> {
         );
     }
 
-    fn schedule(
+    fn schedule<'s>(
         &mut self,
         activity: String,
         operation: &str,
-        s: &Schedule,
+        s: impl Into<Held<'s>>,
         by: Option<&PrincipalId>,
         request: Option<&str>,
     ) {
+        let s = s.into();
         let r = request.and_then(|id| self.state.request_record(id));
         self.push(
             activity,
@@ -203,11 +204,11 @@ impl Draft<'_> {
             About {
                 reason: r.and_then(|r| r.justification.clone()),
                 by,
-                target: Some(&s.principal_id),
-                role: Some(&s.role_definition_id),
-                scope: Some(&s.scope),
+                target: Some(s.principal),
+                role: Some(s.role),
+                scope: Some(s.scope),
                 correlation: request,
-                schedule: Some(&s.id),
+                schedule: Some(s.id),
                 ticket: r.and_then(|r| r.ticket_info.as_ref()),
             },
         );
@@ -250,7 +251,38 @@ fn requested_activity(r: &RequestRecord) -> String {
 }
 
 /// The activity name of a schedule coming into effect.
-fn completed_activity(s: &Schedule, renewal: bool) -> String {
+/// The names a schedule's record carries, borrowed from a stored schedule or from a new one's
+/// payload (so a `scheduleCreated` event is audited without copying its schedule).
+struct Held<'a> {
+    id: &'a str,
+    principal: &'a str,
+    role: &'a str,
+    scope: &'a str,
+}
+
+impl<'a> From<&'a Schedule> for Held<'a> {
+    fn from(s: &'a Schedule) -> Self {
+        Held {
+            id: &s.id,
+            principal: &s.principal_id,
+            role: &s.role_definition_id,
+            scope: &s.scope,
+        }
+    }
+}
+
+impl<'a> From<&'a SchedulePayload> for Held<'a> {
+    fn from(s: &'a SchedulePayload) -> Self {
+        Held {
+            id: &s.id,
+            principal: &s.principal_id,
+            role: &s.role_definition_id,
+            scope: &s.scope,
+        }
+    }
+}
+
+fn completed_activity(s: &SchedulePayload, renewal: bool) -> String {
     let d = s.duration_word();
     match (s.kind, s.origin, renewal) {
         (_, Origin::Activated, _) => "Add member to role completed (PIM activation)".into(),
@@ -520,7 +552,6 @@ fn schedule_records(d: &mut Draft<'_>, event: &Event) {
     let state = d.state;
     match event {
         Event::ScheduleCreated { by, schedule, .. } => {
-            let schedule = &Schedule::from(schedule.clone());
             let request = schedule.request_id.as_deref();
             let renewal = request
                 .and_then(|id| state.request_record(id))

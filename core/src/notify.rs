@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::event::Event;
+use crate::event::{Event, SchedulePayload};
 use crate::id::{PrincipalId, RequestId, RoleDefinitionId, ScheduleId};
 use crate::request::{RequestRecord, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
@@ -333,6 +333,16 @@ fn about_schedule(s: &Schedule) -> About<'_> {
     }
 }
 
+fn about_created(s: &SchedulePayload) -> About<'_> {
+    About {
+        principal: &s.principal_id,
+        role: &s.role_definition_id,
+        scope: &s.scope,
+        request: s.request_id.as_deref(),
+        schedule: Some(&s.id),
+    }
+}
+
 /// The notifications an event yields, computed against the state before it is applied;
 /// `seq` is the number of notifications so far.
 pub(crate) fn notifications_for(state: &State, event: &Event, seq: usize) -> Vec<Notification> {
@@ -415,7 +425,7 @@ fn on_schedule_created(d: &mut Draft<'_>, event: &Event) {
     if schedule.request_id.is_none() {
         return;
     }
-    let s = &Schedule::from(schedule.clone());
+    let s = schedule;
     let activation = s.origin == Origin::Activated;
     let t = trigger(s.kind, activation);
     let kind = if activation {
@@ -424,13 +434,13 @@ fn on_schedule_created(d: &mut Draft<'_>, event: &Event) {
         K::RoleAssigned
     };
     if !activation || s.start_date_time <= d.at {
-        d.send(t.admin, kind, false, Defaults::Admins, &about_schedule(s));
+        d.send(t.admin, kind, false, Defaults::Admins, &about_created(s));
         d.send(
             t.requestor,
             kind,
             false,
             Defaults::Assignee(&s.principal_id),
-            &about_schedule(s),
+            &about_created(s),
         );
     }
 }

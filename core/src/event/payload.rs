@@ -141,6 +141,17 @@ pub struct SchedulePayload {
     pub outside_pim: bool,
 }
 
+impl SchedulePayload {
+    /// `permanent` or `timebound`, as Entra's audit activity names say.
+    pub fn duration_word(&self) -> &'static str {
+        if self.end_date_time.is_some() {
+            "timebound"
+        } else {
+            "permanent"
+        }
+    }
+}
+
 impl From<RequestRecord> for RequestPayload {
     fn from(r: RequestRecord) -> Self {
         RequestPayload {
