@@ -19,6 +19,7 @@ extern crate alloc;
 mod wire_enum;
 
 pub mod abi;
+pub mod access;
 mod alert_scan;
 pub mod alerts;
 pub mod audit;
@@ -39,6 +40,7 @@ pub mod tenant;
 pub mod time;
 pub mod wire;
 
+pub use access::{Access, AccessLevel};
 pub use alerts::{Alert, AlertId};
 pub use audit::AuditRecord;
 pub use directory::Directory;

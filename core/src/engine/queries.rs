@@ -192,6 +192,11 @@ pub enum Query {
     },
     /// Every access review.
     Reviews {},
+    /// What a principal may read now (`null` when the directory does not know them).
+    Access {
+        /// Who.
+        principal_id: PrincipalId,
+    },
     /// Notifications due so far, oldest first.
     Notifications {
         /// Only those due at or after this instant.
@@ -234,6 +239,8 @@ pub enum QueryResult {
     Review(alloc::boxed::Box<crate::review::Review>),
     /// For `reviews`.
     Reviews(Vec<crate::review::Review>),
+    /// For `access`.
+    Access(Option<crate::access::Access>),
 }
 
 impl Engine {
@@ -444,6 +451,7 @@ impl Engine {
                     })?,
             )),
             Query::Reviews {} => QueryResult::Reviews(self.reviews_at(now)),
+            Query::Access { principal_id } => QueryResult::Access(self.access(principal_id, now)),
             Query::Notifications { since, recipient } => QueryResult::Notifications(
                 self.outbox()
                     .iter()
