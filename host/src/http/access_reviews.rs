@@ -10,10 +10,11 @@ use pim_core::review::{Review, ReviewDecision, ReviewDefinition};
 use pim_core::{Command, Query, QueryResult};
 use serde::Deserialize;
 
+use super::access::reviews;
 use super::answer::{no_content, value};
 use super::extract::{Caller, WithBody, json};
 use super::state::accepted;
-use super::{ApiResult, Routes, Shared};
+use super::{ApiError, ApiResult, Routes, Shared};
 use crate::store::Store;
 
 const REVIEWS: &str = "/v1.0/identityGovernance/accessReviews/definitions";
@@ -79,23 +80,39 @@ fn newest(reviews: Vec<Review>, wanted: Option<&str>) -> Option<Review> {
         .find(|r| wanted.is_none_or(|w| w == r.id))
 }
 
-/// `GET …/definitions`.
-async fn list<S: Store + 'static>(State(s): Shared<S>, _: Caller) -> ApiResult {
-    Ok(value(s.query(Query::Reviews {}).await?))
+/// `GET …/definitions`: every review to a caller who reads all, else the reviews the caller
+/// is a reviewer in.
+async fn list<S: Store + 'static>(State(s): Shared<S>, caller: Caller) -> ApiResult {
+    let access = s.access(&caller).await?;
+    let mut answer = s.query(Query::Reviews {}).await?;
+    if let QueryResult::Reviews(v) = &mut answer
+        && !access.reads_all()
+    {
+        v.retain(|r| reviews(r, access.principal_id.as_str()));
+    }
+    Ok(value(answer))
 }
 
-/// `GET …/definitions/{id}`: the review and its instances.
+/// `GET …/definitions/{id}`: the review and its instances, to a caller who reads all or is
+/// one of its reviewers.
 async fn read<S: Store + 'static>(
     State(s): Shared<S>,
     Path(review_id): Path<String>,
-    _: Caller,
+    caller: Caller,
 ) -> ApiResult {
-    Ok(value(
-        s.query(Query::Review {
+    let access = s.access(&caller).await?;
+    let answer = s
+        .query(Query::Review {
             review_id: review_id.into(),
         })
-        .await?,
-    ))
+        .await?;
+    if let QueryResult::Review(r) = &answer
+        && !access.reads_all()
+        && !reviews(r, access.principal_id.as_str())
+    {
+        return Err(ApiError::Forbidden("this access review"));
+    }
+    Ok(value(answer))
 }
 
 /// `POST …/definitions/{id}/decisions`: a reviewer's decision.

@@ -43,7 +43,8 @@ pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
 }
 
 /// `GET …/alerts`.
-async fn list<S: Store + 'static>(State(s): Shared<S>, _: Caller) -> ApiResult {
+async fn list<S: Store + 'static>(State(s): Shared<S>, caller: Caller) -> ApiResult {
+    s.reader(&caller, "security alerts").await?;
     Ok(value(s.query(Query::Alerts {}).await?))
 }
 

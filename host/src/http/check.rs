@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::answer::value;
 use super::extract::Caller;
-use super::{ApiResult, Routes, Shared};
+use super::{ApiError, ApiResult, Routes, Shared};
 use crate::store::Store;
 
 /// `?principalId=&roleDefinitionId=&directoryScopeId=&appScopeId=`.
@@ -25,12 +25,17 @@ pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
     Router::new().route("/v1.0/pim/check", get(check::<S>))
 }
 
-/// `GET /v1.0/pim/check?…`.
+/// `GET /v1.0/pim/check?…`: anyone may ask about themselves; asking about someone else
+/// takes an administrator or a reader.
 async fn check<S: Store + 'static>(
     State(s): Shared<S>,
     UrlQuery(p): UrlQuery<CheckParams>,
-    _: Caller,
+    caller: Caller,
 ) -> ApiResult {
+    let access = s.access(&caller).await?;
+    if !access.reads_all() && access.principal_id.as_str() != p.principal_id {
+        return Err(ApiError::Forbidden("another principal's roles"));
+    }
     let q = Query::Check {
         principal_id: p.principal_id.into(),
         role_definition_id: p.role_definition_id.into(),

@@ -16,11 +16,6 @@ pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
 
 /// `GET /v1.0/me/eligibleRoles`.
 async fn mine<S: Store + 'static>(State(s): Shared<S>, caller: Caller) -> ApiResult {
-    let principal_id = caller.principal();
-    Ok(value(
-        s.query(Query::EligibleRoles {
-            principal_id: principal_id.into(),
-        })
-        .await?,
-    ))
+    let principal_id = s.access(&caller).await?.principal_id;
+    Ok(value(s.query(Query::EligibleRoles { principal_id }).await?))
 }

@@ -18,6 +18,13 @@ pub enum ApiError {
     /// A bearer token no configured caller has (401).
     #[error("unknown bearer token")]
     UnknownToken,
+    /// A token whose principal the directory does not know (403).
+    #[error("the caller `{0}` is not in the directory")]
+    UnknownPrincipal(String),
+    /// The caller may not read these objects (403): they are neither an administrator nor a
+    /// reader, and the objects are not theirs.
+    #[error("the caller may not read {0}")]
+    Forbidden(&'static str),
     /// A body (or a command built from one) that does not fit the wire shapes (400).
     #[error(transparent)]
     Malformed(#[from] serde_json::Error),
@@ -57,6 +64,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::MissingToken | ApiError::UnknownToken => StatusCode::UNAUTHORIZED,
+            ApiError::UnknownPrincipal(_) | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Malformed(_) | ApiError::Field { .. } => StatusCode::BAD_REQUEST,
             ApiError::Refused(e) => refusal_status(e.code),
             ApiError::Service(e) if e.is_invalid_request() => StatusCode::BAD_REQUEST,
@@ -68,6 +76,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::MissingToken | ApiError::UnknownToken => "InvalidAuthenticationToken",
+            ApiError::UnknownPrincipal(_) | ApiError::Forbidden(_) => "Authorization_RequestDenied",
             ApiError::Refused(e) => e.code.as_str(),
             ApiError::Malformed(_) | ApiError::Field { .. } => ErrorCode::InvalidRequest.as_str(),
             ApiError::Service(e) if e.is_invalid_request() => ErrorCode::InvalidRequest.as_str(),
@@ -100,12 +109,19 @@ fn refusal_status(code: ErrorCode) -> StatusCode {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %self, "host error");
-        }
+        let request_id = super::request_id::current().unwrap_or_default();
         let body = match &self {
             // A refusal is its own body: code, failed rules and message.
             ApiError::Refused(e) => json!({ "error": e }),
+            // A host failure's detail is for the log; the caller gets the request id to quote.
+            other if status == StatusCode::INTERNAL_SERVER_ERROR => {
+                tracing::error!(request_id = %request_id, error = %other, "host error");
+                json!({ "error": {
+                    "code": other.code(),
+                    "message": "the host failed to answer; quote the request id to its operator",
+                    "innerError": { "request-id": request_id },
+                } })
+            }
             other => json!({ "error": { "code": other.code(), "message": other.message() } }),
         };
         (status, Json(body)).into_response()
@@ -163,6 +179,22 @@ mod tests {
             (StatusCode::INTERNAL_SERVER_ERROR, "HostError")
         );
         assert_eq!(apply.message(), "ApplyError: bad");
+    }
+
+    #[tokio::test]
+    async fn a_host_failure_answers_a_request_id_not_its_internal_message() {
+        use axum::body::to_bytes;
+        let failure = ApiError::Service(ServiceError::OutOfStep { guest: 7, store: 9 });
+        let response =
+            super::super::request_id::scoped("req-1", async move { failure.into_response() }).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = to_bytes(response.into_body(), 1 << 16)
+            .await
+            .expect("a body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["error"]["code"], "HostError", "{body}");
+        assert_eq!(body["error"]["innerError"]["request-id"], "req-1", "{body}");
+        assert!(!body.to_string().contains("guest holds"), "{body}");
     }
 
     #[test]

@@ -33,6 +33,7 @@
 //! handler extracts its input (the caller through [`Caller`] or [`WithBody`]), calls the
 //! service through [`AppState`], and answers; every failure is an [`ApiError`].
 
+mod access;
 mod access_reviews;
 mod alerts;
 mod answer;
@@ -46,6 +47,7 @@ mod extract;
 mod health;
 mod notifications;
 mod policies;
+mod request_id;
 mod schedule_requests;
 mod state;
 
@@ -53,7 +55,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::response::Response;
 
 pub use config::{ConfigError, ServerConfig, TokenEntry};
 pub use error::{ApiError, ApiResult};
@@ -85,21 +86,6 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         .merge(notifications::routes())
         .merge(health::routes())
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn(request_id::stamp))
         .with_state(state)
-}
-
-async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let started = std::time::Instant::now();
-    let response = next.run(req).await;
-    tracing::info!(
-        %method,
-        %path,
-        status = response.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
-    response
 }

@@ -7,11 +7,11 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use pim_core::wire::RequestKind;
-use pim_core::{Command, Query};
+use pim_core::{Command, Query, QueryResult};
 
 use super::answer::{created, no_content, value};
 use super::extract::{Caller, WithBody, json};
-use super::{ApiResult, AppState, DIRECTORY, Routes, Shared};
+use super::{ApiError, ApiResult, AppState, DIRECTORY, Routes, Shared};
 use crate::store::Store;
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
@@ -50,18 +50,25 @@ async fn create<S: Store + 'static>(
     Ok(created(state.submit(caller.0, command).await?))
 }
 
-/// `GET …/{id}`: a request as it stands.
+/// `GET …/{id}`: a request as it stands, to a caller who reads all requests or is involved
+/// in this one (its principal, its maker, an approver who answered it or may answer it now).
 async fn read<S: Store + 'static>(
     State(s): Shared<S>,
     Path(request_id): Path<String>,
-    _: Caller,
+    caller: Caller,
 ) -> ApiResult {
-    Ok(value(
-        s.query(Query::Request {
+    let access = s.access(&caller).await?;
+    let answer = s
+        .query(Query::Request {
             request_id: request_id.into(),
         })
-        .await?,
-    ))
+        .await?;
+    if let QueryResult::Request(r) = &answer
+        && !s.may_read_request(&access, r).await?
+    {
+        return Err(ApiError::Forbidden("this request"));
+    }
+    Ok(value(answer))
 }
 
 /// `POST …/{id}/cancel`: the requester cancels a pending request.

@@ -10,7 +10,6 @@ use pim_core::{CallContext, Command, Decision, Query, QueryResult};
 
 use super::config::ServerConfig;
 use super::error::ApiError;
-use super::extract::Caller;
 use crate::clock::Clock;
 use crate::service::{Service, ServiceError};
 use crate::store::Store;
@@ -128,34 +127,6 @@ impl<S: Store + 'static> AppState<S> {
     /// Answers `query` on a reader.
     pub async fn query(self: &Arc<Self>, query: Query) -> Result<QueryResult, ApiError> {
         self.with_reader(move |s, now| s.query(&query, now)).await
-    }
-
-    /// Whose records `caller` reads when asking for `asked`'s: anyone's (or everyone's) for an
-    /// administrator, only their own for anyone else.
-    pub async fn readable_by(
-        self: &Arc<Self>,
-        caller: &Caller,
-        asked: Option<String>,
-    ) -> Result<Option<String>, ApiError> {
-        let me = caller.principal();
-        Ok(if self.is_admin(me.clone()).await? {
-            asked
-        } else {
-            Some(me)
-        })
-    }
-
-    /// Whether `me` is an active Global or Privileged Role Administrator (at `/`).
-    pub async fn is_admin(self: &Arc<Self>, me: String) -> Result<bool, ApiError> {
-        self.with_reader(move |svc, now| {
-            Ok(svc
-                .check(&me, pim_core::GLOBAL_ADMINISTRATOR, "/", now)?
-                .is_active()
-                || svc
-                    .check(&me, pim_core::PRIVILEGED_ROLE_ADMINISTRATOR, "/", now)?
-                    .is_active())
-        })
-        .await
     }
 }
 

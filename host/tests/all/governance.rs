@@ -15,13 +15,13 @@ use serde_json::{Value, json};
 
 use crate::common::{EXCHANGE_ADMIN, at, guest};
 
-const ALERTS: &str = "/beta/roleManagement/directory/roleManagementAlerts";
-const REVIEWS: &str = "/v1.0/identityGovernance/accessReviews/definitions";
-const ASSIGNMENT: &str = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests";
+pub(crate) const ALERTS: &str = "/beta/roleManagement/directory/roleManagementAlerts";
+pub(crate) const REVIEWS: &str = "/v1.0/identityGovernance/accessReviews/definitions";
+pub(crate) const ASSIGNMENT: &str = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests";
 
 /// An in-process server over a fresh database: `aymen` (active Global Administrator), `rev`,
 /// `user1` (eligible Exchange Administrator) and `u0` (active Exchange Administrator).
-struct Api {
+pub(crate) struct Api {
     addr: String,
     db: PathBuf,
     dir: PathBuf,
@@ -29,7 +29,7 @@ struct Api {
 }
 
 impl Api {
-    fn start(name: &str) -> Api {
+    pub(crate) fn start(name: &str) -> Api {
         Api::start_with(name, |_| {})
     }
 
@@ -70,7 +70,14 @@ impl Api {
         };
         let config = ServerConfig {
             listen: None,
-            tokens: vec![token("aymen"), token("rev"), token("user1"), token("u0")],
+            // `ghost` has a token but is not in the directory.
+            tokens: vec![
+                token("aymen"),
+                token("rev"),
+                token("user1"),
+                token("u0"),
+                token("ghost"),
+            ],
         };
         let clock = Arc::new(ManualClock::new(at("2026-03-02T10:00:00Z")));
         let state = AppState::new(service, Vec::new(), clock, &config);
@@ -90,7 +97,7 @@ impl Api {
     }
 
     /// One request as `who` (a token `{who}-token`); the status and the JSON body (null if none).
-    fn call(&self, who: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
+    pub(crate) fn call(&self, who: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
         let mut s = TcpStream::connect(&self.addr).expect("connects");
         s.set_read_timeout(Some(Duration::from_secs(60)))
             .expect("a timeout");
@@ -377,7 +384,7 @@ fn an_access_review_is_created_decided_stopped_and_applied_over_http() {
 }
 
 /// user1 activates Exchange Administrator: notifications are due.
-fn activate_user1(api: &Api) {
+pub(crate) fn activate_user1(api: &Api) {
     let body = json!({
         "action": "selfActivate", "principalId": "user1", "roleDefinitionId": EXCHANGE_ADMIN,
         "directoryScopeId": "/", "justification": "mailbox migration",

@@ -3,6 +3,7 @@
 //! They need pim_guest.wasm: run `scripts/build-guest.sh` first. A missing guest fails the
 //! tests with that instruction; they never skip.
 
+mod access;
 mod common;
 mod gateway;
 mod governance;

@@ -270,6 +270,6 @@ fn oversized_and_malformed_requests_are_refused_and_the_server_keeps_serving() {
         "/v1.0/pim/check?principalId=aymen&roleDefinitionId={}&directoryScopeId=/",
         pim_core::GLOBAL_ADMINISTRATOR
     );
-    let (status, body) = http(&server.addr, "GET", &check, "user1-token", "").expect("answers");
+    let (status, body) = http(&server.addr, "GET", &check, "aymen-token", "").expect("answers");
     assert_eq!((status, &body["active"]), (200, &json!(true)), "{body}");
 }
