@@ -22,7 +22,10 @@ impl<S: Store + 'static> AppState<S> {
         };
         match self.query(q).await? {
             QueryResult::Access(Some(access)) => Ok(access),
-            _ => Err(ApiError::UnknownPrincipal(me)),
+            _ => {
+                tracing::warn!(caller = %me, "refused: the caller is not in the directory");
+                Err(ApiError::UnknownPrincipal(me))
+            }
         }
     }
 
@@ -37,7 +40,7 @@ impl<S: Store + 'static> AppState<S> {
         if access.reads_all() {
             Ok(access)
         } else {
-            Err(ApiError::Forbidden(what))
+            Err(ApiError::forbidden(&access, what))
         }
     }
 

@@ -110,7 +110,7 @@ async fn read<S: Store + 'static>(
         && !access.reads_all()
         && !reviews(r, access.principal_id.as_str())
     {
-        return Err(ApiError::Forbidden("this access review"));
+        return Err(ApiError::forbidden(&access, "this access review"));
     }
     Ok(value(answer))
 }

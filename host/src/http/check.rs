@@ -34,7 +34,7 @@ async fn check<S: Store + 'static>(
 ) -> ApiResult {
     let access = s.access(&caller).await?;
     if !access.reads_all() && access.principal_id.as_str() != p.principal_id {
-        return Err(ApiError::Forbidden("another principal's roles"));
+        return Err(ApiError::forbidden(&access, "another principal's roles"));
     }
     let q = Query::Check {
         principal_id: p.principal_id.into(),

@@ -52,6 +52,13 @@ pub enum ApiError {
 pub type ApiResult = Result<Response, ApiError>;
 
 impl ApiError {
+    /// A refused read of `what` by `access`'s principal, logged (reads are not events: a
+    /// flood of them must not grow the log).
+    pub fn forbidden(access: &pim_core::Access, what: &'static str) -> Self {
+        tracing::warn!(caller = %access.principal_id, what, "refused: not the caller's to read");
+        ApiError::Forbidden(what)
+    }
+
     /// A path segment or query parameter `field` that does not parse.
     pub fn field(field: &'static str, reason: impl ToString) -> Self {
         ApiError::Field {

@@ -39,7 +39,7 @@ async fn rules<S: Store + 'static>(
 ) -> ApiResult {
     let access = s.access(&caller).await?;
     if !s.may_read_policy(&access, &role_definition_id).await? {
-        return Err(ApiError::Forbidden("this role's settings"));
+        return Err(ApiError::forbidden(&access, "this role's settings"));
     }
     let q = Query::Policy {
         role_definition_id: role_definition_id.into(),

@@ -66,7 +66,7 @@ async fn read<S: Store + 'static>(
     if let QueryResult::Request(r) = &answer
         && !s.may_read_request(&access, r).await?
     {
-        return Err(ApiError::Forbidden("this request"));
+        return Err(ApiError::forbidden(&access, "this request"));
     }
     Ok(value(answer))
 }
