@@ -187,6 +187,7 @@ fn bench_http(c: &mut Criterion) {
             mfa: true,
             auth_context: Vec::new(),
         }],
+        ..ServerConfig::default()
     };
     let reader = Service::open(
         service.guest().clone(),

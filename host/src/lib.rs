@@ -10,8 +10,10 @@ pub mod scenario;
 pub mod serve;
 pub mod service;
 pub mod store;
+pub mod trusted_time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use guest::{CheckCode, Guest, GuestError, GuestInstance, Limits};
 pub use service::{Refusal, Service, ServiceError};
-pub use store::{MemoryStore, Snapshot, SqliteStore, Store, StoreError};
+pub use store::{ClockWitness, MemoryStore, Snapshot, SqliteStore, Store, StoreError};
+pub use trusted_time::{ManualMonotonic, Monotonic, SystemMonotonic, TrustedTime};

@@ -116,6 +116,11 @@ struct ServeArgs {
     /// Guest instances answering queries, besides the one deciding (each holds the tenant).
     #[arg(long, default_value_t = 1)]
     readers: usize,
+    /// How far this host's clock may be from its peers' (or its own last trusted reading
+    /// carried forward) before it refuses to write, in seconds (overrides the config's
+    /// `maxClockSkewSeconds`; default 120).
+    #[arg(long, value_name = "SECONDS")]
+    max_clock_skew: Option<u64>,
 }
 
 impl From<ServeArgs> for ServeOptions {
@@ -129,6 +134,7 @@ impl From<ServeArgs> for ServeOptions {
             snapshot_every: a.snapshot_every,
             max_body: a.max_body,
             readers: a.readers,
+            max_clock_skew: a.max_clock_skew,
         }
     }
 }

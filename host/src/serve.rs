@@ -1,20 +1,24 @@
 //! `pim-host serve`: the HTTP API over the guest and a SQLite database, with a demo tenant,
-//! a background tick, graceful shutdown and a snapshot on the way out.
+//! a background tick, a clock witness shared with the other hosts on the database, graceful
+//! shutdown and a snapshot on the way out.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pim_core::scenario::{ScenarioFile, Verb};
 use pim_core::{CallContext, Command, DecisionError};
 use serde_json::json;
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::SystemClock;
 use crate::guest::Guest;
-use crate::http::{AppState, ConfigError, ServerConfig, TokenEntry, router};
+use crate::http::{ApiError, AppState, ConfigError, ServerConfig, TokenEntry, router};
 use crate::service::{Service, ServiceError};
 use crate::store::{SqliteStore, Store, StoreError};
+use crate::trusted_time::{
+    DEFAULT_MAX_SKEW, LIVE_INTERVALS, SystemMonotonic, TrustedTime, warm_up, witness_round,
+};
 
 /// The seed walkthrough the demo tenant comes from.
 const SEED: &str = include_str!("../../tests/scenarios/seed-exchange-admin-walkthrough.json");
@@ -74,6 +78,9 @@ pub struct ServeOptions {
     pub max_body: usize,
     /// Guest instances that answer queries, besides the one that decides.
     pub readers: usize,
+    /// Seconds this host's clock may be off before it refuses to write (overrides the
+    /// config's; default [`DEFAULT_MAX_SKEW`]).
+    pub max_clock_skew: Option<u64>,
 }
 
 /// The demo callers: Aymen (Global Administrator) and User1, both with MFA.
@@ -90,16 +97,22 @@ pub fn demo_tokens() -> Vec<TokenEntry> {
 }
 
 /// Seeds the walkthrough's tenant (directory, role settings, and Aymen making User1 eligible
-/// for Exchange Administrator for 30 days from now) into an empty log.
+/// for Exchange Administrator for 30 days from now) into an empty log; not while the clock is
+/// untrusted.
 pub fn seed_demo<S: Store>(
     service: &mut Service<S>,
-    clock: &dyn Clock,
+    time: &TrustedTime,
 ) -> Result<bool, ServeError> {
     if service.head() > 0 {
         return Ok(false);
     }
+    let reading = time.read(service.latest());
+    if let Some(fault) = reading.fault {
+        tracing::warn!("not seeding the demo tenant: {fault}");
+        return Ok(false);
+    }
     let file = ScenarioFile::from_json(SEED)?;
-    let now = clock.now();
+    let now = reading.now;
     let system = CallContext::system();
     file.tenant()
         .set_up(|c| service.submit(&c, &system, now))
@@ -161,10 +174,20 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
         Some(p) => ServerConfig::load(p)?,
         None => ServerConfig::default(),
     };
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let skew = options
+        .max_clock_skew
+        .or(config.max_clock_skew_seconds)
+        .map_or(DEFAULT_MAX_SKEW, Duration::from_secs);
+    let time = Arc::new(TrustedTime::new(
+        Arc::new(SystemClock),
+        Arc::new(SystemMonotonic::new()),
+        skew,
+    ));
+    let witnesses = Arc::new(Mutex::new(store(&options.db)?));
+    meet_peers(&time, &witnesses).await?;
     let mut service = open(guest, &options.db)?;
     if options.demo {
-        if seed_demo(&mut service, clock.as_ref())? {
+        if seed_demo(&mut service, &time)? {
             tracing::info!(events = service.head(), "seeded the demo tenant");
         }
         if config.tokens.is_empty() {
@@ -178,13 +201,20 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
     for _ in 0..options.readers {
         readers.push(open_reader(&service, &options.db)?);
     }
-    let state = AppState::new(service, readers, clock, &config);
+    let state = AppState::with_time(service, readers, time.clone(), &config);
     let listener = listen(&options, &config).await?;
+    let witness = spawn_witness(time.clone(), witnesses.clone());
     let ticker = spawn_ticker(state.clone(), options.tick_seconds, options.snapshot_every);
     axum::serve(listener, router(state.clone(), options.max_body))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     ticker.abort();
+    witness.abort();
+    let host = time.host().to_owned();
+    let gone = tokio::task::spawn_blocking(move || lock(&witnesses).remove_witness(&host)).await;
+    if !matches!(gone, Ok(Ok(()))) {
+        tracing::warn!(?gone, "could not remove this host's clock witness");
+    }
     let seq = state.with_service(|svc, _| Ok(svc.snapshot()?.seq)).await;
     match seq {
         Ok(seq) => tracing::info!(seq, "snapshot saved; bye"),
@@ -250,6 +280,43 @@ async fn listen(
     Ok(listener)
 }
 
+/// What one tick did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// The clock is not trusted: nothing was decided or written.
+    Skipped,
+    /// `events` were committed; a snapshot was saved at `snapshot`, if one was due.
+    Ran {
+        /// Events committed.
+        events: usize,
+        /// The snapshot's sequence number.
+        snapshot: Option<u64>,
+    },
+}
+
+/// One background tick at the trusted instant: commits what time alone causes, then saves a
+/// snapshot if `snapshot_every` (0: never) events passed since `last_snapshot`. Skipped while
+/// the clock is not trusted.
+pub async fn tick_once<S: Store + 'static>(
+    state: &Arc<AppState<S>>,
+    snapshot_every: u64,
+    last_snapshot: u64,
+) -> Result<Tick, ApiError> {
+    state
+        .with_service(move |svc, now| {
+            if svc.clock_fault().is_some() {
+                return Ok(Tick::Skipped);
+            }
+            let events = svc.tick(now)?;
+            let mut snapshot = None;
+            if snapshot_every > 0 && svc.head() >= last_snapshot.saturating_add(snapshot_every) {
+                snapshot = Some(svc.snapshot()?.seq);
+            }
+            Ok(Tick::Ran { events, snapshot })
+        })
+        .await
+}
+
 /// Ticks every `every` seconds (at least 1), snapshotting after every `snapshot_every` events
 /// (0: never).
 fn spawn_ticker<S: Store + 'static>(
@@ -262,27 +329,64 @@ fn spawn_ticker<S: Store + 'static>(
         let mut last_snapshot = 0u64;
         loop {
             interval.tick().await;
-            let r = state
-                .with_service(move |svc, now| {
-                    let n = svc.tick(now)?;
-                    if snapshot_every > 0 && svc.head() >= last_snapshot + snapshot_every {
-                        svc.snapshot()?;
-                        return Ok((n, Some(svc.head())));
+            match tick_once(&state, snapshot_every, last_snapshot).await {
+                Ok(Tick::Ran { events, snapshot }) => {
+                    if events > 0 {
+                        tracing::info!(events, "tick");
                     }
-                    Ok((n, None))
-                })
-                .await;
-            match r {
-                Ok((n, snap)) => {
-                    if n > 0 {
-                        tracing::info!(events = n, "tick");
-                    }
-                    if let Some(seq) = snap {
+                    if let Some(seq) = snapshot {
                         last_snapshot = seq;
                         tracing::info!(seq, "snapshot");
                     }
                 }
+                // The fault itself is logged once, by the trusted time.
+                Ok(Tick::Skipped) => {}
                 Err(e) => tracing::warn!(?e, "tick failed"),
+            }
+        }
+    })
+}
+
+fn lock(store: &Mutex<SqliteStore>) -> std::sync::MutexGuard<'_, SqliteStore> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Before the first reading: watches the other hosts' clock witnesses until each has beaten
+/// (at most [`LIVE_INTERVALS`] rounds), so a host starting with a wrong clock meets its live
+/// peers before it trusts itself.
+async fn meet_peers(
+    time: &Arc<TrustedTime>,
+    store: &Arc<Mutex<SqliteStore>>,
+) -> Result<(), ServeError> {
+    let (time, store) = (time.clone(), store.clone());
+    let every = time.interval();
+    tokio::task::spawn_blocking(move || {
+        warm_up(&time, &mut *lock(&store), LIVE_INTERVALS, || {
+            std::thread::sleep(every);
+        })
+    })
+    .await
+    .map_err(std::io::Error::other)?
+    .map_err(|e| ServeError::Service(e.into()))
+}
+
+/// Every witness interval: reads the other hosts' clock witnesses and, while this host's clock
+/// is trusted, writes its own.
+fn spawn_witness(
+    time: Arc<TrustedTime>,
+    store: Arc<Mutex<SqliteStore>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(time.interval());
+        loop {
+            interval.tick().await;
+            let (time, store) = (time.clone(), store.clone());
+            let r =
+                tokio::task::spawn_blocking(move || witness_round(&time, &mut *lock(&store))).await;
+            match r {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "clock witness round failed"),
+                Err(e) => tracing::warn!(error = %e, "clock witness round failed"),
             }
         }
     })

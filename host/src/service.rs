@@ -13,6 +13,7 @@ use pim_core::{
 
 use crate::guest::{CheckCode, Guest, GuestError, GuestInstance};
 use crate::store::{Snapshot, Store, StoreError};
+use crate::trusted_time::{ClockFault, DEFAULT_MAX_SKEW, Reference};
 
 /// How many times `submit` re-decides a command after another writer moved the log.
 const MAX_ATTEMPTS: usize = 16;
@@ -43,6 +44,10 @@ pub enum ServiceError {
     /// Time kept causing events past a sane bound (a bug in the guest).
     #[error(transparent)]
     Settle(pim_core::Unsettled),
+    /// The host's clock is not trusted, so nothing is written (docs/semantics.md, "Time: which
+    /// clock pim trusts").
+    #[error(transparent)]
+    Clock(ClockFault),
 }
 
 impl ServiceError {
@@ -99,6 +104,10 @@ pub struct Service<S: Store> {
     head: u64,
     rebuilds: u64,
     latest: Option<Instant>,
+    /// Why writes are refused (the host's clock is not trusted), if they are.
+    clock_fault: Option<ClockFault>,
+    /// How far `now` may be behind the log's latest event and still be raised to it.
+    max_skew: chrono::TimeDelta,
 }
 
 impl<S: Store> Service<S> {
@@ -124,6 +133,9 @@ impl<S: Store> Service<S> {
             head: 0,
             rebuilds: 0,
             latest: None,
+            clock_fault: None,
+            max_skew: chrono::TimeDelta::from_std(DEFAULT_MAX_SKEW)
+                .unwrap_or(chrono::TimeDelta::MAX),
         };
         service.reload()?;
         Ok(service)
@@ -250,11 +262,13 @@ impl<S: Store> Service<S> {
         self.recover(r)
     }
 
-    /// Commits events decided on the current state: durable first, then applied.
+    /// Commits events decided on the current state: durable first, then applied. Nothing is
+    /// written while the clock is faulted ([`Service::set_clock_fault`]).
     pub fn commit(&mut self, events: &[Event]) -> Result<(), ServiceError> {
         if events.is_empty() {
             return Ok(());
         }
+        self.writable()?;
         let head = self.store.append(self.head, events)?;
         let r = self.instance.apply(events);
         self.recover(r)?;
@@ -269,10 +283,50 @@ impl<S: Store> Service<S> {
         }
     }
 
-    /// `now`, or the latest time in the log if another host's clock ran ahead of ours: the
-    /// engine refuses time going backwards, and hosts sharing a log share its time.
-    pub fn monotonic(&self, now: Instant) -> Instant {
-        self.latest.map_or(now, |l| l.max(now))
+    /// `now`, or the log's latest time if another host's clock ran a little ahead of ours
+    /// (at most `max_skew`): the engine refuses time going backwards. A clock further behind
+    /// the log is a fault, never hidden: stamping at the log's time would carry on a future
+    /// someone else wrote.
+    pub fn monotonic(&self, now: Instant) -> Result<Instant, ServiceError> {
+        match self.latest {
+            Some(latest) if latest - now > self.max_skew => Err(ServiceError::Clock(ClockFault {
+                reading: now,
+                expected: latest,
+                against: Reference::Log,
+                max_skew: self.max_skew,
+            })),
+            Some(latest) => Ok(latest.max(now)),
+            None => Ok(now),
+        }
+    }
+
+    // --- Time (docs/semantics.md, "Time: which clock pim trusts") ---
+
+    /// The latest instant among the events applied.
+    pub fn latest(&self) -> Option<Instant> {
+        self.latest
+    }
+
+    /// Refuses every write while `fault` is set (the host's clock is not trusted).
+    pub fn set_clock_fault(&mut self, fault: Option<ClockFault>) {
+        self.clock_fault = fault;
+    }
+
+    /// Why writes are refused, if they are.
+    pub fn clock_fault(&self) -> Option<&ClockFault> {
+        self.clock_fault.as_ref()
+    }
+
+    /// Sets how far behind the log's latest event `now` may be (default two minutes).
+    pub fn set_max_skew(&mut self, max_skew: chrono::TimeDelta) {
+        self.max_skew = max_skew;
+    }
+
+    fn writable(&self) -> Result<(), ServiceError> {
+        match &self.clock_fault {
+            Some(fault) => Err(ServiceError::Clock(fault.clone())),
+            None => Ok(()),
+        }
     }
 
     /// Decides a command and commits its events. If another writer moved the log first, catches
@@ -283,10 +337,11 @@ impl<S: Store> Service<S> {
         ctx: &CallContext,
         now: Instant,
     ) -> Result<Decision, ServiceError> {
+        self.writable()?;
         self.catch_up()?;
         let mut attempt = 0;
         loop {
-            let now = self.monotonic(now);
+            let now = self.monotonic(now)?;
             let outcome = self.execute(command, ctx, now)?;
             match self.commit(&outcome.events) {
                 Err(ServiceError::Store(StoreError::Conflict { .. })) if attempt < MAX_ATTEMPTS => {
@@ -303,6 +358,7 @@ impl<S: Store> Service<S> {
     /// `tick` yields one instant's events at a time (one change can schedule the next), so this
     /// commits batches until time has settled (`pim_core::settle`).
     pub fn tick(&mut self, now: Instant) -> Result<usize, ServiceError> {
+        self.writable()?;
         let mut total = 0usize;
         pim_core::settle(
             self,
@@ -324,10 +380,10 @@ impl<S: Store> Service<S> {
         Ok(total)
     }
 
-    /// What time alone causes up to `now` (or the log's latest time, if later) on the current
-    /// state.
+    /// What time alone causes up to `now` (or the log's latest time, if a little later) on the
+    /// current state.
     fn due(&mut self, now: Instant) -> Result<Vec<Event>, ServiceError> {
-        let now = self.monotonic(now);
+        let now = self.monotonic(now)?;
         let r = self.instance.tick(now);
         self.recover(r)
     }

@@ -51,6 +51,10 @@ pub struct ServerConfig {
     /// The callers.
     #[serde(default)]
     pub tokens: Vec<TokenEntry>,
+    /// How far the host's clock may be off before it refuses to write, in seconds
+    /// (docs/semantics.md, "Time: which clock pim trusts"); `serve --max-clock-skew` overrides.
+    #[serde(default)]
+    pub max_clock_skew_seconds: Option<u64>,
 }
 
 impl ServerConfig {

@@ -74,6 +74,7 @@ impl ApiError {
             ApiError::UnknownPrincipal(_) | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Malformed(_) | ApiError::Field { .. } => StatusCode::BAD_REQUEST,
             ApiError::Refused(e) => refusal_status(e.code),
+            ApiError::Service(ServiceError::Clock(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Service(e) if e.is_invalid_request() => StatusCode::BAD_REQUEST,
             ApiError::Service(_) | ApiError::Worker(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -86,6 +87,8 @@ impl ApiError {
             ApiError::UnknownPrincipal(_) | ApiError::Forbidden(_) => "Authorization_RequestDenied",
             ApiError::Refused(e) => e.code.as_str(),
             ApiError::Malformed(_) | ApiError::Field { .. } => ErrorCode::InvalidRequest.as_str(),
+            // The host's clock is not trusted, so it writes nothing (docs/semantics.md).
+            ApiError::Service(ServiceError::Clock(_)) => "clockUntrusted",
             ApiError::Service(e) if e.is_invalid_request() => ErrorCode::InvalidRequest.as_str(),
             ApiError::Service(_) | ApiError::Worker(_) => "HostError",
         }

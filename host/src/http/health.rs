@@ -1,4 +1,4 @@
-//! Liveness.
+//! Liveness, and whether this host's clock is trusted.
 
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -13,8 +13,24 @@ pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
     Router::new().route("/healthz", get(health::<S>))
 }
 
-/// `GET /healthz`: `{"status": "ok", "events": <the log's head>}`; no token needed.
+/// `GET /healthz`: `{"status": "ok", "events": <the log's head>, "clock": {"trusted",
+/// "offsetSeconds", "reason", "faults", "livePeers", "maxSkewSeconds"}}`; no token needed.
+/// Always 200 while the host answers (liveness): a host whose clock is not trusted still
+/// answers reads and `check`, so it stays in service; `clock.trusted` says whether it writes.
 async fn health<S: Store + 'static>(State(s): Shared<S>) -> ApiResult {
     let head = s.with_service(|svc, _| Ok(svc.head())).await?;
-    Ok(Json(json!({ "status": "ok", "events": head })).into_response())
+    let clock = s.time().health();
+    Ok(Json(json!({
+        "status": "ok",
+        "events": head,
+        "clock": {
+            "trusted": clock.trusted,
+            "offsetSeconds": clock.offset_seconds,
+            "reason": clock.reason,
+            "faults": clock.faults,
+            "livePeers": clock.live_peers,
+            "maxSkewSeconds": clock.max_skew_seconds,
+        },
+    }))
+    .into_response())
 }

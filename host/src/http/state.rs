@@ -1,5 +1,8 @@
-//! `AppState`: what the handlers share (the writing service, the readers, the clock, the
-//! callers), and the service calls every handler makes through it.
+//! `AppState`: what the handlers share (the writing service, the readers, the trusted time,
+//! the callers), and the service calls every handler makes through it. Every call takes its
+//! instant from [`TrustedTime`], after catching up with the log, so a decision, a tick, a query
+//! and a check made together use the same instant; while the clock is not trusted the services
+//! write nothing.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,6 +16,7 @@ use super::error::ApiError;
 use crate::clock::Clock;
 use crate::service::{Service, ServiceError};
 use crate::store::Store;
+use crate::trusted_time::{DEFAULT_MAX_SKEW, SystemMonotonic, TrustedTime};
 
 /// What the handlers share.
 pub struct AppState<S: Store> {
@@ -22,19 +26,36 @@ pub struct AppState<S: Store> {
     /// up with the log before every answer. Empty: the writer answers too.
     readers: Vec<Mutex<Service<S>>>,
     next_reader: AtomicUsize,
-    clock: Arc<dyn Clock>,
+    time: Arc<TrustedTime>,
     callers: HashMap<String, CallContext>,
 }
 
 impl<S: Store> AppState<S> {
     /// State over a writing service, reading services (one instance per worker; may be
-    /// empty), a clock and the configured callers.
+    /// empty), a wall clock (judged against the system's monotonic clock with the default
+    /// skew, no peers) and the configured callers.
     pub fn new(
         service: Service<S>,
         readers: Vec<Service<S>>,
         clock: Arc<dyn Clock>,
         config: &ServerConfig,
     ) -> Arc<Self> {
+        let time = TrustedTime::new(clock, Arc::new(SystemMonotonic::new()), DEFAULT_MAX_SKEW);
+        AppState::with_time(service, readers, Arc::new(time), config)
+    }
+
+    /// State as [`AppState::new`], taking time from `time`.
+    pub fn with_time(
+        mut service: Service<S>,
+        readers: Vec<Service<S>>,
+        time: Arc<TrustedTime>,
+        config: &ServerConfig,
+    ) -> Arc<Self> {
+        service.set_max_skew(time.max_skew());
+        let readers = readers.into_iter().map(|mut r| {
+            r.set_max_skew(time.max_skew());
+            Mutex::new(r)
+        });
         let callers = config
             .tokens
             .iter()
@@ -49,11 +70,16 @@ impl<S: Store> AppState<S> {
             .collect();
         Arc::new(AppState {
             service: Mutex::new(service),
-            readers: readers.into_iter().map(Mutex::new).collect(),
+            readers: readers.collect(),
             next_reader: AtomicUsize::new(0),
-            clock,
+            time,
             callers,
         })
+    }
+
+    /// Where every call takes its instant from.
+    pub fn time(&self) -> &Arc<TrustedTime> {
+        &self.time
     }
 
     /// The caller a bearer token stands for.
@@ -63,7 +89,8 @@ impl<S: Store> AppState<S> {
 }
 
 impl<S: Store + 'static> AppState<S> {
-    /// Runs `f` on the service with the clock's time, off the async threads.
+    /// Runs `f` on the service, caught up with the log, at the trusted instant, off the async
+    /// threads; while the clock is not trusted the service refuses to write.
     pub async fn with_service<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut Service<S>, Instant) -> Result<T, ServiceError> + Send + 'static,
@@ -71,7 +98,7 @@ impl<S: Store + 'static> AppState<S> {
         let state = self.clone();
         let answer = tokio::task::spawn_blocking(move || {
             let mut service = state.service.lock().unwrap_or_else(|p| p.into_inner());
-            let now = state.clock.now();
+            let now = state.instant(&mut service)?;
             f(&mut service, now)
         })
         .await?;
@@ -85,12 +112,7 @@ impl<S: Store + 'static> AppState<S> {
         f: impl FnOnce(&mut Service<S>, Instant) -> Result<T, ServiceError> + Send + 'static,
     ) -> Result<T, ApiError> {
         if self.readers.is_empty() {
-            return self
-                .with_service(move |s, now| {
-                    s.catch_up()?;
-                    f(s, now)
-                })
-                .await;
+            return self.with_service(f).await;
         }
         let state = self.clone();
         let answer = tokio::task::spawn_blocking(move || {
@@ -104,12 +126,20 @@ impl<S: Store + 'static> AppState<S> {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner()),
             };
-            let now = state.clock.now();
-            reader.catch_up()?;
+            let now = state.instant(&mut reader)?;
             f(&mut reader, now)
         })
         .await?;
         Ok(answer?)
+    }
+
+    /// Catches `service` up with the log and reads the trusted time against the log's latest
+    /// event: the instant of this call, and whether `service` may write.
+    fn instant(&self, service: &mut Service<S>) -> Result<Instant, ServiceError> {
+        service.catch_up()?;
+        let reading = self.time.read(service.latest());
+        service.set_clock_fault(reading.fault);
+        Ok(reading.now)
     }
 
     /// Decides and commits `command` for `ctx`; a refusal is an [`ApiError::Refused`].

@@ -5,12 +5,14 @@ use std::sync::{Arc, Mutex};
 
 use pim_core::Event;
 
-use super::{Snapshot, Store, StoreError};
+use super::{ClockWitness, Snapshot, Store, StoreError};
 
 #[derive(Debug, Default)]
 struct Log {
     events: Vec<Event>,
     snapshot: Option<Snapshot>,
+    /// Clock witnesses by host.
+    witnesses: std::collections::BTreeMap<String, ClockWitness>,
 }
 
 /// An event log in memory.
@@ -58,5 +60,21 @@ impl Store for MemoryStore {
 
     fn latest_snapshot(&mut self, guest: &str) -> Result<Option<Snapshot>, StoreError> {
         Ok(self.log().snapshot.clone().filter(|s| s.guest == guest))
+    }
+
+    // --- Clock witnesses ---
+
+    fn put_witness(&mut self, w: &ClockWitness) -> Result<(), StoreError> {
+        self.log().witnesses.insert(w.host.clone(), w.clone());
+        Ok(())
+    }
+
+    fn witnesses(&mut self) -> Result<Vec<ClockWitness>, StoreError> {
+        Ok(self.log().witnesses.values().cloned().collect())
+    }
+
+    fn remove_witness(&mut self, host: &str) -> Result<(), StoreError> {
+        self.log().witnesses.remove(host);
+        Ok(())
     }
 }

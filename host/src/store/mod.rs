@@ -12,6 +12,7 @@ pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
 
 use pim_core::Event;
+use pim_core::time::Instant;
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -69,4 +70,34 @@ pub trait Store: Send {
     fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError>;
     /// The newest snapshot made by the guest with this digest.
     fn latest_snapshot(&mut self, guest: &str) -> Result<Option<Snapshot>, StoreError>;
+
+    // --- Clock witnesses (docs/semantics.md, "Time: which clock pim trusts") ---
+
+    /// Records `witness`, replacing the row of the same host. A store no other host shares
+    /// keeps none: the default writes nothing.
+    fn put_witness(&mut self, witness: &ClockWitness) -> Result<(), StoreError> {
+        let _ = witness;
+        Ok(())
+    }
+    /// Every host's latest witness (this host's too). The default: none.
+    fn witnesses(&mut self) -> Result<Vec<ClockWitness>, StoreError> {
+        Ok(Vec::new())
+    }
+    /// Removes `host`'s witness (a host shutting down). The default does nothing.
+    fn remove_witness(&mut self, host: &str) -> Result<(), StoreError> {
+        let _ = host;
+        Ok(())
+    }
+}
+
+/// One serving host's latest clock reading, as it wrote it to the shared store: hosts on one
+/// log check their clocks against each other's (`crate::trusted_time`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockWitness {
+    /// The host's id, random per process.
+    pub host: String,
+    /// The host's wall clock when it wrote the row (a reading it trusted).
+    pub at: Instant,
+    /// A counter the host raises on every write: a beat that changes means the host is alive.
+    pub beat: u64,
 }

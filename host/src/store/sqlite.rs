@@ -8,7 +8,7 @@ use std::time::Duration;
 use pim_core::{Event, LOG_FORMAT_VERSION};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Snapshot, Store, StoreError};
+use super::{ClockWitness, Snapshot, Store, StoreError};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -21,6 +21,16 @@ CREATE TABLE IF NOT EXISTS snapshots (
     guest  TEXT NOT NULL,
     memory BLOB NOT NULL,
     PRIMARY KEY (guest, seq)
+);
+";
+
+/// Clock witnesses: one row per serving host (docs/semantics.md, "Time: which clock pim
+/// trusts"). Kept apart from the log: rows are overwritten, never part of the history.
+const WITNESS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS clock_witnesses (
+    host TEXT PRIMARY KEY,
+    at   TEXT NOT NULL,
+    beat INTEGER NOT NULL
 );
 ";
 
@@ -46,6 +56,7 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(WITNESS_SCHEMA)?;
         SqliteStore::check_format(&conn)?;
         Ok(SqliteStore { conn })
     }
@@ -157,5 +168,50 @@ impl Store for SqliteStore {
                 },
             )
             .optional()?)
+    }
+
+    // --- Clock witnesses ---
+
+    fn put_witness(&mut self, w: &ClockWitness) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO clock_witnesses (host, at, beat) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (host) DO UPDATE SET at = excluded.at, beat = excluded.beat",
+            )?
+            .execute(params![
+                w.host,
+                pim_core::time::format_instant(&w.at),
+                to_i64(w.beat)
+            ])?;
+        Ok(())
+    }
+
+    fn witnesses(&mut self) -> Result<Vec<ClockWitness>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT host, at, beat FROM clock_witnesses ORDER BY host")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut witnesses = Vec::new();
+        for row in rows {
+            let (host, at, beat) = row?;
+            // A row that does not parse is another build's or a corrupt one: no witness.
+            if let Ok(at) = pim_core::time::parse_instant(&at) {
+                let beat = u64::try_from(beat).unwrap_or(0);
+                witnesses.push(ClockWitness { host, at, beat });
+            }
+        }
+        Ok(witnesses)
+    }
+
+    fn remove_witness(&mut self, host: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM clock_witnesses WHERE host = ?1", [host])?;
+        Ok(())
     }
 }

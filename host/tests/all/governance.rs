@@ -78,6 +78,7 @@ impl Api {
                 token("u0"),
                 token("ghost"),
             ],
+            ..ServerConfig::default()
         };
         let clock = Arc::new(ManualClock::new(at("2026-03-02T10:00:00Z")));
         let state = AppState::new(service, Vec::new(), clock, &config);
