@@ -27,7 +27,7 @@
 //! | `DELETE /v1.0/identityGovernance/accessReviews/definitions/{id}` | delete a review |
 //! | `GET  /v1.0/pim/notifications?since=&recipient=` | the outbox (administrators see all) |
 //! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
-//! | `GET  /healthz` | liveness and the log's head |
+//! | `GET  /healthz` | liveness, the log's head and whether the host's clock is trusted |
 //!
 //! Each resource is a module with its routes and named handlers; [`router`] merges them. A
 //! handler extracts its input (the caller through [`Caller`] or [`WithBody`]), calls the
