@@ -183,9 +183,15 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
         Arc::new(SystemMonotonic::new()),
         skew,
     ));
+    let mut service = open(guest, &options.db)?;
+    let mut readers = Vec::new();
+    for _ in 0..options.readers {
+        readers.push(open_reader(&service, &options.db)?);
+    }
+    // Loading is done: meet the live peers right before the first reading, and keep meeting.
     let witnesses = Arc::new(Mutex::new(store(&options.db)?));
     meet_peers(&time, &witnesses).await?;
-    let mut service = open(guest, &options.db)?;
+    let witness = spawn_witness(time.clone(), witnesses.clone());
     if options.demo {
         if seed_demo(&mut service, &time)? {
             tracing::info!(events = service.head(), "seeded the demo tenant");
@@ -197,13 +203,8 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
     if config.tokens.is_empty() {
         tracing::warn!("no callers configured: every request will be refused (see --config)");
     }
-    let mut readers = Vec::new();
-    for _ in 0..options.readers {
-        readers.push(open_reader(&service, &options.db)?);
-    }
     let state = AppState::with_time(service, readers, time.clone(), &config);
     let listener = listen(&options, &config).await?;
-    let witness = spawn_witness(time.clone(), witnesses.clone());
     let ticker = spawn_ticker(state.clone(), options.tick_seconds, options.snapshot_every);
     axum::serve(listener, router(state.clone(), options.max_body))
         .with_graceful_shutdown(shutdown_signal())
