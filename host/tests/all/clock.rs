@@ -396,3 +396,144 @@ fn the_sqlite_store_keeps_one_witness_row_per_host() {
         "witnesses are not events"
     );
 }
+
+/// A `pim-host serve --demo` process on `db`, under `faketime -f <offset>` if given.
+struct Process {
+    child: std::process::Child,
+    addr: String,
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Process {
+    fn start(db: &Path, offset: Option<&str>) -> Process {
+        use std::io::BufRead;
+        let _ = guest();
+        let bin = env!("CARGO_BIN_EXE_pim-host");
+        let mut cmd = match offset {
+            Some(offset) => {
+                let mut c = std::process::Command::new("faketime");
+                c.args(["-f", offset, bin]);
+                c
+            }
+            None => std::process::Command::new(bin),
+        };
+        let mut child = cmd
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--tick-seconds",
+                "1",
+            ])
+            .arg("--db")
+            .arg(db)
+            .env("PIM_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start pim-host (is faketime installed? apt-get install faketime): {e}"
+                )
+            });
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("a stdout pipe"));
+        let mut line = String::new();
+        while !line.starts_with("listening on ") {
+            line.clear();
+            let n = stdout
+                .read_line(&mut line)
+                .expect("pim-host prints its address");
+            assert!(n > 0, "pim-host exited before listening");
+        }
+        let addr = line
+            .trim()
+            .trim_start_matches("listening on http://")
+            .to_owned();
+        Process {
+            child,
+            addr,
+            _stdout: stdout,
+        }
+    }
+
+    fn call(&self, who: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
+        let mut s = TcpStream::connect(&self.addr).expect("connects");
+        s.set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("a timeout");
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {who}-token\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        s.write_all(req.as_bytes()).expect("writes");
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).expect("reads");
+        let text = String::from_utf8_lossy(&raw);
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("a status");
+        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    }
+
+    fn health(&self) -> Value {
+        let (status, body) = self.call("nobody", "GET", "/healthz", "");
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    fn user1_active(&self) -> bool {
+        let path = format!(
+            "/v1.0/pim/check?principalId=user1&roleDefinitionId={EXCHANGE_ADMIN}&directoryScopeId=/"
+        );
+        let (status, body) = self.call("aymen", "GET", &path, "");
+        assert_eq!(status, 200, "{body}");
+        body["active"].as_bool().expect("a boolean")
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_serve_process_400_days_ahead_under_faketime_writes_nothing_to_a_shared_database() {
+    let dir = std::env::temp_dir().join(format!("pim-host-clock-faketime-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let db = dir.join("pim.db");
+    // B seeds the demo tenant (user1 eligible for 30 days) and starts witnessing.
+    let b = Process::start(&db, None);
+    assert_eq!(b.health()["clock"]["trusted"], true);
+    let a = Process::start(&db, Some("+400d"));
+    let health = a.health();
+    assert_eq!(health["clock"]["trusted"], false, "{health}");
+    assert_eq!(health["clock"]["livePeers"], 1, "{health}");
+    let before = b.health()["events"].clone();
+    // A ticks every second: let a few pass.
+    std::thread::sleep(Duration::from_secs(3));
+    let (status, body) = a.call("user1", "POST", ASSIGNMENT, &activation("PT1H"));
+    assert_clock_refused(status, &body);
+    assert_eq!(
+        b.health()["events"],
+        before,
+        "the host 400 days ahead wrote"
+    );
+    assert_eq!(schedules_ended(&db), 0);
+    let (status, body) = b.call("user1", "POST", ASSIGNMENT, &activation("PT1H"));
+    assert_eq!(
+        (status, &body["status"]),
+        (201, &json!("Provisioned")),
+        "{body}"
+    );
+    assert!(b.user1_active());
+    assert!(a.user1_active(), "A answers at its peer's time");
+    let _ = std::fs::remove_dir_all(&dir);
+}
