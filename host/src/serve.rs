@@ -57,6 +57,31 @@ pub enum ServeError {
     /// The server failed while serving.
     #[error("serving failed")]
     Io(#[from] std::io::Error),
+    /// A clock skew the peers' witnesses cannot resolve.
+    #[error(
+        "a maximum clock skew of {seconds} s is too small: hosts see each other's clocks only \
+         to within a witness interval, so it must be at least {MIN_MAX_SKEW_SECONDS} s"
+    )]
+    MaxClockSkew {
+        /// The skew asked for.
+        seconds: u64,
+    },
+}
+
+/// The smallest `--max-clock-skew` accepted: peers' clocks are known to within a witness
+/// interval (2 s) plus the store's latency, and a skew near that would fault correct hosts.
+pub const MIN_MAX_SKEW_SECONDS: u64 = 10;
+
+/// The skew allowed: the option, else the config's, else [`DEFAULT_MAX_SKEW`]; at least
+/// [`MIN_MAX_SKEW_SECONDS`].
+pub fn max_skew(option: Option<u64>, config: Option<u64>) -> Result<Duration, ServeError> {
+    match option.or(config) {
+        None => Ok(DEFAULT_MAX_SKEW),
+        Some(seconds) if seconds < MIN_MAX_SKEW_SECONDS => {
+            Err(ServeError::MaxClockSkew { seconds })
+        }
+        Some(seconds) => Ok(Duration::from_secs(seconds)),
+    }
 }
 
 /// How `serve` runs.
@@ -174,10 +199,7 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
         Some(p) => ServerConfig::load(p)?,
         None => ServerConfig::default(),
     };
-    let skew = options
-        .max_clock_skew
-        .or(config.max_clock_skew_seconds)
-        .map_or(DEFAULT_MAX_SKEW, Duration::from_secs);
+    let skew = max_skew(options.max_clock_skew, config.max_clock_skew_seconds)?;
     let time = Arc::new(TrustedTime::new(
         Arc::new(SystemClock),
         Arc::new(SystemMonotonic::new()),
@@ -391,4 +413,23 @@ fn spawn_witness(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_skew_is_the_option_else_the_config_else_two_minutes_and_never_tiny() {
+        assert_eq!(max_skew(None, None).ok(), Some(Duration::from_secs(120)));
+        assert_eq!(max_skew(None, Some(30)).ok(), Some(Duration::from_secs(30)));
+        assert_eq!(
+            max_skew(Some(60), Some(30)).ok(),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(max_skew(Some(10), None).ok(), Some(Duration::from_secs(10)));
+        let e = max_skew(Some(9), None).expect_err("too small");
+        assert!(e.to_string().contains("at least 10 s"), "{e}");
+        assert!(max_skew(None, Some(0)).is_err());
+    }
 }
