@@ -13,7 +13,7 @@ use std::sync::Arc;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use pim_core::time::parse_instant;
 use pim_core::{CallContext, Command, Engine, Event, Instant};
-use pim_host::http::{AppState, ServerConfig, TokenEntry, router};
+use pim_host::http::{AppState, RateLimitConfig, ServerConfig, TokenEntry, router};
 use pim_host::{Guest, Limits, MemoryStore, Service, SqliteStore, Store, SystemClock};
 use serde_json::json;
 
@@ -187,6 +187,8 @@ fn bench_http(c: &mut Criterion) {
             mfa: true,
             auth_context: Vec::new(),
         }],
+        // The benchmark measures the service, not the throttle.
+        rate_limit: RateLimitConfig::OFF,
         ..ServerConfig::default()
     };
     let reader = Service::open(
@@ -194,7 +196,8 @@ fn bench_http(c: &mut Criterion) {
         SqliteStore::open(&db).expect("opens"),
     )
     .expect("opens");
-    let state = AppState::new(service, vec![reader], Arc::new(SystemClock), &config);
+    let state = AppState::new(service, vec![reader], Arc::new(SystemClock), &config)
+        .expect("a valid config");
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -222,10 +222,11 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
             config.tokens = demo_tokens();
         }
     }
-    if config.tokens.is_empty() {
+    if config.tokens.is_empty() && config.oidc.is_none() {
         tracing::warn!("no callers configured: every request will be refused (see --config)");
     }
-    let state = AppState::with_time(service, readers, time.clone(), &config);
+    let state = AppState::with_time(service, readers, time.clone(), &config)?;
+    state.load_keys().await?;
     let listener = listen(&options, &config).await?;
     let ticker = spawn_ticker(state.clone(), options.tick_seconds, options.snapshot_every);
     axum::serve(listener, router(state.clone(), options.max_body))

@@ -1,10 +1,11 @@
-//! The server's config file: where to listen and which bearer tokens stand for which callers.
+//! The server's config file: where to listen, which bearer tokens stand for which callers, the
+//! OpenID Connect issuer whose access tokens are accepted, and the per-caller write limit.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// Why the config file could not be read.
+/// Why the config file could not be read or used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
@@ -23,6 +24,75 @@ pub enum ConfigError {
         /// Why.
         source: serde_json::Error,
     },
+    /// The file has the expected shape but a value that cannot be used.
+    #[error("`{}`: {problem}", path.display())]
+    InvalidFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: ConfigProblem,
+    },
+    /// A config built in code has a value that cannot be used.
+    #[error(transparent)]
+    Invalid(#[from] ConfigProblem),
+}
+
+/// A config value that cannot be used. Messages name entries by position and principal, never
+/// by their secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigProblem {
+    /// A token entry with an empty secret.
+    #[error("tokens[{index}] (principal `{principal}`): the token is empty")]
+    EmptyToken {
+        /// The entry's position.
+        index: usize,
+        /// Its principal.
+        principal: String,
+    },
+    /// A token with characters a bearer token cannot carry (RFC 6750's `b64token`).
+    #[error(
+        "tokens[{index}] (principal `{principal}`): the token may only hold letters, digits and `-._~+/`, with `=` at the end"
+    )]
+    TokenCharacters {
+        /// The entry's position.
+        index: usize,
+        /// Its principal.
+        principal: String,
+    },
+    /// A token entry with an empty principal.
+    #[error("tokens[{index}]: the principal is empty")]
+    EmptyPrincipal {
+        /// The entry's position.
+        index: usize,
+    },
+    /// Two entries with the same secret: which caller it stands for would be ambiguous.
+    #[error(
+        "tokens[{first}] (principal `{first_principal}`) and tokens[{second}] (principal `{second_principal}`) have the same token; each caller needs its own"
+    )]
+    DuplicateToken {
+        /// The first entry's position.
+        first: usize,
+        /// Its principal.
+        first_principal: String,
+        /// The second entry's position.
+        second: usize,
+        /// Its principal.
+        second_principal: String,
+    },
+    /// A write limit with a rate but no burst.
+    #[error("rateLimit.burst must be at least 1 (set writesPerMinute to 0 to turn the limit off)")]
+    ZeroBurst,
+    /// An empty OpenID Connect setting.
+    #[error("oidc.{0} is empty")]
+    EmptyOidcField(&'static str),
+    /// A JWKS URL that is neither `https://` nor plain HTTP on a loopback address.
+    #[error(
+        "oidc.jwks `{0}`: keys are fetched over https (plain http only from 127.0.0.1 or localhost)"
+    )]
+    InsecureJwks(String),
+    /// The issuer's keys could not be loaded.
+    #[error("oidc.jwks: {0}")]
+    Jwks(String),
 }
 
 /// A caller a bearer token stands for.
@@ -41,6 +111,117 @@ pub struct TokenEntry {
     pub auth_context: Vec<String>,
 }
 
+/// The per-caller limit on writes (every method but GET and HEAD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Writes a caller may make per minute, on average; 0 turns the limit off.
+    #[serde(default = "RateLimitConfig::default_per_minute")]
+    pub writes_per_minute: u32,
+    /// Writes a caller may make at once before the rate applies.
+    #[serde(default = "RateLimitConfig::default_burst")]
+    pub burst: u32,
+}
+
+impl RateLimitConfig {
+    /// No limit.
+    pub const OFF: RateLimitConfig = RateLimitConfig {
+        writes_per_minute: 0,
+        burst: 0,
+    };
+
+    fn default_per_minute() -> u32 {
+        60
+    }
+
+    fn default_burst() -> u32 {
+        20
+    }
+}
+
+impl Default for RateLimitConfig {
+    /// 60 writes a minute, 20 at once.
+    fn default() -> Self {
+        RateLimitConfig {
+            writes_per_minute: Self::default_per_minute(),
+            burst: Self::default_burst(),
+        }
+    }
+}
+
+/// The OpenID Connect issuer whose JWT access tokens `serve` accepts besides configured tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The `iss` the tokens must carry, e.g. `https://login.microsoftonline.com/{tenant}/v2.0`.
+    pub issuer: String,
+    /// The `aud` the tokens must carry (this API's application id or URI).
+    pub audience: String,
+    /// The issuer's signing keys (a JWK Set): a file (relative to the config file) or an
+    /// `https://` URL.
+    pub jwks: String,
+    /// The claim that names the principal: `oid` (Entra's object id) unless set, or e.g. `sub`.
+    #[serde(default = "OidcConfig::default_principal_claim")]
+    pub principal_claim: String,
+    /// Seconds of clock skew allowed on `exp` and `nbf`.
+    #[serde(default = "OidcConfig::default_leeway")]
+    pub leeway_seconds: u64,
+    /// The least time between two reloads of the keys (a token with an unknown `kid` asks for
+    /// one).
+    #[serde(default = "OidcConfig::default_min_refresh")]
+    pub min_refresh_seconds: u64,
+}
+
+impl OidcConfig {
+    fn default_principal_claim() -> String {
+        "oid".into()
+    }
+
+    fn default_leeway() -> u64 {
+        60
+    }
+
+    fn default_min_refresh() -> u64 {
+        300
+    }
+
+    /// Whether the JWKS is fetched over HTTP(S) rather than read from a file.
+    pub fn jwks_is_url(&self) -> bool {
+        self.jwks.starts_with("https://") || self.jwks.starts_with("http://")
+    }
+
+    fn validate(&self) -> Result<(), ConfigProblem> {
+        for (field, value) in [
+            ("issuer", &self.issuer),
+            ("audience", &self.audience),
+            ("jwks", &self.jwks),
+            ("principalClaim", &self.principal_claim),
+        ] {
+            if value.trim().is_empty() {
+                return Err(ConfigProblem::EmptyOidcField(field));
+            }
+        }
+        if self.jwks.starts_with("http://") && !is_loopback_url(&self.jwks) {
+            return Err(ConfigProblem::InsecureJwks(self.jwks.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// Whether a plain-HTTP URL names this machine.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.trim_start_matches("http://");
+    [
+        "127.0.0.1:",
+        "127.0.0.1/",
+        "localhost:",
+        "localhost/",
+        "[::1]:",
+    ]
+    .iter()
+    .any(|host| rest.starts_with(host))
+}
+
 /// The server's config file (JSON).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -55,18 +236,104 @@ pub struct ServerConfig {
     /// (docs/semantics.md, "Time: which clock pim trusts"); `serve --max-clock-skew` overrides.
     #[serde(default)]
     pub max_clock_skew_seconds: Option<u64>,
+    /// The per-caller write limit (60 a minute, 20 at once, unless set).
+    #[serde(default)]
+    pub rate_limit: RateLimitConfig,
+    /// The OpenID Connect issuer whose access tokens are accepted, if any.
+    #[serde(default)]
+    pub oidc: Option<OidcConfig>,
 }
 
 impl ServerConfig {
-    /// Reads a config file.
+    /// Reads and checks a config file; a relative `oidc.jwks` path is taken relative to it.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        serde_json::from_str(&text).map_err(|source| ConfigError::Parse {
-            path: path.to_owned(),
-            source,
-        })
+        let mut config: ServerConfig =
+            serde_json::from_str(&text).map_err(|source| ConfigError::Parse {
+                path: path.to_owned(),
+                source,
+            })?;
+        config
+            .validate()
+            .map_err(|problem| ConfigError::InvalidFile {
+                path: path.to_owned(),
+                problem,
+            })?;
+        if let Some(oidc) = config.oidc.as_mut().filter(|o| !o.jwks_is_url()) {
+            let dir = path.parent().unwrap_or(Path::new(""));
+            oidc.jwks = dir.join(&oidc.jwks).to_string_lossy().into_owned();
+        }
+        Ok(config)
+    }
+
+    /// Checks what the types cannot: tokens non-empty, unique and bearer-shaped, principals
+    /// named, a burst for a rate, OpenID Connect settings present.
+    pub fn validate(&self) -> Result<(), ConfigProblem> {
+        crate::http::auth::tokens::validate(&self.tokens)?;
+        if self.rate_limit.writes_per_minute > 0 && self.rate_limit.burst == 0 {
+            return Err(ConfigProblem::ZeroBurst);
+        }
+        self.oidc.as_ref().map_or(Ok(()), OidcConfig::validate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> ServerConfig {
+        serde_json::from_str(json).expect("a config")
+    }
+
+    #[test]
+    fn the_write_limit_defaults_to_60_a_minute_20_at_once_and_0_turns_it_off() {
+        assert_eq!(parse("{}").rate_limit, RateLimitConfig::default());
+        assert_eq!(
+            parse(r#"{"rateLimit": {}}"#).rate_limit,
+            RateLimitConfig {
+                writes_per_minute: 60,
+                burst: 20
+            }
+        );
+        let off = parse(r#"{"rateLimit": {"writesPerMinute": 0}}"#);
+        assert_eq!(off.rate_limit.writes_per_minute, 0);
+        assert_eq!(off.validate(), Ok(()));
+        let no_burst = parse(r#"{"rateLimit": {"writesPerMinute": 5, "burst": 0}}"#);
+        assert_eq!(no_burst.validate(), Err(ConfigProblem::ZeroBurst));
+    }
+
+    #[test]
+    fn oidc_defaults_to_the_oid_claim_and_refuses_plain_http_off_this_machine() {
+        let oidc = |jwks: &str| {
+            parse(&format!(
+                r#"{{"oidc": {{"issuer": "https://i", "audience": "api", "jwks": "{jwks}"}}}}"#
+            ))
+        };
+        let c = oidc("https://login.example/keys");
+        assert_eq!(
+            c.oidc.as_ref().map(|o| o.principal_claim.as_str()),
+            Some("oid")
+        );
+        assert_eq!(c.validate(), Ok(()));
+        assert_eq!(oidc("http://127.0.0.1:9/keys").validate(), Ok(()));
+        assert_eq!(
+            oidc("http://keys.example/keys").validate(),
+            Err(ConfigProblem::InsecureJwks(
+                "http://keys.example/keys".into()
+            ))
+        );
+        assert_eq!(
+            oidc("http://localhost.example/keys").validate(),
+            Err(ConfigProblem::InsecureJwks(
+                "http://localhost.example/keys".into()
+            ))
+        );
+        assert_eq!(
+            oidc(" ").validate(),
+            Err(ConfigProblem::EmptyOidcField("jwks"))
+        );
     }
 }

@@ -2,11 +2,13 @@
 //! `{"error": {"code": …, "message": …}}`.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pim_core::{DecisionError, ErrorCode};
 use serde_json::json;
 
+use super::auth::jwt::JwtError;
 use crate::service::ServiceError;
 
 /// Why a request failed.
@@ -25,6 +27,18 @@ pub enum ApiError {
     /// reader, and the objects are not theirs.
     #[error("the caller may not read {0}")]
     Forbidden(&'static str),
+    /// An `Authorization` header that is not exactly `Bearer <token>` (401).
+    #[error("the Authorization header must be `Bearer <token>`, with one space")]
+    MalformedAuthorization,
+    /// An access token that failed validation (401); the reason is safe to tell.
+    #[error("access token refused: {0}")]
+    InvalidToken(#[from] JwtError),
+    /// The caller made too many writes (429); retry after `retry_after` seconds.
+    #[error("too many writes: retry after {retry_after} seconds")]
+    TooManyRequests {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// A body (or a command built from one) that does not fit the wire shapes (400).
     #[error(transparent)]
     Malformed(#[from] serde_json::Error),
@@ -70,7 +84,11 @@ impl ApiError {
     /// The HTTP status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::MissingToken | ApiError::UnknownToken => StatusCode::UNAUTHORIZED,
+            ApiError::MissingToken
+            | ApiError::UnknownToken
+            | ApiError::MalformedAuthorization
+            | ApiError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnknownPrincipal(_) | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Malformed(_) | ApiError::Field { .. } => StatusCode::BAD_REQUEST,
             ApiError::Refused(e) => refusal_status(e.code),
@@ -83,7 +101,11 @@ impl ApiError {
     /// Graph's error code for this error.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::MissingToken | ApiError::UnknownToken => "InvalidAuthenticationToken",
+            ApiError::MissingToken
+            | ApiError::UnknownToken
+            | ApiError::MalformedAuthorization
+            | ApiError::InvalidToken(_) => "InvalidAuthenticationToken",
+            ApiError::TooManyRequests { .. } => "TooManyRequests",
             ApiError::UnknownPrincipal(_) | ApiError::Forbidden(_) => "Authorization_RequestDenied",
             ApiError::Refused(e) => e.code.as_str(),
             ApiError::Malformed(_) | ApiError::Field { .. } => ErrorCode::InvalidRequest.as_str(),
@@ -134,7 +156,25 @@ impl IntoResponse for ApiError {
             }
             other => json!({ "error": { "code": other.code(), "message": other.message() } }),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        match &self {
+            // RFC 6750 §3: a challenge on every 401; `invalid_token` when one was sent.
+            ApiError::MissingToken => {
+                headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ if status == StatusCode::UNAUTHORIZED => {
+                headers.insert(
+                    WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+            }
+            ApiError::TooManyRequests { retry_after } => {
+                headers.insert(RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            _ => {}
+        }
+        response
     }
 }
 
@@ -213,5 +253,28 @@ mod tests {
         assert_eq!(e.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(e.code(), "InvalidAuthenticationToken");
         assert_eq!(e.message(), "a bearer token is required");
+    }
+
+    #[test]
+    fn every_401_carries_a_bearer_challenge_and_a_429_says_when_to_retry() {
+        let challenge = |e: ApiError| {
+            let r = e.into_response();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+            r.headers()[WWW_AUTHENTICATE].clone()
+        };
+        assert_eq!(challenge(ApiError::MissingToken), "Bearer");
+        for e in [
+            ApiError::UnknownToken,
+            ApiError::MalformedAuthorization,
+            ApiError::InvalidToken(JwtError::Expired),
+        ] {
+            assert_eq!(challenge(e), "Bearer error=\"invalid_token\"");
+        }
+        let r = ApiError::TooManyRequests { retry_after: 7 }.into_response();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers()[RETRY_AFTER], "7");
+        let e = ApiError::InvalidToken(JwtError::Audience);
+        assert_eq!(e.code(), "InvalidAuthenticationToken");
+        assert_eq!(e.message(), "access token refused: wrong audience");
     }
 }

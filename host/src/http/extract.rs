@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use pim_core::CallContext;
@@ -20,7 +19,8 @@ use super::error::ApiError;
 use super::state::AppState;
 use crate::store::Store;
 
-/// The caller a request's bearer token stands for; a missing or unknown token is a 401.
+/// The caller a request's bearer token stands for; a missing, malformed or unknown token is a
+/// 401, and a write over the caller's limit a 429.
 #[derive(Debug, Clone)]
 pub struct Caller(pub CallContext);
 
@@ -38,14 +38,8 @@ impl<S: Store> FromRequestParts<Arc<AppState<S>>> for Caller {
         parts: &mut Parts,
         state: &Arc<AppState<S>>,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::MissingToken)?;
-        let ctx = state.caller(token.trim()).ok_or(ApiError::UnknownToken)?;
-        Ok(Caller(ctx.clone()))
+        let ctx = state.caller(&parts.method, &parts.headers).await?;
+        Ok(Caller(ctx))
     }
 }
 

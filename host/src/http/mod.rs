@@ -1,6 +1,7 @@
 //! The HTTP JSON API, shaped like Microsoft Graph's PIM endpoints (`/v1.0/...`), over one
 //! [`Service`](crate::service::Service). Callers are identified by bearer tokens from a config
-//! file.
+//! file or by JWT access tokens from an OpenID Connect issuer ([`auth`]); each caller's writes
+//! are rate-limited.
 //!
 //! | method and path | what |
 //! | --- | --- |
@@ -39,6 +40,7 @@ mod alerts;
 mod answer;
 mod approvals;
 mod audit;
+pub mod auth;
 mod check;
 mod config;
 mod eligible_roles;
@@ -47,6 +49,7 @@ mod extract;
 mod health;
 mod notifications;
 mod policies;
+mod rate_limit;
 mod request_id;
 mod schedule_requests;
 mod state;
@@ -56,7 +59,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 
-pub use config::{ConfigError, ServerConfig, TokenEntry};
+pub use config::{
+    ConfigError, ConfigProblem, OidcConfig, RateLimitConfig, ServerConfig, TokenEntry,
+};
 pub use error::{ApiError, ApiResult};
 pub use extract::{Caller, WithBody};
 pub use state::AppState;

@@ -4,15 +4,16 @@
 //! and a check made together use the same instant; while the clock is not trusted the services
 //! write nothing.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pim_core::time::Instant;
 use pim_core::{CallContext, Command, Decision, Query, QueryResult};
 
-use super::config::ServerConfig;
+use super::auth::Authenticator;
+use super::config::{ConfigError, ServerConfig};
 use super::error::ApiError;
+use super::rate_limit::WriteLimiter;
 use crate::clock::Clock;
 use crate::service::{Service, ServiceError};
 use crate::store::Store;
@@ -27,19 +28,22 @@ pub struct AppState<S: Store> {
     readers: Vec<Mutex<Service<S>>>,
     next_reader: AtomicUsize,
     time: Arc<TrustedTime>,
-    callers: HashMap<String, CallContext>,
+    auth: Authenticator,
+    writes: WriteLimiter,
 }
 
 impl<S: Store> AppState<S> {
     /// State over a writing service, reading services (one instance per worker; may be
     /// empty), a wall clock (judged against the system's monotonic clock with the default
-    /// skew, no peers) and the configured callers.
+    /// skew, no peers) and the config's callers and write limit. A config that does not pass
+    /// [`ServerConfig::validate`] (e.g. a token twice) is refused; an OpenID Connect key file
+    /// is read now, a key URL on [`AppState::load_keys`].
     pub fn new(
         service: Service<S>,
         readers: Vec<Service<S>>,
         clock: Arc<dyn Clock>,
         config: &ServerConfig,
-    ) -> Arc<Self> {
+    ) -> Result<Arc<Self>, ConfigError> {
         let time = TrustedTime::new(clock, Arc::new(SystemMonotonic::new()), DEFAULT_MAX_SKEW);
         AppState::with_time(service, readers, Arc::new(time), config)
     }
@@ -50,31 +54,20 @@ impl<S: Store> AppState<S> {
         readers: Vec<Service<S>>,
         time: Arc<TrustedTime>,
         config: &ServerConfig,
-    ) -> Arc<Self> {
+    ) -> Result<Arc<Self>, ConfigError> {
         service.set_max_skew(time.max_skew());
         let readers = readers.into_iter().map(|mut r| {
             r.set_max_skew(time.max_skew());
             Mutex::new(r)
         });
-        let callers = config
-            .tokens
-            .iter()
-            .map(|t| {
-                let ctx = CallContext {
-                    caller: Some(t.principal.as_str().into()),
-                    mfa: t.mfa,
-                    auth_context: t.auth_context.clone(),
-                };
-                (t.token.clone(), ctx)
-            })
-            .collect();
-        Arc::new(AppState {
+        Ok(Arc::new(AppState {
             service: Mutex::new(service),
             readers: readers.collect(),
             next_reader: AtomicUsize::new(0),
             time,
-            callers,
-        })
+            auth: Authenticator::new(config)?,
+            writes: WriteLimiter::new(config.rate_limit),
+        }))
     }
 
     /// Where every call takes its instant from.
@@ -82,9 +75,21 @@ impl<S: Store> AppState<S> {
         &self.time
     }
 
-    /// The caller a bearer token stands for.
-    pub(super) fn caller(&self, token: &str) -> Option<&CallContext> {
-        self.callers.get(token)
+    /// Loads the OpenID Connect issuer's signing keys now, if one is configured.
+    pub async fn load_keys(&self) -> Result<(), ConfigError> {
+        Ok(self.auth.load_keys().await?)
+    }
+
+    /// Who sends a request with `headers`, and whether they may make a `method` request now.
+    pub(super) async fn caller(
+        &self,
+        method: &axum::http::Method,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<CallContext, ApiError> {
+        let ctx = self.auth.caller(headers).await?;
+        self.writes
+            .check(method, ctx.caller.as_deref().unwrap_or_default())?;
+        Ok(ctx)
     }
 }
 

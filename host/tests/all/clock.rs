@@ -77,7 +77,8 @@ impl Host {
             tokens: vec![token("aymen"), token("user1")],
             ..ServerConfig::default()
         };
-        let state = AppState::with_time(service, Vec::new(), time.clone(), &config);
+        let state = AppState::with_time(service, Vec::new(), time.clone(), &config)
+            .expect("a valid config");
         let rt = tokio::runtime::Runtime::new().expect("a runtime");
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

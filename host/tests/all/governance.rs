@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use pim_core::{CallContext, Command};
-use pim_host::http::{AppState, ServerConfig, TokenEntry, router};
+use pim_host::http::{AppState, RateLimitConfig, ServerConfig, TokenEntry, router};
 use pim_host::{ManualClock, Service, SqliteStore};
 use serde_json::{Value, json};
 
@@ -78,10 +78,12 @@ impl Api {
                 token("u0"),
                 token("ghost"),
             ],
+            // These tests are about governance, not throttling (tests/all/auth.rs is).
+            rate_limit: RateLimitConfig::OFF,
             ..ServerConfig::default()
         };
         let clock = Arc::new(ManualClock::new(at("2026-03-02T10:00:00Z")));
-        let state = AppState::new(service, Vec::new(), clock, &config);
+        let state = AppState::new(service, Vec::new(), clock, &config).expect("a valid config");
         let rt = tokio::runtime::Runtime::new().expect("a runtime");
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -4,6 +4,7 @@
 //! tests with that instruction; they never skip.
 
 mod access;
+mod auth;
 mod clock;
 mod common;
 mod gateway;
