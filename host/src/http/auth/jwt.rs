@@ -29,7 +29,7 @@ pub enum JwtError {
     /// Not a JWT, or a header that does not parse (including `alg: none`).
     #[error("malformed token or unsupported algorithm")]
     Malformed,
-    /// An algorithm outside [`ACCEPTED`].
+    /// An algorithm other than RS256, RS384, RS512, PS256, ES256 and ES384.
     #[error("signature algorithm not accepted")]
     Algorithm,
     /// No `kid` in the header.
