@@ -208,18 +208,20 @@ impl OidcConfig {
     }
 }
 
-/// Whether a plain-HTTP URL names this machine.
+/// Whether a URL's host is this machine (parsed, so `http://127.0.0.1:80@elsewhere/` is not).
 fn is_loopback_url(url: &str) -> bool {
-    let rest = url.trim_start_matches("http://");
-    [
-        "127.0.0.1:",
-        "127.0.0.1/",
-        "localhost:",
-        "localhost/",
-        "[::1]:",
-    ]
-    .iter()
-    .any(|host| rest.starts_with(host))
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    match parsed.host_str() {
+        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
 }
 
 /// The server's config file (JSON).
@@ -331,6 +333,17 @@ mod tests {
                 "http://localhost.example/keys".into()
             ))
         );
+        for sneaky in [
+            "http://127.0.0.1:80@keys.example/keys",
+            "http://127.0.0.1.example/k",
+        ] {
+            assert_eq!(
+                oidc(sneaky).validate(),
+                Err(ConfigProblem::InsecureJwks(sneaky.into())),
+                "{sneaky}"
+            );
+        }
+        assert_eq!(oidc("http://[::1]:9/keys").validate(), Ok(()));
         assert_eq!(
             oidc(" ").validate(),
             Err(ConfigProblem::EmptyOidcField("jwks"))
