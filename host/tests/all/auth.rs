@@ -600,3 +600,63 @@ async fn an_unreachable_key_url_fails_the_start_with_a_clear_error() {
     let e = state.load_keys().await.expect_err("no issuer there");
     assert!(e.to_string().contains(&url), "{e}");
 }
+
+/// Log lines written while it is alive, at every level, on this thread.
+#[derive(Clone, Default)]
+struct CapturedLogs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("a lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("a lock")).into_owned()
+    }
+}
+
+// Current-thread runtime: the request handling that could log runs on this thread, under the
+// capturing subscriber.
+#[tokio::test]
+async fn tokens_never_reach_the_logs() {
+    let logs = CapturedLogs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let dir = TempDir::new("logs");
+    let key = EcKey::new("k1", 7);
+    let jwks = dir.0.join("jwks.json");
+    write_jwks(&jwks, &[&key.jwk]);
+    let app = api(&dir, &oidc_config(jwks.to_string_lossy().into(), 0)).await;
+    let access = key.sign(&claims("user1", &["mfa"]));
+    let expired = key.sign_as("k9", &json!({ "iss": ISSUER, "exp": now() - 9999 }));
+    for header in [
+        "Bearer user1-token".to_owned(),
+        "Bearer wrong-s3cret-token".to_owned(),
+        "bearer  padded-s3cret".to_owned(),
+        bearer(&access),
+        bearer(&expired),
+    ] {
+        call(&app, "POST", ASSIGNMENT, Some(&header), "{}").await;
+        call(&app, "GET", ME, Some(&header), "").await;
+    }
+    let text = logs.text();
+    assert!(text.contains("request"), "nothing was captured: {text}");
+    for secret in ["user1-token", "s3cret", &access, &expired] {
+        assert!(!text.contains(secret), "`{secret}` logged:\n{text}");
+    }
+    // The token's signature part alone must not appear either.
+    let signature = access.rsplit('.').next().unwrap_or_default();
+    assert!(!text.contains(signature), "{text}");
+}
