@@ -170,6 +170,10 @@ pub struct OidcConfig {
     /// one).
     #[serde(default = "OidcConfig::default_min_refresh")]
     pub min_refresh_seconds: u64,
+    /// The age past which the keys are reloaded before the next token is checked, so that a
+    /// key the issuer withdrew stops being trusted.
+    #[serde(default = "OidcConfig::default_max_key_age")]
+    pub max_key_age_seconds: u64,
 }
 
 impl OidcConfig {
@@ -183,6 +187,10 @@ impl OidcConfig {
 
     fn default_min_refresh() -> u64 {
         300
+    }
+
+    fn default_max_key_age() -> u64 {
+        24 * 60 * 60
     }
 
     /// Whether the JWKS is fetched over HTTP(S) rather than read from a file.
@@ -305,6 +313,19 @@ mod tests {
         assert_eq!(off.validate(), Ok(()));
         let no_burst = parse(r#"{"rateLimit": {"writesPerMinute": 5, "burst": 0}}"#);
         assert_eq!(no_burst.validate(), Err(ConfigProblem::ZeroBurst));
+    }
+
+    #[test]
+    fn a_relative_key_file_is_found_beside_the_config_file() {
+        let dir = std::env::temp_dir().join(format!("pim-config-jwks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        let path = dir.join("config.json");
+        let oidc = r#"{"oidc": {"issuer": "https://i", "audience": "a", "jwks": "keys.json"}}"#;
+        std::fs::write(&path, oidc).expect("writes");
+        let config = ServerConfig::load(&path).expect("a config");
+        let _ = std::fs::remove_dir_all(&dir);
+        let jwks = config.oidc.map(|o| o.jwks).unwrap_or_default();
+        assert_eq!(Path::new(&jwks), dir.join("keys.json"));
     }
 
     #[test]

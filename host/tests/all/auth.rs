@@ -546,6 +546,29 @@ async fn an_unknown_kid_reloads_the_keys_at_most_once_per_interval() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_key_the_issuer_withdrew_stops_working_once_the_keys_are_older_than_their_max_age() {
+    let key = EcKey::new("k1", 3);
+    for (max_age, expected) in [(0, StatusCode::UNAUTHORIZED), (3600, StatusCode::OK)] {
+        let dir = TempDir::new(&format!("jwt-withdraw-{max_age}"));
+        let jwks = dir.0.join("jwks.json");
+        write_jwks(&jwks, &[&key.jwk]);
+        let mut config = oidc_config(jwks.to_string_lossy().into(), 0);
+        if let Some(o) = config.oidc.as_mut() {
+            o.max_key_age_seconds = max_age;
+        }
+        let app = api(&dir, &config).await;
+        let token = bearer(&key.sign(&claims("user1", &[])));
+        assert_eq!(
+            call(&app, "GET", ME, Some(&token), "").await.0,
+            StatusCode::OK
+        );
+        write_jwks(&jwks, &[]);
+        let (status, _, body) = call(&app, "GET", ME, Some(&token), "").await;
+        assert_eq!(status, expected, "max age {max_age}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn keys_at_a_url_are_fetched_at_start_and_refetched_for_an_unknown_kid() {
     let k1 = EcKey::new("k1", 5);
     let k2 = EcKey::new("k2", 6);
@@ -652,7 +675,9 @@ async fn tokens_never_reach_the_logs() {
         call(&app, "GET", ME, Some(&header), "").await;
     }
     let text = logs.text();
-    assert!(text.contains("request"), "nothing was captured: {text}");
+    // Proof that the capture works (tracing caches per call site, so with tests running in
+    // parallel not every line is sure to reach a thread's own subscriber).
+    assert!(text.contains("signing keys"), "nothing was captured: {text}");
     for secret in ["user1-token", "s3cret", &access, &expired] {
         assert!(!text.contains(secret), "`{secret}` logged:\n{text}");
     }

@@ -1,5 +1,6 @@
 //! The issuer's signing keys (a JWK Set, RFC 7517): read from a file or fetched over HTTPS at
-//! start, and reloaded when a token names a key id the set lacks, at most once per
+//! start, and reloaded when a token names a key id the set lacks or the set is older than
+//! `maxKeyAgeSeconds` (so a key the issuer withdrew stops being trusted), at most once per
 //! `minRefreshSeconds` so that tokens with made-up key ids cannot make the server hammer the
 //! issuer.
 
@@ -32,13 +33,29 @@ struct RawSet {
     keys: Vec<serde_json::Value>,
 }
 
+/// How often the keys are reloaded.
+#[derive(Debug, Clone, Copy)]
+pub struct Refresh {
+    /// The least time between two loads.
+    pub min_interval: Duration,
+    /// The age past which the next token reloads the keys.
+    pub max_age: Duration,
+}
+
 /// The keys, and when they were last (re)loaded.
 pub struct KeyStore {
     source: JwksSource,
     client: reqwest::Client,
-    keys: RwLock<Vec<Jwk>>,
-    last_load: tokio::sync::Mutex<Option<Instant>>,
-    min_refresh: Duration,
+    keys: RwLock<Loaded>,
+    last_attempt: tokio::sync::Mutex<Option<Instant>>,
+    refresh: Refresh,
+}
+
+/// The keys of the last successful load, and when it was.
+#[derive(Default)]
+struct Loaded {
+    keys: Vec<Jwk>,
+    at: Option<Instant>,
 }
 
 impl std::fmt::Debug for KeyStore {
@@ -51,7 +68,7 @@ impl std::fmt::Debug for KeyStore {
 
 impl KeyStore {
     /// A store over `source`; a file is read now, a URL on [`KeyStore::load`].
-    pub fn new(source: JwksSource, min_refresh: Duration) -> Result<Self, String> {
+    pub fn new(source: JwksSource, refresh: Refresh) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
@@ -60,9 +77,9 @@ impl KeyStore {
         let store = KeyStore {
             source,
             client,
-            keys: RwLock::new(Vec::new()),
-            last_load: tokio::sync::Mutex::new(None),
-            min_refresh,
+            keys: RwLock::new(Loaded::default()),
+            last_attempt: tokio::sync::Mutex::new(None),
+            refresh,
         };
         if let JwksSource::File(path) = &store.source {
             let text = std::fs::read(path)
@@ -74,7 +91,7 @@ impl KeyStore {
 
     /// Loads the keys now, whenever they were last loaded.
     pub async fn load(&self) -> Result<usize, String> {
-        let mut last = self.last_load.lock().await;
+        let mut last = self.last_attempt.lock().await;
         *last = Some(Instant::now());
         let keys = self.fetch().await?;
         let n = keys.len();
@@ -82,19 +99,28 @@ impl KeyStore {
         Ok(n)
     }
 
-    /// The key with id `kid`, reloading the set first if it lacks that id and the last load
-    /// is at least `min_refresh` old.
+    /// The key with id `kid`, reloading the set first if it lacks that id or is older than
+    /// `max_age`, and the last attempt is at least `min_interval` old.
     pub async fn key(&self, kid: &str) -> Option<Jwk> {
-        if let Some(k) = self.find(kid) {
+        if !self.is_stale()
+            && let Some(k) = self.find(kid)
+        {
             return Some(k);
         }
         self.refresh_if_due().await;
         self.find(kid)
     }
 
+    fn is_stale(&self) -> bool {
+        let loaded = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        loaded
+            .at
+            .is_none_or(|t| t.elapsed() >= self.refresh.max_age)
+    }
+
     async fn refresh_if_due(&self) {
-        let mut last = self.last_load.lock().await;
-        if last.is_some_and(|t| t.elapsed() < self.min_refresh) {
+        let mut last = self.last_attempt.lock().await;
+        if last.is_some_and(|t| t.elapsed() < self.refresh.min_interval) {
             return;
         }
         *last = Some(Instant::now());
@@ -108,14 +134,19 @@ impl KeyStore {
     }
 
     fn find(&self, kid: &str) -> Option<Jwk> {
-        let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
-        keys.iter()
+        let loaded = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        loaded
+            .keys
+            .iter()
             .find(|k| k.common.key_id.as_deref() == Some(kid))
             .cloned()
     }
 
     fn replace(&self, keys: Vec<Jwk>) {
-        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = keys;
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = Loaded {
+            keys,
+            at: Some(Instant::now()),
+        };
     }
 
     async fn fetch(&self) -> Result<Vec<Jwk>, String> {

@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use pim_core::CallContext;
 use serde_json::Value;
 
-use super::jwks::{JwksSource, KeyStore};
+use super::jwks::{JwksSource, KeyStore, Refresh};
 use crate::http::config::{ConfigProblem, OidcConfig};
 
 /// The signature algorithms accepted: the asymmetric ones (Entra signs with RS256). Symmetric
@@ -79,8 +79,11 @@ impl JwtValidator {
         } else {
             JwksSource::File(config.jwks.clone().into())
         };
-        let keys = KeyStore::new(source, Duration::from_secs(config.min_refresh_seconds))
-            .map_err(ConfigProblem::Jwks)?;
+        let refresh = Refresh {
+            min_interval: Duration::from_secs(config.min_refresh_seconds),
+            max_age: Duration::from_secs(config.max_key_age_seconds),
+        };
+        let keys = KeyStore::new(source, refresh).map_err(ConfigProblem::Jwks)?;
         Ok(JwtValidator {
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
@@ -107,7 +110,7 @@ impl JwtValidator {
         let claims = decode::<Value>(token, &key, &self.validation(header.alg))
             .map_err(|e| refusal(e.kind()))?
             .claims;
-        self.context(&claims)
+        call_context(&claims, &self.principal_claim)
     }
 
     fn validation(&self, alg: Algorithm) -> Validation {
@@ -119,33 +122,33 @@ impl JwtValidator {
         v.leeway = self.leeway;
         v
     }
+}
 
-    /// The call context of verified `claims`: the principal claim, MFA when `amr` holds `mfa`,
-    /// and the authentication contexts in `acrs`.
-    fn context(&self, claims: &Value) -> Result<CallContext, JwtError> {
-        let principal = claims
-            .get(&self.principal_claim)
-            .and_then(Value::as_str)
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| JwtError::MissingClaim(self.principal_claim.clone()))?;
-        let strings = |name: &str| -> Vec<String> {
-            claims
-                .get(name)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        Ok(CallContext {
-            caller: Some(principal.into()),
-            mfa: strings("amr").iter().any(|m| m == "mfa"),
-            auth_context: strings("acrs"),
-        })
-    }
+/// The call context of verified `claims`: `principal_claim` names the caller, `amr` holding
+/// `mfa` satisfies MFA, and `acrs` lists the authentication contexts satisfied.
+fn call_context(claims: &Value, principal_claim: &str) -> Result<CallContext, JwtError> {
+    let principal = claims
+        .get(principal_claim)
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| JwtError::MissingClaim(principal_claim.to_owned()))?;
+    let strings = |name: &str| -> Vec<String> {
+        claims
+            .get(name)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Ok(CallContext {
+        caller: Some(principal.into()),
+        mfa: strings("amr").iter().any(|m| m == "mfa"),
+        auth_context: strings("acrs"),
+    })
 }
 
 /// The verifying key of `jwk` for `alg`, if the key is meant for it.
@@ -197,6 +200,29 @@ pub fn looks_like_jwt(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amr_mfa_satisfies_mfa_and_acrs_are_the_authentication_contexts() {
+        let ctx = call_context(
+            &serde_json::json!({"oid": "u", "amr": ["pwd", "mfa"], "acrs": ["c1", "c3"]}),
+            "oid",
+        )
+        .expect("a context");
+        assert_eq!(ctx.caller.as_deref(), Some("u"));
+        assert!(ctx.mfa);
+        assert_eq!(ctx.auth_context, ["c1", "c3"]);
+        let plain = call_context(&serde_json::json!({"sub": "s", "amr": ["pwd"]}), "sub")
+            .expect("a context");
+        assert!(!plain.mfa && plain.auth_context.is_empty());
+        assert_eq!(
+            call_context(&serde_json::json!({"oid": ""}), "oid"),
+            Err(JwtError::MissingClaim("oid".into()))
+        );
+        assert_eq!(
+            call_context(&serde_json::json!({"oid": 7}), "oid"),
+            Err(JwtError::MissingClaim("oid".into()))
+        );
+    }
 
     #[test]
     fn only_three_part_tokens_with_a_json_header_look_like_jwts() {
