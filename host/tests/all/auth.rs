@@ -677,7 +677,10 @@ async fn tokens_never_reach_the_logs() {
     let text = logs.text();
     // Proof that the capture works (tracing caches per call site, so with tests running in
     // parallel not every line is sure to reach a thread's own subscriber).
-    assert!(text.contains("signing keys"), "nothing was captured: {text}");
+    assert!(
+        text.contains("signing keys"),
+        "nothing was captured: {text}"
+    );
     for secret in ["user1-token", "s3cret", &access, &expired] {
         assert!(!text.contains(secret), "`{secret}` logged:\n{text}");
     }
