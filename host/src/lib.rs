@@ -14,6 +14,9 @@ pub mod trusted_time;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use guest::{CheckCode, Guest, GuestError, GuestInstance, Limits};
-pub use service::{Refusal, Service, ServiceError};
-pub use store::{ClockWitness, MemoryStore, Snapshot, SqliteStore, Store, StoreError};
+pub use service::{IntegrityFault, Refusal, Service, ServiceError};
+pub use store::{
+    Chain, ChainHead, ClockWitness, MemoryStore, Snapshot, SqliteStore, Store, StoreError,
+    StoreOptions,
+};
 pub use trusted_time::{ManualMonotonic, Monotonic, SystemMonotonic, TrustedTime};

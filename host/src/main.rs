@@ -3,7 +3,8 @@
 //! - `pim-host scenario [--engine wasm|native] [--json] FILES...` runs scenario files (through
 //!   pim_guest.wasm by default) and prints one line per step and a last line
 //!   `N passed, N failed`; it exits non-zero when any step fails.
-//! - `pim-host serve --db pim.db [--demo]` serves the HTTP API.
+//! - `pim-host serve --db pim.db [--demo] [--read-only]` serves the HTTP API.
+//! - `pim-host verify --db pim.db` checks the event log's hash chain and prints its head.
 //! - `pim-host audit export --db pim.db --format csv|jsonl` writes the audit log.
 //! - `pim-host notifications --db pim.db [--since T] [--json]` lists the outbox;
 //!   `pim-host notifications deliver --db pim.db --webhook URL` POSTs each notification not yet
@@ -25,7 +26,7 @@ use pim_host::export::{write_csv, write_jsonl};
 use pim_host::outbox::{self, Outbox};
 use pim_host::scenario::{ScenarioEngine, run_scenario};
 use pim_host::serve::{ServeOptions, serve};
-use pim_host::{Guest, Limits, Service, SqliteStore};
+use pim_host::{Chain, Guest, Limits, Service, SqliteStore, Store, StoreOptions};
 use std::io::Write;
 
 #[derive(Parser)]
@@ -86,6 +87,13 @@ enum Cmd {
     Reviews(ListArgs),
     /// Prints the security alerts as they stand now.
     Alerts(ListArgs),
+    /// Checks the event log's hash chain (read-only) and prints its head: `head SEQ HASH`.
+    /// Exits 1 naming the first bad sequence number if the chain is broken.
+    Verify {
+        /// The SQLite database.
+        #[arg(long, default_value = "pim.db")]
+        db: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -121,6 +129,10 @@ struct ServeArgs {
     /// `maxClockSkewSeconds`; default 120).
     #[arg(long, value_name = "SECONDS")]
     max_clock_skew: Option<u64>,
+    /// Opens the database read-only and writes nothing: every write route answers 403
+    /// `readOnlyHost`; reads follow what writing hosts append.
+    #[arg(long)]
+    read_only: bool,
 }
 
 impl From<ServeArgs> for ServeOptions {
@@ -135,6 +147,7 @@ impl From<ServeArgs> for ServeOptions {
             max_body: a.max_body,
             readers: a.readers,
             max_clock_skew: a.max_clock_skew,
+            read_only: a.read_only,
         }
     }
 }
@@ -215,7 +228,11 @@ fn load_guest(path: Option<&Path>) -> anyhow::Result<std::sync::Arc<Guest>> {
 fn open_service(guest: Option<&Path>, db: &Path) -> anyhow::Result<Service<SqliteStore>> {
     anyhow::ensure!(db.is_file(), "no database at {}", db.display());
     let guest = load_guest(guest)?;
-    Ok(Service::open(guest, SqliteStore::open(db)?)?)
+    let options = StoreOptions {
+        read_only: false,
+        chain: Chain::from_env()?,
+    };
+    Ok(Service::open(guest, SqliteStore::open_with(db, &options)?)?)
 }
 
 /// Asks the database's guest `query` now; `pick` takes the answer of the expected kind
@@ -291,6 +308,34 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         }
         Cmd::Reviews(args) => reviews(guest, args),
         Cmd::Alerts(args) => alerts(guest, args),
+        Cmd::Verify { db } => verify(&db),
+    }
+}
+
+/// `pim-host verify`: the chain from the first event, read-only. Prints `head SEQ HASH` and
+/// `chain KIND`; on a broken chain prints the break and `first bad sequence: N`, and fails.
+fn verify(db: &Path) -> anyhow::Result<bool> {
+    anyhow::ensure!(db.is_file(), "no database at {}", db.display());
+    let options = StoreOptions {
+        read_only: true,
+        chain: Chain::from_env()?,
+    };
+    let mut store = SqliteStore::open_with(db, &options)
+        .with_context(|| format!("opening {}", db.display()))?;
+    match store.verify() {
+        Ok(head) => {
+            println!("head {} {}", head.seq, head.hex());
+            println!("chain {}", store.chain_kind());
+            Ok(true)
+        }
+        Err(e) => match e.broken_at() {
+            Some(seq) => {
+                println!("{e}");
+                println!("first bad sequence: {seq}");
+                Ok(false)
+            }
+            None => Err(e.into()),
+        },
     }
 }
 

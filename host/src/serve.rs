@@ -1,6 +1,8 @@
 //! `pim-host serve`: the HTTP API over the guest and a SQLite database, with a demo tenant,
 //! a background tick, a clock witness shared with the other hosts on the database, graceful
-//! shutdown and a snapshot on the way out.
+//! shutdown and a snapshot on the way out. Under `--read-only` it opens the database read-only
+//! and writes nothing: no seeding, no tick, no witness of its own, no snapshots, and every write
+//! route refused (403 `readOnlyHost`); it still follows what writers append.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use crate::clock::SystemClock;
 use crate::guest::Guest;
 use crate::http::{ApiError, AppState, ConfigError, ServerConfig, TokenEntry, router};
 use crate::service::{Service, ServiceError};
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{Chain, SqliteStore, Store, StoreError, StoreOptions};
 use crate::trusted_time::{
     DEFAULT_MAX_SKEW, LIVE_INTERVALS, SystemMonotonic, TrustedTime, warm_up, witness_round,
 };
@@ -29,6 +31,9 @@ pub enum ServeError {
     /// The config file.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// `PIM_LOG_KEY` is set but empty.
+    #[error(transparent)]
+    Key(#[from] crate::store::chain::EmptyKey),
     /// The database could not be opened.
     #[error("cannot open `{}`", path.display())]
     Open {
@@ -106,6 +111,8 @@ pub struct ServeOptions {
     /// Seconds this host's clock may be off before it refuses to write (overrides the
     /// config's; default [`DEFAULT_MAX_SKEW`]).
     pub max_clock_skew: Option<u64>,
+    /// Opens the database read-only and writes nothing (every write route is refused).
+    pub read_only: bool,
 }
 
 /// The demo callers: Aymen (Global Administrator) and User1, both with MFA.
@@ -205,17 +212,23 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
         Arc::new(SystemMonotonic::new()),
         skew,
     ));
-    let mut service = open(guest, &options.db)?;
+    let store_options = StoreOptions {
+        read_only: options.read_only,
+        chain: Chain::from_env()?,
+    };
+    let mut service = open(guest, &options.db, &store_options)?;
     let mut readers = Vec::new();
     for _ in 0..options.readers {
-        readers.push(open_reader(&service, &options.db)?);
+        readers.push(open_reader(&service, &options.db, &store_options)?);
     }
     // Loading is done: meet the live peers right before the first reading, and keep meeting.
-    let witnesses = Arc::new(Mutex::new(store(&options.db)?));
+    let witnesses = Arc::new(Mutex::new(store(&options.db, &store_options)?));
     meet_peers(&time, &witnesses).await?;
     let witness = spawn_witness(time.clone(), witnesses.clone());
     if options.demo {
-        if seed_demo(&mut service, &time)? {
+        if service.is_read_only() {
+            tracing::info!("read-only: the demo tenant is not seeded");
+        } else if seed_demo(&mut service, &time)? {
             tracing::info!(events = service.head(), "seeded the demo tenant");
         }
         if config.tokens.is_empty() {
@@ -228,6 +241,14 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
     let state = AppState::with_time(service, readers, time.clone(), &config)?;
     state.load_keys().await?;
     let listener = listen(&options, &config).await?;
+    if options.read_only {
+        tracing::info!("read-only: no ticks, no snapshots, writes refused");
+        axum::serve(listener, router(state, options.max_body))
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        witness.abort();
+        return Ok(());
+    }
     let ticker = spawn_ticker(state.clone(), options.tick_seconds, options.snapshot_every);
     axum::serve(listener, router(state.clone(), options.max_body))
         .with_graceful_shutdown(shutdown_signal())
@@ -248,16 +269,21 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
 }
 
 /// The database's store.
-fn store(db: &Path) -> Result<SqliteStore, ServeError> {
-    SqliteStore::open(db).map_err(|source| ServeError::Open {
+fn store(db: &Path, options: &StoreOptions) -> Result<SqliteStore, ServeError> {
+    SqliteStore::open_with(db, options).map_err(|source| ServeError::Open {
         path: db.to_owned(),
         source,
     })
 }
 
-/// The writing service over `db`, loaded.
-fn open(guest: Arc<Guest>, db: &Path) -> Result<Service<SqliteStore>, ServeError> {
-    let store = store(db)?;
+/// The deciding service over `db`, loaded after checking the log's chain (a broken chain is an
+/// error naming the first bad sequence number).
+fn open(
+    guest: Arc<Guest>,
+    db: &Path,
+    options: &StoreOptions,
+) -> Result<Service<SqliteStore>, ServeError> {
+    let store = store(db, options)?;
     let started = std::time::Instant::now();
     let service = Service::open(guest, store)?;
     tracing::info!(
@@ -269,12 +295,16 @@ fn open(guest: Arc<Guest>, db: &Path) -> Result<Service<SqliteStore>, ServeError
     Ok(service)
 }
 
-/// A reading service over its own connection to `db`, with the writer's guest.
+/// A reading service over its own connection to `db`, with the writer's guest; a break in the
+/// log it finds stops the writer too.
 fn open_reader(
     writer: &Service<SqliteStore>,
     db: &Path,
+    options: &StoreOptions,
 ) -> Result<Service<SqliteStore>, ServeError> {
-    Ok(Service::open(writer.guest().clone(), store(db)?)?)
+    let mut reader = Service::open(writer.guest().clone(), store(db, options)?)?;
+    reader.share_integrity(writer);
+    Ok(reader)
 }
 
 /// Binds the listen address (the option, else the config's, else `127.0.0.1:8080`) and

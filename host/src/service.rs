@@ -3,7 +3,7 @@
 //! the instance from storage.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pim_core::scenario::{Backend, BackendError};
 use pim_core::time::Instant;
@@ -48,12 +48,45 @@ pub enum ServiceError {
     /// clock pim trusts").
     #[error(transparent)]
     Clock(ClockFault),
+    /// The log failed verification while the service ran: it answers reads from the state it
+    /// had verified and refuses every write until restarted on a sound log.
+    #[error(
+        "the event log failed verification at sequence {}: {}; this host refuses writes until \
+         it is restarted on a sound log",
+        .0.seq,
+        .0.message
+    )]
+    LogIntegrity(IntegrityFault),
+}
+
+/// Why a running service stopped writing: the first break it found in the log under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrityFault {
+    /// The first bad sequence number.
+    pub seq: u64,
+    /// What is wrong with it.
+    pub message: String,
 }
 
 impl ServiceError {
     /// Whether the caller's input is at fault (Graph's `InvalidRequest`), not the host.
     pub fn is_invalid_request(&self) -> bool {
         self.invalid_message().is_some()
+    }
+
+    /// The first bad sequence number, if the log failed verification (at load, or under a
+    /// running service).
+    pub fn broken_at(&self) -> Option<u64> {
+        match self {
+            ServiceError::LogIntegrity(f) => Some(f.seq),
+            ServiceError::Store(e) => e.broken_at(),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a write refused by a read-only store.
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, ServiceError::Store(StoreError::ReadOnly))
     }
 
     /// The message of an input error.
@@ -108,6 +141,9 @@ pub struct Service<S: Store> {
     clock_fault: Option<ClockFault>,
     /// How far `now` may be behind the log's latest event and still be raised to it.
     max_skew: chrono::TimeDelta,
+    /// Set once when the log fails verification under the running service; shared with the
+    /// services reading the same log for it ([`Service::share_integrity`]).
+    fault: Arc<OnceLock<IntegrityFault>>,
 }
 
 impl<S: Store> Service<S> {
@@ -136,13 +172,26 @@ impl<S: Store> Service<S> {
             clock_fault: None,
             max_skew: chrono::TimeDelta::from_std(DEFAULT_MAX_SKEW)
                 .unwrap_or(chrono::TimeDelta::MAX),
+            fault: Arc::default(),
         };
         service.reload()?;
+        if let Some(f) = service.integrity_fault() {
+            return Err(ServiceError::LogIntegrity(f.clone()));
+        }
         Ok(service)
     }
 
-    /// Drops the instance and rebuilds it from storage (snapshot, then the rest of the log).
+    /// Drops the instance and rebuilds it from storage: checks the whole log's chain, then
+    /// restores the snapshot (if its head hash is the log's) and applies the rest of the log.
+    /// A broken chain leaves the instance as it was: a running service keeps its verified
+    /// state, stops writing and answers reads.
     pub fn reload(&mut self) -> Result<(), ServiceError> {
+        if let Some(f) = self.integrity_fault() {
+            return Err(ServiceError::LogIntegrity(f.clone()));
+        }
+        if let Err(e) = self.store.verify() {
+            return Err(self.integrity(e));
+        }
         let snapshot = self.store.latest_snapshot(&self.snapshot_key())?;
         let (instance, head) = match snapshot {
             Some(s) => (GuestInstance::restore(&self.guest, &s.memory)?, s.seq),
@@ -168,9 +217,32 @@ impl<S: Store> Service<S> {
         self.catch_up()
     }
 
-    /// Applies what other writers appended since this service last looked.
+    /// Applies what other writers appended since this service last looked. If the log fails
+    /// verification, the service keeps its state and stops following the log (reads answer
+    /// the verified state; writes are refused).
     pub fn catch_up(&mut self) -> Result<(), ServiceError> {
-        let events = self.store.events_after(self.head)?;
+        if self.integrity_fault().is_some() {
+            return Ok(());
+        }
+        match self.store.events_after(self.head) {
+            Ok(events) => self.apply_stored(&events),
+            Err(e) => match e.broken_at() {
+                Some(bad) => {
+                    // The events before the break chain: apply them, then stop following.
+                    let verified = self.store.events_between(self.head, bad.saturating_sub(1));
+                    self.integrity(e);
+                    match verified {
+                        Ok(events) => self.apply_stored(&events),
+                        Err(_) => Ok(()),
+                    }
+                }
+                None => Err(e.into()),
+            },
+        }
+    }
+
+    /// Applies events read from the store after the head.
+    fn apply_stored(&mut self, events: &[Event]) -> Result<(), ServiceError> {
         if events.is_empty() {
             return Ok(());
         }
@@ -241,6 +313,43 @@ impl<S: Store> Service<S> {
         self.head
     }
 
+    /// Whether the store refuses writes (`serve --read-only`): whatever else writes to the
+    /// store's database checks this first.
+    pub fn is_read_only(&self) -> bool {
+        self.store.is_read_only()
+    }
+
+    /// The break in the log this service (or one sharing with it) found while running, if any.
+    pub fn integrity_fault(&self) -> Option<&IntegrityFault> {
+        self.fault.get()
+    }
+
+    /// Shares integrity faults with `other` (a reader of the same log): a break either finds
+    /// stops both from writing.
+    pub fn share_integrity(&mut self, other: &Service<S>) {
+        self.fault = other.fault.clone();
+    }
+
+    /// Records a broken chain (`e` names the sequence) as this service's fault, logs it once,
+    /// and returns the error to answer with; other errors pass through.
+    fn integrity(&mut self, e: StoreError) -> ServiceError {
+        let Some(seq) = e.broken_at() else {
+            return e.into();
+        };
+        let fault = IntegrityFault {
+            seq,
+            message: e.to_string(),
+        };
+        if self.fault.set(fault.clone()).is_ok() {
+            tracing::error!(
+                seq,
+                error = %e,
+                "the event log failed verification: refusing writes, answering reads from the verified state"
+            );
+        }
+        ServiceError::LogIntegrity(fault)
+    }
+
     /// The store.
     pub fn store_mut(&mut self) -> &mut S {
         &mut self.store
@@ -269,7 +378,10 @@ impl<S: Store> Service<S> {
             return Ok(());
         }
         self.writable()?;
-        let head = self.store.append(self.head, events)?;
+        let head = match self.store.append(self.head, events) {
+            Ok(head) => head,
+            Err(e) => return Err(self.integrity(e)),
+        };
         let r = self.instance.apply(events);
         self.recover(r)?;
         self.head = head;
@@ -322,11 +434,19 @@ impl<S: Store> Service<S> {
         self.max_skew = max_skew;
     }
 
+    /// Refuses a write while the clock is not trusted, on a broken log, or on a read-only
+    /// store.
     fn writable(&self) -> Result<(), ServiceError> {
-        match &self.clock_fault {
-            Some(fault) => Err(ServiceError::Clock(fault.clone())),
-            None => Ok(()),
+        if let Some(fault) = &self.clock_fault {
+            return Err(ServiceError::Clock(fault.clone()));
         }
+        if let Some(f) = self.integrity_fault() {
+            return Err(ServiceError::LogIntegrity(f.clone()));
+        }
+        if self.store.is_read_only() {
+            return Err(StoreError::ReadOnly.into());
+        }
+        Ok(())
     }
 
     /// Decides a command and commits its events. If another writer moved the log first, catches
@@ -339,6 +459,7 @@ impl<S: Store> Service<S> {
     ) -> Result<Decision, ServiceError> {
         self.writable()?;
         self.catch_up()?;
+        self.writable()?;
         let mut attempt = 0;
         loop {
             let now = self.monotonic(now)?;
@@ -429,6 +550,7 @@ impl<S: Store> Service<S> {
 
     /// Saves a snapshot of the instance's memory at the current head.
     pub fn snapshot(&mut self) -> Result<Snapshot, ServiceError> {
+        self.writable()?;
         let snapshot = Snapshot {
             seq: self.head,
             guest: self.snapshot_key(),

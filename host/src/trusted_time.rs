@@ -493,7 +493,10 @@ impl TrustedTime {
 /// One witness round: reads the peers' rows, then writes this host's if its clock is trusted.
 pub fn witness_round<S: Store>(time: &TrustedTime, store: &mut S) -> Result<(), StoreError> {
     time.observe(&store.witnesses()?);
-    if let Some(w) = time.witness() {
+    // A read-only host (`serve --read-only`) reads its peers' witnesses but writes none.
+    if !store.is_read_only()
+        && let Some(w) = time.witness()
+    {
         store.put_witness(&w)?;
     }
     Ok(())

@@ -60,7 +60,17 @@ pub enum ApiError {
     /// The worker thread running a service call failed (500).
     #[error(transparent)]
     Worker(#[from] tokio::task::JoinError),
+    /// A write to a host serving read-only (`serve --read-only`): 403 `readOnlyHost`.
+    #[error(
+        "this host serves a read-only copy of the log and refuses every write; send writes to a writing host"
+    )]
+    ReadOnlyHost,
 }
+
+/// The code of a write refused because the log failed verification (503).
+pub const LOG_INTEGRITY: &str = "logIntegrity";
+/// The code of a write refused by a read-only host (403).
+pub const READ_ONLY_HOST: &str = "readOnlyHost";
 
 /// What a handler answers.
 pub type ApiResult = Result<Response, ApiError>;
@@ -94,6 +104,9 @@ impl ApiError {
             ApiError::Refused(e) => refusal_status(e.code),
             ApiError::Service(ServiceError::Clock(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Service(e) if e.is_invalid_request() => StatusCode::BAD_REQUEST,
+            ApiError::Service(e) if e.broken_at().is_some() => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Service(e) if e.is_read_only() => StatusCode::FORBIDDEN,
+            ApiError::ReadOnlyHost => StatusCode::FORBIDDEN,
             ApiError::Service(_) | ApiError::Worker(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,6 +125,9 @@ impl ApiError {
             // The host's clock is not trusted, so it writes nothing (docs/semantics.md).
             ApiError::Service(ServiceError::Clock(_)) => "clockUntrusted",
             ApiError::Service(e) if e.is_invalid_request() => ErrorCode::InvalidRequest.as_str(),
+            ApiError::Service(e) if e.broken_at().is_some() => LOG_INTEGRITY,
+            ApiError::Service(e) if e.is_read_only() => READ_ONLY_HOST,
+            ApiError::ReadOnlyHost => READ_ONLY_HOST,
             ApiError::Service(_) | ApiError::Worker(_) => "HostError",
         }
     }

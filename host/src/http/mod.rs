@@ -30,6 +30,9 @@
 //! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
 //! | `GET  /healthz` | liveness, the log's head and whether the host's clock is trusted |
 //!
+//! A read-only host (`serve --read-only`) answers every method but `GET`, `HEAD` and `OPTIONS`
+//! with 403 `readOnlyHost` ([`refuse_writes`]), before authentication and before any handler.
+//!
 //! Each resource is a module with its routes and named handlers; [`router`] merges them. A
 //! handler extracts its input (the caller through [`Caller`] or [`WithBody`]), calls the
 //! service through [`AppState`], and answers; every failure is an [`ApiError`].
@@ -79,7 +82,8 @@ type Routes<S> = Router<Arc<AppState<S>>>;
 
 /// The API's routes over `state`; bodies over `max_body` bytes are refused (413).
 pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> Router {
-    Router::new()
+    let read_only = state.is_read_only();
+    let routes = Router::new()
         .merge(schedule_requests::routes())
         .merge(approvals::routes())
         .merge(policies::routes())
@@ -89,8 +93,29 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         .merge(alerts::routes())
         .merge(access_reviews::routes())
         .merge(notifications::routes())
-        .merge(health::routes())
+        .merge(health::routes());
+    let routes = if read_only {
+        routes.layer(axum::middleware::from_fn(refuse_writes))
+    } else {
+        routes
+    };
+    routes
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(request_id::stamp))
         .with_state(state)
+}
+
+/// On a read-only host: every request that could write (any method but `GET`, `HEAD` and
+/// `OPTIONS`) is 403 `readOnlyHost`; reads go on.
+pub async fn refuse_writes(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    if [Method::GET, Method::HEAD, Method::OPTIONS].contains(req.method()) {
+        next.run(req).await
+    } else {
+        ApiError::ReadOnlyHost.into_response()
+    }
 }

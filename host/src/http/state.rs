@@ -30,6 +30,7 @@ pub struct AppState<S: Store> {
     time: Arc<TrustedTime>,
     auth: Authenticator,
     writes: WriteLimiter,
+    read_only: bool,
 }
 
 impl<S: Store> AppState<S> {
@@ -60,7 +61,9 @@ impl<S: Store> AppState<S> {
             r.set_max_skew(time.max_skew());
             Mutex::new(r)
         });
+        let read_only = service.is_read_only();
         Ok(Arc::new(AppState {
+            read_only,
             service: Mutex::new(service),
             readers: readers.collect(),
             next_reader: AtomicUsize::new(0),
@@ -90,6 +93,12 @@ impl<S: Store> AppState<S> {
         self.writes
             .check(method, ctx.caller.as_deref().unwrap_or_default())?;
         Ok(ctx)
+    }
+
+    /// Whether the service's store is read-only (`serve --read-only`): the router then
+    /// refuses every write.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use pim_core::Event;
 
+use super::chain::{Chain, ChainHead, GENESIS};
 use super::{ClockWitness, Snapshot, Store, StoreError};
 
 #[derive(Debug, Default)]
@@ -60,6 +61,28 @@ impl Store for MemoryStore {
 
     fn latest_snapshot(&mut self, guest: &str) -> Result<Option<Snapshot>, StoreError> {
         Ok(self.log().snapshot.clone().filter(|s| s.guest == guest))
+    }
+
+    /// The plain chain over the events as the SQLite store would store them; memory cannot be
+    /// tampered with from outside, so this only gives the head's hash.
+    fn verify(&mut self) -> Result<ChainHead, StoreError> {
+        let chain = Chain::plain();
+        let mut head = ChainHead {
+            seq: 0,
+            hash: GENESIS,
+        };
+        for e in &self.log().events {
+            let seq = head.seq.saturating_add(1);
+            let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt {
+                seq,
+                reason: err.to_string(),
+            })?;
+            head = ChainHead {
+                seq,
+                hash: chain.link(&head.hash, seq, body.as_bytes()),
+            };
+        }
+        Ok(head)
     }
 
     // --- Clock witnesses ---

@@ -4,12 +4,18 @@
 //! caller last saw (`expected`): if another writer appended since, the append fails with
 //! [`StoreError::Conflict`] and writes nothing, so two hosts on one log never both commit a
 //! decision made on stale state (optimistic concurrency).
+//!
+//! Every stored event carries a link of a hash chain (see [`chain`] and docs/event-log.md): a
+//! missing, reordered or edited event is [`StoreError::Broken`], naming the first bad sequence
+//! number, at load and whenever a store reads or appends past it.
 
+pub mod chain;
 mod memory;
 mod sqlite;
 
+pub use chain::{Breach, Chain, ChainHead};
 pub use memory::MemoryStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{STORE_SCHEMA, SqliteStore, StoreOptions};
 
 use pim_core::Event;
 use pim_core::time::Instant;
@@ -41,6 +47,44 @@ pub enum StoreError {
         /// The newest format this build reads.
         supported: u32,
     },
+    /// The hash chain is broken: event `seq` is missing or was changed (docs/event-log.md).
+    #[error("the event log is broken at sequence {seq}: {breach}")]
+    Broken {
+        /// The first event that does not chain.
+        seq: u64,
+        /// How.
+        breach: Breach,
+    },
+    /// A write to a store opened read-only.
+    #[error("this host opened the log read-only and writes nothing")]
+    ReadOnly,
+    /// A read-only open of a database that has no hash chain yet.
+    #[error(
+        "the database has no hash chain yet (store schema {found}); open it once with a writing \
+         pim-host to add it"
+    )]
+    Unmigrated {
+        /// The store schema it records (1: before the chain).
+        found: u32,
+    },
+    /// The database was laid out by a newer host than this one.
+    #[error(
+        "the database is in store schema {found}; this pim-host reads schemas up to {supported}"
+    )]
+    NewerSchema {
+        /// The schema the database records.
+        found: u32,
+        /// The newest this build reads.
+        supported: u32,
+    },
+    /// The chain's kind or key is not the one this host was given.
+    #[error("the log's chain is {recorded}, but this host was given {given} (see {var})", var = chain::KEY_VARIABLE)]
+    ChainMismatch {
+        /// What the database records.
+        recorded: String,
+        /// What the host was given.
+        given: String,
+    },
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
@@ -63,6 +107,13 @@ pub trait Store: Send {
     fn head(&mut self) -> Result<u64, StoreError>;
     /// The events after `seq`, oldest first.
     fn events_after(&mut self, seq: u64) -> Result<Vec<Event>, StoreError>;
+    /// The events after `seq` up to `last` (included), oldest first: what a reader applies
+    /// of a log broken after `last`.
+    fn events_between(&mut self, seq: u64, last: u64) -> Result<Vec<Event>, StoreError> {
+        let mut events = self.events_after(seq)?;
+        events.truncate(usize::try_from(last.saturating_sub(seq)).unwrap_or(usize::MAX));
+        Ok(events)
+    }
     /// Appends `events` after `expected` and returns the new head. The events are durable when
     /// this returns; on [`StoreError::Conflict`] nothing was written.
     fn append(&mut self, expected: u64, events: &[Event]) -> Result<u64, StoreError>;
@@ -70,6 +121,14 @@ pub trait Store: Send {
     fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError>;
     /// The newest snapshot made by the guest with this digest.
     fn latest_snapshot(&mut self, guest: &str) -> Result<Option<Snapshot>, StoreError>;
+    /// Checks the whole log's hash chain from the first event and returns where it ends; the
+    /// first event that does not chain is [`StoreError::Broken`].
+    fn verify(&mut self) -> Result<ChainHead, StoreError>;
+    /// Whether this store refuses every write (`serve --read-only`). Anything that writes to
+    /// the store's database (events, snapshots, or tables of its own) checks this first.
+    fn is_read_only(&self) -> bool {
+        false
+    }
 
     // --- Clock witnesses (docs/semantics.md, "Time: which clock pim trusts") ---
 
@@ -100,4 +159,14 @@ pub struct ClockWitness {
     pub at: Instant,
     /// A counter the host raises on every write: a beat that changes means the host is alive.
     pub beat: u64,
+}
+
+impl StoreError {
+    /// The first bad sequence number, if the log failed verification.
+    pub fn broken_at(&self) -> Option<u64> {
+        match self {
+            StoreError::Broken { seq, .. } => Some(*seq),
+            _ => None,
+        }
+    }
 }
