@@ -10,6 +10,7 @@ mod common;
 mod gateway;
 mod governance;
 mod guest;
+mod integrity;
 mod process;
 mod scenarios;
 mod store;

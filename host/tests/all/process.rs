@@ -1,5 +1,6 @@
 //! `pim-host serve` as a process: SIGKILL loses no acknowledged request, two processes on one
-//! database grant an activation once, and bad input is refused while the server keeps serving.
+//! database grant an activation once, and bad input is refused while the server keeps serving;
+//! a log broken under a running server, and `serve --read-only`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{EXCHANGE_ADMIN, guest};
+use crate::common::{EXCHANGE_ADMIN, guest, tenant_json};
 
 const ELIGIBILITY: &str = "/v1.0/roleManagement/directory/roleEligibilityScheduleRequests";
 const ASSIGNMENT: &str = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests";
@@ -25,6 +26,11 @@ struct Server {
 
 impl Server {
     fn start(db: &Path) -> Server {
+        Server::start_with(db, &[])
+    }
+
+    /// As `start`, with more arguments.
+    fn start_with(db: &Path, extra: &[&str]) -> Server {
         // Make sure the guest is built (a clear failure otherwise) and its machine code cached.
         let _ = guest();
         // The streams below write faster than the default per-caller limit allows.
@@ -39,11 +45,13 @@ impl Server {
                 "--tick-seconds",
                 "3600",
             ])
+            .args(extra)
             .arg("--db")
             .arg(db)
             .arg("--config")
             .arg(&config)
             .env("PIM_LOG", "warn")
+            .env_remove("PIM_LOG_KEY")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -277,4 +285,129 @@ fn oversized_and_malformed_requests_are_refused_and_the_server_keeps_serving() {
     );
     let (status, body) = http(&server.addr, "GET", &check, "aymen-token", "").expect("answers");
     assert_eq!((status, &body["active"]), (200, &json!(true)), "{body}");
+}
+
+/// Events of importing a small tenant (valid events; they are never applied below).
+fn more_events() -> Vec<pim_core::Event> {
+    let directory = serde_json::from_str(&tenant_json(0)).expect("a snapshot");
+    pim_core::Engine::new()
+        .execute(
+            &pim_core::Command::ImportDirectory {
+                directory: Box::new(directory),
+            },
+            &pim_core::CallContext::system(),
+            chrono::Utc::now(),
+        )
+        .expect("imports")
+        .events
+}
+
+const ELIGIBLE_ROLES: &str = "/v1.0/me/eligibleRoles";
+
+#[test]
+fn a_running_server_answers_reads_and_refuses_writes_when_the_log_breaks_under_it() {
+    use pim_host::{SqliteStore, Store};
+    let db = temp_db("broken-under");
+    let server = Server::start(&db);
+    // Another writer appends events the server has not read yet; one of them is deleted.
+    let mut store = SqliteStore::open(&db).expect("opens");
+    let head = store.head().expect("a head");
+    let more = more_events();
+    assert!(more.len() >= 3);
+    store.append(head, &more).expect("appends");
+    let gone = head + 2;
+    rusqlite::Connection::open(&db)
+        .expect("opens")
+        .execute("DELETE FROM events WHERE seq = ?1", [gone])
+        .expect("deletes");
+    for _ in 0..2 {
+        let (status, body) =
+            http(&server.addr, "GET", ELIGIBLE_ROLES, "user1-token", "").expect("answers");
+        assert_eq!(
+            status, 200,
+            "reads go on from the verified state: {body} (head {head})"
+        );
+    }
+    let body = make_eligible("after-the-break", "/administrativeUnits/x");
+    let (status, body) =
+        http(&server.addr, "POST", ELIGIBILITY, "aymen-token", &body).expect("answers");
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "logIntegrity", "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(&format!("sequence {gone}:")), "{body}");
+    let (status, _) = http(&server.addr, "GET", "/healthz", "", "").expect("answers");
+    assert_eq!(status, 200);
+    server.terminate();
+}
+
+#[test]
+fn a_read_only_server_on_a_0444_copy_serves_reads_refuses_writes_and_changes_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = temp_db("read-only-copy");
+    let writer = Server::start(&db); // seeds the demo tenant
+    let (status, _) = http(&writer.addr, "GET", "/healthz", "", "").expect("answers");
+    assert_eq!(status, 200);
+    writer.terminate(); // snapshots, checkpoints the WAL
+    let copy = db.with_file_name("copy.db");
+    std::fs::copy(&db, &copy).expect("copies");
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o444)).expect("chmods");
+    let before = std::fs::read(&copy).expect("reads");
+    let mtime = std::fs::metadata(&copy)
+        .and_then(|m| m.modified())
+        .expect("an mtime");
+
+    let server = Server::start_with(&copy, &["--read-only"]);
+    let (status, body) =
+        http(&server.addr, "GET", ELIGIBLE_ROLES, "user1-token", "").expect("answers");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["value"].as_array().map(Vec::len), Some(1), "{body}");
+    let policy = format!(
+        "/v1.0/policies/roleManagementPolicies/{EXCHANGE_ADMIN}/rules/Expiration_EndUser_Assignment?scopeId=/"
+    );
+    let writes = [
+        ("POST", ELIGIBILITY.to_owned()),
+        ("PATCH", policy),
+        ("PUT", "/v1.0/pim/auditRetention".to_owned()),
+        (
+            "DELETE",
+            "/v1.0/identityGovernance/accessReviews/definitions/r".to_owned(),
+        ),
+    ];
+    for (method, path) in writes {
+        let body = make_eligible("refused", "/");
+        let (status, body) =
+            http(&server.addr, method, &path, "aymen-token", &body).expect("answers");
+        assert_eq!(status, 403, "{method} {path}: {body}");
+        assert_eq!(body["error"]["code"], "readOnlyHost", "{body}");
+    }
+    server.terminate();
+    assert_eq!(
+        std::fs::read(&copy).expect("reads"),
+        before,
+        "the file changed"
+    );
+    let after = std::fs::metadata(&copy)
+        .and_then(|m| m.modified())
+        .expect("an mtime");
+    assert_eq!(after, mtime);
+}
+
+#[test]
+fn a_read_only_server_follows_what_a_writing_server_appends() {
+    let db = temp_db("read-only-follows");
+    let writer = Server::start(&db);
+    let reader = Server::start_with(&db, &["--read-only"]);
+    let id = "written-elsewhere";
+    let path = format!("{ELIGIBILITY}/{id}");
+    let (status, body) = http(&reader.addr, "GET", &path, "aymen-token", "").expect("answers");
+    assert_ne!(status, 200, "not written yet: {body}");
+    let body = make_eligible(id, "/administrativeUnits/follow");
+    let (status, body) =
+        http(&writer.addr, "POST", ELIGIBILITY, "aymen-token", &body).expect("answers");
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = http(&reader.addr, "GET", &path, "aymen-token", "").expect("answers");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "Provisioned", "{body}");
+    reader.terminate();
+    writer.terminate();
 }
