@@ -1,6 +1,8 @@
 //! Audit records, derived from events with Entra's activity names (as PIM's audit history shows them): who did
 //! what to whom, when, and why.
 
+mod refusal;
+
 use alloc::format;
 use alloc::string::String;
 
@@ -250,6 +252,41 @@ fn requested_activity(r: &RequestRecord) -> String {
     })
 }
 
+/// The activity name of a request being canceled.
+fn canceled_activity(r: &RequestRecord) -> String {
+    let eligible = r.kind == RequestKind::Eligibility;
+    let dw = r.duration_word();
+    match (r.action, eligible) {
+        (Action::SelfActivate, _) => "Add member to role canceled (PIM activation)".into(),
+        (Action::SelfExtend | Action::AdminExtend, true) => {
+            "Update eligible member in PIM canceled (extend)".into()
+        }
+        (Action::SelfExtend | Action::AdminExtend, false) => {
+            "Update member in PIM canceled (extend)".into()
+        }
+        (Action::SelfRenew | Action::AdminRenew, true) => {
+            "Add eligible member to role in PIM canceled (renew)".into()
+        }
+        (Action::SelfRenew | Action::AdminRenew, false) => {
+            "Add member to role in PIM canceled (renew)".into()
+        }
+        (_, true) => format!("Add eligible member to role in PIM canceled ({dw})"),
+        (_, false) => format!("Add member to role in PIM canceled ({dw})"),
+    }
+}
+
+/// The operation type of a request's "requested" record: the verb its activity name starts
+/// with (`Add`, `Remove` or `Update`), so a removal is never recorded as an addition.
+fn requested_operation(action: Action) -> &'static str {
+    match action {
+        Action::SelfActivate | Action::AdminAssign | Action::AdminRenew | Action::SelfRenew => {
+            "Add"
+        }
+        Action::SelfDeactivate | Action::AdminRemove => "Remove",
+        Action::SelfExtend | Action::AdminExtend | Action::AdminUpdate => "Update",
+    }
+}
+
 /// The activity name of a schedule coming into effect.
 /// The names a schedule's record carries, borrowed from a stored schedule or from a new one's
 /// payload (so a `scheduleCreated` event is audited without copying its schedule).
@@ -331,6 +368,7 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
         Event::ReviewDecided { .. } | Event::ReviewReset { .. } | Event::ReviewApplied { .. } => {
             review_decision_records(&mut d, event)
         }
+        Event::CommandRefused { .. } => refusal::refusal_records(&mut d, event),
     }
     if d.out.is_empty() {
         d.category = Category::UserManagement;
@@ -434,7 +472,15 @@ fn request_records(d: &mut Draft<'_>, event: &Event) {
         Event::RequestSubmitted { request, .. } => {
             let request = &RequestRecord::from(request.clone());
             let by = request.created_by.as_ref();
-            d.request(requested_activity(request), "Add", ok, request, by, None);
+            let operation = requested_operation(request.action);
+            d.request(
+                requested_activity(request),
+                operation,
+                ok,
+                request,
+                by,
+                None,
+            );
             if request.status == Status::PendingApproval {
                 d.request(
                     "Add member to role approval requested (PIM activation)".into(),
@@ -451,7 +497,7 @@ fn request_records(d: &mut Draft<'_>, event: &Event) {
             let by = request.created_by.as_ref();
             d.request(
                 requested_activity(request),
-                "Add",
+                requested_operation(request.action),
                 AuditResult::Failure,
                 request,
                 by,
@@ -501,29 +547,7 @@ fn request_records(d: &mut Draft<'_>, event: &Event) {
                         "PIM activation request expired".into(),
                         AuditResult::Timeout,
                     ),
-                    (Status::Canceled, Action::SelfActivate) => {
-                        ("Add member to role canceled (PIM activation)".into(), ok)
-                    }
-                    (Status::Canceled, Action::SelfExtend | Action::AdminExtend) if eligible => {
-                        ("Update eligible member in PIM canceled (extend)".into(), ok)
-                    }
-                    (Status::Canceled, Action::SelfExtend | Action::AdminExtend) => {
-                        ("Update member in PIM canceled (extend)".into(), ok)
-                    }
-                    (Status::Canceled, Action::SelfRenew | Action::AdminRenew) if eligible => (
-                        "Add eligible member to role in PIM canceled (renew)".into(),
-                        ok,
-                    ),
-                    (Status::Canceled, Action::SelfRenew | Action::AdminRenew) => {
-                        ("Add member to role in PIM canceled (renew)".into(), ok)
-                    }
-                    (Status::Canceled, _) if eligible => (
-                        format!("Add eligible member to role in PIM canceled ({dw})"),
-                        ok,
-                    ),
-                    (Status::Canceled, _) => {
-                        (format!("Add member to role in PIM canceled ({dw})"), ok)
-                    }
+                    (Status::Canceled, _) => (canceled_activity(r), ok),
                     (Status::Provisioned, Action::SelfActivate) => {
                         ("Add member to role completed (PIM activation)".into(), ok)
                     }

@@ -265,8 +265,28 @@ pub(crate) struct RequestedWindow {
 impl Engine {
     /// Decides a command at `now`. `Err` means the input is malformed or names something that
     /// does not exist; a refusal by the rules is an `Ok` outcome whose decision carries the
-    /// error and every failed rule.
+    /// error and every failed rule, and whose events record the refusal for the audit trail
+    /// (`requestRejected` for a schedule request, `commandRefused` for anything else; a dry
+    /// run records nothing).
     pub fn execute(
+        &self,
+        command: &Command,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        let mut outcome = self.judge(command, ctx, now)?;
+        if let Some(error) = &outcome.decision.error
+            && outcome.events.is_empty()
+            && super::refusal::is_audited(command)
+        {
+            let event = super::refusal::refused_event(command, ctx, error, now);
+            outcome.events.push(event);
+        }
+        Ok(outcome)
+    }
+
+    /// Decides a command by the rules, before a refusal is recorded.
+    fn judge(
         &self,
         command: &Command,
         ctx: &CallContext,
@@ -284,17 +304,17 @@ impl Engine {
                 reason: "instants must lie between the years 1 and 8999".into(),
             });
         }
-        if let Some(caller) = &ctx.caller {
-            match self.state.directory().principal(caller).map(|p| p.kind) {
-                None => return Err(CommandError::UnknownPrincipal(caller.clone())),
-                Some(PrincipalKind::Group) => {
-                    return Ok(Outcome::refused(DecisionError::new(
-                        ErrorCode::AuthorizationFailed,
-                        format!("`{caller}` is a group: a caller is a user or a service principal"),
-                    )));
-                }
-                Some(_) => {}
-            }
+        if let Some(caller) = &ctx.caller
+            && self.state.directory().principal(caller).is_none()
+        {
+            return Err(CommandError::UnknownPrincipal(caller.clone()));
+        }
+        // A schedule request by a group is refused once its body is read, so the refusal is
+        // kept as the request that was made (`requestRejected`).
+        if let Some(refusal) = self.group_caller(ctx)
+            && !matches!(command, Command::Request { .. })
+        {
+            return Ok(Outcome::refused(refusal));
         }
         match command {
             Command::ImportDirectory { directory } => self.import(directory, ctx, now),
@@ -424,26 +444,17 @@ impl Engine {
             field: "directoryScopeId",
             reason: reason.into(),
         })?;
-        let outcome = match (kind, body.action) {
-            (RequestKind::Assignment, Action::SelfActivate) => {
-                self.self_activate(body, &scope, ctx, now)?
-            }
-            (RequestKind::Assignment, Action::SelfDeactivate) => {
-                self.self_deactivate(body, &scope, ctx, now)?
-            }
-            (RequestKind::Eligibility, Action::SelfActivate | Action::SelfDeactivate) => {
-                return Err(CommandError::InvalidField {
-                    field: "action",
-                    reason: format!(
-                        "`{}` belongs to assignment schedule requests, not eligibility ones",
-                        body.action
-                    ),
-                });
-            }
-            (_, Action::SelfExtend | Action::SelfRenew) => {
-                self.self_extend_or_renew(kind, body, &scope, ctx, now)?
-            }
-            (_, _) => self.admin_request(kind, body, &scope, ctx, now)?,
+        if kind == RequestKind::Eligibility
+            && matches!(body.action, Action::SelfActivate | Action::SelfDeactivate)
+        {
+            return Err(misplaced_action(body.action));
+        }
+        let outcome = if let Some(error) = self.group_caller(ctx) {
+            let window = requested_window(body.schedule_info.as_ref(), now, now)?;
+            let request = self.new_request(kind, body, &scope, ctx, window, now);
+            self.rejected(request, error, now)
+        } else {
+            self.route_request(kind, body, &scope, ctx, now)?
         };
         if body.is_validation_only {
             // A dry run creates no request: report the decision without a request id.
@@ -456,6 +467,45 @@ impl Engine {
             });
         }
         Ok(outcome)
+    }
+
+    /// Routes a schedule request to the rules of its kind and action.
+    fn route_request(
+        &self,
+        kind: RequestKind,
+        body: &ScheduleRequestBody,
+        scope: &str,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        Ok(match (kind, body.action) {
+            (RequestKind::Assignment, Action::SelfActivate) => {
+                self.self_activate(body, scope, ctx, now)?
+            }
+            (RequestKind::Assignment, Action::SelfDeactivate) => {
+                self.self_deactivate(body, scope, ctx, now)?
+            }
+            (RequestKind::Eligibility, Action::SelfActivate | Action::SelfDeactivate) => {
+                return Err(misplaced_action(body.action));
+            }
+            (_, Action::SelfExtend | Action::SelfRenew) => {
+                self.self_extend_or_renew(kind, body, scope, ctx, now)?
+            }
+            (_, _) => self.admin_request(kind, body, scope, ctx, now)?,
+        })
+    }
+
+    /// The refusal of a call made as a group: a group cannot authenticate, and letting its id
+    /// act would let every member act through it.
+    fn group_caller(&self, ctx: &CallContext) -> Option<DecisionError> {
+        let caller = ctx.caller.as_ref()?;
+        let kind = self.state.directory().principal(caller)?.kind;
+        (kind == PrincipalKind::Group).then(|| {
+            DecisionError::new(
+                ErrorCode::AuthorizationFailed,
+                format!("`{caller}` is a group: a caller is a user or a service principal"),
+            )
+        })
     }
 
     /// Builds the record of a request as made.
@@ -862,6 +912,14 @@ pub(crate) fn requested_window(
         end,
         expiration: kind,
     })
+}
+
+/// An activation or deactivation sent as an eligibility request.
+fn misplaced_action(action: Action) -> CommandError {
+    CommandError::InvalidField {
+        field: "action",
+        reason: format!("`{action}` belongs to assignment schedule requests, not eligibility ones"),
+    }
 }
 
 fn exp_end(info: &RequestSchedule) -> Option<Instant> {
