@@ -911,35 +911,42 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
     let mut out = String::from(CSV_HEADER);
     out.push_str("\r\n");
     for r in records {
-        let time = crate::time::format_instant(&r.activity_date_time);
-        let ticket = r.ticket_info.as_ref();
-        let fields: [Option<&str>; 16] = [
-            Some(&r.id),
-            Some(&time),
-            Some(&r.activity_display_name),
-            Some(&r.category),
-            Some(&r.operation_type),
-            Some(r.result.as_str()),
-            r.result_reason.as_deref(),
-            r.initiated_by.as_deref(),
-            r.target_principal_id.as_deref(),
-            r.role_definition_id.as_deref(),
-            r.role_display_name.as_deref(),
-            r.scope.as_deref(),
-            r.correlation_id.as_deref(),
-            r.schedule_id.as_deref(),
-            ticket.and_then(|t| t.ticket_number.as_deref()),
-            ticket.and_then(|t| t.ticket_system.as_deref()),
-        ];
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            csv_field(&mut out, f.unwrap_or_default());
-        }
-        out.push_str("\r\n");
+        push_csv_row(&mut out, r);
     }
     out
+}
+
+/// Appends one record to `out` as a CSV row of [`CSV_HEADER`]'s columns, CRLF included, with
+/// the same quoting and formula neutralising as [`to_csv`]: the one CSV writer every export
+/// uses (a host that streams its export writes the header, then one row per record).
+pub fn push_csv_row(out: &mut String, r: &AuditRecord) {
+    let time = crate::time::format_instant(&r.activity_date_time);
+    let ticket = r.ticket_info.as_ref();
+    let fields: [Option<&str>; 16] = [
+        Some(&r.id),
+        Some(&time),
+        Some(&r.activity_display_name),
+        Some(&r.category),
+        Some(&r.operation_type),
+        Some(r.result.as_str()),
+        r.result_reason.as_deref(),
+        r.initiated_by.as_deref(),
+        r.target_principal_id.as_deref(),
+        r.role_definition_id.as_deref(),
+        r.role_display_name.as_deref(),
+        r.scope.as_deref(),
+        r.correlation_id.as_deref(),
+        r.schedule_id.as_deref(),
+        ticket.and_then(|t| t.ticket_number.as_deref()),
+        ticket.and_then(|t| t.ticket_system.as_deref()),
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, f.unwrap_or_default());
+    }
+    out.push_str("\r\n");
 }
 
 fn csv_field(out: &mut String, value: &str) {
@@ -1014,6 +1021,32 @@ mod tests {
             lines[2]
         );
         assert_eq!(lines[1].matches(',').count(), 15 + 1, "one quoted comma");
+    }
+
+    #[test]
+    fn csv_neutralises_every_formula_prefix() {
+        for (reason, field) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("+1", "\"'+1\""),
+            ("-1", "\"'-1\""),
+            ("@x", "\"'@x\""),
+            ("\tx", "\"'\tx\""),
+            ("\rx", "\"'\rx\""),
+            ("a=1", "a=1"),
+        ] {
+            let csv = to_csv(&[record(reason)]);
+            let row = csv
+                .strip_prefix(CSV_HEADER)
+                .and_then(|rest| rest.strip_prefix("\r\n"))
+                .expect("the header comes first");
+            assert!(
+                row.contains(&format!(",{field},")),
+                "{reason:?} exported as {row:?}"
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! tests with that instruction; they never skip.
 
 mod common;
+mod export;
 mod gateway;
 mod governance;
 mod guest;
