@@ -298,12 +298,7 @@ impl Engine {
             return Err(CommandError::ClockBackwards { now, last });
         }
         check_id("caller", ctx.caller.as_deref())?;
-        if crate::time::beyond_horizon(now) {
-            return Err(CommandError::InvalidField {
-                field: "now",
-                reason: "instants must lie between the years 1 and 8999".into(),
-            });
-        }
+        horizon("now", Some(now))?;
         if let Some(caller) = &ctx.caller
             && self.state.directory().principal(caller).is_none()
         {
@@ -396,7 +391,7 @@ impl Engine {
     ) -> Result<Outcome, CommandError> {
         check_id("principalId", Some(&body.principal_id))?;
         check_id("roleDefinitionId", Some(&body.role_definition_id))?;
-        check_id("id", body.id.as_deref())?;
+        check_new_id("id", body.id.as_deref())?;
         check_id("targetScheduleId", body.target_schedule_id.as_deref())?;
         check_text(body.justification.as_deref())?;
         if let Some(t) = &body.ticket_info {
@@ -578,7 +573,7 @@ impl Engine {
         let known = self.import_principals(dir, now, &mut events)?;
         let mut roles: Vec<&str> = Vec::new();
         for r in &dir.role_definitions {
-            check_id("roleDefinitions.id", Some(&r.id))?;
+            check_new_id("roleDefinitions.id", Some(&r.id))?;
             if roles.contains(&r.id.as_str()) {
                 return Err(CommandError::DuplicateId(r.id.as_str().into()));
             }
@@ -610,7 +605,7 @@ impl Engine {
     ) -> Result<hashbrown::HashMap<PrincipalId, PrincipalKind>, CommandError> {
         let mut known: hashbrown::HashMap<PrincipalId, PrincipalKind> = hashbrown::HashMap::new();
         let mut add = |p: Principal, members: Vec<PrincipalId>| {
-            check_id("id", Some(&p.id))?;
+            check_new_id("id", Some(&p.id))?;
             if known.insert(p.id.clone(), p.kind).is_some()
                 || self.state.directory().principal(&p.id).is_some()
             {
@@ -874,6 +869,8 @@ pub(crate) fn requested_window(
             reason: "recurrence is not supported by PIM".into(),
         });
     }
+    // The start asked for is checked before a past start is taken as now.
+    horizon("scheduleInfo.startDateTime", info.start_date_time)?;
     let start = info.start_date_time.unwrap_or(default_start).max(now);
     horizon("scheduleInfo.startDateTime", Some(start))?;
     horizon("scheduleInfo.expiration.endDateTime", exp_end(&info))?;
@@ -926,13 +923,38 @@ fn exp_end(info: &RequestSchedule) -> Option<Instant> {
     info.expiration.as_ref().and_then(|e| e.end_date_time)
 }
 
-/// Refuses instants past the engine's horizon (see [`crate::time::HORIZON_YEAR`]).
+/// Refuses instants outside the years the engine accepts (1970 to 8999, see
+/// [`crate::time::check_range`]).
 pub(crate) fn horizon(field: &'static str, t: Option<Instant>) -> Result<(), CommandError> {
-    match t {
-        Some(t) if crate::time::beyond_horizon(t) => Err(CommandError::InvalidField {
+    match t.map(crate::time::check_range) {
+        Some(Err(e)) => Err(CommandError::InvalidField {
             field,
-            reason: "instants must lie between the years 1 and 8999".into(),
+            reason: e.to_string(),
         }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses an id the caller chooses for something new (a request, an access review, a directory
+/// object): such an id becomes a storage key and a URL path segment, so it must be 1 to
+/// [`MAX_ID`] ASCII letters, digits, `-`, `_` and `.`, and neither `.` nor hold `..`.
+pub(crate) fn check_new_id(field: &'static str, id: Option<&str>) -> Result<(), CommandError> {
+    check_id(field, id)?;
+    let fail = |reason: &str| {
+        Err(CommandError::InvalidField {
+            field,
+            reason: reason.into(),
+        })
+    };
+    match id {
+        Some(id)
+            if !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) =>
+        {
+            fail("may hold only ASCII letters, digits, `-`, `_` and `.`")
+        }
+        Some(id) if id == "." || id.contains("..") => fail("must not be `.` or hold `..`"),
         _ => Ok(()),
     }
 }
