@@ -14,6 +14,7 @@ use crate::request::ReviewResult;
 use crate::review::ReviewDecision;
 use crate::schedule::normalise_scope;
 use crate::time::Instant;
+use crate::wire::ScheduleRequestBody;
 
 /// What a command acted on, as far as the command itself says.
 #[derive(Default)]
@@ -28,6 +29,13 @@ impl Target {
     fn id(id: &str) -> Self {
         Target {
             id: Some(id.into()),
+            ..Target::default()
+        }
+    }
+
+    fn principal(principal: &PrincipalId) -> Self {
+        Target {
+            principal: Some(principal.clone()),
             ..Target::default()
         }
     }
@@ -77,21 +85,7 @@ pub(super) fn refused_event(
 fn attempted(command: &Command) -> (RefusedAction, Target) {
     use RefusedAction as A;
     match command {
-        Command::Request { body, .. } => (
-            body.action.into(),
-            Target {
-                id: body.id.as_deref().map(Into::into),
-                principal: Some(body.principal_id.clone()),
-                ..Target::at(
-                    &body.role_definition_id,
-                    normalise_scope(
-                        body.directory_scope_id.as_deref(),
-                        body.app_scope_id.as_deref(),
-                    )
-                    .ok(),
-                )
-            },
-        ),
+        Command::Request { body, .. } => (body.action.into(), request_target(body)),
         Command::Decide {
             request_id,
             review_result: ReviewResult::Deny,
@@ -109,29 +103,16 @@ fn attempted(command: &Command) -> (RefusedAction, Target) {
             principal_id,
             decision,
             ..
-        } => (
-            match decision {
-                ReviewDecision::Approve => A::ApproveAccess,
-                ReviewDecision::Deny => A::DenyAccess,
-                _ => A::DontKnowAccess,
-            },
-            Target {
-                principal: Some(principal_id.clone()),
-                ..Target::id(review_id)
-            },
-        ),
+        } => review_decision(review_id, principal_id, *decision),
         Command::StopReview { review_id } => (A::StopReview, Target::id(review_id)),
         Command::ResetReview { review_id } => (A::ResetReview, Target::id(review_id)),
         Command::ApplyReview { review_id } => (A::ApplyReview, Target::id(review_id)),
         Command::DeleteReview { review_id } => (A::DeleteReview, Target::id(review_id)),
-        Command::CreateReview { definition } => (
+        Command::CreateReview { definition: d } => (
             A::CreateReview,
             Target {
-                id: definition.id.as_deref().map(Into::into),
-                ..Target::at(
-                    &definition.role_definition_id,
-                    Some(definition.scope_id.clone()),
-                )
+                id: d.id.as_deref().map(Into::into),
+                ..Target::at(&d.role_definition_id, Some(d.scope_id.clone()))
             },
         ),
         Command::SetPolicy {
@@ -144,35 +125,67 @@ fn attempted(command: &Command) -> (RefusedAction, Target) {
         ),
         Command::SetAuditRetention { .. } => (A::SetAuditRetention, Target::default()),
         Command::ImportDirectory { .. } => (A::ImportDirectory, Target::default()),
-        Command::RecordSignIn { principal_id, .. } => (
-            A::RecordSignIn,
-            Target {
-                principal: Some(principal_id.clone()),
-                ..Target::default()
-            },
-        ),
+        Command::RecordSignIn { principal_id, .. } => {
+            (A::RecordSignIn, Target::principal(principal_id))
+        }
         Command::RecordOutsideAssignment { assignment: a } => (
             A::RecordOutsideAssignment,
             Target {
                 principal: Some(a.principal_id.clone()),
                 ..Target::at(
                     &a.role_definition_id,
-                    normalise_scope(a.directory_scope_id.as_deref(), a.app_scope_id.as_deref())
-                        .ok(),
+                    scope(&a.directory_scope_id, &a.app_scope_id),
                 )
             },
         ),
         Command::ConfigureAlert { alert_id, .. } => (A::ConfigureAlert, Target::alert(alert_id)),
         Command::DismissAlert { alert_id } => (A::DismissAlert, Target::alert(alert_id)),
         Command::RemediateAlert { alert_id, .. } => (A::RemediateAlert, Target::alert(alert_id)),
-        Command::RefreshAlerts { alert_ids } => {
-            let ids: Vec<&str> = alert_ids.iter().map(|a| a.as_str()).collect();
-            let target = Target {
-                id: (!ids.is_empty()).then(|| ids.join(",")),
-                ..Target::default()
-            };
-            (A::RefreshAlerts, target)
-        }
+        Command::RefreshAlerts { alert_ids } => (A::RefreshAlerts, alerts(alert_ids)),
+    }
+}
+
+/// What a schedule request names: its own id (when chosen), the principal, role and scope.
+fn request_target(body: &ScheduleRequestBody) -> Target {
+    Target {
+        id: body.id.as_deref().map(Into::into),
+        principal: Some(body.principal_id.clone()),
+        ..Target::at(
+            &body.role_definition_id,
+            scope(&body.directory_scope_id, &body.app_scope_id),
+        )
+    }
+}
+
+/// The normalised scope, when the command's scope fields make one.
+fn scope(directory: &Option<ScopeId>, app: &Option<String>) -> Option<ScopeId> {
+    normalise_scope(directory.as_deref(), app.as_deref()).ok()
+}
+
+/// A reviewer's decision on one principal's access in a review.
+fn review_decision(
+    review: &str,
+    principal: &PrincipalId,
+    decision: ReviewDecision,
+) -> (RefusedAction, Target) {
+    let action = match decision {
+        ReviewDecision::Approve => RefusedAction::ApproveAccess,
+        ReviewDecision::Deny => RefusedAction::DenyAccess,
+        _ => RefusedAction::DontKnowAccess,
+    };
+    let target = Target {
+        principal: Some(principal.clone()),
+        ..Target::id(review)
+    };
+    (action, target)
+}
+
+/// The alerts refreshed, comma-separated; none named means all.
+fn alerts(ids: &[AlertId]) -> Target {
+    let ids: Vec<&str> = ids.iter().map(|a| a.as_str()).collect();
+    Target {
+        id: (!ids.is_empty()).then(|| ids.join(",")),
+        ..Target::default()
     }
 }
 
