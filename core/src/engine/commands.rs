@@ -241,7 +241,8 @@ fn review_result<'de, D: Deserializer<'de>>(d: D) -> Result<ReviewResult, D::Err
 pub struct Outcome {
     /// The decision.
     pub decision: Decision,
-    /// Events to persist and apply, in order; empty for a refusal without audit, or a dry run.
+    /// Events to persist and apply, in order. A refusal carries its audit event
+    /// (`requestRejected` or `commandRefused`); a dry run carries none.
     pub events: Vec<Event>,
 }
 
