@@ -5,7 +5,7 @@
 
 use alloc::string::String;
 
-use super::{About, AuditResult, Category, Draft, canceled_activity, requested_operation};
+use super::{About, AuditResult, Category, Draft, canceled_activity};
 use crate::event::{Event, RefusedAction};
 use crate::request::RequestRecord;
 use crate::wire::Action;
@@ -150,42 +150,7 @@ fn naming(
         A::ResetReview => ("Reset decision", "Update", user),
         A::ApplyReview => ("Apply decision", "Update", user),
         A::DeleteReview => ("Delete access review", "Delete", user),
-        request_action => return requested(request_action),
+        A::ScheduleRequest => ("Process request", "Update", role),
     };
     (name.into(), operation, category)
-}
-
-/// A schedule request refused before it was read (refused requests are normally
-/// `requestRejected`, which names the window too).
-fn requested(action: RefusedAction) -> (String, &'static str, Category) {
-    use RefusedAction as A;
-    let (name, graph) = match action {
-        A::SelfActivate => (
-            "Add member to role requested (PIM activation)",
-            Action::SelfActivate,
-        ),
-        A::SelfDeactivate => (
-            "Remove member from role requested (PIM deactivate)",
-            Action::SelfDeactivate,
-        ),
-        A::AdminAssign => ("Add member to role in PIM requested", Action::AdminAssign),
-        A::AdminRemove => (
-            "Remove member from role in PIM requested",
-            Action::AdminRemove,
-        ),
-        A::SelfExtend | A::AdminExtend => (
-            "Update member in PIM requested (extend)",
-            Action::AdminExtend,
-        ),
-        A::SelfRenew | A::AdminRenew => (
-            "Add member to role in PIM requested (renew)",
-            Action::AdminRenew,
-        ),
-        _ => ("Process role update request", Action::AdminUpdate),
-    };
-    (
-        name.into(),
-        requested_operation(graph),
-        Category::RoleManagement,
-    )
 }

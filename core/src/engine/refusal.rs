@@ -85,7 +85,7 @@ pub(super) fn refused_event(
 fn attempted(command: &Command) -> (RefusedAction, Target) {
     use RefusedAction as A;
     match command {
-        Command::Request { body, .. } => (body.action.into(), request_target(body)),
+        Command::Request { body, .. } => (A::ScheduleRequest, request_target(body)),
         Command::Decide {
             request_id,
             review_result: ReviewResult::Deny,

@@ -1,28 +1,12 @@
 //! What a refused privileged command attempted, as the `commandRefused` event records it.
 
 wire_enum! {
-    /// The privileged action a refused command attempted: a schedule request's Graph action, or
-    /// the administrative action of any other command. It decides the audit record's activity
+    /// The privileged action a refused command attempted. It decides the audit record's activity
     /// and operation type.
     pub enum RefusedAction {
-        /// A schedule request, `selfActivate`.
-        SelfActivate => "selfActivate",
-        /// A schedule request, `selfDeactivate`.
-        SelfDeactivate => "selfDeactivate",
-        /// A schedule request, `selfExtend`.
-        SelfExtend => "selfExtend",
-        /// A schedule request, `selfRenew`.
-        SelfRenew => "selfRenew",
-        /// A schedule request, `adminAssign`.
-        AdminAssign => "adminAssign",
-        /// A schedule request, `adminRemove`.
-        AdminRemove => "adminRemove",
-        /// A schedule request, `adminUpdate`.
-        AdminUpdate => "adminUpdate",
-        /// A schedule request, `adminExtend`.
-        AdminExtend => "adminExtend",
-        /// A schedule request, `adminRenew`.
-        AdminRenew => "adminRenew",
+        /// A schedule request refused before it was read (refused requests are otherwise
+        /// `requestRejected` events, which carry the request itself).
+        ScheduleRequest => "scheduleRequest",
         /// Approving a pending request (`decide` with `Approve`).
         ApproveRequest => "approveRequest",
         /// Denying a pending request (`decide` with `Deny`).
@@ -69,22 +53,5 @@ wire_enum! {
         ApplyReview => "applyReview",
         /// Deleting an access review.
         DeleteReview => "deleteReview",
-    }
-}
-
-impl From<crate::wire::Action> for RefusedAction {
-    fn from(a: crate::wire::Action) -> Self {
-        use crate::wire::Action as A;
-        match a {
-            A::SelfActivate => RefusedAction::SelfActivate,
-            A::SelfDeactivate => RefusedAction::SelfDeactivate,
-            A::SelfExtend => RefusedAction::SelfExtend,
-            A::SelfRenew => RefusedAction::SelfRenew,
-            A::AdminAssign => RefusedAction::AdminAssign,
-            A::AdminRemove => RefusedAction::AdminRemove,
-            A::AdminUpdate => RefusedAction::AdminUpdate,
-            A::AdminExtend => RefusedAction::AdminExtend,
-            A::AdminRenew => RefusedAction::AdminRenew,
-        }
     }
 }
