@@ -3,7 +3,6 @@
 //! shows who attempted what, on what, and why it was refused.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use super::commands::{CallContext, Command};
 use crate::alerts::AlertId;
@@ -12,41 +11,36 @@ use crate::event::{Event, RefusedAction};
 use crate::id::{PrincipalId, RoleDefinitionId, ScopeId};
 use crate::request::ReviewResult;
 use crate::review::ReviewDecision;
-use crate::schedule::normalise_scope;
 use crate::time::Instant;
-use crate::wire::ScheduleRequestBody;
 
-/// What a command acted on, as far as the command itself says.
+/// What a command acted on, as far as the command itself says (borrowed from it; the event
+/// copies these ids once).
 #[derive(Default)]
-struct Target {
-    id: Option<String>,
-    principal: Option<PrincipalId>,
-    role: Option<RoleDefinitionId>,
-    scope: Option<ScopeId>,
+struct Target<'a> {
+    id: Option<&'a str>,
+    principal: Option<&'a str>,
+    role: Option<&'a str>,
+    scope: Option<&'a str>,
 }
 
-impl Target {
-    fn id(id: &str) -> Self {
+impl<'a> Target<'a> {
+    fn id(id: &'a str) -> Self {
         Target {
-            id: Some(id.into()),
+            id: Some(id),
             ..Target::default()
         }
     }
 
-    fn principal(principal: &PrincipalId) -> Self {
+    fn principal(principal: &'a str) -> Self {
         Target {
-            principal: Some(principal.clone()),
+            principal: Some(principal),
             ..Target::default()
         }
     }
 
-    fn alert(alert: &AlertId) -> Self {
-        Target::id(alert.as_str())
-    }
-
-    fn at(role: &RoleDefinitionId, scope: Option<ScopeId>) -> Self {
+    fn at(role: &'a str, scope: Option<&'a str>) -> Self {
         Target {
-            role: Some(role.clone()),
+            role: Some(role),
             scope,
             ..Target::default()
         }
@@ -72,20 +66,27 @@ pub(super) fn refused_event(
         at: now,
         by: ctx.caller.clone(),
         action,
-        target_id: target.id,
-        principal_id: target.principal,
-        role_definition_id: target.role,
-        scope_id: target.scope,
+        target_id: target.id.map(String::from),
+        principal_id: target.principal.map(PrincipalId::from),
+        role_definition_id: target.role.map(RoleDefinitionId::from),
+        scope_id: target.scope.map(ScopeId::from),
         code: error.code,
         message: error.message.clone(),
     }
 }
 
 /// The action a command attempts, and what it names.
-fn attempted(command: &Command) -> (RefusedAction, Target) {
+fn attempted(command: &Command) -> (RefusedAction, Target<'_>) {
     use RefusedAction as A;
     match command {
-        Command::Request { body, .. } => (A::ScheduleRequest, request_target(body)),
+        Command::Request { body, .. } => (
+            A::ScheduleRequest,
+            Target {
+                id: body.id.as_deref(),
+                principal: Some(&body.principal_id),
+                ..Target::at(&body.role_definition_id, body.directory_scope_id.as_deref())
+            },
+        ),
         Command::Decide {
             request_id,
             review_result: ReviewResult::Deny,
@@ -103,7 +104,17 @@ fn attempted(command: &Command) -> (RefusedAction, Target) {
             principal_id,
             decision,
             ..
-        } => review_decision(review_id, principal_id, *decision),
+        } => (
+            match decision {
+                ReviewDecision::Approve => A::ApproveAccess,
+                ReviewDecision::Deny => A::DenyAccess,
+                _ => A::DontKnowAccess,
+            },
+            Target {
+                principal: Some(principal_id),
+                ..Target::id(review_id)
+            },
+        ),
         Command::StopReview { review_id } => (A::StopReview, Target::id(review_id)),
         Command::ResetReview { review_id } => (A::ResetReview, Target::id(review_id)),
         Command::ApplyReview { review_id } => (A::ApplyReview, Target::id(review_id)),
@@ -111,18 +122,15 @@ fn attempted(command: &Command) -> (RefusedAction, Target) {
         Command::CreateReview { definition: d } => (
             A::CreateReview,
             Target {
-                id: d.id.as_deref().map(Into::into),
-                ..Target::at(&d.role_definition_id, Some(d.scope_id.clone()))
+                id: d.id.as_deref(),
+                ..Target::at(&d.role_definition_id, Some(&d.scope_id))
             },
         ),
         Command::SetPolicy {
             role_definition_id,
             scope_id,
             ..
-        } => (
-            A::SetPolicy,
-            Target::at(role_definition_id, Some(scope_id.clone())),
-        ),
+        } => (A::SetPolicy, Target::at(role_definition_id, Some(scope_id))),
         Command::SetAuditRetention { .. } => (A::SetAuditRetention, Target::default()),
         Command::ImportDirectory { .. } => (A::ImportDirectory, Target::default()),
         Command::RecordSignIn { principal_id, .. } => {
@@ -131,66 +139,30 @@ fn attempted(command: &Command) -> (RefusedAction, Target) {
         Command::RecordOutsideAssignment { assignment: a } => (
             A::RecordOutsideAssignment,
             Target {
-                principal: Some(a.principal_id.clone()),
-                ..Target::at(
-                    &a.role_definition_id,
-                    scope(&a.directory_scope_id, &a.app_scope_id),
-                )
+                principal: Some(&a.principal_id),
+                ..Target::at(&a.role_definition_id, a.directory_scope_id.as_deref())
             },
         ),
-        Command::ConfigureAlert { alert_id, .. } => (A::ConfigureAlert, Target::alert(alert_id)),
-        Command::DismissAlert { alert_id } => (A::DismissAlert, Target::alert(alert_id)),
-        Command::RemediateAlert { alert_id, .. } => (A::RemediateAlert, Target::alert(alert_id)),
-        Command::RefreshAlerts { alert_ids } => (A::RefreshAlerts, alerts(alert_ids)),
+        Command::ConfigureAlert { alert_id, .. } => (A::ConfigureAlert, alert(alert_id)),
+        Command::DismissAlert { alert_id } => (A::DismissAlert, alert(alert_id)),
+        Command::RemediateAlert { alert_id, .. } => (A::RemediateAlert, alert(alert_id)),
+        Command::RefreshAlerts { alert_ids } => match alert_ids.as_slice() {
+            [only] => (A::RefreshAlerts, alert(only)),
+            _ => (A::RefreshAlerts, Target::default()),
+        },
     }
 }
 
-/// What a schedule request names: its own id (when chosen), the principal, role and scope.
-fn request_target(body: &ScheduleRequestBody) -> Target {
-    Target {
-        id: body.id.as_deref().map(Into::into),
-        principal: Some(body.principal_id.clone()),
-        ..Target::at(
-            &body.role_definition_id,
-            scope(&body.directory_scope_id, &body.app_scope_id),
-        )
-    }
-}
-
-/// The normalised scope, when the command's scope fields make one.
-fn scope(directory: &Option<ScopeId>, app: &Option<String>) -> Option<ScopeId> {
-    normalise_scope(directory.as_deref(), app.as_deref()).ok()
-}
-
-/// A reviewer's decision on one principal's access in a review.
-fn review_decision(
-    review: &str,
-    principal: &PrincipalId,
-    decision: ReviewDecision,
-) -> (RefusedAction, Target) {
-    let action = match decision {
-        ReviewDecision::Approve => RefusedAction::ApproveAccess,
-        ReviewDecision::Deny => RefusedAction::DenyAccess,
-        _ => RefusedAction::DontKnowAccess,
-    };
-    let target = Target {
-        principal: Some(principal.clone()),
-        ..Target::id(review)
-    };
-    (action, target)
-}
-
-/// The alerts refreshed, comma-separated; none named means all.
-fn alerts(ids: &[AlertId]) -> Target {
-    let ids: Vec<&str> = ids.iter().map(|a| a.as_str()).collect();
-    Target {
-        id: (!ids.is_empty()).then(|| ids.join(",")),
-        ..Target::default()
-    }
+fn alert(alert: &AlertId) -> Target<'static> {
+    Target::id(alert.as_str())
 }
 
 /// A membership change: adding, removing, or both; the member when there is exactly one.
-fn membership(group: &str, add: &[PrincipalId], remove: &[PrincipalId]) -> (RefusedAction, Target) {
+fn membership<'a>(
+    group: &'a str,
+    add: &'a [PrincipalId],
+    remove: &'a [PrincipalId],
+) -> (RefusedAction, Target<'a>) {
     let action = match (add.is_empty(), remove.is_empty()) {
         (false, true) => RefusedAction::AddMembers,
         (true, false) => RefusedAction::RemoveMembers,
@@ -198,7 +170,7 @@ fn membership(group: &str, add: &[PrincipalId], remove: &[PrincipalId]) -> (Refu
     };
     let mut members = add.iter().chain(remove);
     let principal = match (members.next(), members.next()) {
-        (Some(only), None) => Some(only.clone()),
+        (Some(only), None) => Some(only.as_str()),
         _ => None,
     };
     (
