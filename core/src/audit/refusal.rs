@@ -1,7 +1,7 @@
 //! The audit records of refused commands (`commandRefused`): result `failure`, the refusal's
 //! code as the reason (as refused requests have it), the caller as `initiatedBy`, the objects
-//! acted on, and the activity name of the
-//! action attempted, so a refused approval reads like the approval it would have been.
+//! acted on, and the activity name of the action attempted, so a refused approval reads like
+//! the approval it would have been.
 
 use alloc::string::String;
 
