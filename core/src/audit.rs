@@ -1,6 +1,8 @@
 //! Audit records, derived from events with Entra's activity names (as PIM's audit history shows them): who did
 //! what to whom, when, and why.
 
+mod refusal;
+
 use alloc::format;
 use alloc::string::String;
 
@@ -250,6 +252,41 @@ fn requested_activity(r: &RequestRecord) -> String {
     })
 }
 
+/// The activity name of a request being canceled.
+fn canceled_activity(r: &RequestRecord) -> String {
+    let eligible = r.kind == RequestKind::Eligibility;
+    let dw = r.duration_word();
+    match (r.action, eligible) {
+        (Action::SelfActivate, _) => "Add member to role canceled (PIM activation)".into(),
+        (Action::SelfExtend | Action::AdminExtend, true) => {
+            "Update eligible member in PIM canceled (extend)".into()
+        }
+        (Action::SelfExtend | Action::AdminExtend, false) => {
+            "Update member in PIM canceled (extend)".into()
+        }
+        (Action::SelfRenew | Action::AdminRenew, true) => {
+            "Add eligible member to role in PIM canceled (renew)".into()
+        }
+        (Action::SelfRenew | Action::AdminRenew, false) => {
+            "Add member to role in PIM canceled (renew)".into()
+        }
+        (_, true) => format!("Add eligible member to role in PIM canceled ({dw})"),
+        (_, false) => format!("Add member to role in PIM canceled ({dw})"),
+    }
+}
+
+/// The operation type of a request's "requested" record: the verb its activity name starts
+/// with (`Add`, `Remove` or `Update`), so a removal is never recorded as an addition.
+fn requested_operation(action: Action) -> &'static str {
+    match action {
+        Action::SelfActivate | Action::AdminAssign | Action::AdminRenew | Action::SelfRenew => {
+            "Add"
+        }
+        Action::SelfDeactivate | Action::AdminRemove => "Remove",
+        Action::SelfExtend | Action::AdminExtend | Action::AdminUpdate => "Update",
+    }
+}
+
 /// The activity name of a schedule coming into effect.
 /// The names a schedule's record carries, borrowed from a stored schedule or from a new one's
 /// payload (so a `scheduleCreated` event is audited without copying its schedule).
@@ -331,6 +368,7 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
         Event::ReviewDecided { .. } | Event::ReviewReset { .. } | Event::ReviewApplied { .. } => {
             review_decision_records(&mut d, event)
         }
+        Event::CommandRefused { .. } => refusal::refusal_records(&mut d, event),
     }
     if d.out.is_empty() {
         d.category = Category::UserManagement;
@@ -434,7 +472,15 @@ fn request_records(d: &mut Draft<'_>, event: &Event) {
         Event::RequestSubmitted { request, .. } => {
             let request = &RequestRecord::from(request.clone());
             let by = request.created_by.as_ref();
-            d.request(requested_activity(request), "Add", ok, request, by, None);
+            let operation = requested_operation(request.action);
+            d.request(
+                requested_activity(request),
+                operation,
+                ok,
+                request,
+                by,
+                None,
+            );
             if request.status == Status::PendingApproval {
                 d.request(
                     "Add member to role approval requested (PIM activation)".into(),
@@ -451,7 +497,7 @@ fn request_records(d: &mut Draft<'_>, event: &Event) {
             let by = request.created_by.as_ref();
             d.request(
                 requested_activity(request),
-                "Add",
+                requested_operation(request.action),
                 AuditResult::Failure,
                 request,
                 by,
@@ -501,29 +547,7 @@ fn request_records(d: &mut Draft<'_>, event: &Event) {
                         "PIM activation request expired".into(),
                         AuditResult::Timeout,
                     ),
-                    (Status::Canceled, Action::SelfActivate) => {
-                        ("Add member to role canceled (PIM activation)".into(), ok)
-                    }
-                    (Status::Canceled, Action::SelfExtend | Action::AdminExtend) if eligible => {
-                        ("Update eligible member in PIM canceled (extend)".into(), ok)
-                    }
-                    (Status::Canceled, Action::SelfExtend | Action::AdminExtend) => {
-                        ("Update member in PIM canceled (extend)".into(), ok)
-                    }
-                    (Status::Canceled, Action::SelfRenew | Action::AdminRenew) if eligible => (
-                        "Add eligible member to role in PIM canceled (renew)".into(),
-                        ok,
-                    ),
-                    (Status::Canceled, Action::SelfRenew | Action::AdminRenew) => {
-                        ("Add member to role in PIM canceled (renew)".into(), ok)
-                    }
-                    (Status::Canceled, _) if eligible => (
-                        format!("Add eligible member to role in PIM canceled ({dw})"),
-                        ok,
-                    ),
-                    (Status::Canceled, _) => {
-                        (format!("Add member to role in PIM canceled ({dw})"), ok)
-                    }
+                    (Status::Canceled, _) => (canceled_activity(r), ok),
                     (Status::Provisioned, Action::SelfActivate) => {
                         ("Add member to role completed (PIM activation)".into(), ok)
                     }
@@ -887,35 +911,42 @@ pub fn to_csv(records: &[AuditRecord]) -> String {
     let mut out = String::from(CSV_HEADER);
     out.push_str("\r\n");
     for r in records {
-        let time = crate::time::format_instant(&r.activity_date_time);
-        let ticket = r.ticket_info.as_ref();
-        let fields: [Option<&str>; 16] = [
-            Some(&r.id),
-            Some(&time),
-            Some(&r.activity_display_name),
-            Some(&r.category),
-            Some(&r.operation_type),
-            Some(r.result.as_str()),
-            r.result_reason.as_deref(),
-            r.initiated_by.as_deref(),
-            r.target_principal_id.as_deref(),
-            r.role_definition_id.as_deref(),
-            r.role_display_name.as_deref(),
-            r.scope.as_deref(),
-            r.correlation_id.as_deref(),
-            r.schedule_id.as_deref(),
-            ticket.and_then(|t| t.ticket_number.as_deref()),
-            ticket.and_then(|t| t.ticket_system.as_deref()),
-        ];
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            csv_field(&mut out, f.unwrap_or_default());
-        }
-        out.push_str("\r\n");
+        push_csv_row(&mut out, r);
     }
     out
+}
+
+/// Appends one record to `out` as a CSV row of [`CSV_HEADER`]'s columns, CRLF included, with
+/// the same quoting and formula neutralising as [`to_csv`]: the one CSV writer every export
+/// uses (a host that streams its export writes the header, then one row per record).
+pub fn push_csv_row(out: &mut String, r: &AuditRecord) {
+    let time = crate::time::format_instant(&r.activity_date_time);
+    let ticket = r.ticket_info.as_ref();
+    let fields: [Option<&str>; 16] = [
+        Some(&r.id),
+        Some(&time),
+        Some(&r.activity_display_name),
+        Some(&r.category),
+        Some(&r.operation_type),
+        Some(r.result.as_str()),
+        r.result_reason.as_deref(),
+        r.initiated_by.as_deref(),
+        r.target_principal_id.as_deref(),
+        r.role_definition_id.as_deref(),
+        r.role_display_name.as_deref(),
+        r.scope.as_deref(),
+        r.correlation_id.as_deref(),
+        r.schedule_id.as_deref(),
+        ticket.and_then(|t| t.ticket_number.as_deref()),
+        ticket.and_then(|t| t.ticket_system.as_deref()),
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, f.unwrap_or_default());
+    }
+    out.push_str("\r\n");
 }
 
 fn csv_field(out: &mut String, value: &str) {
@@ -990,6 +1021,32 @@ mod tests {
             lines[2]
         );
         assert_eq!(lines[1].matches(',').count(), 15 + 1, "one quoted comma");
+    }
+
+    #[test]
+    fn csv_neutralises_every_formula_prefix() {
+        for (reason, field) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("+1", "\"'+1\""),
+            ("-1", "\"'-1\""),
+            ("@x", "\"'@x\""),
+            ("\tx", "\"'\tx\""),
+            ("\rx", "\"'\rx\""),
+            ("a=1", "a=1"),
+        ] {
+            let csv = to_csv(&[record(reason)]);
+            let row = csv
+                .strip_prefix(CSV_HEADER)
+                .and_then(|rest| rest.strip_prefix("\r\n"))
+                .expect("the header comes first");
+            assert!(
+                row.contains(&format!(",{field},")),
+                "{reason:?} exported as {row:?}"
+            );
+        }
     }
 
     #[test]

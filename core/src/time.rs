@@ -21,6 +21,10 @@ pub enum TimeError {
     /// Not an RFC 3339 instant.
     #[error("invalid RFC 3339 instant `{0}` (expected e.g. `2026-03-02T09:00:00Z`)")]
     Instant(String),
+    /// An instant outside the years the engine accepts ([`EARLIEST_YEAR`] to
+    /// [`HORIZON_YEAR`] − 1).
+    #[error("instant `{0}` is outside the years 1970 to 8999")]
+    OutOfRange(String),
     /// Not an ISO 8601 duration this engine accepts.
     #[error("invalid ISO 8601 duration `{text}`: {reason}")]
     Duration {
@@ -264,10 +268,22 @@ impl<'de> Deserialize<'de> for IsoDuration {
 /// be read back.
 pub const HORIZON_YEAR: i32 = 9000;
 
-/// Whether an instant is at or past the engine's horizon (the year 9000).
-pub(crate) fn beyond_horizon(t: Instant) -> bool {
+/// The first year the engine accepts: the Unix epoch's. An earlier instant on the wire is a
+/// zeroed or mistyped date (`0000-01-01`, `0001-01-01`, Graph's `DateTimeOffset.MinValue`),
+/// never a real sign-in, assignment or review; taking it as "long ago" would make accounts look
+/// stale and assignments look old.
+pub const EARLIEST_YEAR: i32 = 1970;
+
+/// Refuses an instant outside the years [`EARLIEST_YEAR`] to [`HORIZON_YEAR`] − 1. Every
+/// instant a command or query carries is checked with it; [`parse_instant`] itself accepts any
+/// RFC 3339 instant, so a stored log replays whatever it holds.
+pub fn check_range(t: Instant) -> Result<Instant, TimeError> {
     use chrono::Datelike;
-    t.year() >= HORIZON_YEAR || t.year() < 1
+    if (EARLIEST_YEAR..HORIZON_YEAR).contains(&t.year()) {
+        Ok(t)
+    } else {
+        Err(TimeError::OutOfRange(format_instant(&t)))
+    }
 }
 
 #[cfg(test)]
@@ -354,5 +370,31 @@ mod tests {
         assert_eq!(format_instant(&a), "2026-03-02T09:00:00Z");
         assert!(parse_instant("2026-03-02T09:00:00").is_err());
         assert!(parse_instant("yesterday").is_err());
+    }
+
+    #[test]
+    fn the_range_is_1970_to_8999() {
+        for ok in [
+            "1970-01-01T00:00:00Z",
+            "2026-03-02T09:00:00Z",
+            "8999-12-31T23:59:59Z",
+        ] {
+            let t = parse_instant(ok).expect("valid test input");
+            assert_eq!(check_range(t), Ok(t), "{ok}");
+        }
+        for bad in [
+            "0000-01-01T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "1970-01-01T00:30:00+01:00",
+            "9000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+        ] {
+            let t = parse_instant(bad).expect("RFC 3339 itself accepts it");
+            assert!(
+                matches!(check_range(t), Err(TimeError::OutOfRange(_))),
+                "{bad} should be out of range"
+            );
+        }
     }
 }

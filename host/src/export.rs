@@ -1,49 +1,22 @@
-//! `pim-host audit export`: the audit log as CSV or JSON Lines.
+//! `pim-host audit export`: the audit log as CSV or JSON Lines, written by pim-core's own
+//! writers (one CSV writer for every path, formula-safe: see `pim_core::audit::to_csv`).
 
 use std::io::Write;
 
 use pim_core::AuditRecord;
-use serde_json::Value;
+use pim_core::audit::{CSV_HEADER, push_csv_row};
 
-/// The columns of the CSV export, in order (Graph's `directoryAudit` names).
-pub const CSV_COLUMNS: [&str; 15] = [
-    "id",
-    "activityDateTime",
-    "activityDisplayName",
-    "category",
-    "operationType",
-    "result",
-    "resultReason",
-    "initiatedBy",
-    "targetPrincipalId",
-    "roleDefinitionId",
-    "roleDisplayName",
-    "scope",
-    "correlationId",
-    "scheduleId",
-    "ticketInfo",
-];
-
-fn csv_field(v: Option<&Value>) -> String {
-    let text = match v {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-/// Writes records as CSV with a header line (RFC 4180 quoting).
+/// Writes records as CSV: RFC 4180 with a header line and CRLF line ends; a field a
+/// spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or CR first) is prefixed with
+/// `'`. Streams one record at a time.
 pub fn write_csv(records: &[AuditRecord], out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "{}", CSV_COLUMNS.join(","))?;
+    let mut row = String::from(CSV_HEADER);
+    row.push_str("\r\n");
+    out.write_all(row.as_bytes())?;
     for r in records {
-        let v = serde_json::to_value(r).map_err(std::io::Error::other)?;
-        let row: Vec<String> = CSV_COLUMNS.iter().map(|c| csv_field(v.get(c))).collect();
-        writeln!(out, "{}", row.join(","))?;
+        row.clear();
+        push_csv_row(&mut row, r);
+        out.write_all(row.as_bytes())?;
     }
     Ok(())
 }
@@ -55,4 +28,30 @@ pub fn write_jsonl(records: &[AuditRecord], out: &mut dyn Write) -> std::io::Res
         writeln!(out)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(reason: &str) -> AuditRecord {
+        serde_json::from_value(serde_json::json!({
+            "id": "audit-1", "activityDateTime": "2026-03-02T09:00:00Z",
+            "activityDisplayName": "Add member to role requested (PIM activation)",
+            "category": "RoleManagement", "operationType": "Add", "result": "success",
+            "resultReason": reason, "initiatedBy": "user1",
+        }))
+        .expect("a record")
+    }
+
+    #[test]
+    fn the_host_writes_the_cores_csv() {
+        let records = [record("=HYPERLINK(\"http://x\")"), record("plain")];
+        let mut out = Vec::new();
+        write_csv(&records, &mut out).expect("writes");
+        assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            pim_core::audit::to_csv(&records)
+        );
+    }
 }

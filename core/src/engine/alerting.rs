@@ -119,6 +119,7 @@ impl Engine {
                 "only the host records directory facts",
             )));
         }
+        super::commands::horizon("signInDateTime", when)?;
         let when = when.unwrap_or(now);
         if when > now {
             return Err(CommandError::InvalidField {

@@ -241,7 +241,8 @@ fn review_result<'de, D: Deserializer<'de>>(d: D) -> Result<ReviewResult, D::Err
 pub struct Outcome {
     /// The decision.
     pub decision: Decision,
-    /// Events to persist and apply, in order; empty for a refusal without audit, or a dry run.
+    /// Events to persist and apply, in order. A refusal carries its audit event
+    /// (`requestRejected` or `commandRefused`); a dry run carries none.
     pub events: Vec<Event>,
 }
 
@@ -265,8 +266,28 @@ pub(crate) struct RequestedWindow {
 impl Engine {
     /// Decides a command at `now`. `Err` means the input is malformed or names something that
     /// does not exist; a refusal by the rules is an `Ok` outcome whose decision carries the
-    /// error and every failed rule.
+    /// error and every failed rule, and whose events record the refusal for the audit trail
+    /// (`requestRejected` for a schedule request, `commandRefused` for anything else; a dry
+    /// run records nothing).
     pub fn execute(
+        &self,
+        command: &Command,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        let mut outcome = self.judge(command, ctx, now)?;
+        if let Some(error) = &outcome.decision.error
+            && outcome.events.is_empty()
+            && super::refusal::is_audited(command)
+        {
+            let event = super::refusal::refused_event(command, ctx, error, now);
+            outcome.events.push(event);
+        }
+        Ok(outcome)
+    }
+
+    /// Decides a command by the rules, before a refusal is recorded.
+    fn judge(
         &self,
         command: &Command,
         ctx: &CallContext,
@@ -278,23 +299,18 @@ impl Engine {
             return Err(CommandError::ClockBackwards { now, last });
         }
         check_id("caller", ctx.caller.as_deref())?;
-        if crate::time::beyond_horizon(now) {
-            return Err(CommandError::InvalidField {
-                field: "now",
-                reason: "instants must lie between the years 1 and 8999".into(),
-            });
+        horizon("now", Some(now))?;
+        if let Some(caller) = &ctx.caller
+            && self.state.directory().principal(caller).is_none()
+        {
+            return Err(CommandError::UnknownPrincipal(caller.clone()));
         }
-        if let Some(caller) = &ctx.caller {
-            match self.state.directory().principal(caller).map(|p| p.kind) {
-                None => return Err(CommandError::UnknownPrincipal(caller.clone())),
-                Some(PrincipalKind::Group) => {
-                    return Ok(Outcome::refused(DecisionError::new(
-                        ErrorCode::AuthorizationFailed,
-                        format!("`{caller}` is a group: a caller is a user or a service principal"),
-                    )));
-                }
-                Some(_) => {}
-            }
+        // A schedule request by a group is refused once its body is read, so the refusal is
+        // kept as the request that was made (`requestRejected`).
+        if let Some(refusal) = self.group_caller(ctx)
+            && !matches!(command, Command::Request { .. })
+        {
+            return Ok(Outcome::refused(refusal));
         }
         match command {
             Command::ImportDirectory { directory } => self.import(directory, ctx, now),
@@ -376,7 +392,7 @@ impl Engine {
     ) -> Result<Outcome, CommandError> {
         check_id("principalId", Some(&body.principal_id))?;
         check_id("roleDefinitionId", Some(&body.role_definition_id))?;
-        check_id("id", body.id.as_deref())?;
+        check_new_id("id", body.id.as_deref())?;
         check_id("targetScheduleId", body.target_schedule_id.as_deref())?;
         check_text(body.justification.as_deref())?;
         if let Some(t) = &body.ticket_info {
@@ -424,26 +440,17 @@ impl Engine {
             field: "directoryScopeId",
             reason: reason.into(),
         })?;
-        let outcome = match (kind, body.action) {
-            (RequestKind::Assignment, Action::SelfActivate) => {
-                self.self_activate(body, &scope, ctx, now)?
-            }
-            (RequestKind::Assignment, Action::SelfDeactivate) => {
-                self.self_deactivate(body, &scope, ctx, now)?
-            }
-            (RequestKind::Eligibility, Action::SelfActivate | Action::SelfDeactivate) => {
-                return Err(CommandError::InvalidField {
-                    field: "action",
-                    reason: format!(
-                        "`{}` belongs to assignment schedule requests, not eligibility ones",
-                        body.action
-                    ),
-                });
-            }
-            (_, Action::SelfExtend | Action::SelfRenew) => {
-                self.self_extend_or_renew(kind, body, &scope, ctx, now)?
-            }
-            (_, _) => self.admin_request(kind, body, &scope, ctx, now)?,
+        if kind == RequestKind::Eligibility
+            && matches!(body.action, Action::SelfActivate | Action::SelfDeactivate)
+        {
+            return Err(misplaced_action(body.action));
+        }
+        let outcome = if let Some(error) = self.group_caller(ctx) {
+            let window = requested_window(body.schedule_info.as_ref(), now, now)?;
+            let request = self.new_request(kind, body, &scope, ctx, window, now);
+            self.rejected(request, error, now)
+        } else {
+            self.route_request(kind, body, &scope, ctx, now)?
         };
         if body.is_validation_only {
             // A dry run creates no request: report the decision without a request id.
@@ -456,6 +463,45 @@ impl Engine {
             });
         }
         Ok(outcome)
+    }
+
+    /// Routes a schedule request to the rules of its kind and action.
+    fn route_request(
+        &self,
+        kind: RequestKind,
+        body: &ScheduleRequestBody,
+        scope: &str,
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Result<Outcome, CommandError> {
+        Ok(match (kind, body.action) {
+            (RequestKind::Assignment, Action::SelfActivate) => {
+                self.self_activate(body, scope, ctx, now)?
+            }
+            (RequestKind::Assignment, Action::SelfDeactivate) => {
+                self.self_deactivate(body, scope, ctx, now)?
+            }
+            (RequestKind::Eligibility, Action::SelfActivate | Action::SelfDeactivate) => {
+                return Err(misplaced_action(body.action));
+            }
+            (_, Action::SelfExtend | Action::SelfRenew) => {
+                self.self_extend_or_renew(kind, body, scope, ctx, now)?
+            }
+            (_, _) => self.admin_request(kind, body, scope, ctx, now)?,
+        })
+    }
+
+    /// The refusal of a call made as a group: a group cannot authenticate, and letting its id
+    /// act would let every member act through it.
+    fn group_caller(&self, ctx: &CallContext) -> Option<DecisionError> {
+        let caller = ctx.caller.as_ref()?;
+        let kind = self.state.directory().principal(caller)?.kind;
+        (kind == PrincipalKind::Group).then(|| {
+            DecisionError::new(
+                ErrorCode::AuthorizationFailed,
+                format!("`{caller}` is a group: a caller is a user or a service principal"),
+            )
+        })
     }
 
     /// Builds the record of a request as made.
@@ -528,7 +574,7 @@ impl Engine {
         let known = self.import_principals(dir, now, &mut events)?;
         let mut roles: Vec<&str> = Vec::new();
         for r in &dir.role_definitions {
-            check_id("roleDefinitions.id", Some(&r.id))?;
+            check_new_id("roleDefinitions.id", Some(&r.id))?;
             if roles.contains(&r.id.as_str()) {
                 return Err(CommandError::DuplicateId(r.id.as_str().into()));
             }
@@ -560,7 +606,7 @@ impl Engine {
     ) -> Result<hashbrown::HashMap<PrincipalId, PrincipalKind>, CommandError> {
         let mut known: hashbrown::HashMap<PrincipalId, PrincipalKind> = hashbrown::HashMap::new();
         let mut add = |p: Principal, members: Vec<PrincipalId>| {
-            check_id("id", Some(&p.id))?;
+            check_new_id("id", Some(&p.id))?;
             if known.insert(p.id.clone(), p.kind).is_some()
                 || self.state.directory().principal(&p.id).is_some()
             {
@@ -824,6 +870,8 @@ pub(crate) fn requested_window(
             reason: "recurrence is not supported by PIM".into(),
         });
     }
+    // The start asked for is checked before a past start is taken as now.
+    horizon("scheduleInfo.startDateTime", info.start_date_time)?;
     let start = info.start_date_time.unwrap_or(default_start).max(now);
     horizon("scheduleInfo.startDateTime", Some(start))?;
     horizon("scheduleInfo.expiration.endDateTime", exp_end(&info))?;
@@ -864,17 +912,50 @@ pub(crate) fn requested_window(
     })
 }
 
+/// An activation or deactivation sent as an eligibility request.
+fn misplaced_action(action: Action) -> CommandError {
+    CommandError::InvalidField {
+        field: "action",
+        reason: format!("`{action}` belongs to assignment schedule requests, not eligibility ones"),
+    }
+}
+
 fn exp_end(info: &RequestSchedule) -> Option<Instant> {
     info.expiration.as_ref().and_then(|e| e.end_date_time)
 }
 
-/// Refuses instants past the engine's horizon (see [`crate::time::HORIZON_YEAR`]).
+/// Refuses instants outside the years the engine accepts (1970 to 8999, see
+/// [`crate::time::check_range`]).
 pub(crate) fn horizon(field: &'static str, t: Option<Instant>) -> Result<(), CommandError> {
-    match t {
-        Some(t) if crate::time::beyond_horizon(t) => Err(CommandError::InvalidField {
+    match t.map(crate::time::check_range) {
+        Some(Err(e)) => Err(CommandError::InvalidField {
             field,
-            reason: "instants must lie between the years 1 and 8999".into(),
+            reason: e.to_string(),
         }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses an id the caller chooses for something new (a request, an access review, a directory
+/// object): such an id becomes a storage key and a URL path segment, so it must be 1 to
+/// [`MAX_ID`] ASCII letters, digits, `-`, `_` and `.`, and neither `.` nor hold `..`.
+pub(crate) fn check_new_id(field: &'static str, id: Option<&str>) -> Result<(), CommandError> {
+    check_id(field, id)?;
+    let fail = |reason: &str| {
+        Err(CommandError::InvalidField {
+            field,
+            reason: reason.into(),
+        })
+    };
+    match id {
+        Some(id)
+            if !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) =>
+        {
+            fail("may hold only ASCII letters, digits, `-`, `_` and `.`")
+        }
+        Some(id) if id == "." || id.contains("..") => fail("must not be `.` or hold `..`"),
         _ => Ok(()),
     }
 }

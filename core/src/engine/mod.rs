@@ -8,6 +8,7 @@ mod approval;
 mod commands;
 mod index;
 mod queries;
+mod refusal;
 mod reviewing;
 mod tick;
 

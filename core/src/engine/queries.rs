@@ -406,6 +406,7 @@ impl Engine {
     /// Answers a wire query.
     pub fn query(&self, query: &Query, now: Instant) -> Result<QueryResult, crate::CommandError> {
         use crate::CommandError;
+        query_instants(query, now)?;
         Ok(match query {
             Query::Check {
                 principal_id,
@@ -489,5 +490,20 @@ impl AuditFilter {
                 .is_none_or(|x| a.activity_display_name.eq_ignore_ascii_case(x))
             && self.since.is_none_or(|t| a.activity_date_time >= t)
             && self.until.is_none_or(|t| a.activity_date_time < t)
+    }
+}
+
+/// Refuses a query whose instants (its `now`, an audit range, a notifications start) lie
+/// outside the years the engine accepts.
+fn query_instants(query: &Query, now: Instant) -> Result<(), crate::CommandError> {
+    use super::commands::horizon;
+    horizon("now", Some(now))?;
+    match query {
+        Query::Audit(f) => {
+            horizon("since", f.since)?;
+            horizon("until", f.until)
+        }
+        Query::Notifications { since, .. } => horizon("since", *since),
+        _ => Ok(()),
     }
 }

@@ -204,6 +204,8 @@ impl Engine {
         ctx: &CallContext,
         now: Instant,
     ) -> Result<Outcome, CommandError> {
+        super::commands::check_new_id("definition.id", def.id.as_deref())?;
+        super::commands::horizon("startDateTime", def.start_date_time)?;
         if self
             .state
             .directory()

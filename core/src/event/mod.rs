@@ -3,8 +3,10 @@
 //! format, versioned by [`LOG_FORMAT_VERSION`].
 
 mod payload;
+mod refusal;
 
 pub use payload::{ApprovalStagePayload, RequestPayload, SchedulePayload};
+pub use refusal::RefusedAction;
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -108,6 +110,34 @@ pub enum Event {
         /// Every failed rule.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         failed_rules: Vec<FailedRule>,
+    },
+    /// A privileged command was refused by the engine's rules; kept for the audit trail only
+    /// (nothing else changes). Refused schedule requests are `requestRejected` instead.
+    CommandRefused {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// Who asked; `None` is the host itself.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<PrincipalId>,
+        /// What was attempted.
+        action: RefusedAction,
+        /// The request, access review, alert or group acted on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target_id: Option<String>,
+        /// Whose access or record it concerned.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        principal_id: Option<PrincipalId>,
+        /// Which role.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role_definition_id: Option<RoleDefinitionId>,
+        /// Which scope.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope_id: Option<ScopeId>,
+        /// Why, as the refusal's code.
+        code: ErrorCode,
+        /// Why, in words.
+        message: String,
     },
     /// An approver answered one stage of a request.
     ApprovalRecorded {
@@ -379,6 +409,7 @@ impl Event {
         "policySet",
         "requestSubmitted",
         "requestRejected",
+        "commandRefused",
         "approvalRecorded",
         "requestStatusChanged",
         "scheduleCreated",
@@ -408,6 +439,7 @@ impl Event {
             | Event::PolicySet { at, .. }
             | Event::RequestSubmitted { at, .. }
             | Event::RequestRejected { at, .. }
+            | Event::CommandRefused { at, .. }
             | Event::ApprovalRecorded { at, .. }
             | Event::RequestStatusChanged { at, .. }
             | Event::ScheduleCreated { at, .. }

@@ -45,6 +45,8 @@ pub struct Expect {
     pub via: Option<Via>,
     /// Audit: activity names that must appear in this order.
     pub activities: Option<Vec<String>>,
+    /// Audit: partial records (Graph `directoryAudit` fields) that must appear in this order.
+    pub records: Option<Vec<Value>>,
     /// Alerts: ids that must be active.
     pub active_alerts: Option<Vec<String>>,
     /// Alerts: ids that must be inactive.
@@ -68,7 +70,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
             }
             "check" => &["active", "endDateTime", "via", "error"],
             "alerts" => &["active", "inactive", "incidents", "error"],
-            "audit" => &["activities", "count", "error"],
+            "audit" => &["activities", "records", "count", "error"],
             "notifications" => &["notifications", "count", "error"],
             "review" => &[
                 "instanceStatus",
@@ -86,7 +88,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
         }
         Verb::Check { .. } => &["active", "endDateTime", "via", "error"],
         Verb::Alerts => &["active", "inactive", "incidents", "error"],
-        Verb::Audit(_) => &["activities", "count", "error"],
+        Verb::Audit(_) => &["activities", "records", "count", "error"],
         Verb::Notifications { .. } => &["notifications", "count", "error"],
         Verb::Review { .. } => &[
             "instanceStatus",
@@ -173,6 +175,12 @@ impl Expect {
                     e.notifications = Some(serde_json::from_value(v).map_err(|_| {
                         String::from("expect `notifications` must be a list of objects")
                     })?)
+                }
+                ("records", _) => {
+                    e.records =
+                        Some(serde_json::from_value(v).map_err(|_| {
+                            String::from("expect `records` must be a list of objects")
+                        })?)
                 }
                 ("count", _) => {
                     e.count = Some(
@@ -342,16 +350,20 @@ impl Expect {
                 }
             }
         }
-        if let Some(want) = &self.notifications {
+        for (key, want, what) in [
+            ("notifications", &self.notifications, "notification"),
+            ("records", &self.records, "audit record"),
+        ] {
+            let Some(want) = want else { continue };
             let got: Vec<&Value> = actual
-                .get("notifications")
+                .get(key)
                 .and_then(Value::as_array)
                 .map(|a| a.iter().collect())
                 .unwrap_or_default();
             let mut rest = got.iter();
             for w in want {
                 if !rest.any(|g| partial_match(w, g)) {
-                    out.push(format!("expected notification {w} (in order)"));
+                    out.push(format!("expected {what} {w} (in order)"));
                     break;
                 }
             }

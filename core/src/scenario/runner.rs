@@ -550,13 +550,13 @@ fn review_command(verb: &Verb) -> Result<Command, BackendError> {
     })
 }
 
-/// The `audit` step's report: the activities, oldest first.
+/// The `audit` step's report: the activities and the records, oldest first.
 fn audit_value(records: &[crate::AuditRecord]) -> Value {
     let names: Vec<&str> = records
         .iter()
         .map(|r| r.activity_display_name.as_str())
         .collect();
-    json!({ "activities": names })
+    json!({ "activities": names, "records": records })
 }
 
 /// The `alerts` step's report: active and inactive alerts, and each one's incidents.

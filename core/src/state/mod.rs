@@ -341,6 +341,8 @@ impl State {
             | Event::ReviewReset { .. }
             | Event::ReviewApplied { .. }
             | Event::ReviewDeleted { .. } => self.apply_review(event)?,
+            // Audit only: a refusal changes nothing.
+            Event::CommandRefused { .. } => {}
         }
         Ok(None)
     }

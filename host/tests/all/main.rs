@@ -7,6 +7,7 @@ mod access;
 mod auth;
 mod clock;
 mod common;
+mod export;
 mod gateway;
 mod governance;
 mod guest;
