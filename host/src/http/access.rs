@@ -16,7 +16,11 @@ use crate::store::Store;
 impl<S: Store + 'static> AppState<S> {
     /// What the caller may read now; a principal the directory does not know is refused.
     pub async fn access(self: &Arc<Self>, caller: &Caller) -> Result<Access, ApiError> {
-        let me = caller.principal();
+        self.access_of(caller.principal()).await
+    }
+
+    /// What principal `me` may read now; a principal the directory does not know is refused.
+    pub async fn access_of(self: &Arc<Self>, me: String) -> Result<Access, ApiError> {
         let q = Query::Access {
             principal_id: me.clone().into(),
         };

@@ -162,6 +162,10 @@ impl<S: Store + 'static> AppState<S> {
         ctx: CallContext,
         command: Command,
     ) -> Result<Decision, ApiError> {
+        // A token whose principal the directory does not know is refused before the engine.
+        if let Some(me) = &ctx.caller {
+            self.access_of(me.to_string()).await?;
+        }
         let decision = self
             .with_service(move |svc, now| svc.submit(&command, &ctx, now))
             .await?;

@@ -163,6 +163,13 @@ fn a_token_whose_principal_is_not_in_the_directory_reads_nothing() {
         let message = body["error"]["message"].as_str().unwrap_or_default();
         assert!(message.contains("not in the directory"), "{path}: {body}");
     }
+    // Nor does it write: the refusal comes before the engine.
+    let activation = json!({
+        "action": "selfActivate", "principalId": "ghost", "roleDefinitionId": EXCHANGE_ADMIN,
+        "directoryScopeId": "/", "justification": "let me in",
+        "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "PT1H" } }
+    });
+    refused(api.call("ghost", "POST", ASSIGNMENT, &activation.to_string()));
 }
 
 #[test]
