@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the seed inputs of every fuzz target under fuzz/seeds/<target>/ from the scenario
-files (tests/scenarios) and the golden event logs (tests/golden). scripts/fuzz.sh minimises
-them with `cargo fuzz cmin` into fuzz/corpus/<target>/, which is what is committed."""
-import glob, hashlib, json, os, struct, sys
+files (tests/scenarios) and the golden event logs (tests/golden), and the libFuzzer dictionary
+fuzz/json.dict. The seeds are minimised with `cargo fuzz cmin` into fuzz/corpus/<target>/,
+which is committed with the dictionary."""
+import glob, hashlib, json, os, re, struct, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fuzz", "seeds")
@@ -79,6 +80,35 @@ def abi_calls():
             {"primaryApprovers": [{"@odata.type": "#microsoft.graph.singleUser", "userId": "admin"}]}]}}]}, "admin")
 
 
+EDGES = ["9999-12-31T23:59:59", "0000-01-01T00:00:00", "2026-03-02T09:00:00Z", "-05:00",
+         "+14:00", ".999999999", "P1Y", "PT1H", "P30D", "PT0S", "P1W", "-P1D", "true", "false",
+         "null", '":"', '","', '{"', '"}', "e-300", "1e400"]
+
+
+def dictionary(scenarios):
+    """Field names and short enum-like values of the scenario files, and instants and durations
+    near the edges."""
+    tokens = set()
+
+    def walk(v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                tokens.add(k)
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, str) and len(v) < 40 and re.fullmatch(r"[A-Za-z_#.:/]+", v):
+            tokens.add(v)
+
+    for s in scenarios:
+        walk(s)
+    quoted = ['"%s"' % t.replace("\\", "\\\\").replace('"', '\\"') for t in sorted(tokens) + EDGES]
+    with open(os.path.join(ROOT, "fuzz", "json.dict"), "w", encoding="utf-8") as f:
+        f.write("# libFuzzer dictionary of the JSON targets, written by fuzz/seed.py.\n")
+        f.write("\n".join(quoted) + "\n")
+
+
 def main():
     scenarios = sorted(glob.glob(os.path.join(ROOT, "tests", "scenarios", "*.json")))
     for path in scenarios:
@@ -90,6 +120,7 @@ def main():
         for s in scenario["steps"]:
             if "request" in s and isinstance(s["request"], dict) and "body" in s["request"]:
                 write("abi_call", execute(dict(op="request", **s["request"]), s.get("as"), scenario["start"]))
+    dictionary(json.loads(open(p, encoding="utf-8").read()) for p in scenarios)
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "golden", "*", "*.jsonl"))):
         lines = open(path, encoding="utf-8").read().splitlines()
         for line in lines:

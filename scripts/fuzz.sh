@@ -29,10 +29,10 @@ status=0
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"
     case $t in
-        scenario) flags=(-max_len=65536) ;;
+        scenario) flags=(-max_len=65536 -dict=json.dict) ;;
         # The load of the export's thread-local state leaks its (unreadable) answer once.
         abi_check) flags=(-max_len=256) ;;
-        *) flags=(-max_len=4096) ;;
+        *) flags=(-max_len=4096 -dict=json.dict) ;;
     esac
     echo "== $t: ${seconds}s"
     # One process (no -jobs/-workers): one core. -rss_limit_mb bounds memory; -timeout
