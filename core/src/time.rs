@@ -36,10 +36,15 @@ pub enum TimeError {
 }
 
 /// Parses an RFC 3339 instant (any offset, with or without fractional seconds) into UTC.
+/// An instant whose offset moves it outside the years 0000–9999 is refused: RFC 3339 cannot
+/// write it back, so it would not survive a round trip through the wire or the event log.
 pub fn parse_instant(text: &str) -> Result<Instant, TimeError> {
+    use chrono::Datelike;
     DateTime::parse_from_rfc3339(text)
+        .ok()
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| TimeError::Instant(text.into()))
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .ok_or_else(|| TimeError::Instant(text.into()))
 }
 
 /// Formats an instant as Graph does: `2026-03-02T09:00:00Z`, fractions only when present.
@@ -395,6 +400,23 @@ mod tests {
                 matches!(check_range(t), Err(TimeError::OutOfRange(_))),
                 "{bad} should be out of range"
             );
+        }
+    }
+
+    #[test]
+    fn instants_parse_only_when_they_can_be_written_back() {
+        // Found with the `wire` fuzz target's round trip: these parsed, then serialized as
+        // `+10000-…` and `-0001-…`, which no RFC 3339 reader accepts.
+        for text in ["9999-12-31T23:00:00-05:00", "0000-01-01T00:30:00+01:00"] {
+            assert!(parse_instant(text).is_err(), "{text}");
+        }
+        for text in [
+            "9999-12-31T23:59:59.5Z",
+            "0000-01-01T00:00:00Z",
+            "0000-01-01T01:00:00+01:00",
+        ] {
+            let t = parse_instant(text).expect("valid test input");
+            assert_eq!(parse_instant(&format_instant(&t)), Ok(t), "{text}");
         }
     }
 }
