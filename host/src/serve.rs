@@ -371,6 +371,10 @@ pub async fn tick_once<S: Store + 'static>(
         .await
 }
 
+/// How often the ticker checks the whole chain again, so an edit below what the host has read
+/// is found while it runs (about 0.1 s per 100,000 events), not only at the next start.
+const RECHECK_EVERY: Duration = Duration::from_secs(300);
+
 /// Ticks every `every` seconds (at least 1), snapshotting after every `snapshot_every` events
 /// (0: never).
 fn spawn_ticker<S: Store + 'static>(
@@ -381,8 +385,15 @@ fn spawn_ticker<S: Store + 'static>(
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(every.max(1)));
         let mut last_snapshot = 0u64;
+        let mut last_recheck = std::time::Instant::now();
         loop {
             interval.tick().await;
+            if last_recheck.elapsed() >= RECHECK_EVERY {
+                last_recheck = std::time::Instant::now();
+                if let Err(e) = state.with_service(|svc, _| svc.recheck_chain()).await {
+                    tracing::warn!(?e, "the event log's chain no longer verifies");
+                }
+            }
             match tick_once(&state, snapshot_every, last_snapshot).await {
                 Ok(Tick::Ran { events, snapshot }) => {
                     if events > 0 {

@@ -330,6 +330,16 @@ impl<S: Store> Service<S> {
         self.fault = other.fault.clone();
     }
 
+    /// Checks the whole stored chain again: an edit or a deletion below what this service has
+    /// already read shows only here. A break becomes this service's integrity fault (writes
+    /// refused, reads answered from the verified state), and is returned.
+    pub fn recheck_chain(&mut self) -> Result<(), ServiceError> {
+        match self.store.verify() {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.integrity(e)),
+        }
+    }
+
     /// Records a broken chain (`e` names the sequence) as this service's fault, logs it once,
     /// and returns the error to answer with; other errors pass through.
     fn integrity(&mut self, e: StoreError) -> ServiceError {

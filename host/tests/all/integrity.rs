@@ -271,6 +271,31 @@ fn a_running_service_answers_reads_and_refuses_writes_after_an_edit() {
 }
 
 #[test]
+fn an_edit_below_what_a_running_service_has_read_is_found_by_a_recheck() {
+    let dir = temp_dir("recheck");
+    let db = dir.join("pim.db");
+    let mut service =
+        Service::open(guest(), SqliteStore::open(&db).expect("opens")).expect("opens");
+    import(&mut service, 2);
+    assert!(activate(&mut service).expect("decides").error.is_none());
+    service.recheck_chain().expect("an untouched log verifies");
+    // The service has read every event; the edit is below its head, so catching up sees
+    // nothing new and only a recheck finds it.
+    let seq = justification_seq(&db);
+    edit_justification(&db, seq);
+    service.catch_up().expect("nothing new to read");
+    assert!(service.integrity_fault().is_none(), "not seen yet");
+    assert_eq!(broken_at(service.recheck_chain()), seq);
+    assert_eq!(service.integrity_fault().map(|f| f.seq), Some(seq));
+    assert_eq!(broken_at(activate(&mut service)), seq, "writes are refused");
+    assert!(
+        user1_active(&mut service),
+        "reads answer the verified state"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_cut_tail_is_named_when_the_host_appends() {
     let dir = temp_dir("tail");
     let db = dir.join("pim.db");
