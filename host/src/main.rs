@@ -101,8 +101,9 @@ struct ServeArgs {
     /// The SQLite database (created if missing).
     #[arg(long, default_value = "pim.db")]
     db: PathBuf,
-    /// The config file: `{"listen": "127.0.0.1:8080", "tokens": [{"token": …,
-    /// "principal": …, "mfa": true}]}`.
+    /// The config file (JSON; host/README.md): `listen`, `tokens` (bearer tokens and the
+    /// principals they stand for), `oidc` (an OpenID Connect issuer whose JWT access tokens
+    /// are accepted), `rateLimit` (writes per caller) and `maxClockSkewSeconds`.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where to listen (overrides the config); port 0 picks a free port.
