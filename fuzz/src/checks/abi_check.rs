@@ -84,7 +84,8 @@ pub fn check(input: &[u8]) {
         std::str::from_utf8(&r),
         std::str::from_utf8(&s),
     );
-    let time = chrono::DateTime::from_timestamp(now, 0);
+    let time =
+        chrono::DateTime::from_timestamp(now, 0).and_then(|t| pim_core::time::check_range(t).ok());
     let (Ok(p), Ok(r), Ok(s), Some(at)) = (strings.0, strings.1, strings.2, time) else {
         assert_eq!(code, -1, "bad arguments answer -1");
         return;

@@ -99,7 +99,10 @@ impl GuestState {
     /// The gateway question without JSON: is `principal` active in `role` at `scope` at `now`
     /// (unix seconds)? An empty scope means `/`.
     pub fn check(&self, principal: &str, role: &str, scope: &str, now: i64) -> CheckCode {
-        let Some(now) = chrono::DateTime::from_timestamp(now, 0) else {
+        // The same range every command and query is held to (years 1970 to 8999).
+        let now = chrono::DateTime::from_timestamp(now, 0)
+            .and_then(|t| pim_core::time::check_range(t).ok());
+        let Some(now) = now else {
             return CheckCode::BadArguments;
         };
         let scope = if scope.is_empty() { "/" } else { scope };
