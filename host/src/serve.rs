@@ -178,26 +178,30 @@ fn refused(d: pim_core::Decision) -> Result<(), ServeError> {
     d.error.map_or(Ok(()), |e| Err(ServeError::SeedRefused(e)))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// SIGINT or SIGTERM. The handlers are registered when this is called, not when the future is
+/// first polled, so a signal that arrives as soon as the server says it listens is a clean
+/// shutdown, not the default action (death by the signal).
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
+}
+
+/// Ctrl-C (where there are no Unix signals).
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -240,18 +244,24 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
     }
     let state = AppState::with_time(service, readers, time.clone(), &config)?;
     state.load_keys().await?;
+    if !options.read_only {
+        // What time caused while the host was down is committed before it says it listens;
+        // the ticker then runs every `tick_seconds`.
+        first_tick(&state).await;
+    }
+    let shutdown = shutdown_signal()?;
     let listener = listen(&options, &config).await?;
     if options.read_only {
         tracing::info!("read-only: no ticks, no snapshots, writes refused");
         axum::serve(listener, router(state, options.max_body))
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(shutdown)
             .await?;
         witness.abort();
         return Ok(());
     }
     let ticker = spawn_ticker(state.clone(), options.tick_seconds, options.snapshot_every);
     axum::serve(listener, router(state.clone(), options.max_body))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
     ticker.abort();
     witness.abort();
@@ -371,6 +381,15 @@ pub async fn tick_once<S: Store + 'static>(
         .await
 }
 
+/// The tick at start, before the server listens.
+async fn first_tick<S: Store + 'static>(state: &Arc<AppState<S>>) {
+    match tick_once(state, 0, 0).await {
+        Ok(Tick::Ran { events, .. }) if events > 0 => tracing::info!(events, "tick"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(?e, "tick failed"),
+    }
+}
+
 /// How often the ticker checks the whole chain again, so an edit below what the host has read
 /// is found while it runs (about 0.1 s per 100,000 events), not only at the next start.
 const RECHECK_EVERY: Duration = Duration::from_secs(300);
@@ -383,7 +402,9 @@ fn spawn_ticker<S: Store + 'static>(
     snapshot_every: u64,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(Duration::from_secs(every.max(1)));
+        let period = Duration::from_secs(every.max(1));
+        // The first tick ran before the server listened.
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let mut last_snapshot = 0u64;
         let mut last_recheck = std::time::Instant::now();
         loop {
