@@ -1,8 +1,6 @@
 //! Issue 10, defect 1: a host whose clock is wrong writes nothing, answers at the trusted
 //! instant, says so, and recovers by itself; a correct host on the same database is unharmed.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -117,26 +115,8 @@ impl Host {
 
     /// One request as `who`: the status and the JSON body (null if none).
     fn call(&self, who: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
-        let mut s = TcpStream::connect(&self.addr).expect("connects");
-        s.set_read_timeout(Some(Duration::from_secs(60)))
-            .expect("a timeout");
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {who}-token\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        s.write_all(req.as_bytes()).expect("writes");
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).expect("reads");
-        let text = String::from_utf8_lossy(&raw);
-        let status = text
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("a status");
-        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+        crate::common::http(&self.addr, method, path, &format!("{who}-token"), body)
+            .expect("the server answers")
     }
 
     fn health(&self) -> Value {
@@ -459,26 +439,8 @@ impl Process {
     }
 
     fn call(&self, who: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
-        let mut s = TcpStream::connect(&self.addr).expect("connects");
-        s.set_read_timeout(Some(Duration::from_secs(60)))
-            .expect("a timeout");
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {who}-token\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        s.write_all(req.as_bytes()).expect("writes");
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).expect("reads");
-        let text = String::from_utf8_lossy(&raw);
-        let status = text
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("a status");
-        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+        crate::common::http(&self.addr, method, path, &format!("{who}-token"), body)
+            .expect("the server answers")
     }
 
     fn health(&self) -> Value {

@@ -1,7 +1,12 @@
 //! Shared helpers: the guest, compiled once per test binary.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serde_json::Value;
 
 use pim_host::{Guest, Limits};
 
@@ -112,4 +117,25 @@ pub fn assert_same_report(
         }
     }
     assert_eq!(l, r, "{what}");
+}
+
+/// One HTTP/1.1 request to a test server with `Authorization: Bearer {token}`: the status and
+/// the JSON body (null if none); `None` when the connection fails (a killed server). The
+/// request is written whole, whatever the server answers first, so a test can send a body
+/// the server refuses before reading it (413).
+pub fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> Option<(u16, Value)> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw);
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
 }

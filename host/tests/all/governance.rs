@@ -6,7 +6,6 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use pim_core::{CallContext, Command};
 use pim_host::http::{AppState, RateLimitConfig, ServerConfig, TokenEntry, router};
@@ -101,26 +100,8 @@ impl Api {
 
     /// One request as `who` (a token `{who}-token`); the status and the JSON body (null if none).
     pub(crate) fn call(&self, who: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
-        let mut s = TcpStream::connect(&self.addr).expect("connects");
-        s.set_read_timeout(Some(Duration::from_secs(60)))
-            .expect("a timeout");
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {who}-token\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        s.write_all(req.as_bytes()).expect("writes");
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).expect("reads");
-        let text = String::from_utf8_lossy(&raw);
-        let status = text
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("a status");
-        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+        crate::common::http(&self.addr, method, path, &format!("{who}-token"), body)
+            .expect("the server answers")
     }
 }
 
