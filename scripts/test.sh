@@ -2,11 +2,12 @@
 # Runs every test of pim: formatting, lints, docs, the no_std and wasm builds, the unit,
 # property, scenario, host-process and doc tests, every scenario through both engines, and the
 # npm package with its browser and Node examples. Installs what it needs itself (Rust targets,
-# wasm-bindgen-cli, npm packages, Chromium), so it works on a fresh machine.
+# wasm-bindgen-cli, npm packages, Chromium, faketime), so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 step "toolchain targets"
 rustup target add wasm32-unknown-unknown x86_64-unknown-none >/dev/null
@@ -28,6 +29,18 @@ cargo build -p pim-wasm --target wasm32-unknown-unknown --quiet
 
 step "pim_guest.wasm (the host's tests embed it)"
 scripts/build-guest.sh
+
+# The host's clock test runs one `pim-host serve` under faketime (a clock 400 days ahead).
+if ! command -v faketime >/dev/null; then
+    if command -v apt-get >/dev/null; then
+        step "apt-get install faketime"
+        as_root apt-get update
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y faketime
+    else
+        echo "faketime is missing and apt-get is not available: install faketime" >&2
+        exit 1
+    fi
+fi
 
 step "cargo test (unit, property, scenario, host process and doc tests)"
 cargo test --workspace
