@@ -162,13 +162,18 @@ impl<S: Store + 'static> AppState<S> {
         ctx: CallContext,
         command: Command,
     ) -> Result<Decision, ApiError> {
-        // A token whose principal the directory does not know is refused before the engine.
-        if let Some(me) = &ctx.caller {
-            self.access_of(me.to_string()).await?;
-        }
-        let decision = self
-            .with_service(move |svc, now| svc.submit(&command, &ctx, now))
+        // A token whose principal the directory does not know is refused before the engine
+        // decides, in the same call on the writer (one round trip, on the state it decides on).
+        let outcome = self
+            .with_service(move |svc, now| match &ctx.caller {
+                Some(me) if !in_directory(svc, me, now)? => Ok(Err(me.to_string())),
+                _ => svc.submit(&command, &ctx, now).map(Ok),
+            })
             .await?;
+        let decision = outcome.map_err(|me| {
+            tracing::warn!(caller = %me, "refused: the caller is not in the directory");
+            ApiError::UnknownPrincipal(me)
+        })?;
         accepted(decision)
     }
 
@@ -176,6 +181,18 @@ impl<S: Store + 'static> AppState<S> {
     pub async fn query(self: &Arc<Self>, query: Query) -> Result<QueryResult, ApiError> {
         self.with_reader(move |s, now| s.query(&query, now)).await
     }
+}
+
+/// Whether the directory knows `principal` (the core's `access` query answers for it).
+fn in_directory<S: Store>(
+    svc: &mut Service<S>,
+    principal: &str,
+    now: Instant,
+) -> Result<bool, ServiceError> {
+    let q = Query::Access {
+        principal_id: principal.into(),
+    };
+    Ok(matches!(svc.query(&q, now)?, QueryResult::Access(Some(_))))
 }
 
 /// The decision if the engine accepted the command, else its refusal.
