@@ -50,7 +50,7 @@ pub use engine::activation::{
 pub use engine::{
     AuditFilter, CallContext, Check, Command, EXTEND_WINDOW, EligibleRole, Engine,
     MAX_ACTIVATION_LEAD, MAX_ID, MAX_JUSTIFICATION, MAX_TICKET, Outcome, Projections, Query,
-    QueryResult, RENEW_WINDOW, Via,
+    QueryResult, RENEW_WINDOW, RequestFilter, ScheduleFilter, ScheduleWindow, Via,
 };
 pub use error::{ApplyError, CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 pub use event::{Event, LOG_FORMAT_VERSION};

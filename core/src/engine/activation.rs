@@ -380,7 +380,7 @@ impl Engine {
         end: Instant,
     ) -> Schedule {
         Schedule {
-            id: self.state.next_id("schedule", 1),
+            id: self.state.schedule_id_for(&request.id, 1),
             kind: AssignmentType::Active,
             origin: Origin::Activated,
             principal_id: request.principal_id.clone(),

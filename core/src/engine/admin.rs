@@ -245,7 +245,7 @@ impl Engine {
             return Ok(self.rejected(request, error, now));
         }
         let schedule = Schedule::assigned(
-            self.state.next_id("schedule", 1),
+            self.state.schedule_id_for(&request.id, 1),
             kind,
             &body.principal_id,
             &body.role_definition_id,
@@ -524,7 +524,7 @@ impl Engine {
             return Ok(self.rejected(request, error, now));
         }
         let schedule = Schedule::assigned(
-            self.state.next_id("schedule", 1),
+            self.state.schedule_id_for(&request.id, 1),
             kind,
             &target.principal_id,
             &target.role_definition_id,

@@ -203,7 +203,7 @@ impl Engine {
             Status::Granted
         };
         let mut schedule = self.activation_schedule(r, elig, via_group, start, end);
-        schedule.id = self.state.next_id("schedule", 0);
+        schedule.id = self.state.schedule_id_for(&r.id, 0);
         (
             status,
             vec![
@@ -285,7 +285,7 @@ impl Engine {
             Status::Granted
         };
         let schedule = Schedule::assigned(
-            self.state.next_id("schedule", 0),
+            self.state.schedule_id_for(&r.id, 0),
             target.kind,
             &target.principal_id,
             &target.role_definition_id,

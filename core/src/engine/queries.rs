@@ -183,6 +183,19 @@ pub enum Query {
         /// Who.
         principal_id: PrincipalId,
     },
+    /// Schedules matching a filter (a listing: it may visit every schedule).
+    ScheduleList(super::ScheduleFilter),
+    /// Schedule requests matching a filter, each with its status now (a listing).
+    Requests(super::RequestFilter),
+    /// Every role definition the tenant knows.
+    RoleDefinitions {},
+    /// The directory objects among these ids the tenant knows.
+    Principals {
+        /// Whom.
+        ids: Vec<PrincipalId>,
+    },
+    /// The role settings of every role at every scope they are set for (a listing).
+    Policies {},
     /// The security alerts as they stand now.
     Alerts {},
     /// An access review with its instances.
@@ -241,6 +254,14 @@ pub enum QueryResult {
     Reviews(Vec<crate::review::Review>),
     /// For `access`.
     Access(Option<crate::access::Access>),
+    /// For `requests`.
+    Requests(Vec<RequestRecord>),
+    /// For `roleDefinitions`.
+    RoleDefinitions(Vec<crate::directory::RoleDefinition>),
+    /// For `principals`.
+    Principals(Vec<crate::directory::Principal>),
+    /// For `policies`.
+    Policies(Vec<crate::policy::Policy>),
 }
 
 impl Engine {
@@ -443,6 +464,11 @@ impl Engine {
             Query::Schedules { principal_id } => {
                 QueryResult::Schedules(self.state.schedules_of(principal_id).cloned().collect())
             }
+            Query::ScheduleList(filter) => QueryResult::Schedules(self.list_schedules(filter, now)),
+            Query::Requests(filter) => QueryResult::Requests(self.list_requests(filter, now)),
+            Query::RoleDefinitions {} => QueryResult::RoleDefinitions(self.role_definitions()),
+            Query::Principals { ids } => QueryResult::Principals(self.principals(ids)),
+            Query::Policies {} => QueryResult::Policies(self.policies()),
             Query::Alerts {} => QueryResult::Alerts(self.alerts(now)),
             Query::Review { review_id } => QueryResult::Review(alloc::boxed::Box::new(
                 self.review_at(review_id, now)

@@ -53,7 +53,9 @@ pub struct Expect {
     pub inactive_alerts: Option<Vec<String>>,
     /// Notifications: partial objects that must appear in this order.
     pub notifications: Option<Vec<Value>>,
-    /// Notifications: exactly this many.
+    /// Listings: partial schedules or requests that must appear in this order.
+    pub listed: Option<Vec<Value>>,
+    /// Notifications, audit records or listed items: exactly this many.
     pub count: Option<usize>,
     /// Review: fields of the latest instance (`instanceStatus`, `instances`, `items`,
     /// `decisions`, `recommendations`, `applyResults`), each compared as given.
@@ -72,6 +74,8 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
             "alerts" => &["active", "inactive", "incidents", "error"],
             "audit" => &["activities", "records", "count", "error"],
             "notifications" => &["notifications", "count", "error"],
+            "schedules" => &["schedules", "count", "error"],
+            "requests" => &["requests", "count", "error"],
             "review" => &[
                 "instanceStatus",
                 "instances",
@@ -90,6 +94,8 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
         Verb::Alerts => &["active", "inactive", "incidents", "error"],
         Verb::Audit(_) => &["activities", "records", "count", "error"],
         Verb::Notifications { .. } => &["notifications", "count", "error"],
+        Verb::Schedules(_) => &["schedules", "count", "error"],
+        Verb::Requests(_) => &["requests", "count", "error"],
         Verb::Review { .. } => &[
             "instanceStatus",
             "instances",
@@ -175,6 +181,12 @@ impl Expect {
                     e.notifications = Some(serde_json::from_value(v).map_err(|_| {
                         String::from("expect `notifications` must be a list of objects")
                     })?)
+                }
+                ("schedules" | "requests", _) => {
+                    e.listed = Some(
+                        serde_json::from_value(v)
+                            .map_err(|_| format!("expect `{k}` must be a list of objects"))?,
+                    )
                 }
                 ("records", _) => {
                     e.records =
@@ -353,6 +365,7 @@ impl Expect {
         for (key, want, what) in [
             ("notifications", &self.notifications, "notification"),
             ("records", &self.records, "audit record"),
+            ("listed", &self.listed, "listed item"),
         ] {
             let Some(want) = want else { continue };
             let got: Vec<&Value> = actual
@@ -372,6 +385,7 @@ impl Expect {
             let got = actual
                 .get("notifications")
                 .or_else(|| actual.get("activities"))
+                .or_else(|| actual.get("listed"))
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len);
             if got != c {

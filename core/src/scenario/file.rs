@@ -127,6 +127,10 @@ pub enum Verb {
     Alerts,
     /// Audit records matching a filter (principal, role, activity, date range).
     Audit(crate::engine::AuditFilter),
+    /// Schedules matching a filter (principal, role, type, window).
+    Schedules(crate::engine::ScheduleFilter),
+    /// Schedule requests matching a filter (kind, principal).
+    Requests(crate::engine::RequestFilter),
     /// Sets how long audit records stay visible (`null`: forever).
     AuditRetention {
         /// Days.
@@ -225,6 +229,8 @@ impl Verb {
             Verb::Status { .. } => "status",
             Verb::Alerts => "alerts",
             Verb::Audit(_) => "audit",
+            Verb::Schedules(_) => "schedules",
+            Verb::Requests(_) => "requests",
             Verb::AuditRetention { .. } => "auditRetention",
             Verb::Restart => "restart",
             Verb::AlertSettings { .. } => "alertSettings",
@@ -263,6 +269,8 @@ const VERBS: &[&str] = &[
     "signIn",
     "outsideAssignment",
     "notifications",
+    "schedules",
+    "requests",
     "auditRetention",
     "createReview",
     "reviewDecision",
@@ -493,6 +501,8 @@ fn time_or_request_verb(verb_name: &str, value: Value) -> Result<Verb, String> {
                 remove: m.remove,
             }
         }
+        "schedules" => Verb::Schedules(parse(&verb_name, value)?),
+        "requests" => Verb::Requests(parse(&verb_name, value)?),
         "check" => {
             let c: CheckValue = parse(&verb_name, value)?;
             Verb::Check {

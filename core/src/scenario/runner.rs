@@ -272,6 +272,8 @@ impl<B: Backend> Run<'_, B> {
             | Verb::Status { .. }
             | Verb::Audit(_)
             | Verb::Alerts
+            | Verb::Schedules(_)
+            | Verb::Requests(_)
             | Verb::Review { .. }
             | Verb::Notifications { .. } => return self.query_step(verb),
             Verb::Restart => {
@@ -408,6 +410,24 @@ impl<B: Backend> Run<'_, B> {
                 QueryResult::Alerts(alerts) => Ok(alerts_value(&alerts)),
                 _ => Err(unexpected("alerts")),
             },
+            Verb::Schedules(filter) => {
+                match self
+                    .backend
+                    .query(&Query::ScheduleList(filter.clone()), self.now)?
+                {
+                    QueryResult::Schedules(list) => Ok(json!({ "listed": list })),
+                    _ => Err(unexpected("schedules")),
+                }
+            }
+            Verb::Requests(filter) => {
+                match self
+                    .backend
+                    .query(&Query::Requests(filter.clone()), self.now)?
+                {
+                    QueryResult::Requests(list) => Ok(json!({ "listed": list })),
+                    _ => Err(unexpected("requests")),
+                }
+            }
             Verb::Review { review_id } => self.review(review_id),
             Verb::Notifications { since, recipient } => self.notifications(*since, recipient),
             other => Err(wrong_family(other)),

@@ -277,6 +277,22 @@ impl State {
         I::from(id)
     }
 
+    /// The id of the schedule request `request` creates (its `n`th id-bearing event): the
+    /// request's own id, as Graph names a new schedule after the request that made it
+    /// (`targetScheduleId` equals `id`), when the caller chose that id and no schedule has it
+    /// yet; else a generated one. Generated request ids (`request-N`) keep generated schedule
+    /// ids, so files without chosen ids replay as they always did.
+    pub(crate) fn schedule_id_for(&self, request: &str, n: u64) -> ScheduleId {
+        let generated = request
+            .strip_prefix("request-")
+            .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit() || b == b'x'));
+        if generated || self.schedule_slot.contains_key(request) {
+            self.next_id("schedule", n)
+        } else {
+            ScheduleId::from(String::from(request))
+        }
+    }
+
     /// What a granted request becomes at its start: `Provisioned`, or `Revoked` when the
     /// schedule it created ended before it began (deactivated, removed, membership lost).
     pub(crate) fn granted_outcome(&self, r: &RequestRecord) -> Status {
