@@ -33,8 +33,8 @@ pub struct Capabilities<'a> {
 
 impl Capabilities<'static> {
     /// A collection that supports no option: nothing filterable, orderable, expandable or
-    /// countable, any `$select` name, and pages of 100 up to `$top=999` (the figures Graph
-    /// uses for directory collections).
+    /// countable, any `$select` name, and pages of 100 up to `$top=999` (Graph's figures for
+    /// users and groups).
     pub const NONE: Self = Self {
         filterable: &[],
         orderable: &[],

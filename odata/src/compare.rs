@@ -79,8 +79,15 @@ impl Ord for SortKey {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self, other) {
             (Self::Bool(a), Self::Bool(b)) => a.cmp(b),
+            // By their `f64` values, then by their text: a total order, which sorting needs
+            // (mixing exact integer and `f64` comparisons could break transitivity).
             (Self::Number(a), Self::Number(b)) => {
-                number_cmp(a, b).then_with(|| a.to_string().cmp(&b.to_string()))
+                let (x, y) = (
+                    a.as_f64().unwrap_or(f64::NAN),
+                    b.as_f64().unwrap_or(f64::NAN),
+                );
+                x.total_cmp(&y)
+                    .then_with(|| a.to_string().cmp(&b.to_string()))
             }
             (Self::Instant(a, x), Self::Instant(b, y)) => a.cmp(b).then_with(|| x.cmp(y)),
             (Self::Text(a, x), Self::Text(b, y)) => a.cmp(b).then_with(|| x.cmp(y)),

@@ -41,8 +41,9 @@
 //!   [`QueryOptions::other`]. Values are percent-decoded with `+` as a space (Graph's own
 //!   example encodes `startswith(givenName,+'J')`), so an offset's `+` must be sent as `%2B`.
 //! - **`$filter`**: `eq ne gt ge lt le`, `and or not`, parentheses; precedence `not` over the
-//!   comparisons over `and` over `or` (so `not a eq b` is `(not a) eq b`: write
-//!   `not (a eq b)`). Literals: `'text'` with `''` for a quote, numbers, `true`, `false`,
+//!   comparisons over `and` over `or`. So `not a eq b` would be `(not a) eq b`, which
+//!   Graph's parser refuses for a non-boolean `a`; without a schema this crate refuses `not`
+//!   as a comparison's operand always: write `not (a eq b)`. Literals: `'text'` with `''` for a quote, numbers, `true`, `false`,
 //!   `null`, unquoted GUIDs, unquoted RFC 3339 instants and dates. Functions `startswith`,
 //!   `endswith`, `contains`; lambdas `path/any(x: …)`, `path/any()` (non-empty) and
 //!   `path/all(x: …)`, nested up to [`MAX_LAMBDAS`] deep. Keywords and function names are

@@ -110,9 +110,12 @@ pub fn project(item: Value, opts: &QueryOptions) -> Value {
 }
 
 /// The bytes a kept query parameter must not carry raw in a URL (`%` stays: the parameter
-/// is already percent-encoded as the client sent it).
+/// is already percent-encoded as the client sent it). `?` is legal in a query but is
+/// encoded too: a parameter starting with it, first in the link, would read as the `?`
+/// that starts the query.
 const UNSAFE: &AsciiSet = &CONTROLS
     .add(b' ')
+    .add(b'?')
     .add(b'"')
     .add(b'#')
     .add(b'<')

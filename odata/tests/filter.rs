@@ -150,11 +150,19 @@ fn precedence_not_then_comparisons_then_and_then_or() {
         "(status eq 'a' or status eq 'b') and priority eq 2",
         &item
     ));
-    // `not` binds tighter than `eq`: `not isValidationOnly eq true` is `(not x) eq true`.
+    // `not` binds tighter than `eq`, so `not a eq b` would be `(not a) eq b`: refused, as
+    // Graph refuses `not` on a non-boolean, rather than answered with another meaning.
     let flag = json!({"isValidationOnly": false});
-    assert!(matches("not isValidationOnly eq true", &flag));
+    assert!(refused("not status eq 'a'").contains("not (a eq b)"));
+    assert!(refused("status eq not 'a'").contains("not (a eq b)"));
+    assert!(refused("(not status eq 'a') eq true").contains("not (a eq b)"));
+    assert!(matches(
+        "not (status eq 'b') and not isValidationOnly",
+        &flag
+    ));
     assert!(!matches("not (isValidationOnly eq false)", &flag));
-    assert!(matches("not not isValidationOnly eq false", &flag));
+    assert!(matches("not not (isValidationOnly eq false)", &flag));
+    assert!(refused("not 'x'").contains("not a condition"));
     // Keywords in any case.
     assert!(matches("status EQ 'A' AND NOT (priority Gt 1)", &item));
 }

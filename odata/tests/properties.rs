@@ -106,13 +106,100 @@ fn query() -> impl Strategy<Value = String> {
         })
 }
 
+/// The committed fuzz seeds, read once.
+fn seeds() -> &'static [String] {
+    static SEEDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/odata_query");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .filter_map(|f| std::fs::read(f).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .collect()
+    })
+}
+
+/// One edit of a seed: at a position (a fraction of its length), delete some characters
+/// and insert a piece of OData syntax.
+fn edit() -> impl Strategy<Value = (f64, usize, &'static str)> {
+    let piece = prop::sample::select(vec![
+        "",
+        " ",
+        "(",
+        ")",
+        "'",
+        "''",
+        ",",
+        "/",
+        ":",
+        "&",
+        "=",
+        "%",
+        "%20",
+        "%2B",
+        "$",
+        "not ",
+        " and ",
+        " or ",
+        " eq ",
+        " gt ",
+        "null",
+        "true",
+        "any(",
+        "all(",
+        "t: t/",
+        "$top=",
+        "$skip=",
+        "$skiptoken=",
+        "$filter=",
+        "$expand=",
+        "$select=",
+        "$orderby=",
+        "$count=true",
+        " desc",
+        "99",
+        "-",
+        "2026-01-01T00:00:00Z",
+        ";",
+        "é",
+        "\u{0}",
+    ]);
+    (0.0..1.0f64, 0usize..4, piece)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    // Minimal failures are kept as plain tests (paging.rs) and corpus files, not in a
+    // regressions file.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn parsing_arbitrary_strings_never_panics(text in ".{0,300}") {
         check(text.as_bytes());
         let _ = Filter::parse(&text, &CAPS);
+    }
+
+    #[test]
+    fn edited_seeds_keep_every_promise(seed in any::<prop::sample::Index>(), edits in prop::collection::vec(edit(), 1..6)) {
+        let seeds = seeds();
+        prop_assume!(!seeds.is_empty());
+        let mut text: Vec<char> = seeds[seed.index(seeds.len())].chars().collect();
+        for (at, delete, piece) in edits {
+            // The fraction picks a position; truncation is the point.
+            let at = ((text.len() as f64) * at) as usize;
+            let end = (at + delete).min(text.len());
+            text.splice(at..end, piece.chars());
+        }
+        let text: String = text.into_iter().collect();
+        check(text.as_bytes());
     }
 
     #[test]

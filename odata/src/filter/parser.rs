@@ -42,7 +42,7 @@ pub(crate) fn parse(text: &str, filterable: &[&str]) -> Result<Expr, QueryError>
             describe(token)
         )));
     }
-    check_boolean(&expr)?;
+    validate(&expr, true)?;
     Ok(expr)
 }
 
@@ -317,17 +317,33 @@ impl Parser<'_> {
     }
 }
 
-/// Refuses a literal that is not `true`/`false` where a condition is expected (`$filter=5`,
-/// `a eq 1 and 'x'`).
-fn check_boolean(expr: &Expr) -> Result<(), QueryError> {
+/// Refuses what Graph's parser refuses by type: a literal that is not `true`/`false`
+/// where a condition is expected (`$filter=5`, `a eq 1 and 'x'`), and `not` as an operand
+/// of a comparison. `not` binds tighter than `eq`, so `not status eq 'x'` is
+/// `(not status) eq 'x'`, which Graph refuses for a non-boolean `status`; without a schema
+/// this crate refuses it always, so the client writes `not (status eq 'x')` rather than get
+/// a result that means something else.
+fn validate(expr: &Expr, condition: bool) -> Result<(), QueryError> {
     match expr {
-        Expr::Or(terms) | Expr::And(terms) => terms.iter().try_for_each(check_boolean),
-        Expr::Not(inner) => check_boolean(inner),
-        Expr::Lambda { body, .. } => body.as_deref().map_or(Ok(()), check_boolean),
-        Expr::Literal(l) if !l.value.is_boolean() => Err(QueryError::filter(format!(
+        Expr::Or(terms) | Expr::And(terms) => terms.iter().try_for_each(|t| validate(t, true)),
+        Expr::Not(inner) => validate(inner, true),
+        Expr::Compare(left, _, right) => [left, right].into_iter().try_for_each(|side| {
+            if matches!(side.as_ref(), Expr::Not(_)) {
+                return Err(QueryError::filter(
+                    "'not' applies to the operand before a comparison; write 'not (a eq b)'",
+                ));
+            }
+            validate(side, false)
+        }),
+        Expr::Call(_, subject, argument) => {
+            validate(subject, false)?;
+            validate(argument, false)
+        }
+        Expr::Lambda { body, .. } => body.as_deref().map_or(Ok(()), |b| validate(b, true)),
+        Expr::Literal(l) if condition && !l.value.is_boolean() => Err(QueryError::filter(format!(
             "the literal {} is not a condition",
             l.value
         ))),
-        _ => Ok(()),
+        Expr::Literal(_) | Expr::Path(_) => Ok(()),
     }
 }
