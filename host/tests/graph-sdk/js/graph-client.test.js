@@ -5,8 +5,7 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { PageIterator } = require('@microsoft/microsoft-graph-client');
-const { EXCHANGE_ADMIN, GLOBAL_ADMIN, client, graphError, wire } = require('./graph');
+const { EXCHANGE_ADMIN, GLOBAL_ADMIN, client, graphError, root, wire } = require('./graph');
 
 const DIRECTORY = '/roleManagement/directory';
 const aymen = client('aymen-token');
@@ -94,18 +93,24 @@ test('directoryAudits filtered on initiatedBy/user/id and activityDateTime', asy
   for (const a of recent.value) assert.ok(Date.parse(a.activityDateTime) >= Date.parse(since));
 });
 
-test('directoryAudits .top(1) pages through @odata.nextLink with the PageIterator', async () => {
+// The client's PageIterator cannot follow these links: GraphRequest takes a full URL apart only
+// when it starts with https:// (an http:// nextLink becomes the path "/http://..."), so the test
+// follows each nextLink itself, as a path under the client's baseUrl and version.
+test('directoryAudits .top(1) pages through @odata.nextLink', async () => {
   const everything = await aymen.api('/auditLogs/directoryAudits').get();
-  const first = await aymen.api('/auditLogs/directoryAudits').top(1).get();
+  let page = await aymen.api('/auditLogs/directoryAudits').top(1).get();
   assert.match(wire[wire.length - 1].url, /\/v1\.0\/auditLogs\/directoryAudits\?\$top=1$/);
-  assert.equal(first.value.length, 1);
-  assert.match(first['@odata.nextLink'], /^http.*\$skiptoken=/);
   const seen = [];
-  const iterator = new PageIterator(aymen, first, (audit) => {
-    seen.push(audit.id);
-    return true;
-  });
-  await iterator.iterate();
+  for (;;) {
+    assert.ok(page.value.length <= 1, 'a page holds at most $top items');
+    seen.push(...page.value.map((a) => a.id));
+    const next = page['@odata.nextLink'];
+    if (!next) break;
+    const base = `${root()}v1.0`;
+    assert.ok(next.startsWith(base), `${next} is not under ${base}`);
+    assert.match(next, /\$skiptoken=/);
+    page = await aymen.api(next.slice(base.length)).get();
+  }
   assert.deepEqual(seen, everything.value.map((a) => a.id));
 });
 

@@ -122,11 +122,13 @@ def _http_client() -> httpx.AsyncClient:
     return client
 
 
-def make_client(who: str, beta: bool = False) -> Any:
-    """A GraphServiceClient (beta: the beta SDK's) that calls as `who`."""
+def make_client(who: str, beta: bool = False, token: str | None = None) -> Any:
+    """A GraphServiceClient (beta: the beta SDK's) that calls as `who` (a key of TOKENS), or
+    with `token` when given."""
     root = server_root()
     host = urlsplit(root).hostname or "127.0.0.1"
-    auth = BaseBearerTokenAuthenticationProvider(DemoTokenProvider(TOKENS[who], host))
+    bearer = TOKENS[who] if token is None else token
+    auth = BaseBearerTokenAuthenticationProvider(DemoTokenProvider(bearer, host))
     if beta:
         adapter = BetaGraphRequestAdapter(auth, client=_http_client())
         adapter.base_url = f"{root}/beta"

@@ -206,3 +206,16 @@ def test_role_assignments_list_and_get(aymen):
     got = run(builder.by_unified_role_assignment_id(grant.id).get())
     has_context(got)
     assert (got.id, got.principal_id, got.role_definition_id) == (grant.id, "aymen", GLOBAL_ADMIN)
+
+
+def test_beta_serves_the_v1_resources_too(aymen_beta):
+    """The beta SDK's own models over /beta: the same eligibility as v1.0's."""
+    from msgraph_beta.generated.models.unified_role_eligibility_schedule import (
+        UnifiedRoleEligibilitySchedule as BetaSchedule,
+    )
+
+    listed = run(aymen_beta.role_management.directory.role_eligibility_schedules.get())
+    has_context(listed)
+    schedule = seed_eligibility(listed.value)
+    assert isinstance(schedule, BetaSchedule)
+    assert schedule.member_type == "Direct"

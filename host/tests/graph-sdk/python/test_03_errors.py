@@ -11,7 +11,6 @@ from msgraph.generated.models.unified_role_management_policy_enablement_rule imp
 )
 
 from graph import (
-    EXCHANGE_ADMIN,
     assert_error,
     exchange_admin_policy_id,
     make_client,
@@ -56,16 +55,13 @@ def test_unknown_rule_id_is_404(aymen):
     assert_error(err, 404, "ResourceNotFound")
 
 
-def test_no_token_is_401(anonymous, wire):
+def test_no_token_is_401(anonymous):
     err = odata_error(anonymous.role_management.directory.role_definitions.get())
     assert_error(err, 401, "InvalidAuthenticationToken")
 
 
 def test_unknown_token_is_401():
-    import graph
-
-    graph.TOKENS["stranger"] = "not-a-demo-token"
-    stranger = make_client("stranger")
+    stranger = make_client("anonymous", token="not-a-demo-token")
     err = odata_error(stranger.role_management.directory.role_assignment_schedule_requests.get())
     assert_error(err, 401, "InvalidAuthenticationToken")
 
@@ -136,3 +132,14 @@ def test_mismatched_rule_id_in_the_body_is_400(aymen):
     )
     assert_error(err, 400, "BadRequest")
 
+
+
+def test_unknown_route_is_404_naming_the_segment(aymen):
+    from graph import server_root
+
+    builder = aymen.role_management.directory.role_definitions.with_url(
+        f"{server_root()}/v1.0/roleManagement/directory/noSuchCollection"
+    )
+    err = odata_error(builder.get())
+    assert_error(err, 404, "ResourceNotFound")
+    assert "noSuchCollection" in err.error.message

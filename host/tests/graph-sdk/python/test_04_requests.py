@@ -83,7 +83,7 @@ def test_scheduled_activation_is_granted_then_cancelled(user1, aymen, wire):
 
 
 def test_cancelling_twice_is_400(user1):
-    from graph import assert_error, odata_error
+    from graph import odata_error
 
     requests = user1.role_management.directory.role_assignment_schedule_requests
     start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0)
