@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod export;
+pub mod graph;
 pub mod guest;
 pub mod http;
 pub mod outbox;

@@ -1,9 +1,10 @@
-//! Successful answers: a query's result as Graph shapes it, a created request, no content.
+//! Successful answers of the routes that are not Graph collections: a query's result, no
+//! content.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use pim_core::{Decision, QueryResult};
+use pim_core::QueryResult;
 use serde_json::json;
 
 /// A query's result: a single object as itself, a collection as `{"value": […]}`.
@@ -24,14 +25,6 @@ pub fn value(r: QueryResult) -> Response {
         other => json!(other),
     };
     Json(v).into_response()
-}
-
-/// An accepted request: the request record (201), or 204 when the decision carries none.
-pub fn created(d: Decision) -> Response {
-    match d.request {
-        Some(r) => (StatusCode::CREATED, Json(r)).into_response(),
-        None => StatusCode::NO_CONTENT.into_response(),
-    }
 }
 
 /// An accepted command that answers nothing (204).

@@ -1,20 +1,43 @@
-//! Approvals: the requests waiting for the caller's decision, and the decision itself.
+//! Approvals, under `/beta` as in Graph (`roleAssignmentApprovals`): a pending request's
+//! approval with one step per stage, the approvals waiting for the caller
+//! (`filterByCurrentUser(on='approver')`), and a decision on the step waiting now.
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::{get, patch};
-use pim_core::{Command, Query, QueryResult};
+use axum::routing::get;
+use pim_core::request::ReviewResult;
+use pim_core::{Command, Query, QueryResult, RequestRecord};
+use pim_odata::Capabilities;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::Value;
 
-use super::answer::{no_content, value};
+use super::answer::no_content;
 use super::extract::{Caller, WithBody, json};
-use super::{ApiError, ApiResult, DIRECTORY, Routes, Shared};
+use super::odata::{self, GraphUrl};
+use super::schedule_requests::{names, request};
+use super::{ApiError, ApiResult, AppState, Routes, Shared};
+use crate::graph;
 use crate::store::Store;
 
-/// A step's decision: `Approve` or `Deny`, and why.
+const APPROVALS: &str = "/beta/roleManagement/directory/roleAssignmentApprovals";
+const CONTEXT: &str = "roleManagement/directory/roleAssignmentApprovals";
+
+const CAPS: Capabilities<'static> = Capabilities {
+    filterable: &["id"],
+    orderable: &["id"],
+    expandable: &["steps"],
+    selectable: &[],
+    count: true,
+    max_top: 999,
+    default_page: 100,
+};
+
+/// A step's decision: `Approve` or `Deny`, and why. Graph's other step properties, sent back
+/// by a client, are read-only and ignored.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct StepBody {
     review_result: String,
     #[serde(default)]
@@ -22,48 +45,136 @@ struct StepBody {
 }
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    let approvals = format!("{DIRECTORY}/roleAssignmentApprovals");
-    Router::new().route(&approvals, get(pending::<S>)).route(
-        &format!("{approvals}/{{id}}/steps/{{step}}"),
-        patch(decide::<S>),
-    )
+    Router::new()
+        .route(&format!("{APPROVALS}/{{id}}"), get(approval::<S>))
+        .route(&format!("{APPROVALS}/{{id}}/steps"), get(steps::<S>))
+        .route(
+            &format!("{APPROVALS}/{{id}}/steps/{{step}}"),
+            get(step::<S>).patch(decide::<S>),
+        )
 }
 
-/// `GET …/roleAssignmentApprovals`: the approvals waiting for the caller.
-async fn pending<S: Store + 'static>(State(s): Shared<S>, caller: Caller) -> ApiResult {
-    let approver_id = s.access(&caller).await?.principal_id;
-    Ok(value(
-        s.query(Query::PendingApprovals { approver_id }).await?,
-    ))
+/// A request's approval as the caller sees it (404 for a request without approval stages).
+async fn shaped<S: Store + 'static>(
+    s: &Arc<AppState<S>>,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Value, RequestRecord), ApiError> {
+    let access = s.access(caller).await?;
+    let r = request(s, id).await?;
+    if r.approval_steps.is_empty() {
+        return Err(ApiError::NotFound(format!("no approval with id `{id}`")));
+    }
+    if !s.may_read_request(&access, &r).await? {
+        return Err(ApiError::forbidden(&access, "this approval"));
+    }
+    let mine = waiting_for(s, access.principal_id.clone()).await?;
+    let assigned = mine.iter().any(|p| p.id == r.id);
+    let names = names(s, &r).await?;
+    Ok((graph::approval(&r, assigned, &names), r))
 }
 
-/// `PATCH …/roleAssignmentApprovals/{id}/steps/{step}`: approve or deny. A step's id is its
-/// stage number (`0`, `1`); only the stage waiting now may be answered.
+/// The requests waiting for `approver`.
+async fn waiting_for<S: Store + 'static>(
+    s: &Arc<AppState<S>>,
+    approver_id: pim_core::PrincipalId,
+) -> Result<Vec<RequestRecord>, ApiError> {
+    match s.query(Query::PendingApprovals { approver_id }).await? {
+        QueryResult::PendingApprovals(v) => Ok(v),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// `GET …/roleAssignmentApprovals/{id}`, or `filterByCurrentUser(on='approver')`.
+async fn approval<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(id): Path<String>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    if let Some(on) = odata::filter_by_current_user(&id) {
+        if on != "approver" {
+            return Err(ApiError::Query(format!(
+                "filterByCurrentUser: `on` must be 'approver', not '{on}'"
+            )));
+        }
+        let opts = url.options(&CAPS)?;
+        let access = s.access(&caller).await?;
+        let mut items = Vec::new();
+        for r in waiting_for(&s, access.principal_id.clone()).await? {
+            let names = names(&s, &r).await?;
+            items.push(graph::approval(&r, true, &names));
+        }
+        return Ok(url.collection(CONTEXT, items, &opts, &CAPS));
+    }
+    let (v, _) = shaped(&s, &caller, &id).await?;
+    Ok(url.entity(CONTEXT, v))
+}
+
+/// `GET …/roleAssignmentApprovals/{id}/steps`.
+async fn steps<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(id): Path<String>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let (v, _) = shaped(&s, &caller, &id).await?;
+    let opts = url.options(&CAPS)?;
+    let items = v["steps"].as_array().cloned().unwrap_or_default();
+    Ok(url.collection(&format!("{CONTEXT}('{id}')/steps"), items, &opts, &CAPS))
+}
+
+/// `GET …/roleAssignmentApprovals/{id}/steps/{stepId}`.
+async fn step<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path((id, step_id)): Path<(String, String)>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let (v, _) = shaped(&s, &caller, &id).await?;
+    let found = v["steps"]
+        .as_array()
+        .and_then(|steps| {
+            steps
+                .iter()
+                .find(|st| st["id"] == step_id.as_str())
+                .cloned()
+        })
+        .ok_or_else(|| ApiError::NotFound(format!("no step `{step_id}` in approval `{id}`")))?;
+    Ok(url.entity(&format!("{CONTEXT}('{id}')/steps"), found))
+}
+
+/// `PATCH …/roleAssignmentApprovals/{id}/steps/{stepId}`: approve or deny the stage waiting
+/// now; a step id that is not that stage's is refused.
 async fn decide<S: Store + 'static>(
     State(s): Shared<S>,
-    Path((request_id, step_id)): Path<(String, String)>,
+    Path((id, step_id)): Path<(String, String)>,
     WithBody { caller, body }: WithBody,
 ) -> ApiResult {
-    let step: StepBody = json(&body)?;
-    let current = s
-        .query(Query::Request {
-            request_id: request_id.clone().into(),
-        })
-        .await?;
-    let waiting = match &current {
-        QueryResult::Request(r) => r.current_step().map(|st| st.stage.to_string()),
-        _ => None,
-    };
+    let decision: StepBody = json(&body)?;
+    let r = request(&s, &id).await?;
+    let waiting = r.current_step().map(|st| graph::step_id(&r.id, st.stage));
     if waiting.as_deref() != Some(step_id.as_str()) {
         return Err(ApiError::field(
             "stepId",
-            format!("step `{step_id}` of request `{request_id}` is not waiting for an answer"),
+            format!("step `{step_id}` of approval `{id}` is not waiting for an answer"),
         ));
     }
-    let command: Command = serde_json::from_value(json!({
-        "op": "decide", "requestId": request_id, "reviewResult": step.review_result,
-        "justification": step.justification,
-    }))?;
+    let review_result = match decision.review_result.to_ascii_lowercase().as_str() {
+        "approve" | "approved" => ReviewResult::Approve,
+        "deny" | "denied" => ReviewResult::Deny,
+        other => {
+            return Err(ApiError::field(
+                "reviewResult",
+                format!("`{other}`: must be `Approve` or `Deny`"),
+            ));
+        }
+    };
+    let command = Command::Decide {
+        request_id: id.into(),
+        review_result,
+        justification: decision.justification,
+    };
     s.submit(caller.0, command).await?;
     Ok(no_content())
 }

@@ -1,27 +1,53 @@
-//! The audit log (`directoryAudits`) and its retention.
+//! The audit log as Graph's `auditLogs/directoryAudits` (`directoryAudit` objects, OData
+//! query options, paging), and its retention.
+//!
+//! Administrators and readers read every record, anyone else only the records about them or
+//! made by them. Besides `$filter`, the parameters `principalId`, `roleDefinitionId`,
+//! `activity`, `since` and `until` narrow the records before the OData options apply.
+
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Query as UrlQuery, State};
+use axum::extract::{Path, State};
 use axum::routing::{get, put};
-use pim_core::AuditFilter;
-use pim_core::{Command, Query};
+use pim_core::{AuditFilter, AuditRecord, Command, Query, QueryResult};
+use pim_odata::Capabilities;
 use serde::Deserialize;
+use serde_json::Value;
 
-use super::answer::{no_content, value};
+use super::answer::no_content;
 use super::extract::{Caller, WithBody, instant, json};
-use super::{ApiResult, Routes, Shared};
+use super::odata::GraphUrl;
+use super::{ApiError, ApiResult, AppState, Routes, Shared, VERSIONS};
+use crate::graph;
 use crate::store::Store;
 
-/// `?principalId=&roleDefinitionId=&activity=&since=&until=`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AuditParams {
-    principal_id: Option<String>,
-    role_definition_id: Option<String>,
-    activity: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
-}
+const CONTEXT: &str = "auditLogs/directoryAudits";
+
+const FILTERABLE: &[&str] = &[
+    "id",
+    "activityDateTime",
+    "activityDisplayName",
+    "category",
+    "correlationId",
+    "result",
+    "operationType",
+    "loggedByService",
+    "initiatedBy/user/id",
+    "initiatedBy/user/displayName",
+    "initiatedBy/app/displayName",
+    "targetResources",
+];
+
+const CAPS: Capabilities<'static> = Capabilities {
+    filterable: FILTERABLE,
+    orderable: &["activityDateTime", "activityDisplayName"],
+    expandable: &[],
+    selectable: &[],
+    count: true,
+    max_top: 999,
+    default_page: 100,
+};
 
 /// `{"days": N}` (absent: keep everything).
 #[derive(Debug, Deserialize)]
@@ -31,29 +57,87 @@ struct RetentionBody {
 }
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    Router::new()
-        .route("/v1.0/auditLogs/directoryAudits", get(records::<S>))
-        .route("/v1.0/pim/auditRetention", put(set_retention::<S>))
+    let mut r = Router::new().route("/v1.0/pim/auditRetention", put(set_retention::<S>));
+    for v in VERSIONS {
+        r = r
+            .route(&format!("/{v}/{CONTEXT}"), get(records::<S>))
+            .route(&format!("/{v}/{CONTEXT}/{{id}}"), get(record::<S>));
+    }
+    r
 }
 
-/// `GET /v1.0/auditLogs/directoryAudits?…`: administrators read everyone's records, anyone
-/// else only their own.
-async fn records<S: Store + 'static>(
-    State(s): Shared<S>,
-    UrlQuery(p): UrlQuery<AuditParams>,
-    caller: Caller,
-) -> ApiResult {
+/// The records the caller may read, narrowed by the non-OData parameters; Graph-shaped.
+async fn readable<S: Store + 'static>(
+    s: &Arc<AppState<S>>,
+    caller: &Caller,
+    url: &GraphUrl,
+) -> Result<Vec<Value>, ApiError> {
     let filter = AuditFilter {
         principal_id: s
-            .readable_by(&caller, p.principal_id)
+            .readable_by(caller, url.param("principalId"))
             .await?
             .map(Into::into),
-        role_definition_id: p.role_definition_id.map(Into::into),
-        activity: p.activity,
-        since: instant("since", p.since)?,
-        until: instant("until", p.until)?,
+        role_definition_id: url.param("roleDefinitionId").map(Into::into),
+        activity: url.param("activity"),
+        since: instant("since", url.param("since"))?,
+        until: instant("until", url.param("until"))?,
     };
-    Ok(value(s.query(Query::Audit(filter)).await?))
+    let (records, principals) = s
+        .with_reader(move |svc, now| {
+            let QueryResult::Audit(list) = svc.query(&Query::Audit(filter), now)? else {
+                return Ok((Vec::new(), Vec::new()));
+            };
+            let ids = mentioned(&list);
+            let names = match svc.query(&Query::Principals { ids }, now)? {
+                QueryResult::Principals(p) => p,
+                _ => Vec::new(),
+            };
+            Ok((list, names))
+        })
+        .await?;
+    let names = graph::Names::new(principals, &[]);
+    Ok(records
+        .iter()
+        .map(|a| graph::directory_audit(a, &names))
+        .collect())
+}
+
+/// Every principal a batch of records mentions, once.
+fn mentioned(records: &[AuditRecord]) -> Vec<pim_core::PrincipalId> {
+    let mut ids: Vec<_> = records
+        .iter()
+        .flat_map(|a| [a.initiated_by.clone(), a.target_principal_id.clone()])
+        .flatten()
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// `GET …/auditLogs/directoryAudits`.
+async fn records<S: Store + 'static>(
+    State(s): Shared<S>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let opts = url.options(&CAPS)?;
+    let items = readable(&s, &caller, &url).await?;
+    Ok(url.collection(CONTEXT, items, &opts, &CAPS))
+}
+
+/// `GET …/auditLogs/directoryAudits/{id}`.
+async fn record<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(id): Path<String>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let found = readable(&s, &caller, &url)
+        .await?
+        .into_iter()
+        .find(|v| v["id"] == id.as_str())
+        .ok_or_else(|| ApiError::NotFound(format!("no directory audit `{id}`")))?;
+    Ok(url.entity(CONTEXT, found))
 }
 
 /// `PUT /v1.0/pim/auditRetention`.

@@ -252,6 +252,10 @@ pub struct ServerConfig {
     /// The OpenID Connect issuer whose access tokens are accepted, if any.
     #[serde(default)]
     pub oidc: Option<OidcConfig>,
+    /// The tenant id in Graph's policy ids (`DirectoryRole_{tenantId}_…`); a fixed default
+    /// when absent.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
 }
 
 impl ServerConfig {

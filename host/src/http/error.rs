@@ -60,6 +60,23 @@ pub enum ApiError {
     /// The worker thread running a service call failed (500).
     #[error(transparent)]
     Worker(#[from] tokio::task::JoinError),
+    /// An OData query option that does not parse or is not supported here (400 `BadRequest`).
+    #[error("{0}")]
+    Query(String),
+    /// No such object (404 `ResourceNotFound`); the text names it.
+    #[error("{0}")]
+    NotFound(String),
+    /// A Graph request the host does not accept, with Graph's status and code (e.g. 400
+    /// `BadRequest` for a duration that is not ISO 8601).
+    #[error("{message}")]
+    Graph {
+        /// The status.
+        status: StatusCode,
+        /// Graph's code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// A write to a host serving read-only (`serve --read-only`): 403 `readOnlyHost`.
     #[error(
         "this host serves a read-only copy of the log and refuses every write; send writes to a writing host"
@@ -107,6 +124,9 @@ impl ApiError {
             ApiError::Service(e) if e.broken_at().is_some() => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Service(e) if e.is_read_only() => StatusCode::FORBIDDEN,
             ApiError::ReadOnlyHost => StatusCode::FORBIDDEN,
+            ApiError::Query(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Graph { status, .. } => *status,
             ApiError::Service(_) | ApiError::Worker(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -128,6 +148,9 @@ impl ApiError {
             ApiError::Service(e) if e.broken_at().is_some() => LOG_INTEGRITY,
             ApiError::Service(e) if e.is_read_only() => READ_ONLY_HOST,
             ApiError::ReadOnlyHost => READ_ONLY_HOST,
+            ApiError::Query(_) => "BadRequest",
+            ApiError::NotFound(_) => "ResourceNotFound",
+            ApiError::Graph { code, .. } => code,
             ApiError::Service(_) | ApiError::Worker(_) => "HostError",
         }
     }
@@ -167,11 +190,12 @@ impl IntoResponse for ApiError {
                 json!({ "error": {
                     "code": other.code(),
                     "message": "the host failed to answer; quote the request id to its operator",
-                    "innerError": { "request-id": request_id },
                 } })
             }
             other => json!({ "error": { "code": other.code(), "message": other.message() } }),
         };
+        let mut body = body;
+        body["error"]["innerError"] = super::request_id::inner_error();
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         match &self {

@@ -3,19 +3,26 @@
 //! file or by JWT access tokens from an OpenID Connect issuer ([`auth`]); each caller's writes
 //! are rate-limited.
 //!
+//! Every Graph route is served under `/v1.0` and `/beta` alike (approvals only under `/beta`,
+//! where Graph has them); collections take OData query options ([`odata`]) and answer Graph's
+//! envelope (`@odata.context`, `value`, `@odata.nextLink`, `@odata.count`). docs/graph-api.md
+//! lists every operation.
+//!
 //! | method and path | what |
 //! | --- | --- |
-//! | `POST /v1.0/roleManagement/directory/roleAssignmentScheduleRequests` | activation, assignment (Graph body) |
-//! | `POST /v1.0/roleManagement/directory/roleEligibilityScheduleRequests` | eligibility (Graph body) |
-//! | `GET  /v1.0/roleManagement/directory/role{Assignment,Eligibility}ScheduleRequests/{id}` | a request |
-//! | `POST /v1.0/roleManagement/directory/role{Assignment,Eligibility}ScheduleRequests/{id}/cancel` | cancel |
-//! | `GET  /v1.0/roleManagement/directory/roleAssignmentApprovals` | approvals waiting for the caller |
-//! | `PATCH /v1.0/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{step}` | approve or deny |
-//! | `GET  /v1.0/policies/roleManagementPolicies/{roleId}/rules?scopeId=/` | role settings |
-//! | `PATCH /v1.0/policies/roleManagementPolicies/{roleId}/rules/{ruleId}?scopeId=/` | change one rule |
+//! | `GET, POST …/roleManagement/directory/role{Assignment,Eligibility}ScheduleRequests` | list (readers), create |
+//! | `GET …/role{Assignment,Eligibility}ScheduleRequests/{id}` and `/filterByCurrentUser(on='principal')` | a request; the caller's |
+//! | `POST …/role{Assignment,Eligibility}ScheduleRequests/{id}/cancel` | cancel |
+//! | `GET …/role{Eligibility,Assignment}Schedules[/{id}]`, `…ScheduleInstances[/{id}]`, `…/filterByCurrentUser(on='principal')` | schedules and instances |
+//! | `GET …/roleManagement/directory/roleAssignments[/{id}]`, `…/roleDefinitions[/{id}]` | active grants, roles |
+//! | `GET …/policies/roleManagementPolicies[/{id}[/rules[/{ruleId}]]]` | role settings |
+//! | `PATCH …/policies/roleManagementPolicies/{id}/rules/{ruleId}` | change one rule |
+//! | `GET …/policies/roleManagementPolicyAssignments[/{id}]` | which policy governs which role |
+//! | `GET /beta/roleManagement/directory/roleAssignmentApprovals/{id}[/steps[/{stepId}]]`, `…/filterByCurrentUser(on='approver')` | approvals |
+//! | `PATCH /beta/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{stepId}` | approve or deny |
+//! | `GET …/auditLogs/directoryAudits[/{id}]` | audit (administrators and readers see all) |
 //! | `GET  /v1.0/me/eligibleRoles` | what the caller may activate |
 //! | `GET  /v1.0/pim/check?principalId=&roleDefinitionId=&directoryScopeId=` | the gateway question |
-//! | `GET  /v1.0/auditLogs/directoryAudits?principalId=&since=` | audit (administrators see all) |
 //! | `GET  /beta/roleManagement/directory/roleManagementAlerts/alerts` | security alerts |
 //! | `PATCH /beta/roleManagement/directory/roleManagementAlerts/alertConfigurations/{alertId}` | configure an alert |
 //! | `PATCH /beta/roleManagement/directory/roleManagementAlerts/alerts/{alertId}` | `{"isActive": false}` dismisses |
@@ -29,6 +36,9 @@
 //! | `GET  /v1.0/pim/notifications?since=&recipient=` | the outbox (administrators see all) |
 //! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
 //! | `GET  /healthz` | liveness, the log's head and whether the host's clock is trusted |
+//!
+//! Every other path is 404 `ResourceNotFound` and every other method on a known path 405
+//! `MethodNotAllowed`, with Graph's error body.
 //!
 //! A read-only host (`serve --read-only`) answers every method but `GET`, `HEAD` and `OPTIONS`
 //! with 403 `readOnlyHost` ([`refuse_writes`]), before authentication and before any handler.
@@ -51,10 +61,13 @@ mod error;
 mod extract;
 mod health;
 mod notifications;
+mod odata;
 mod policies;
 mod rate_limit;
 mod request_id;
+mod role_definitions;
 mod schedule_requests;
+mod schedules;
 mod state;
 
 use std::sync::Arc;
@@ -71,8 +84,8 @@ pub use state::AppState;
 
 use crate::store::Store;
 
-/// Graph's directory role-management prefix.
-const DIRECTORY: &str = "/v1.0/roleManagement/directory";
+/// The Graph versions every Graph route is served under.
+const VERSIONS: [&str; 2] = ["v1.0", "beta"];
 
 /// The state handlers extract.
 type Shared<S> = State<Arc<AppState<S>>>;
@@ -85,6 +98,8 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
     let read_only = state.is_read_only();
     let routes = Router::new()
         .merge(schedule_requests::routes())
+        .merge(schedules::routes())
+        .merge(role_definitions::routes())
         .merge(approvals::routes())
         .merge(policies::routes())
         .merge(eligible_roles::routes())
@@ -93,7 +108,9 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         .merge(alerts::routes())
         .merge(access_reviews::routes())
         .merge(notifications::routes())
-        .merge(health::routes());
+        .merge(health::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
     let routes = if read_only {
         routes.layer(axum::middleware::from_fn(refuse_writes))
     } else {
@@ -117,5 +134,22 @@ pub async fn refuse_writes(
         next.run(req).await
     } else {
         ApiError::ReadOnlyHost.into_response()
+    }
+}
+
+/// A path no route serves: 404 `ResourceNotFound`, naming the path.
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::NotFound(format!(
+        "Resource not found for the segment '{}'",
+        uri.path()
+    ))
+}
+
+/// A known path asked with a method it does not serve: 405 `MethodNotAllowed`.
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::Graph {
+        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        code: "MethodNotAllowed",
+        message: format!("{method} is not allowed on '{}'", uri.path()),
     }
 }

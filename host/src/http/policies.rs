@@ -1,76 +1,247 @@
-//! Role settings (`roleManagementPolicies`): a role's rules, and changing one rule.
+//! Role settings as Graph has them: `policies/roleManagementPolicies` (list, by id,
+//! `$expand=rules`), their rules (list, one, PATCH one), and
+//! `policies/roleManagementPolicyAssignments` (list, by id, `$expand=policy($expand=rules)`).
+//! A policy id is Graph's `DirectoryRole_{tenantId}_{guid}`, derived from the role and scope;
+//! a path may also name the policy by its role definition id with `?scopeId=` (the form this
+//! host served before it had policy ids).
+
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query as UrlQuery, State};
-use axum::routing::{get, patch};
-use pim_core::{Command, Query};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use axum::extract::{Path, State};
+use axum::routing::get;
+use pim_core::policy::Policy;
+use pim_core::wire::PolicyRule;
+use pim_core::{Command, Query, QueryResult};
+use pim_odata::{Capabilities, QueryOptions};
+use serde_json::Value;
 
-use super::answer::{no_content, value};
+use super::answer::no_content;
 use super::extract::{Caller, WithBody, json};
-use super::{ApiError, ApiResult, Routes, Shared};
+use super::odata::{self, GraphUrl};
+use super::{ApiError, ApiResult, AppState, Routes, Shared, VERSIONS};
+use crate::graph;
 use crate::store::Store;
 
-const POLICIES: &str = "/v1.0/policies/roleManagementPolicies";
+const POLICY_FILTERABLE: &[&str] = &["id", "scopeId", "scopeType", "displayName"];
+const ASSIGNMENT_FILTERABLE: &[&str] =
+    &["id", "policyId", "scopeId", "scopeType", "roleDefinitionId"];
 
-/// `?scopeId=`: the scope of the role settings (default `/`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ScopeParam {
-    scope_id: Option<String>,
-}
+const POLICY_CAPS: Capabilities<'static> = Capabilities {
+    filterable: POLICY_FILTERABLE,
+    orderable: POLICY_FILTERABLE,
+    expandable: &["rules"],
+    selectable: &[],
+    count: true,
+    max_top: 999,
+    default_page: 200,
+};
+
+const ASSIGNMENT_CAPS: Capabilities<'static> = Capabilities {
+    filterable: ASSIGNMENT_FILTERABLE,
+    orderable: ASSIGNMENT_FILTERABLE,
+    expandable: &["policy", "policy/rules"],
+    selectable: &[],
+    count: true,
+    max_top: 999,
+    default_page: 200,
+};
+
+const RULE_CAPS: Capabilities<'static> = Capabilities {
+    filterable: &["id"],
+    orderable: &["id"],
+    expandable: &[],
+    selectable: &[],
+    count: true,
+    max_top: 999,
+    default_page: 100,
+};
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    Router::new()
-        .route(&format!("{POLICIES}/{{role}}/rules"), get(rules::<S>))
-        .route(
-            &format!("{POLICIES}/{{role}}/rules/{{rule}}"),
-            patch(set_rule::<S>),
-        )
+    let mut r = Router::new();
+    for v in VERSIONS {
+        let policies = format!("/{v}/policies/roleManagementPolicies");
+        let assignments = format!("/{v}/policies/roleManagementPolicyAssignments");
+        r = r
+            .route(&policies, get(list_policies::<S>))
+            .route(&format!("{policies}/{{id}}"), get(one_policy::<S>))
+            .route(&format!("{policies}/{{id}}/rules"), get(rules::<S>))
+            .route(
+                &format!("{policies}/{{id}}/rules/{{rule}}"),
+                get(one_rule::<S>).patch(set_rule::<S>),
+            )
+            .route(&assignments, get(list_assignments::<S>))
+            .route(&format!("{assignments}/{{id}}"), get(one_assignment::<S>));
+    }
+    r
 }
 
-/// `GET …/{roleId}/rules?scopeId=`: the role settings.
-async fn rules<S: Store + 'static>(
-    State(s): Shared<S>,
-    Path(role_definition_id): Path<String>,
-    UrlQuery(p): UrlQuery<ScopeParam>,
-    caller: Caller,
-) -> ApiResult {
-    let access = s.access(&caller).await?;
-    if !s.may_read_policy(&access, &role_definition_id).await? {
+/// The policies the caller may read: every one for a reader; for anyone else those of the
+/// roles they are eligible for (they see what activating requires).
+async fn readable<S: Store + 'static>(
+    s: &Arc<AppState<S>>,
+    caller: &Caller,
+) -> Result<Vec<Policy>, ApiError> {
+    let access = s.access(caller).await?;
+    let QueryResult::Policies(all) = s.query(Query::Policies {}).await? else {
+        return Ok(Vec::new());
+    };
+    if access.reads_all() {
+        return Ok(all);
+    }
+    let mut out = Vec::new();
+    for p in all {
+        if s.may_read_policy(&access, &p.role_definition_id).await? {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// The policy a path names: a Graph policy id, or a role definition id with `?scopeId=`.
+async fn find<S: Store + 'static>(
+    s: &Arc<AppState<S>>,
+    caller: &Caller,
+    id: &str,
+    url: &GraphUrl,
+) -> Result<Policy, ApiError> {
+    let ids = s.policy_ids();
+    let legacy_scope = url.param("scopeId").unwrap_or_else(|| "/".into());
+    let access = s.access(caller).await?;
+    let QueryResult::Policies(all) = s.query(Query::Policies {}).await? else {
+        return Err(ApiError::NotFound(format!(
+            "no role management policy `{id}`"
+        )));
+    };
+    let found = all
+        .into_iter()
+        .find(|p| {
+            ids.policy(&p.role_definition_id, &p.scope_id) == id
+                || (p.role_definition_id.as_str() == id && p.scope_id.as_str() == legacy_scope)
+        })
+        .ok_or_else(|| ApiError::NotFound(format!("no role management policy `{id}`")))?;
+    if !s
+        .may_read_policy(&access, &found.role_definition_id)
+        .await?
+    {
         return Err(ApiError::forbidden(&access, "this role's settings"));
     }
-    let q = Query::Policy {
-        role_definition_id: role_definition_id.into(),
-        scope_id: p.scope_id.map(Into::into),
-    };
-    Ok(value(s.query(q).await?))
+    Ok(found)
 }
 
-/// `PATCH …/{roleId}/rules/{ruleId}?scopeId=`: changes one rule (the body is the rule; its
-/// `id`, when given, must be the path's).
+/// Whether `$expand` asks for `rules` (directly, or nested under `policy`).
+fn rules_expanded(opts: &QueryOptions, under: Option<&str>) -> bool {
+    match under {
+        None => odata::expands(opts, "rules"),
+        Some(nav) => opts
+            .expand
+            .iter()
+            .any(|e| e.property.eq_ignore_ascii_case(nav) && odata::expands(&e.options, "rules")),
+    }
+}
+
+/// `GET …/roleManagementPolicies`.
+async fn list_policies<S: Store + 'static>(
+    State(s): Shared<S>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let mut opts = url.options(&POLICY_CAPS)?;
+    let ids = s.policy_ids();
+    let expand = rules_expanded(&opts, None);
+    let items = readable(&s, &caller)
+        .await?
+        .iter()
+        .map(|p| graph::policy(p, &ids, expand))
+        .collect();
+    odata::keep_expanded(&mut opts);
+    Ok(url.collection(
+        "policies/roleManagementPolicies",
+        items,
+        &opts,
+        &POLICY_CAPS,
+    ))
+}
+
+/// `GET …/roleManagementPolicies/{id}`.
+async fn one_policy<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(id): Path<String>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let opts = url.options(&POLICY_CAPS)?;
+    let p = find(&s, &caller, &id, &url).await?;
+    let v = graph::policy(&p, &s.policy_ids(), rules_expanded(&opts, None));
+    Ok(url.entity("policies/roleManagementPolicies", v))
+}
+
+/// `GET …/roleManagementPolicies/{id}/rules`.
+async fn rules<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(id): Path<String>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let opts = url.options(&RULE_CAPS)?;
+    let p = find(&s, &caller, &id, &url).await?;
+    let items = p.rules.iter().map(rule_value).collect::<Result<_, _>>()?;
+    let fragment = format!("policies/roleManagementPolicies('{id}')/rules");
+    Ok(url.collection(&fragment, items, &opts, &RULE_CAPS))
+}
+
+fn rule_value(r: &PolicyRule) -> Result<Value, ApiError> {
+    Ok(serde_json::to_value(r)?)
+}
+
+/// `GET …/roleManagementPolicies/{id}/rules/{ruleId}`.
+async fn one_rule<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path((id, rule_id)): Path<(String, String)>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let p = find(&s, &caller, &id, &url).await?;
+    let rule = p
+        .rules
+        .iter()
+        .map(rule_value)
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .find(|r| r["id"] == rule_id.as_str())
+        .ok_or_else(|| ApiError::NotFound(format!("no rule `{rule_id}` in policy `{id}`")))?;
+    let fragment = format!("policies/roleManagementPolicies('{id}')/rules");
+    Ok(url.entity(&fragment, rule))
+}
+
+/// `PATCH …/roleManagementPolicies/{id}/rules/{ruleId}`: changes one rule (the body is the
+/// rule; its `id`, when given, must be the path's).
 async fn set_rule<S: Store + 'static>(
     State(s): Shared<S>,
-    Path((role, rule_id)): Path<(String, String)>,
-    UrlQuery(p): UrlQuery<ScopeParam>,
+    Path((id, rule_id)): Path<(String, String)>,
+    url: GraphUrl,
     WithBody { caller, body }: WithBody,
 ) -> ApiResult {
-    let rule = rule_at(json(&body)?, rule_id)?;
-    let command: Command = serde_json::from_value(json!({
-        "op": "setPolicy", "roleDefinitionId": role,
-        "scopeId": p.scope_id.unwrap_or_else(|| "/".into()), "rules": [rule],
-    }))?;
+    let rule: PolicyRule = serde_json::from_value(rule_at(json(&body)?, rule_id)?)?;
+    let p = find(&s, &caller, &id, &url).await?;
+    let command = Command::SetPolicy {
+        role_definition_id: p.role_definition_id.clone(),
+        scope_id: p.scope_id.clone(),
+        scope_type: Some(p.scope_type),
+        rules: vec![rule],
+    };
     s.submit(caller.0, command).await?;
     Ok(no_content())
 }
 
 /// The rule a PATCH body describes, checked against the rule id in its path: a body naming
-/// another rule is refused, a body naming none is the path's rule.
+/// another rule is refused, a body naming none is the path's rule. `@odata.context`, sent back
+/// by a client, is dropped.
 fn rule_at(mut rule: Value, rule_id: String) -> Result<Value, ApiError> {
     let Some(fields) = rule.as_object_mut() else {
         return Err(ApiError::field("rule", "the body must be a rule object"));
     };
+    fields.remove("@odata.context");
     match fields.get("id").and_then(Value::as_str) {
         Some(id) if id != rule_id => Err(ApiError::field(
             "id",
@@ -81,5 +252,71 @@ fn rule_at(mut rule: Value, rule_id: String) -> Result<Value, ApiError> {
             fields.insert("id".into(), Value::String(rule_id));
             Ok(rule)
         }
+    }
+}
+
+/// `GET …/roleManagementPolicyAssignments`.
+async fn list_assignments<S: Store + 'static>(
+    State(s): Shared<S>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let mut opts = url.options(&ASSIGNMENT_CAPS)?;
+    let ids = s.policy_ids();
+    let expand = odata::expands(&opts, "policy").then(|| rules_expanded(&opts, Some("policy")));
+    let items = readable(&s, &caller)
+        .await?
+        .iter()
+        .map(|p| graph::policy_assignment(p, &ids, expand))
+        .collect();
+    odata::keep_expanded(&mut opts);
+    let fragment = "policies/roleManagementPolicyAssignments";
+    Ok(url.collection(fragment, items, &opts, &ASSIGNMENT_CAPS))
+}
+
+/// `GET …/roleManagementPolicyAssignments/{id}`.
+async fn one_assignment<S: Store + 'static>(
+    State(s): Shared<S>,
+    Path(id): Path<String>,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let opts = url.options(&ASSIGNMENT_CAPS)?;
+    let ids = s.policy_ids();
+    let expand = odata::expands(&opts, "policy").then(|| rules_expanded(&opts, Some("policy")));
+    let p = readable(&s, &caller)
+        .await?
+        .into_iter()
+        .find(|p| ids.assignment(&p.role_definition_id, &p.scope_id) == id)
+        .ok_or_else(|| ApiError::NotFound(format!("no policy assignment `{id}`")))?;
+    let v = graph::policy_assignment(&p, &ids, expand);
+    Ok(url.entity("policies/roleManagementPolicyAssignments", v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_rule_body_must_name_the_paths_rule_or_none() {
+        let named = rule_at(
+            json!({"id": "Expiration_EndUser_Assignment"}),
+            "Expiration_EndUser_Assignment".into(),
+        );
+        assert!(named.is_ok());
+        let other = rule_at(
+            json!({"id": "Approval_EndUser_Assignment"}),
+            "Expiration_EndUser_Assignment".into(),
+        );
+        assert!(matches!(other, Err(ApiError::Field { field: "id", .. })));
+        let unnamed = rule_at(
+            json!({"isExpirationRequired": true}),
+            "Expiration_EndUser_Assignment".into(),
+        );
+        assert_eq!(
+            unnamed.ok().map(|r| r["id"].clone()),
+            Some(json!("Expiration_EndUser_Assignment"))
+        );
     }
 }

@@ -31,6 +31,7 @@ pub struct AppState<S: Store> {
     auth: Authenticator,
     writes: WriteLimiter,
     read_only: bool,
+    policy_ids: crate::graph::PolicyIds,
 }
 
 impl<S: Store> AppState<S> {
@@ -70,6 +71,12 @@ impl<S: Store> AppState<S> {
             time,
             auth: Authenticator::new(config)?,
             writes: WriteLimiter::new(config.rate_limit),
+            policy_ids: crate::graph::PolicyIds::new(
+                config
+                    .tenant_id
+                    .as_deref()
+                    .unwrap_or(crate::graph::DEFAULT_TENANT_ID),
+            ),
         }))
     }
 
@@ -93,6 +100,11 @@ impl<S: Store> AppState<S> {
         self.writes
             .check(method, ctx.caller.as_deref().unwrap_or_default())?;
         Ok(ctx)
+    }
+
+    /// How Graph's policy and policy-assignment ids are derived in this tenant.
+    pub fn policy_ids(&self) -> crate::graph::PolicyIds {
+        self.policy_ids.clone()
     }
 
     /// Whether the service's store is read-only (`serve --read-only`): the router then

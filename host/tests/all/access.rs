@@ -152,7 +152,8 @@ fn a_token_whose_principal_is_not_in_the_directory_reads_nothing() {
     let api = Api::start("access-ghost");
     for path in [
         "/v1.0/me/eligibleRoles".to_owned(),
-        "/v1.0/roleManagement/directory/roleAssignmentApprovals".to_owned(),
+        "/beta/roleManagement/directory/roleAssignmentApprovals/filterByCurrentUser(on='approver')"
+            .to_owned(),
         "/v1.0/auditLogs/directoryAudits".to_owned(),
         "/v1.0/pim/notifications".to_owned(),
         check_path("ghost"),
@@ -242,13 +243,31 @@ fn an_approval_answers_only_the_step_waiting_now() {
     assert_eq!(status, 201, "{request}");
     assert_eq!(request["status"], "PendingApproval", "{request}");
     let id = request["id"].as_str().unwrap_or_default();
-    let step =
-        |n: &str| format!("/v1.0/roleManagement/directory/roleAssignmentApprovals/{id}/steps/{n}");
+    assert_eq!(request["approvalId"], id, "{request}");
+    let approval = format!("/beta/roleManagement/directory/roleAssignmentApprovals/{id}");
+    let (status, shown) = api.call("rev", "GET", &approval, "");
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["steps"][0]["status"], "InProgress", "{shown}");
+    assert_eq!(shown["steps"][0]["assignedToMe"], true, "{shown}");
+    let waiting = shown["steps"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let step = |n: &str| format!("{approval}/steps/{n}");
     let answer = r#"{"reviewResult": "Approve", "justification": "ok"}"#;
-    let (status, body) = api.call("rev", "PATCH", &step("7"), answer);
-    assert_eq!(status, 400, "{body}");
+    for wrong in ["7", "0"] {
+        let (status, body) = api.call("rev", "PATCH", &step(wrong), answer);
+        assert_eq!(status, 400, "{wrong}: {body}");
+    }
     let (_, still) = api.call("user1", "GET", &format!("{ASSIGNMENT}/{id}"), "");
     assert_eq!(still["status"], "PendingApproval", "{still}");
-    let (status, body) = api.call("rev", "PATCH", &step("0"), answer);
+    let (status, body) = api.call("rev", "PATCH", &step(&waiting), answer);
     assert_eq!(status, 204, "{body}");
+    let (_, done) = api.call("rev", "GET", &approval, "");
+    assert_eq!(done["steps"][0]["status"], "Completed", "{done}");
+    assert_eq!(done["steps"][0]["reviewResult"], "Approve", "{done}");
+    assert_eq!(
+        done["steps"][0]["reviewedBy"]["user"]["id"], "rev",
+        "{done}"
+    );
 }

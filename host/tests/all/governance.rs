@@ -602,9 +602,13 @@ fn a_request_wrong_in_several_ways_is_refused_for_the_same_reason_as_before_the_
     assert_eq!(body["error"]["code"], "InvalidRequest", "{body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(message.starts_with("`alertId`: "), "{body}");
-    // A refusal is its own body; its typed code picks the status.
+    // An unknown request is Graph's 404, with Graph's error body.
     let cancel = format!("{ASSIGNMENT}/nope/cancel");
     let (status, body) = api.call("user1", "POST", &cancel, "");
-    assert_eq!(status, 400, "{body}");
-    assert_eq!(body["error"]["code"], "InvalidRequest", "{body}");
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "ResourceNotFound", "{body}");
+    assert!(
+        body["error"]["innerError"]["request-id"].is_string(),
+        "{body}"
+    );
 }

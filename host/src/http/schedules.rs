@@ -1,0 +1,256 @@
+//! Schedules and their instances: `roleEligibilitySchedules`, `roleAssignmentSchedules`,
+//! `roleEligibilityScheduleInstances`, `roleAssignmentScheduleInstances`, and the active grants
+//! as `roleAssignments`: list (readers), by id, and `filterByCurrentUser(on='principal')`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use pim_core::schedule::{AssignmentType, Schedule};
+use pim_core::{Query, QueryResult, ScheduleFilter, ScheduleWindow};
+use pim_odata::{Capabilities, QueryOptions};
+use serde_json::Value;
+
+use super::extract::Caller;
+use super::odata::{self, GraphUrl};
+use super::{ApiError, ApiResult, AppState, Routes, Shared, VERSIONS};
+use crate::graph;
+use crate::store::Store;
+
+/// One of the schedule collections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Collection {
+    EligibilitySchedules,
+    AssignmentSchedules,
+    EligibilityInstances,
+    AssignmentInstances,
+    RoleAssignments,
+}
+
+const ALL: [Collection; 5] = [
+    Collection::EligibilitySchedules,
+    Collection::AssignmentSchedules,
+    Collection::EligibilityInstances,
+    Collection::AssignmentInstances,
+    Collection::RoleAssignments,
+];
+
+const FILTERABLE: &[&str] = &[
+    "id",
+    "principalId",
+    "roleDefinitionId",
+    "directoryScopeId",
+    "appScopeId",
+    "memberType",
+    "assignmentType",
+    "status",
+    "startDateTime",
+    "endDateTime",
+    "scheduleInfo/startDateTime",
+    "scheduleInfo/expiration/endDateTime",
+];
+
+const CAPS: Capabilities<'static> = Capabilities {
+    filterable: FILTERABLE,
+    orderable: FILTERABLE,
+    expandable: &["principal", "roleDefinition"],
+    selectable: &[],
+    count: true,
+    max_top: 999,
+    default_page: 100,
+};
+
+impl Collection {
+    fn segment(self) -> &'static str {
+        match self {
+            Collection::EligibilitySchedules => "roleEligibilitySchedules",
+            Collection::AssignmentSchedules => "roleAssignmentSchedules",
+            Collection::EligibilityInstances => "roleEligibilityScheduleInstances",
+            Collection::AssignmentInstances => "roleAssignmentScheduleInstances",
+            Collection::RoleAssignments => "roleAssignments",
+        }
+    }
+
+    fn context(self) -> String {
+        format!("roleManagement/directory/{}", self.segment())
+    }
+
+    fn filter(self) -> ScheduleFilter {
+        let (kind, window) = match self {
+            Collection::EligibilitySchedules => (AssignmentType::Eligible, ScheduleWindow::Current),
+            Collection::AssignmentSchedules => (AssignmentType::Active, ScheduleWindow::Current),
+            Collection::EligibilityInstances => {
+                (AssignmentType::Eligible, ScheduleWindow::InEffect)
+            }
+            Collection::AssignmentInstances | Collection::RoleAssignments => {
+                (AssignmentType::Active, ScheduleWindow::InEffect)
+            }
+        };
+        ScheduleFilter {
+            kind: Some(kind),
+            window,
+            ..ScheduleFilter::default()
+        }
+    }
+
+    fn shape(self, s: &Schedule, viewer: Option<&str>) -> Value {
+        match self {
+            Collection::EligibilitySchedules | Collection::AssignmentSchedules => {
+                graph::schedule(s, viewer)
+            }
+            Collection::EligibilityInstances | Collection::AssignmentInstances => {
+                graph::instance(s, viewer)
+            }
+            Collection::RoleAssignments => graph::role_assignment(s),
+        }
+    }
+}
+
+pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
+    let mut r = Router::new();
+    for version in VERSIONS {
+        for c in ALL {
+            let path = format!("/{version}/roleManagement/directory/{}", c.segment());
+            r = r
+                .route(
+                    &path,
+                    get(move |State(s): Shared<S>, url: GraphUrl, caller: Caller| {
+                        list(s, c, url, caller)
+                    }),
+                )
+                .route(
+                    &format!("{path}/{{id}}"),
+                    get(
+                        move |State(s): Shared<S>,
+                              Path(id): Path<String>,
+                              url: GraphUrl,
+                              caller: Caller| {
+                            item(s, c, id, url, caller)
+                        },
+                    ),
+                );
+        }
+    }
+    r
+}
+
+/// `GET …/{collection}`: every schedule of the collection, to a caller who reads all.
+async fn list<S: Store + 'static>(
+    s: Arc<AppState<S>>,
+    c: Collection,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let mut opts = url.options(&CAPS)?;
+    s.reader(&caller, "every assignment (use filterByCurrentUser)")
+        .await?;
+    let mut filter = c.filter();
+    filter.principal_id = odata::equality(&opts, "principalId").map(Into::into);
+    filter.role_definition_id = odata::equality(&opts, "roleDefinitionId").map(Into::into);
+    let items = shaped(&s, c, filter, None, &opts).await?;
+    odata::keep_expanded(&mut opts);
+    Ok(url.collection(&c.context(), items, &opts, &CAPS))
+}
+
+/// `GET …/{collection}/{id}`: one schedule, to a reader or its holder; or
+/// `filterByCurrentUser(on='principal')`: the caller's own and their groups'.
+async fn item<S: Store + 'static>(
+    s: Arc<AppState<S>>,
+    c: Collection,
+    id: String,
+    url: GraphUrl,
+    caller: Caller,
+) -> ApiResult {
+    let mut opts = url.options(&CAPS)?;
+    let access = s.access(&caller).await?;
+    let me = access.principal_id.to_string();
+    let mine = ScheduleFilter {
+        principal_id: Some(access.principal_id.clone()),
+        through_groups: true,
+        ..c.filter()
+    };
+    if let Some(on) = odata::filter_by_current_user(&id) {
+        if on != "principal" || c == Collection::RoleAssignments {
+            return Err(ApiError::Query(format!(
+                "filterByCurrentUser: `on` must be 'principal' here, not '{on}'"
+            )));
+        }
+        let items = shaped(&s, c, mine, Some(&me), &opts).await?;
+        odata::keep_expanded(&mut opts);
+        let fragment = format!("Collection({})", graph_type(c));
+        return Ok(url.collection(&fragment, items, &opts, &CAPS));
+    }
+    let filter = if access.reads_all() { c.filter() } else { mine };
+    let viewer = (!access.reads_all()).then_some(me.as_str());
+    let items = shaped(&s, c, filter, viewer, &opts).await?;
+    let found = items.into_iter().find(|v| v["id"] == id.as_str());
+    let found =
+        found.ok_or_else(|| ApiError::NotFound(format!("no {} with id `{id}`", c.segment())))?;
+    Ok(url.entity(&c.context(), found))
+}
+
+/// The Graph type name of a collection's items, for `filterByCurrentUser`'s context.
+fn graph_type(c: Collection) -> &'static str {
+    match c {
+        Collection::EligibilitySchedules => "microsoft.graph.unifiedRoleEligibilitySchedule",
+        Collection::AssignmentSchedules => "microsoft.graph.unifiedRoleAssignmentSchedule",
+        Collection::EligibilityInstances => {
+            "microsoft.graph.unifiedRoleEligibilityScheduleInstance"
+        }
+        Collection::AssignmentInstances => "microsoft.graph.unifiedRoleAssignmentScheduleInstance",
+        Collection::RoleAssignments => "microsoft.graph.unifiedRoleAssignment",
+    }
+}
+
+/// The schedules `filter` lists, in Graph's shape, with `principal` and `roleDefinition`
+/// expanded when asked; one reader call.
+async fn shaped<S: Store + 'static>(
+    s: &Arc<AppState<S>>,
+    c: Collection,
+    filter: ScheduleFilter,
+    viewer: Option<&str>,
+    opts: &QueryOptions,
+) -> Result<Vec<Value>, ApiError> {
+    let viewer = viewer.map(str::to_owned);
+    let (principal, role) = (
+        odata::expands(opts, "principal"),
+        odata::expands(opts, "roleDefinition"),
+    );
+    let (schedules, names, roles) = s
+        .with_reader(move |svc, now| {
+            let QueryResult::Schedules(list) = svc.query(&Query::ScheduleList(filter), now)? else {
+                return Ok((Vec::new(), Vec::new(), Vec::new()));
+            };
+            let ids = list.iter().map(|s| s.principal_id.clone()).collect();
+            let names = match svc.query(&Query::Principals { ids }, now)? {
+                QueryResult::Principals(p) => p,
+                _ => Vec::new(),
+            };
+            let roles = match svc.query(&Query::RoleDefinitions {}, now)? {
+                QueryResult::RoleDefinitions(r) => r,
+                _ => Vec::new(),
+            };
+            Ok((list, names, roles))
+        })
+        .await?;
+    let names = graph::Names::new(names, &roles);
+    Ok(schedules
+        .iter()
+        .map(|sch| {
+            let mut v = c.shape(sch, viewer.as_deref());
+            if principal {
+                v["principal"] = names
+                    .principal(&sch.principal_id)
+                    .map_or(Value::Null, graph::principal);
+            }
+            if role {
+                v["roleDefinition"] = roles
+                    .iter()
+                    .find(|r| r.id == sch.role_definition_id)
+                    .map_or(Value::Null, graph::role_definition);
+            }
+            v
+        })
+        .collect())
+}
