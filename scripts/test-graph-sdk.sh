@@ -4,7 +4,7 @@
 #      under ${PIM_SDK_CACHE:-$HOME/.cache/pim/graph-sdk}, reused while the requirements' hash
 #      is unchanged;
 #   2. `npm ci` for @microsoft/microsoft-graph-client in host/tests/graph-sdk;
-#   3. `pim-host serve --demo` on a fresh database and a free port, from
+#   3. `pim-host serve --demo` on a fresh database and a free port (one per suite), from
 #      ${PIM_HOST_BIN:-target/debug/pim-host} with PIM_GUEST (default: the guest that
 #      scripts/build-guest.sh builds);
 #   4. the Python tests (pytest), then the JavaScript tests (node --test), against it.
@@ -43,46 +43,55 @@ fi
 step "npm ci in $suite"
 (cd "$suite" && npm ci --no-audit --no-fund --loglevel=error)
 
-step "pim-host serve --demo"
 work=$(mktemp -d)
 server=""
-cleanup() {
+stop_server() {
     if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
         kill "$server" 2>/dev/null || true
         wait "$server" 2>/dev/null || true
     fi
+    server=""
+}
+cleanup() {
+    stop_server
     rm -rf "$work"
 }
 trap cleanup EXIT
-"$bin" serve --demo --db "$work/pim.db" --listen 127.0.0.1:0 >"$work/stdout" 2>"$work/stderr" &
-server=$!
-url=""
-# A debug build compiles the guest when it starts: allow two minutes.
-for _ in $(seq 1 1200); do
-    url=$(sed -n 's/^listening on \(http:\/\/[^ ]*\)$/\1/p' "$work/stdout")
-    [ -n "$url" ] && break
-    if ! kill -0 "$server" 2>/dev/null; then break; fi
-    sleep 0.1
-done
-if [ -z "$url" ]; then
-    echo "pim-host did not say where it listens; its output:" >&2
-    cat "$work/stdout" "$work/stderr" >&2
-    exit 1
-fi
-echo "pim-host (pid $server) listening on $url"
-export PIM_GRAPH_URL=$url
+
+# Starts `pim-host serve --demo` on a fresh database named $1 and exports PIM_GRAPH_URL: each
+# suite gets its own tenant, so neither depends on what the other left behind.
+start_server() {
+    step "pim-host serve --demo (fresh database for $1)"
+    "$bin" serve --demo --db "$work/$1.db" --listen 127.0.0.1:0 >"$work/$1.stdout" 2>>"$work/stderr" &
+    server=$!
+    url=""
+    # A debug build compiles the guest when it starts: allow two minutes.
+    for _ in $(seq 1 1200); do
+        url=$(sed -n 's/^listening on \(http:\/\/[^ ]*\)$/\1/p' "$work/$1.stdout")
+        [ -n "$url" ] && break
+        if ! kill -0 "$server" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    if [ -z "$url" ]; then
+        echo "pim-host did not say where it listens; its output:" >&2
+        cat "$work/$1.stdout" "$work/stderr" >&2
+        exit 1
+    fi
+    echo "pim-host (pid $server) listening on $url"
+    export PIM_GRAPH_URL=$url
+}
 
 status=0
+start_server python
 step "Python Graph SDK tests (pytest)"
 (cd "$suite/python" && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@") || status=1
+stop_server
 
+start_server js
 step "JavaScript Graph client tests (node --test)"
 (cd "$suite" && node --test js/*.test.js) || status=1
+stop_server
 
-step "stop pim-host"
-kill "$server"
-wait "$server" 2>/dev/null || true
-server=""
 if [ "$status" -ne 0 ]; then
     cp "$work/stderr" "${TMPDIR:-/tmp}/pim-graph-sdk-server.log" 2>/dev/null || true
     echo "graph SDK tests FAILED (server log copied to ${TMPDIR:-/tmp}/pim-graph-sdk-server.log)"

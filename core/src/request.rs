@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::time::Instant;
+use crate::time::{Instant, IsoDuration};
 use crate::wire::{Action, RequestKind, SubjectSet, TicketInfo};
 
 wire_enum! {
@@ -142,6 +142,10 @@ pub struct RequestRecord {
         skip_serializing_if = "Option::is_none"
     )]
     pub completed_date_time: Option<Instant>,
+    /// The length asked for, when the expiration was `afterDuration` (Graph answers a
+    /// request's `scheduleInfo` as it was asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_duration: Option<IsoDuration>,
     /// Approval stages; empty when no approval is needed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approval_steps: Vec<ApprovalStep>,

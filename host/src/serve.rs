@@ -158,6 +158,8 @@ pub fn seed_demo<S: Store>(
     {
         let mut body = serde_json::to_value(body)?;
         body["scheduleInfo"]["startDateTime"] = json!(pim_core::time::format_instant(&now));
+        // A GUID, as a Graph client's requests get, so the schedule is named after it.
+        body["id"] = json!(uuid::Uuid::new_v4().to_string());
         let command = Command::Request {
             kind: *kind,
             body: Box::new(serde_json::from_value(body)?),

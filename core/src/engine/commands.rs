@@ -535,6 +535,12 @@ impl Engine {
             activated_using: None,
             status,
             completed_date_time: (!status.is_pending() && status != Status::Granted).then_some(now),
+            requested_duration: body
+                .schedule_info
+                .as_ref()
+                .and_then(|i| i.expiration.as_ref())
+                .filter(|e| e.kind == Some(crate::wire::ExpirationType::AfterDuration))
+                .and_then(|e| e.duration),
             approval_steps: Vec::new(),
         }
     }

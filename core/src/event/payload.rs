@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::request::{ApprovalStep, RequestRecord, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
-use crate::time::Instant;
+use crate::time::{Instant, IsoDuration};
 use crate::wire::{Action, RequestKind, SubjectSet, TicketInfo};
 
 /// A schedule request as the log records it when it is submitted or rejected.
@@ -62,6 +62,10 @@ pub struct RequestPayload {
         skip_serializing_if = "Option::is_none"
     )]
     pub completed_date_time: Option<Instant>,
+    /// The length asked for, when the expiration was `afterDuration` (Graph answers a
+    /// request's `scheduleInfo` as it was asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_duration: Option<IsoDuration>,
     /// Its approval stages; empty when no approval is needed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approval_steps: Vec<ApprovalStagePayload>,
@@ -171,6 +175,7 @@ impl From<RequestRecord> for RequestPayload {
             activated_using: r.activated_using,
             status: r.status,
             completed_date_time: r.completed_date_time,
+            requested_duration: r.requested_duration,
             approval_steps: r.approval_steps.into_iter().map(Into::into).collect(),
         }
     }
@@ -195,6 +200,7 @@ impl From<RequestPayload> for RequestRecord {
             activated_using: r.activated_using,
             status: r.status,
             completed_date_time: r.completed_date_time,
+            requested_duration: r.requested_duration,
             approval_steps: r.approval_steps.into_iter().map(Into::into).collect(),
         }
     }

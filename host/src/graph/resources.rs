@@ -141,7 +141,11 @@ pub fn request(r: &RequestRecord, names: &Names) -> Value {
         "directoryScopeId": directory,
         "appScopeId": app,
         "justification": r.justification,
-        "scheduleInfo": schedule_info(&r.start_date_time, r.end_date_time.as_ref()),
+        "scheduleInfo": match &r.requested_duration {
+            Some(d) => json!({ "startDateTime": instant(&r.start_date_time), "recurrence": null,
+                "expiration": { "type": "afterDuration", "endDateTime": null, "duration": d } }),
+            None => schedule_info(&r.start_date_time, r.end_date_time.as_ref()),
+        },
         "ticketInfo": {
             "ticketNumber": r.ticket_info.as_ref().and_then(|t| t.ticket_number.clone()),
             "ticketSystem": r.ticket_info.as_ref().and_then(|t| t.ticket_system.clone()),
@@ -330,7 +334,8 @@ pub fn approval(r: &RequestRecord, assigned_to_me: bool, names: &Names) -> Value
                 "displayName": null,
                 "status": status,
                 "reviewResult": s.review_result,
-                "reviewedBy": s.reviewed_by.as_deref().map(|b| identity_set(Some(b), names)),
+                "reviewedBy": s.reviewed_by.as_deref().map(|b| json!({
+                    "id": b, "displayName": names.display_name(b) })),
                 "reviewedDateTime": opt_instant(s.reviewed_date_time.as_ref()),
                 "justification": s.justification,
                 "assignedToMe": assigned_to_me && pending && current == Some(s.stage),

@@ -28,7 +28,7 @@ const CAPS: Capabilities<'static> = Capabilities {
     filterable: &["id"],
     orderable: &["id"],
     expandable: &["steps"],
-    selectable: &[],
+    selectable: &["id", "steps"],
     count: true,
     max_top: 999,
     default_page: 100,
@@ -65,11 +65,15 @@ async fn shaped<S: Store + 'static>(
     if r.approval_steps.is_empty() {
         return Err(ApiError::NotFound(format!("no approval with id `{id}`")));
     }
-    if !s.may_read_request(&access, &r).await? {
-        return Err(ApiError::forbidden(&access, "this approval"));
-    }
     let mine = waiting_for(s, access.principal_id.clone()).await?;
     let assigned = mine.iter().any(|p| p.id == r.id);
+    let answered = r
+        .approval_steps
+        .iter()
+        .any(|st| st.reviewed_by.as_ref() == Some(&access.principal_id));
+    if !(access.reads_all() || assigned || answered) {
+        return Err(ApiError::forbidden(&access, "this approval"));
+    }
     let names = names(s, &r).await?;
     Ok((graph::approval(&r, assigned, &names), r))
 }
@@ -154,6 +158,15 @@ async fn decide<S: Store + 'static>(
     let decision: StepBody = json(&body)?;
     let r = request(&s, &id).await?;
     let waiting = r.current_step().map(|st| graph::step_id(&r.id, st.stage));
+    let known = r
+        .approval_steps
+        .iter()
+        .any(|st| graph::step_id(&r.id, st.stage) == step_id);
+    if !known {
+        return Err(ApiError::NotFound(format!(
+            "no step `{step_id}` in approval `{id}`"
+        )));
+    }
     if waiting.as_deref() != Some(step_id.as_str()) {
         return Err(ApiError::field(
             "stepId",

@@ -47,7 +47,31 @@ const CAPS: Capabilities<'static> = Capabilities {
     filterable: FILTERABLE,
     orderable: FILTERABLE,
     expandable: &["principal", "roleDefinition"],
-    selectable: &[],
+    selectable: &[
+        "id",
+        "status",
+        "action",
+        "principalId",
+        "roleDefinitionId",
+        "directoryScopeId",
+        "appScopeId",
+        "justification",
+        "scheduleInfo",
+        "ticketInfo",
+        "createdBy",
+        "createdDateTime",
+        "completedDateTime",
+        "approvalId",
+        "customData",
+        "isValidationOnly",
+        "targetScheduleId",
+        "principal",
+        "roleDefinition",
+        "directoryScope",
+        "appScope",
+        "activatedUsing",
+        "targetSchedule",
+    ],
     count: true,
     max_top: 999,
     default_page: 100,
@@ -263,6 +287,12 @@ fn evaluated(body: &ScheduleRequestBody, d: &Decision) -> Value {
         ),
     };
     let end = d.end_date_time.as_ref().map(pim_core::time::format_instant);
+    let asked = body
+        .schedule_info
+        .as_ref()
+        .and_then(|i| i.expiration.as_ref())
+        .filter(|e| e.kind == Some(pim_core::wire::ExpirationType::AfterDuration))
+        .and_then(|e| e.duration);
     json!({
         "id": body.id, "status": d.status, "action": body.action,
         "principalId": body.principal_id, "roleDefinitionId": body.role_definition_id,
@@ -272,9 +302,10 @@ fn evaluated(body: &ScheduleRequestBody, d: &Decision) -> Value {
         "scheduleInfo": {
             "startDateTime": d.start_date_time.as_ref().map(pim_core::time::format_instant),
             "recurrence": null,
-            "expiration": match end {
-                Some(e) => json!({ "type": "afterDateTime", "endDateTime": e, "duration": null }),
-                None => json!({ "type": "noExpiration", "endDateTime": null, "duration": null }),
+            "expiration": match (asked, end) {
+                (Some(d), _) => json!({ "type": "afterDuration", "endDateTime": null, "duration": d }),
+                (None, Some(e)) => json!({ "type": "afterDateTime", "endDateTime": e, "duration": null }),
+                (None, None) => json!({ "type": "noExpiration", "endDateTime": null, "duration": null }),
             },
         },
     })

@@ -255,9 +255,11 @@ fn an_approval_answers_only_the_step_waiting_now() {
         .to_owned();
     let step = |n: &str| format!("{approval}/steps/{n}");
     let answer = r#"{"reviewResult": "Approve", "justification": "ok"}"#;
+    // A step id that is not one of this approval's (the stage number included) is unknown.
     for wrong in ["7", "0"] {
         let (status, body) = api.call("rev", "PATCH", &step(wrong), answer);
-        assert_eq!(status, 400, "{wrong}: {body}");
+        assert_eq!(status, 404, "{wrong}: {body}");
+        assert_eq!(body["error"]["code"], "ResourceNotFound", "{body}");
     }
     let (_, still) = api.call("user1", "GET", &format!("{ASSIGNMENT}/{id}"), "");
     assert_eq!(still["status"], "PendingApproval", "{still}");

@@ -188,7 +188,7 @@ test('User1 patching a rule is 403', async () => {
       enabledRules: [],
     }),
     403,
-    'Authorization_RequestDenied',
+    'AuthorizationFailed',
   );
 });
 

@@ -76,7 +76,7 @@ def test_user1_patching_a_rule_is_403(aymen, user1):
         .rules.by_unified_role_management_policy_rule_id("Enablement_EndUser_Assignment")
         .patch(rule)
     )
-    assert_error(err, 403, "Authorization_RequestDenied")
+    assert_error(err, 403, "AuthorizationFailed")
     # Nothing changed.
     kept = run(
         aymen.policies.role_management_policies.by_unified_role_management_policy_id(policy_id)
@@ -130,7 +130,7 @@ def test_mismatched_rule_id_in_the_body_is_400(aymen):
         .rules.by_unified_role_management_policy_rule_id("Enablement_EndUser_Assignment")
         .patch(rule)
     )
-    assert_error(err, 400, "BadRequest")
+    assert_error(err, 400, "InvalidRequest")
 
 
 

@@ -65,9 +65,10 @@ def test_scheduled_activation_is_granted_then_cancelled(user1, aymen, wire):
     item = requests.by_unified_role_assignment_schedule_request_id(created.id)
     got = run(item.get())
     assert (got.id, got.status, got.approval_id) == (created.id, "Granted", None)
-    # Not in msgraph-sdk 1.65's v1.0 model, so the SDK keeps them in additional_data.
+    # Graph's request resource has no memberType or assignmentType (its schedules and instances
+    # do), so nothing the model does not declare arrives.
     extra = got.additional_data or {}
-    assert (extra.get("assignmentType"), extra.get("memberType")) == ("Activated", "Direct"), extra
+    assert set(extra) <= {"@odata.context"}, extra
     mine = run(requests.filter_by_current_user_with_on("principal").get()).value
     assert created.id in [r.id for r in mine]
     everyone = aymen.role_management.directory.role_assignment_schedule_requests

@@ -196,7 +196,7 @@ def test_7_user1_cannot_answer_the_step(user1_beta):
         .by_approval_id(need("pending")).steps.by_approval_step_id(need("step"))
     )
     err = odata_error(step.patch(ApprovalStep(review_result="Approve", justification="self")))
-    assert_error(err, 403, "Authorization_RequestDenied")
+    assert_error(err, 403, "AuthorizationFailed")
 
 
 def test_8_an_unknown_step_is_refused(aymen_beta):
