@@ -2,7 +2,7 @@
 # Runs every test of pim: formatting, lints, docs, the no_std and wasm builds, the unit,
 # property, scenario, host-process and doc tests, every scenario through both engines, and the
 # npm package with its browser and Node examples. Installs what it needs itself (Rust targets,
-# wasm-bindgen-cli, npm packages, Chromium, faketime), so it works on a fresh machine.
+# wasm-bindgen-cli, npm and PyPI packages, Chromium, faketime), so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,3 +50,6 @@ scripts/test-host.sh
 
 step "the npm package: builds, scenario reports identical to native, types, browser and Node examples"
 scripts/test-wasm.sh
+
+step "Microsoft's Graph SDKs (Python msgraph-sdk, JS client) against pim-host serve"
+scripts/test-graph-sdk.sh

@@ -17,19 +17,15 @@ use crate::wire::RequestKind;
 
 wire_enum! {
     /// Which schedules a listing shows, by where they stand at `now`.
+    #[derive(Default)]
     pub enum ScheduleWindow {
         /// Not ended and not over: in effect now or starting later (Graph's schedules).
+        #[default]
         Current => "current",
         /// In effect now (Graph's schedule instances).
         InEffect => "inEffect",
         /// Every schedule, ended and expired ones included.
         All => "all",
-    }
-}
-
-impl Default for ScheduleWindow {
-    fn default() -> Self {
-        ScheduleWindow::Current
     }
 }
 

@@ -143,6 +143,45 @@ pub fn filter_by_current_user(segment: &str) -> Option<String> {
     Some(on.to_owned())
 }
 
+/// The navigation properties `$expand=principal,roleDefinition` fills on schedules,
+/// instances and requests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Expansions {
+    principal: bool,
+    role: bool,
+}
+
+impl Expansions {
+    /// What `opts` asks to expand.
+    pub fn of(opts: &QueryOptions) -> Self {
+        Expansions {
+            principal: expands(opts, "principal"),
+            role: expands(opts, "roleDefinition"),
+        }
+    }
+
+    /// Fills the asked navigation properties of `item`, about `principal` and `role`.
+    pub fn fill(
+        self,
+        item: &mut Value,
+        (principal, role): (&str, &str),
+        names: &crate::graph::Names,
+        roles: &[pim_core::directory::RoleDefinition],
+    ) {
+        if self.principal {
+            item["principal"] = names
+                .principal(principal)
+                .map_or(Value::Null, crate::graph::principal);
+        }
+        if self.role {
+            item["roleDefinition"] = roles
+                .iter()
+                .find(|r| r.id.as_str() == role)
+                .map_or(Value::Null, crate::graph::role_definition);
+        }
+    }
+}
+
 /// The `$expand`ed navigation properties, by name.
 pub fn expands(opts: &QueryOptions, name: &str) -> bool {
     opts.expand

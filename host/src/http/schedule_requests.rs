@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use pim_core::wire::{RequestKind, ScheduleRequestBody};
 use pim_core::{Command, Decision, Query, QueryResult, RequestFilter, RequestRecord};
-use pim_odata::Capabilities;
+use pim_odata::{Capabilities, QueryOptions};
 use serde_json::{Map, Value, json};
 
 use super::answer::no_content;
@@ -141,14 +141,15 @@ async fn list<S: Store + 'static>(
     url: GraphUrl,
     caller: Caller,
 ) -> ApiResult {
-    let opts = url.options(&CAPS)?;
+    let mut opts = url.options(&CAPS)?;
     s.reader(&caller, "every request (use filterByCurrentUser)")
         .await?;
     let filter = RequestFilter {
         kind: Some(kind),
         principal_id: odata::equality(&opts, "principalId").map(Into::into),
     };
-    let items = shaped(&s, filter).await?;
+    let items = shaped(&s, filter, &opts).await?;
+    odata::keep_expanded(&mut opts);
     Ok(url.collection(&context(kind), items, &opts, &CAPS))
 }
 
@@ -168,12 +169,13 @@ async fn item<S: Store + 'static>(
                 "filterByCurrentUser: `on` must be 'principal', not '{on}'"
             )));
         }
-        let opts = url.options(&CAPS)?;
+        let mut opts = url.options(&CAPS)?;
         let filter = RequestFilter {
             kind: Some(kind),
             principal_id: Some(access.principal_id.clone()),
         };
-        let items = shaped(&s, filter).await?;
+        let items = shaped(&s, filter, &opts).await?;
+        odata::keep_expanded(&mut opts);
         return Ok(url.collection(&context(kind), items, &opts, &CAPS));
     }
     let record = request(&s, &id).await?;
@@ -230,11 +232,13 @@ pub(super) async fn names<S: Store + 'static>(
 async fn shaped<S: Store + 'static>(
     s: &Arc<AppState<S>>,
     filter: RequestFilter,
+    opts: &QueryOptions,
 ) -> Result<Vec<Value>, ApiError> {
-    let (records, principals) = s
+    let expansions = odata::Expansions::of(opts);
+    let (records, principals, roles) = s
         .with_reader(move |svc, now| {
             let QueryResult::Requests(list) = svc.query(&Query::Requests(filter), now)? else {
-                return Ok((Vec::new(), Vec::new()));
+                return Ok((Vec::new(), Vec::new(), Vec::new()));
             };
             let mut ids: Vec<_> = list.iter().map(|r| r.principal_id.clone()).collect();
             ids.extend(list.iter().filter_map(|r| r.created_by.clone()));
@@ -244,11 +248,23 @@ async fn shaped<S: Store + 'static>(
                 QueryResult::Principals(p) => p,
                 _ => Vec::new(),
             };
-            Ok((list, names))
+            let roles = match svc.query(&Query::RoleDefinitions {}, now)? {
+                QueryResult::RoleDefinitions(r) => r,
+                _ => Vec::new(),
+            };
+            Ok((list, names, roles))
         })
         .await?;
-    let names = graph::Names::new(principals, &[]);
-    Ok(records.iter().map(|r| graph::request(r, &names)).collect())
+    let names = graph::Names::new(principals, &roles);
+    Ok(records
+        .iter()
+        .map(|r| {
+            let mut v = graph::request(r, &names);
+            let about = (r.principal_id.as_str(), r.role_definition_id.as_str());
+            expansions.fill(&mut v, about, &names, &roles);
+            v
+        })
+        .collect())
 }
 
 /// `POST …/{requests}`: a Graph request body; 201 with the request as Graph shapes it.

@@ -236,10 +236,7 @@ async fn shaped<S: Store + 'static>(
     opts: &QueryOptions,
 ) -> Result<Vec<Value>, ApiError> {
     let viewer = viewer.map(str::to_owned);
-    let (principal, role) = (
-        odata::expands(opts, "principal"),
-        odata::expands(opts, "roleDefinition"),
-    );
+    let expansions = odata::Expansions::of(opts);
     let (schedules, names, roles) = s
         .with_reader(move |svc, now| {
             let QueryResult::Schedules(list) = svc.query(&Query::ScheduleList(filter), now)? else {
@@ -262,17 +259,8 @@ async fn shaped<S: Store + 'static>(
         .iter()
         .map(|sch| {
             let mut v = c.shape(sch, viewer.as_deref());
-            if principal {
-                v["principal"] = names
-                    .principal(&sch.principal_id)
-                    .map_or(Value::Null, graph::principal);
-            }
-            if role {
-                v["roleDefinition"] = roles
-                    .iter()
-                    .find(|r| r.id == sch.role_definition_id)
-                    .map_or(Value::Null, graph::role_definition);
-            }
+            let about = (sch.principal_id.as_str(), sch.role_definition_id.as_str());
+            expansions.fill(&mut v, about, &names, &roles);
             v
         })
         .collect())
