@@ -1,11 +1,10 @@
 //! Access reviews (`identityGovernance/accessReviews/definitions`): create, read, decide,
 //! stop, reset, apply, delete.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use pim_core::review::{Review, ReviewDecision, ReviewDefinition};
 use pim_core::{Command, Query, QueryResult};
 use serde::Deserialize;
@@ -31,13 +30,31 @@ struct DecisionBody {
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
     let review = format!("{REVIEWS}/{{id}}");
-    Router::new()
-        .route(REVIEWS, post(create::<S>).get(list::<S>))
-        .route(&review, get(read::<S>).delete(delete::<S>))
-        .route(&format!("{review}/decisions"), post(decide::<S>))
-        .route(&format!("{review}/stop"), post(stop::<S>))
-        .route(&format!("{review}/reset"), post(reset::<S>))
-        .route(&format!("{review}/applyDecisions"), post(apply::<S>))
+    Routes::new()
+        .post(REVIEWS, "Create an access review", create::<S>)
+        .get(REVIEWS, "The access reviews", list::<S>)
+        .get(&review, "An access review with its instances", read::<S>)
+        .delete(&review, "Delete an access review", delete::<S>)
+        .post(
+            &format!("{review}/decisions"),
+            "A reviewer's decision",
+            decide::<S>,
+        )
+        .post(
+            &format!("{review}/stop"),
+            "Stop the instance in progress",
+            stop::<S>,
+        )
+        .post(
+            &format!("{review}/reset"),
+            "Reset the instance's decisions",
+            reset::<S>,
+        )
+        .post(
+            &format!("{review}/applyDecisions"),
+            "Apply an ended instance's results",
+            apply::<S>,
+        )
 }
 
 /// `POST …/definitions`: creates a review; answers it (201).

@@ -1,9 +1,7 @@
 //! Security alerts (`roleManagementAlerts`, beta): list, configure, dismiss, refresh,
 //! remediate.
 
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::{get, patch, post};
 use pim_core::{Command, Query};
 use serde::Deserialize;
 
@@ -23,22 +21,37 @@ struct AlertPatch {
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
     let alerts = format!("{ALERTS}/alerts");
-    Router::new()
-        .route(&alerts, get(list::<S>))
-        .route(
+    Routes::new()
+        .get(&alerts, "The security alerts as they stand now", list::<S>)
+        .patch(
             &format!("{ALERTS}/alertConfigurations/{{alert}}"),
-            patch(configure::<S>),
+            "Configure an alert",
+            configure::<S>,
         )
-        .route(&format!("{alerts}/{{alert}}"), patch(set_active::<S>))
-        .route(&format!("{alerts}/refresh"), post(refresh_all::<S>))
-        .route(&format!("{alerts}/{{alert}}/refresh"), post(refresh::<S>))
-        .route(
+        .patch(
+            &format!("{alerts}/{{alert}}"),
+            "Dismiss an alert (isActive false)",
+            set_active::<S>,
+        )
+        .post(
+            &format!("{alerts}/refresh"),
+            "Refresh every alert",
+            refresh_all::<S>,
+        )
+        .post(
+            &format!("{alerts}/{{alert}}/refresh"),
+            "Refresh an alert",
+            refresh::<S>,
+        )
+        .post(
             &format!("{alerts}/{{alert}}/remediate"),
-            post(remediate::<S>),
+            "Remediate every incident of an alert",
+            remediate::<S>,
         )
-        .route(
+        .post(
             &format!("{alerts}/{{alert}}/alertIncidents/{{incident}}/remediate"),
-            post(remediate_incident::<S>),
+            "Remediate one incident",
+            remediate_incident::<S>,
         )
 }
 

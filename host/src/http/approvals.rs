@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::get;
 use pim_core::request::ReviewResult;
 use pim_core::{Command, Query, QueryResult, RequestRecord};
 use pim_odata::Capabilities;
@@ -45,13 +43,20 @@ struct StepBody {
 }
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    Router::new()
-        .route(&format!("{APPROVALS}/{{id}}"), get(approval::<S>))
-        .route(&format!("{APPROVALS}/{{id}}/steps"), get(steps::<S>))
-        .route(
-            &format!("{APPROVALS}/{{id}}/steps/{{step}}"),
-            get(step::<S>).patch(decide::<S>),
+    let one = format!("{APPROVALS}/{{id}}/steps/{{step}}");
+    Routes::new()
+        .get(
+            &format!("{APPROVALS}/{{id}}"),
+            "A request's approval, or filterByCurrentUser(on='approver')",
+            approval::<S>,
         )
+        .get(
+            &format!("{APPROVALS}/{{id}}/steps"),
+            "An approval's steps",
+            steps::<S>,
+        )
+        .get(&one, "One approval step", step::<S>)
+        .patch(&one, "Approve or deny the step waiting now", decide::<S>)
 }
 
 /// A request's approval as the caller sees it (404 for a request without approval stages).

@@ -7,9 +7,7 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
 use pim_core::{AuditFilter, AuditRecord, Command, Query, QueryResult};
 use pim_odata::Capabilities;
 use serde::Deserialize;
@@ -70,11 +68,23 @@ struct RetentionBody {
 }
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    let mut r = Router::new().route("/v1.0/pim/auditRetention", put(set_retention::<S>));
+    let mut r = Routes::new().put(
+        "/v1.0/pim/auditRetention",
+        "Set how long audit records stay visible",
+        set_retention::<S>,
+    );
     for v in VERSIONS {
         r = r
-            .route(&format!("/{v}/{CONTEXT}"), get(records::<S>))
-            .route(&format!("/{v}/{CONTEXT}/{{id}}"), get(record::<S>));
+            .get(
+                &format!("/{v}/{CONTEXT}"),
+                "The audit log (directoryAudit)",
+                records::<S>,
+            )
+            .get(
+                &format!("/{v}/{CONTEXT}/{{id}}"),
+                "One audit record",
+                record::<S>,
+            );
     }
     r
 }

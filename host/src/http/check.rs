@@ -1,8 +1,6 @@
 //! The gateway question: is a principal active in a role at a scope, now?
 
-use axum::Router;
 use axum::extract::{Query as UrlQuery, State};
-use axum::routing::get;
 use pim_core::Query;
 use serde::Deserialize;
 
@@ -22,7 +20,11 @@ struct CheckParams {
 }
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    Router::new().route("/v1.0/pim/check", get(check::<S>))
+    Routes::new().get(
+        "/v1.0/pim/check",
+        "Is the principal active in the role at the scope now?",
+        check::<S>,
+    )
 }
 
 /// `GET /v1.0/pim/check?…`: anyone may ask about themselves; asking about someone else

@@ -1,8 +1,6 @@
 //! The caller's eligible roles: what they may activate.
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use pim_core::Query;
 
 use super::answer::value;
@@ -11,7 +9,11 @@ use super::{ApiResult, Routes, Shared};
 use crate::store::Store;
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    Router::new().route("/v1.0/me/eligibleRoles", get(mine::<S>))
+    Routes::new().get(
+        "/v1.0/me/eligibleRoles",
+        "The roles the caller may activate",
+        mine::<S>,
+    )
 }
 
 /// `GET /v1.0/me/eligibleRoles`.

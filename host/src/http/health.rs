@@ -1,16 +1,19 @@
 //! Liveness, and whether this host's clock is trusted.
 
+use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::json;
 
 use super::{ApiResult, Routes, Shared};
 use crate::store::Store;
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    Router::new().route("/healthz", get(health::<S>))
+    Routes::new().get(
+        "/healthz",
+        "Liveness, the log's head and the clock's trust",
+        health::<S>,
+    )
 }
 
 /// `GET /healthz`: `{"status": "ok", "events": <the log's head>, "clock": {"trusted",

@@ -36,6 +36,7 @@
 //! | `GET  /v1.0/pim/notifications?since=&recipient=` | the outbox (administrators see all) |
 //! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
 //! | `GET  /healthz` | liveness, the log's head and whether the host's clock is trusted |
+//! | `GET  /openapi.json` | the OpenAPI document of every route ([`openapi`]) |
 //!
 //! Every other path is 404 `ResourceNotFound` and every other method on a known path 405
 //! `MethodNotAllowed`, with Graph's error body.
@@ -62,6 +63,7 @@ mod extract;
 mod health;
 mod notifications;
 mod odata;
+mod openapi;
 mod policies;
 mod rate_limit;
 mod request_id;
@@ -90,13 +92,12 @@ const VERSIONS: [&str; 2] = ["v1.0", "beta"];
 /// The state handlers extract.
 type Shared<S> = State<Arc<AppState<S>>>;
 
-/// A resource's routes, before the state is attached.
-type Routes<S> = Router<Arc<AppState<S>>>;
+use openapi::Routes;
 
 /// The API's routes over `state`; bodies over `max_body` bytes are refused (413).
 pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> Router {
     let read_only = state.is_read_only();
-    let routes = Router::new()
+    let (routes, operations) = Routes::new()
         .merge(schedule_requests::routes())
         .merge(schedules::routes())
         .merge(role_definitions::routes())
@@ -109,6 +110,22 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         .merge(access_reviews::routes())
         .merge(notifications::routes())
         .merge(health::routes())
+        .into_parts();
+    let mut operations = operations;
+    operations.push(openapi::Operation {
+        method: axum::http::Method::GET,
+        path: "/openapi.json".into(),
+        summary: "This API's OpenAPI document",
+    });
+    let document = Arc::new(openapi::document(&operations));
+    let routes = routes
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let document = document.clone();
+                async move { axum::Json((*document).clone()) }
+            }),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     let routes = if read_only {

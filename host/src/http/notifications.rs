@@ -1,8 +1,6 @@
 //! The notification outbox.
 
-use axum::Router;
 use axum::extract::{Query as UrlQuery, State};
-use axum::routing::get;
 use pim_core::Query;
 use serde::Deserialize;
 
@@ -20,7 +18,11 @@ struct NotificationParams {
 }
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    Router::new().route("/v1.0/pim/notifications", get(list::<S>))
+    Routes::new().get(
+        "/v1.0/pim/notifications",
+        "The notifications due (the outbox)",
+        list::<S>,
+    )
 }
 
 /// `GET /v1.0/pim/notifications?…`: administrators read everyone's notifications, anyone else

@@ -7,9 +7,7 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::get;
 use pim_core::policy::Policy;
 use pim_core::wire::PolicyRule;
 use pim_core::{Command, Query, QueryResult};
@@ -76,20 +74,39 @@ const RULE_CAPS: Capabilities<'static> = Capabilities {
 };
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    let mut r = Router::new();
+    let mut r = Routes::new();
     for v in VERSIONS {
         let policies = format!("/{v}/policies/roleManagementPolicies");
         let assignments = format!("/{v}/policies/roleManagementPolicyAssignments");
+        let rule = format!("{policies}/{{id}}/rules/{{rule}}");
         r = r
-            .route(&policies, get(list_policies::<S>))
-            .route(&format!("{policies}/{{id}}"), get(one_policy::<S>))
-            .route(&format!("{policies}/{{id}}/rules"), get(rules::<S>))
-            .route(
-                &format!("{policies}/{{id}}/rules/{{rule}}"),
-                get(one_rule::<S>).patch(set_rule::<S>),
+            .get(
+                &policies,
+                "The role management policies",
+                list_policies::<S>,
             )
-            .route(&assignments, get(list_assignments::<S>))
-            .route(&format!("{assignments}/{{id}}"), get(one_assignment::<S>));
+            .get(
+                &format!("{policies}/{{id}}"),
+                "A role management policy",
+                one_policy::<S>,
+            )
+            .get(
+                &format!("{policies}/{{id}}/rules"),
+                "A policy's rules",
+                rules::<S>,
+            )
+            .get(&rule, "One rule", one_rule::<S>)
+            .patch(&rule, "Change one rule", set_rule::<S>)
+            .get(
+                &assignments,
+                "Which policy governs which role",
+                list_assignments::<S>,
+            )
+            .get(
+                &format!("{assignments}/{{id}}"),
+                "A policy assignment",
+                one_assignment::<S>,
+            );
     }
     r
 }

@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::get;
 use pim_core::{Query, QueryResult};
 use pim_odata::Capabilities;
 use serde_json::Value;
@@ -42,12 +40,14 @@ const CAPS: Capabilities<'static> = Capabilities {
 };
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    let mut r = Router::new();
+    let mut r = Routes::new();
     for v in VERSIONS {
         let path = format!("/{v}/{CONTEXT}");
-        r = r
-            .route(&path, get(list::<S>))
-            .route(&format!("{path}/{{id}}"), get(one::<S>));
+        r = r.get(&path, "The role definitions", list::<S>).get(
+            &format!("{path}/{{id}}"),
+            "A role definition",
+            one::<S>,
+        );
     }
     r
 }

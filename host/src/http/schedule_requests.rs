@@ -10,11 +10,9 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use pim_core::wire::{RequestKind, ScheduleRequestBody};
 use pim_core::{Command, Decision, Query, QueryResult, RequestFilter, RequestRecord};
 use pim_odata::{Capabilities, QueryOptions};
@@ -101,34 +99,38 @@ fn context(kind: RequestKind) -> String {
 }
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    let mut r = Router::new();
+    let mut r = Routes::new();
     for version in VERSIONS {
         for kind in [RequestKind::Assignment, RequestKind::Eligibility] {
             let path = format!("/{version}/roleManagement/directory/{}", segment(kind));
             r = r
-                .route(
+                .get(
                     &path,
-                    get(move |State(s): Shared<S>, url: GraphUrl, caller: Caller| {
+                    "The schedule requests",
+                    move |State(s): Shared<S>, url: GraphUrl, caller: Caller| {
                         list(s, kind, url, caller)
-                    })
-                    .post(
-                        move |State(s): Shared<S>, url: GraphUrl, req: WithBody| {
-                            create(s, kind, url, req)
-                        },
-                    ),
+                    },
                 )
-                .route(
+                .post(
+                    &path,
+                    "Create a schedule request (Graph body)",
+                    move |State(s): Shared<S>, url: GraphUrl, req: WithBody| {
+                        create(s, kind, url, req)
+                    },
+                )
+                .get(
                     &format!("{path}/{{id}}"),
-                    get(
-                        move |State(s): Shared<S>,
-                              Path(id): Path<String>,
-                              url: GraphUrl,
-                              caller: Caller| {
-                            item(s, kind, id, url, caller)
-                        },
-                    ),
+                    "A request, or filterByCurrentUser(on='principal')",
+                    move |State(s): Shared<S>,
+                          Path(id): Path<String>,
+                          url: GraphUrl,
+                          caller: Caller| { item(s, kind, id, url, caller) },
                 )
-                .route(&format!("{path}/{{id}}/cancel"), post(cancel::<S>));
+                .post(
+                    &format!("{path}/{{id}}/cancel"),
+                    "Cancel a pending request",
+                    cancel::<S>,
+                );
         }
     }
     r

@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::get;
 use pim_core::schedule::{AssignmentType, Schedule};
 use pim_core::{Query, QueryResult, ScheduleFilter, ScheduleWindow};
 use pim_odata::{Capabilities, QueryOptions};
@@ -95,6 +93,16 @@ impl Collection {
         }
     }
 
+    fn summary(self) -> &'static str {
+        match self {
+            Collection::EligibilitySchedules => "The eligibility schedules",
+            Collection::AssignmentSchedules => "The active assignment schedules",
+            Collection::EligibilityInstances => "The eligibilities in effect",
+            Collection::AssignmentInstances => "The active assignments in effect",
+            Collection::RoleAssignments => "The active grants",
+        }
+    }
+
     fn context(self) -> String {
         format!("roleManagement/directory/{}", self.segment())
     }
@@ -131,27 +139,25 @@ impl Collection {
 }
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
-    let mut r = Router::new();
+    let mut r = Routes::new();
     for version in VERSIONS {
         for c in ALL {
             let path = format!("/{version}/roleManagement/directory/{}", c.segment());
             r = r
-                .route(
+                .get(
                     &path,
-                    get(move |State(s): Shared<S>, url: GraphUrl, caller: Caller| {
+                    c.summary(),
+                    move |State(s): Shared<S>, url: GraphUrl, caller: Caller| {
                         list(s, c, url, caller)
-                    }),
+                    },
                 )
-                .route(
+                .get(
                     &format!("{path}/{{id}}"),
-                    get(
-                        move |State(s): Shared<S>,
-                              Path(id): Path<String>,
-                              url: GraphUrl,
-                              caller: Caller| {
-                            item(s, c, id, url, caller)
-                        },
-                    ),
+                    "One item by id, or filterByCurrentUser(on='principal')",
+                    move |State(s): Shared<S>,
+                          Path(id): Path<String>,
+                          url: GraphUrl,
+                          caller: Caller| { item(s, c, id, url, caller) },
                 );
         }
     }

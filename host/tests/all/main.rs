@@ -13,6 +13,7 @@ mod governance;
 mod graph_api;
 mod guest;
 mod integrity;
+mod openapi;
 mod process;
 mod scenarios;
 mod store;
