@@ -84,3 +84,21 @@ pub fn instant(field: &'static str, text: Option<String>) -> Result<Option<Insta
 pub fn wire<T: DeserializeOwned>(field: &'static str, text: String) -> Result<T, ApiError> {
     serde_json::from_value(Value::String(text)).map_err(|e| ApiError::field(field, e))
 }
+
+/// Refuses a duration that is not ISO 8601 as Graph does (400 `BadRequest` naming the
+/// literal, as OData answers an `Edm.Duration` it cannot convert): Microsoft's Python SDK
+/// writes a `timedelta` as `"4:00:00"`.
+pub fn edm_duration(text: Option<&str>) -> Result<(), ApiError> {
+    match text {
+        Some(d) if !d.trim_start_matches('-').starts_with('P') => Err(ApiError::Graph {
+            status: axum::http::StatusCode::BAD_REQUEST,
+            code: "BadRequest",
+            message: format!(
+                "Cannot convert the literal '{d}' to the expected type 'Edm.Duration': \
+                 durations are ISO 8601, such as 'PT4H' (a Python SDK timedelta is written \
+                 as '4:00:00'; pass the ISO string instead)"
+            ),
+        }),
+        _ => Ok(()),
+    }
+}

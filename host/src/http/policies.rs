@@ -15,7 +15,7 @@ use pim_odata::{Capabilities, QueryOptions};
 use serde_json::Value;
 
 use super::answer::no_content;
-use super::extract::{Caller, WithBody, json};
+use super::extract::{Caller, WithBody, edm_duration, json};
 use super::odata::{self, GraphUrl};
 use super::{ApiError, ApiResult, AppState, Routes, Shared, VERSIONS};
 use crate::graph;
@@ -257,7 +257,9 @@ async fn set_rule<S: Store + 'static>(
     url: GraphUrl,
     WithBody { caller, body }: WithBody,
 ) -> ApiResult {
-    let rule: PolicyRule = serde_json::from_value(rule_at(json(&body)?, rule_id)?)?;
+    let rule = rule_at(json(&body)?, rule_id)?;
+    edm_duration(rule.get("maximumDuration").and_then(Value::as_str))?;
+    let rule: PolicyRule = serde_json::from_value(rule)?;
     let p = find(&s, &caller, &id, &url).await?;
     let command = Command::SetPolicy {
         role_definition_id: p.role_definition_id.clone(),

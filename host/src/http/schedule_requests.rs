@@ -12,14 +12,13 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use pim_core::wire::{RequestKind, ScheduleRequestBody};
 use pim_core::{Command, Decision, Query, QueryResult, RequestFilter, RequestRecord};
 use pim_odata::{Capabilities, QueryOptions};
 use serde_json::{Map, Value, json};
 
 use super::answer::no_content;
-use super::extract::{Caller, WithBody};
+use super::extract::{Caller, WithBody, edm_duration};
 use super::odata::{self, GraphUrl};
 use super::{ApiError, ApiResult, AppState, Routes, Shared, VERSIONS};
 use crate::graph;
@@ -346,26 +345,14 @@ fn request_body(body: &Bytes) -> Result<ScheduleRequestBody, ApiError> {
     Ok(serde_json::from_value(Value::Object(fields))?)
 }
 
-/// Refuses a `scheduleInfo.expiration.duration` that is not ISO 8601 as Graph does (400
-/// `BadRequest` naming the literal): the Python SDK writes a `timedelta` as `"4:00:00"`.
+/// Refuses a `scheduleInfo.expiration.duration` that is not ISO 8601, as Graph does.
 fn iso_duration(fields: &Map<String, Value>) -> Result<(), ApiError> {
     let duration = fields
         .get("scheduleInfo")
         .and_then(|i| i.get("expiration"))
         .and_then(|e| e.get("duration"))
         .and_then(Value::as_str);
-    match duration {
-        Some(d) if !d.trim_start_matches('-').starts_with('P') => Err(ApiError::Graph {
-            status: StatusCode::BAD_REQUEST,
-            code: "BadRequest",
-            message: format!(
-                "Cannot convert the literal '{d}' to the expected type 'Edm.Duration': \
-                 durations are ISO 8601, such as 'PT4H' (a Python SDK timedelta is written \
-                 as '4:00:00'; pass the ISO string instead)"
-            ),
-        }),
-        _ => Ok(()),
-    }
+    edm_duration(duration)
 }
 
 /// `POST …/{id}/cancel`: the requester cancels a pending request.

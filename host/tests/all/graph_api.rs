@@ -204,6 +204,20 @@ fn role_settings_are_found_by_policy_assignment_and_changed_by_policy_id() {
         "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
         "id": "Expiration_EndUser_Assignment", "isExpirationRequired": true, "maximumDuration": "PT2H"
     });
+    // The Python SDK's timedelta encoding is refused as Graph refuses it, naming the literal.
+    let mut python = body.clone();
+    python["maximumDuration"] = json!("2:00:00");
+    let (status, refused) = api.call("aymen", "PATCH", &rule, &python.to_string());
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (400, &json!("BadRequest")),
+        "{refused}"
+    );
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("'2:00:00'") && message.contains("ISO 8601"),
+        "{refused}"
+    );
     let (status, answer) = api.call("aymen", "PATCH", &rule, &body.to_string());
     assert_eq!(status, 204, "{answer}");
     let (status, read) = api.call("aymen", "GET", &rule, "");
