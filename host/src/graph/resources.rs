@@ -288,7 +288,7 @@ pub fn policy(p: &Policy, ids: &PolicyIds, rules: bool) -> Value {
         "scopeId": p.scope_id,
         "scopeType": p.scope_type,
         "lastModifiedDateTime": null,
-        "lastModifiedBy": null,
+        "lastModifiedBy": { "displayName": null, "id": null },
     });
     if rules {
         v["rules"] = json!(p.rules);
@@ -326,14 +326,19 @@ pub fn approval(r: &RequestRecord, assigned_to_me: bool, names: &Names) -> Value
             let status = match s.review_result {
                 ReviewResult::Approve | ReviewResult::Deny => "Completed",
                 _ if pending && current == Some(s.stage) => "InProgress",
-                _ if pending => "NotStarted",
+                _ if pending => "Initializing",
                 _ => "Expired",
+            };
+            let result = match s.review_result {
+                ReviewResult::Approve => "Approved",
+                ReviewResult::Deny => "Denied",
+                _ => "NotReviewed",
             };
             json!({
                 "id": step_id(&r.id, s.stage),
                 "displayName": null,
                 "status": status,
-                "reviewResult": s.review_result,
+                "reviewResult": result,
                 "reviewedBy": s.reviewed_by.as_deref().map(|b| json!({
                     "id": b, "displayName": names.display_name(b) })),
                 "reviewedDateTime": opt_instant(s.reviewed_date_time.as_ref()),

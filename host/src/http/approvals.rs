@@ -32,6 +32,34 @@ const CAPS: Capabilities<'static> = Capabilities {
     default_page: 100,
 };
 
+const STEP_FIELDS: &[&str] = &[
+    "id",
+    "status",
+    "reviewResult",
+    "reviewedDateTime",
+    "assignedToMe",
+    "displayName",
+];
+
+const STEP_CAPS: Capabilities<'static> = Capabilities {
+    filterable: STEP_FIELDS,
+    orderable: STEP_FIELDS,
+    expandable: &[],
+    selectable: &[
+        "id",
+        "status",
+        "reviewResult",
+        "reviewedBy",
+        "reviewedDateTime",
+        "justification",
+        "assignedToMe",
+        "displayName",
+    ],
+    count: true,
+    max_top: 999,
+    default_page: 100,
+};
+
 /// A step's decision: `Approve` or `Deny`, and why. Graph's other step properties, sent back
 /// by a client, are read-only and ignored.
 #[derive(Debug, Deserialize)]
@@ -101,13 +129,13 @@ async fn approval<S: Store + 'static>(
     url: GraphUrl,
     caller: Caller,
 ) -> ApiResult {
+    let opts = url.options(&CAPS)?;
     if let Some(on) = odata::filter_by_current_user(&id) {
         if on != "approver" {
             return Err(ApiError::Query(format!(
                 "filterByCurrentUser: `on` must be 'approver', not '{on}'"
             )));
         }
-        let opts = url.options(&CAPS)?;
         let access = s.access(&caller).await?;
         let mut items = Vec::new();
         for r in waiting_for(&s, access.principal_id.clone()).await? {
@@ -117,7 +145,7 @@ async fn approval<S: Store + 'static>(
         return Ok(url.collection(CONTEXT, items, &opts, &CAPS));
     }
     let (v, _) = shaped(&s, &caller, &id).await?;
-    Ok(url.entity(CONTEXT, v))
+    Ok(url.selected(CONTEXT, v, &opts))
 }
 
 /// `GET …/roleAssignmentApprovals/{id}/steps`.
@@ -127,10 +155,15 @@ async fn steps<S: Store + 'static>(
     url: GraphUrl,
     caller: Caller,
 ) -> ApiResult {
+    let opts = url.options(&STEP_CAPS)?;
     let (v, _) = shaped(&s, &caller, &id).await?;
-    let opts = url.options(&CAPS)?;
     let items = v["steps"].as_array().cloned().unwrap_or_default();
-    Ok(url.collection(&format!("{CONTEXT}('{id}')/steps"), items, &opts, &CAPS))
+    Ok(url.collection(
+        &format!("{CONTEXT}('{id}')/steps"),
+        items,
+        &opts,
+        &STEP_CAPS,
+    ))
 }
 
 /// `GET …/roleAssignmentApprovals/{id}/steps/{stepId}`.
@@ -140,6 +173,7 @@ async fn step<S: Store + 'static>(
     url: GraphUrl,
     caller: Caller,
 ) -> ApiResult {
+    let opts = url.options(&STEP_CAPS)?;
     let (v, _) = shaped(&s, &caller, &id).await?;
     let found = v["steps"]
         .as_array()
@@ -150,7 +184,7 @@ async fn step<S: Store + 'static>(
                 .cloned()
         })
         .ok_or_else(|| ApiError::NotFound(format!("no step `{step_id}` in approval `{id}`")))?;
-    Ok(url.entity(&format!("{CONTEXT}('{id}')/steps"), found))
+    Ok(url.selected(&format!("{CONTEXT}('{id}')/steps"), found, &opts))
 }
 
 /// `PATCH …/roleAssignmentApprovals/{id}/steps/{stepId}`: approve or deny the stage waiting

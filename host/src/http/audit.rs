@@ -155,12 +155,13 @@ async fn record<S: Store + 'static>(
     url: GraphUrl,
     caller: Caller,
 ) -> ApiResult {
+    let opts = url.options(&CAPS)?;
     let found = readable(&s, &caller, &url)
         .await?
         .into_iter()
         .find(|v| v["id"] == id.as_str())
         .ok_or_else(|| ApiError::NotFound(format!("no directory audit `{id}`")))?;
-    Ok(url.entity(CONTEXT, found))
+    Ok(url.selected(CONTEXT, found, &opts))
 }
 
 /// `PUT /v1.0/pim/auditRetention`.

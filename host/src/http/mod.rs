@@ -3,8 +3,9 @@
 //! file or by JWT access tokens from an OpenID Connect issuer ([`auth`]); each caller's writes
 //! are rate-limited.
 //!
-//! Every Graph route is served under `/v1.0` and `/beta` alike (approvals only under `/beta`,
-//! where Graph has them); collections take OData query options ([`odata`]) and answer Graph's
+//! The role-management, policy and audit routes are served under `/v1.0` and `/beta` alike;
+//! approvals and alerts only under `/beta`, where Graph has them; access reviews and pim's own
+//! routes under `/v1.0`. Collections take OData query options ([`odata`]) and answer Graph's
 //! envelope (`@odata.context`, `value`, `@odata.nextLink`, `@odata.count`). docs/graph-api.md
 //! lists every operation.
 //!

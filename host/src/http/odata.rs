@@ -53,6 +53,15 @@ impl<S: Send + Sync> FromRequestParts<S> for GraphUrl {
             .and_then(|h| h.to_str().ok())
             .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()))
             .unwrap_or("localhost");
+        // Behind a proxy that terminates TLS, links keep the scheme the client used.
+        let scheme = match parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+        {
+            Some("https") => "https",
+            _ => "http",
+        };
         let path = parts.uri.path().to_owned();
         let version = if path.starts_with("/beta/") {
             Version::Beta
@@ -60,7 +69,7 @@ impl<S: Send + Sync> FromRequestParts<S> for GraphUrl {
             Version::V1
         };
         Ok(GraphUrl {
-            origin: format!("http://{host}"),
+            origin: format!("{scheme}://{host}"),
             query: parts.uri.query().unwrap_or_default().to_owned(),
             path,
             version,
@@ -112,6 +121,11 @@ impl GraphUrl {
             body["@odata.nextLink"] = json!(next);
         }
         Json(body).into_response()
+    }
+
+    /// One entity, with its `@odata.context`, projected by `$select`.
+    pub fn selected(&self, fragment: &str, value: Value, opts: &QueryOptions) -> Response {
+        self.entity(fragment, pim_odata::project(value, opts))
     }
 
     /// One entity, with its `@odata.context`.
@@ -195,17 +209,6 @@ pub fn keep_expanded(opts: &mut QueryOptions) {
     if let Some(select) = &mut opts.select {
         select.extend(names);
     }
-}
-
-/// The string a top-level `prop eq 'x'` term of the filter gives `prop`, if any (so a listing
-/// can narrow the core's query; the full filter is applied afterwards).
-pub fn equality(opts: &QueryOptions, prop: &str) -> Option<String> {
-    let filter = opts.filter.as_ref()?;
-    filter
-        .equalities()
-        .into_iter()
-        .find(|(p, _)| p.eq_ignore_ascii_case(prop))
-        .and_then(|(_, v)| v.as_str().map(str::to_owned))
 }
 
 #[cfg(test)]

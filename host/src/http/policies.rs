@@ -39,7 +39,6 @@ const POLICY_CAPS: Capabilities<'static> = Capabilities {
         "lastModifiedDateTime",
         "lastModifiedBy",
         "rules",
-        "effectiveRules",
     ],
     count: true,
     max_top: 999,
@@ -50,7 +49,14 @@ const ASSIGNMENT_CAPS: Capabilities<'static> = Capabilities {
     filterable: ASSIGNMENT_FILTERABLE,
     orderable: ASSIGNMENT_FILTERABLE,
     expandable: &["policy", "policy/rules"],
-    selectable: &[],
+    selectable: &[
+        "id",
+        "policyId",
+        "scopeId",
+        "scopeType",
+        "roleDefinitionId",
+        "policy",
+    ],
     count: true,
     max_top: 999,
     default_page: 200,
@@ -60,14 +66,7 @@ const RULE_CAPS: Capabilities<'static> = Capabilities {
     filterable: &["id"],
     orderable: &["id"],
     expandable: &[],
-    selectable: &[
-        "id",
-        "policyId",
-        "scopeId",
-        "scopeType",
-        "roleDefinitionId",
-        "policy",
-    ],
+    selectable: &[],
     count: true,
     max_top: 999,
     default_page: 100,
@@ -208,7 +207,7 @@ async fn one_policy<S: Store + 'static>(
     let opts = url.options(&POLICY_CAPS)?;
     let p = find(&s, &caller, &id, &url).await?;
     let v = graph::policy(&p, &s.policy_ids(), rules_expanded(&opts, None));
-    Ok(url.entity("policies/roleManagementPolicies", v))
+    Ok(url.selected("policies/roleManagementPolicies", v, &opts))
 }
 
 /// `GET …/roleManagementPolicies/{id}/rules`.
@@ -236,6 +235,7 @@ async fn one_rule<S: Store + 'static>(
     url: GraphUrl,
     caller: Caller,
 ) -> ApiResult {
+    let opts = url.options(&RULE_CAPS)?;
     let p = find(&s, &caller, &id, &url).await?;
     let rule = p
         .rules
@@ -246,7 +246,7 @@ async fn one_rule<S: Store + 'static>(
         .find(|r| r["id"] == rule_id.as_str())
         .ok_or_else(|| ApiError::NotFound(format!("no rule `{rule_id}` in policy `{id}`")))?;
     let fragment = format!("policies/roleManagementPolicies('{id}')/rules");
-    Ok(url.entity(&fragment, rule))
+    Ok(url.selected(&fragment, rule, &opts))
 }
 
 /// `PATCH …/roleManagementPolicies/{id}/rules/{ruleId}`: changes one rule (the body is the
@@ -327,7 +327,7 @@ async fn one_assignment<S: Store + 'static>(
         .find(|p| ids.assignment(&p.role_definition_id, &p.scope_id) == id)
         .ok_or_else(|| ApiError::NotFound(format!("no policy assignment `{id}`")))?;
     let v = graph::policy_assignment(&p, &ids, expand);
-    Ok(url.entity("policies/roleManagementPolicyAssignments", v))
+    Ok(url.selected("policies/roleManagementPolicyAssignments", v, &opts))
 }
 
 #[cfg(test)]

@@ -32,7 +32,6 @@ const CAPS: Capabilities<'static> = Capabilities {
         "version",
         "resourceScopes",
         "rolePermissions",
-        "inheritsPermissionsFrom",
     ],
     count: true,
     max_top: 999,
@@ -77,10 +76,11 @@ async fn one<S: Store + 'static>(
     url: GraphUrl,
     caller: Caller,
 ) -> ApiResult {
+    let opts = url.options(&CAPS)?;
     let found = all(&s, &caller)
         .await?
         .into_iter()
         .find(|v| v["id"] == id.as_str())
         .ok_or_else(|| ApiError::NotFound(format!("no role definition `{id}`")))?;
-    Ok(url.entity(CONTEXT, found))
+    Ok(url.selected(CONTEXT, found, &opts))
 }

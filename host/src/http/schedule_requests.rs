@@ -93,6 +93,14 @@ fn segment(kind: RequestKind) -> &'static str {
     }
 }
 
+fn graph_type(kind: RequestKind) -> &'static str {
+    if kind == RequestKind::Assignment {
+        "microsoft.graph.unifiedRoleAssignmentScheduleRequest"
+    } else {
+        "microsoft.graph.unifiedRoleEligibilityScheduleRequest"
+    }
+}
+
 fn context(kind: RequestKind) -> String {
     format!("roleManagement/directory/{}", segment(kind))
 }
@@ -128,7 +136,9 @@ pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
                 .post(
                     &format!("{path}/{{id}}/cancel"),
                     "Cancel a pending request",
-                    cancel::<S>,
+                    move |State(s): Shared<S>, Path(id): Path<String>, caller: Caller| {
+                        cancel(s, kind, id, caller)
+                    },
                 );
         }
     }
@@ -145,9 +155,11 @@ async fn list<S: Store + 'static>(
     let mut opts = url.options(&CAPS)?;
     s.reader(&caller, "every request (use filterByCurrentUser)")
         .await?;
+    // No filter is pushed down to the core: `$filter` compares strings ignoring case, the
+    // core's ids do not.
     let filter = RequestFilter {
         kind: Some(kind),
-        principal_id: odata::equality(&opts, "principalId").map(Into::into),
+        principal_id: None,
     };
     let items = shaped(&s, filter, &opts).await?;
     odata::keep_expanded(&mut opts);
@@ -163,6 +175,7 @@ async fn item<S: Store + 'static>(
     url: GraphUrl,
     caller: Caller,
 ) -> ApiResult {
+    let mut opts = url.options(&CAPS)?;
     let access = s.access(&caller).await?;
     if let Some(on) = odata::filter_by_current_user(&id) {
         if on != "principal" {
@@ -170,14 +183,14 @@ async fn item<S: Store + 'static>(
                 "filterByCurrentUser: `on` must be 'principal', not '{on}'"
             )));
         }
-        let mut opts = url.options(&CAPS)?;
         let filter = RequestFilter {
             kind: Some(kind),
             principal_id: Some(access.principal_id.clone()),
         };
         let items = shaped(&s, filter, &opts).await?;
         odata::keep_expanded(&mut opts);
-        return Ok(url.collection(&context(kind), items, &opts, &CAPS));
+        let fragment = format!("Collection({})", graph_type(kind));
+        return Ok(url.collection(&fragment, items, &opts, &CAPS));
     }
     let record = request(&s, &id).await?;
     if record.kind != kind {
@@ -190,7 +203,17 @@ async fn item<S: Store + 'static>(
         return Err(ApiError::forbidden(&access, "this request"));
     }
     let names = names(&s, &record).await?;
-    Ok(url.entity(&context(kind), graph::request(&record, &names)))
+    let mut v = graph::request(&record, &names);
+    let roles = match s.query(Query::RoleDefinitions {}).await? {
+        QueryResult::RoleDefinitions(r) => r,
+        _ => Vec::new(),
+    };
+    let about = (
+        record.principal_id.as_str(),
+        record.role_definition_id.as_str(),
+    );
+    odata::Expansions::of(&opts).fill(&mut v, about, &names, &roles);
+    Ok(url.selected(&context(kind), v, &opts))
 }
 
 /// A request by id; an unknown id is 404 `ResourceNotFound`.
@@ -357,11 +380,17 @@ fn iso_duration(fields: &Map<String, Value>) -> Result<(), ApiError> {
 
 /// `POST …/{id}/cancel`: the requester cancels a pending request.
 async fn cancel<S: Store + 'static>(
-    State(s): Shared<S>,
-    Path(request_id): Path<String>,
+    s: Arc<AppState<S>>,
+    kind: RequestKind,
+    request_id: String,
     caller: Caller,
 ) -> ApiResult {
-    request(&s, &request_id).await?;
+    if request(&s, &request_id).await?.kind != kind {
+        return Err(ApiError::NotFound(format!(
+            "no {} with id `{request_id}`",
+            segment(kind)
+        )));
+    }
     s.submit(
         caller.0,
         Command::Cancel {

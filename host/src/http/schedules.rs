@@ -82,7 +82,42 @@ const CAPS: Capabilities<'static> = Capabilities {
     default_page: 100,
 };
 
+/// `roleAssignments`: the grant's own properties only.
+const GRANT_FIELDS: &[&str] = &[
+    "id",
+    "principalId",
+    "roleDefinitionId",
+    "directoryScopeId",
+    "appScopeId",
+];
+
+const GRANT_CAPS: Capabilities<'static> = Capabilities {
+    filterable: GRANT_FIELDS,
+    orderable: GRANT_FIELDS,
+    expandable: &["principal", "roleDefinition"],
+    selectable: &[
+        "id",
+        "principalId",
+        "roleDefinitionId",
+        "directoryScopeId",
+        "appScopeId",
+        "principal",
+        "roleDefinition",
+    ],
+    count: true,
+    max_top: 999,
+    default_page: 100,
+};
+
 impl Collection {
+    fn caps(self) -> &'static Capabilities<'static> {
+        if self == Collection::RoleAssignments {
+            &GRANT_CAPS
+        } else {
+            &CAPS
+        }
+    }
+
     fn segment(self) -> &'static str {
         match self {
             Collection::EligibilitySchedules => "roleEligibilitySchedules",
@@ -171,15 +206,14 @@ async fn list<S: Store + 'static>(
     url: GraphUrl,
     caller: Caller,
 ) -> ApiResult {
-    let mut opts = url.options(&CAPS)?;
+    let mut opts = url.options(c.caps())?;
     s.reader(&caller, "every assignment (use filterByCurrentUser)")
         .await?;
-    let mut filter = c.filter();
-    filter.principal_id = odata::equality(&opts, "principalId").map(Into::into);
-    filter.role_definition_id = odata::equality(&opts, "roleDefinitionId").map(Into::into);
-    let items = shaped(&s, c, filter, None, &opts).await?;
+    // No filter is pushed down to the core: `$filter` compares strings ignoring case, the
+    // core's ids do not.
+    let items = shaped(&s, c, c.filter(), None, &opts).await?;
     odata::keep_expanded(&mut opts);
-    Ok(url.collection(&c.context(), items, &opts, &CAPS))
+    Ok(url.collection(&c.context(), items, &opts, c.caps()))
 }
 
 /// `GET …/{collection}/{id}`: one schedule, to a reader or its holder; or
@@ -191,7 +225,7 @@ async fn item<S: Store + 'static>(
     url: GraphUrl,
     caller: Caller,
 ) -> ApiResult {
-    let mut opts = url.options(&CAPS)?;
+    let mut opts = url.options(c.caps())?;
     let access = s.access(&caller).await?;
     let me = access.principal_id.to_string();
     let mine = ScheduleFilter {
@@ -208,15 +242,38 @@ async fn item<S: Store + 'static>(
         let items = shaped(&s, c, mine, Some(&me), &opts).await?;
         odata::keep_expanded(&mut opts);
         let fragment = format!("Collection({})", graph_type(c));
-        return Ok(url.collection(&fragment, items, &opts, &CAPS));
+        return Ok(url.collection(&fragment, items, &opts, c.caps()));
     }
     let filter = if access.reads_all() { c.filter() } else { mine };
     let viewer = (!access.reads_all()).then_some(me.as_str());
     let items = shaped(&s, c, filter, viewer, &opts).await?;
-    let found = items.into_iter().find(|v| v["id"] == id.as_str());
-    let found =
-        found.ok_or_else(|| ApiError::NotFound(format!("no {} with id `{id}`", c.segment())))?;
-    Ok(url.entity(&c.context(), found))
+    match items.into_iter().find(|v| v["id"] == id.as_str()) {
+        Some(found) => Ok(url.selected(&c.context(), found, &opts)),
+        None if !access.reads_all() && exists(&s, c, &id).await? => {
+            Err(ApiError::forbidden(&access, "this assignment"))
+        }
+        None => Err(ApiError::NotFound(format!(
+            "no {} with id `{id}`",
+            c.segment()
+        ))),
+    }
+}
+
+/// Whether the collection holds `id` at all (to tell "not yours" from "no such").
+async fn exists<S: Store + 'static>(
+    s: &Arc<AppState<S>>,
+    c: Collection,
+    id: &str,
+) -> Result<bool, ApiError> {
+    let filter = c.filter();
+    let id = id.to_owned();
+    s.with_reader(move |svc, now| {
+        Ok(match svc.query(&Query::ScheduleList(filter), now)? {
+            QueryResult::Schedules(list) => list.iter().any(|s| s.id.as_str() == id),
+            _ => false,
+        })
+    })
+    .await
 }
 
 /// The Graph type name of a collection's items, for `filterByCurrentUser`'s context.

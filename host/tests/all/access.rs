@@ -267,6 +267,6 @@ fn an_approval_answers_only_the_step_waiting_now() {
     assert_eq!(status, 204, "{body}");
     let (_, done) = api.call("rev", "GET", &approval, "");
     assert_eq!(done["steps"][0]["status"], "Completed", "{done}");
-    assert_eq!(done["steps"][0]["reviewResult"], "Approve", "{done}");
+    assert_eq!(done["steps"][0]["reviewResult"], "Approved", "{done}");
     assert_eq!(done["steps"][0]["reviewedBy"]["id"], "rev", "{done}");
 }

@@ -217,7 +217,7 @@ def test_9_aymen_approves_with_a_justification(aymen_beta, wire):
     assert sent.request_body == {"justification": reason, "reviewResult": "Approve"}
     assert sent.status == 204
     answered = run(approvals.by_approval_id(need("pending")).get()).steps[0]
-    assert (answered.review_result, answered.justification) == ("Approve", reason)
+    assert (answered.review_result, answered.justification) == ("Approved", reason)
     assert answered.status == "Completed"
     assert answered.reviewed_by.id == "aymen"
     assert answered.reviewed_date_time is not None
