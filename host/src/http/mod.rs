@@ -5,7 +5,7 @@
 //!
 //! The role-management, policy and audit routes are served under `/v1.0` and `/beta` alike;
 //! approvals and alerts only under `/beta`, where Graph has them; access reviews and pim's own
-//! routes under `/v1.0`. Collections take OData query options ([`odata`]) and answer Graph's
+//! routes under `/v1.0`. Collections take OData query options (module `odata`) and answer Graph's
 //! envelope (`@odata.context`, `value`, `@odata.nextLink`, `@odata.count`). docs/graph-api.md
 //! lists every operation.
 //!
@@ -37,7 +37,7 @@
 //! | `GET  /v1.0/pim/notifications?since=&recipient=` | the outbox (administrators see all) |
 //! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
 //! | `GET  /healthz` | liveness, the log's head and whether the host's clock is trusted |
-//! | `GET  /openapi.json` | the OpenAPI document of every route ([`openapi`]) |
+//! | `GET  /openapi.json` | the OpenAPI document of every route (module `openapi`) |
 //!
 //! Every other path is 404 `ResourceNotFound` and every other method on a known path 405
 //! `MethodNotAllowed`, with Graph's error body.
