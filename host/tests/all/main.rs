@@ -10,6 +10,7 @@ mod common;
 mod export;
 mod gateway;
 mod governance;
+mod graph_folder;
 mod guest;
 mod integrity;
 mod process;
