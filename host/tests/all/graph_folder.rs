@@ -556,3 +556,60 @@ fn the_imported_tenant_decides_like_the_source() {
     // Megan is in no group: not eligible.
     assert!(activate(&mut service, MEGAN, APPLICATION_SUPPORT, "PT1H", false).is_some());
 }
+
+fn pim_host(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pim-host"))
+        .args(args)
+        .env("PIM_LOG", "warn")
+        .output()
+        .expect("pim-host runs")
+}
+
+#[test]
+fn the_cli_imports_into_a_new_database_only_and_exports_the_layout() {
+    let dir = scratch("cli");
+    let db = dir.join("pim.db");
+    let folder = fixture();
+    let import = [
+        "import".as_ref(),
+        folder.as_os_str(),
+        "--db".as_ref(),
+        db.as_os_str(),
+    ];
+    let first = pim_host(&import);
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(stdout.contains("imported 3 users, 2 groups"), "{stdout}");
+    let again = pim_host(&import);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("already holds"), "{stderr}");
+    let out = dir.join("export");
+    let export = pim_host(&[
+        "export".as_ref(),
+        out.as_os_str(),
+        "--db".as_ref(),
+        db.as_os_str(),
+    ]);
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    for list in [
+        "users",
+        "roleEligibilitySchedules",
+        "roleManagementPolicyAssignments",
+    ] {
+        assert!(out.join(format!("{list}.json")).is_file(), "{list}.json");
+    }
+    let members = out.join("groups/45b7d2e7-b882-4a80-ba97-10b7a63b8fa4/members.json");
+    assert_eq!(
+        read_json(&members)["value"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
