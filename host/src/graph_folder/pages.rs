@@ -69,7 +69,9 @@ pub(crate) fn read_list(
 /// A page's `value`, and whether it has an `@odata.nextLink`.
 fn read_page(file: &Path) -> Result<(Vec<Value>, bool), FolderError> {
     let text = std::fs::read_to_string(file).map_err(FolderError::io(file))?;
-    let page: Value = serde_json::from_str(&text).map_err(|error| FolderError::Json {
+    // Windows PowerShell 5.1 writes `-Encoding utf8` with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let page: Value = serde_json::from_str(text).map_err(|error| FolderError::Json {
         path: file.to_owned(),
         error,
     })?;
@@ -192,6 +194,17 @@ mod tests {
             page_file(Path::new("d"), "users", 3),
             Path::new("d/users.3.json")
         );
+    }
+
+    #[test]
+    fn a_page_may_start_with_a_byte_order_mark() {
+        let file = std::env::temp_dir().join(format!("pim-bom-{}.json", std::process::id()));
+        std::fs::write(&file, "\u{feff}{\"value\": [{\"id\": \"u1\"}]}").expect("written");
+        let page = read_page(&file);
+        let _ = std::fs::remove_file(&file);
+        let (items, next) = page.expect("a page");
+        assert_eq!(items.len(), 1);
+        assert!(!next);
     }
 
     #[test]
