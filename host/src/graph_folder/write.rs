@@ -59,6 +59,7 @@ impl Writer<'_> {
     }
 }
 
+/// Writes every list of the folder; see [`super::export`].
 pub(super) fn export<S: Store>(
     service: &mut Service<S>,
     dir: &Path,
@@ -72,31 +73,45 @@ pub(super) fn export<S: Store>(
         files: Vec::new(),
     };
     let mut counts = write_directory(&mut w, &directory)?;
-    let roles = ask(
-        service,
-        &Query::RoleDefinitions {},
-        now,
-        "roleDefinitions",
-        |r| match r {
-            QueryResult::RoleDefinitions(v) => Some(v),
-            _ => None,
-        },
-    )?;
-    counts.role_definitions = roles.len();
-    let value = roles.iter().map(graph::role_definition).collect();
-    w.page(
-        Path::new(""),
-        "roleDefinitions",
-        "roleManagement/directory/roleDefinitions",
-        value,
-    )?;
+    counts.role_definitions = write_roles(&mut w, service, now)?;
     counts.eligible = write_schedules(&mut w, service, now, AssignmentType::Eligible)?;
     counts.active = write_schedules(&mut w, service, now, AssignmentType::Active)?;
+    counts.policies = write_policies(&mut w, service, now, ids)?;
+    Ok(Exported {
+        counts,
+        files: w.files,
+    })
+}
+
+/// Writes `roleDefinitions.json`; returns how many.
+fn write_roles<S: Store>(
+    w: &mut Writer<'_>,
+    service: &mut Service<S>,
+    now: Instant,
+) -> Result<usize, FolderError> {
+    let q = Query::RoleDefinitions {};
+    let roles = ask(service, &q, now, "roleDefinitions", |r| match r {
+        QueryResult::RoleDefinitions(v) => Some(v),
+        _ => None,
+    })?;
+    let value = roles.iter().map(graph::role_definition).collect();
+    let context = "roleManagement/directory/roleDefinitions";
+    w.page(Path::new(""), "roleDefinitions", context, value)?;
+    Ok(roles.len())
+}
+
+/// Writes `roleManagementPolicyAssignments.json`, each with its policy and rules; returns
+/// how many.
+fn write_policies<S: Store>(
+    w: &mut Writer<'_>,
+    service: &mut Service<S>,
+    now: Instant,
+    ids: &PolicyIds,
+) -> Result<usize, FolderError> {
     let policies = ask(service, &Query::Policies {}, now, "policies", |r| match r {
         QueryResult::Policies(v) => Some(v),
         _ => None,
     })?;
-    counts.policies = policies.len();
     let value = policies
         .iter()
         .map(|p| graph::policy_assignment(p, ids, Some(true)))
@@ -108,10 +123,7 @@ pub(super) fn export<S: Store>(
         context,
         value,
     )?;
-    Ok(Exported {
-        counts,
-        files: w.files,
-    })
+    Ok(policies.len())
 }
 
 /// Creates `dir`, or accepts it if it is an empty directory: pages left over in it would be
