@@ -52,6 +52,7 @@ pub use engine::{
     MAX_ACTIVATION_LEAD, MAX_ID, MAX_JUSTIFICATION, MAX_TICKET, Outcome, Projections, Query,
     QueryResult, RENEW_WINDOW, RequestFilter, ScheduleFilter, ScheduleWindow, Via,
 };
+pub use engine::{DirectoryListing, GroupMembers};
 pub use error::{ApplyError, CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 pub use event::{Event, LOG_FORMAT_VERSION};
 pub use id::{PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId, ScopeId};

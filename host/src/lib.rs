@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod export;
 pub mod graph;
+pub mod graph_folder;
 pub mod guest;
 pub mod http;
 pub mod outbox;

@@ -11,6 +11,10 @@
 //!   delivered to the webhook, once.
 //! - `pim-host alerts --db pim.db [--json]` prints the security alerts.
 //! - `pim-host reviews --db pim.db [--json]` prints the access reviews.
+//! - `pim-host import DIR --db pim.db` reads a folder of saved Microsoft Graph responses (a
+//!   tenant's directory, role assignments and role settings) into a new database;
+//!   `pim-host export DIR --db pim.db` writes one from a database (host/README.md, "Running
+//!   your own tenant's rules offline").
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,6 +27,8 @@ use pim_core::notify::Notification;
 use pim_core::review::{Review, ReviewDecision};
 use pim_core::{Query, QueryResult};
 use pim_host::export::{write_csv, write_jsonl};
+use pim_host::graph::PolicyIds;
+use pim_host::graph_folder;
 use pim_host::outbox::{self, Outbox};
 use pim_host::scenario::{ScenarioEngine, run_scenario};
 use pim_host::serve::{ServeOptions, serve};
@@ -87,6 +93,28 @@ enum Cmd {
     Reviews(ListArgs),
     /// Prints the security alerts as they stand now.
     Alerts(ListArgs),
+    /// Reads a folder of saved Microsoft Graph responses (users, groups and their members,
+    /// service principals, role definitions, role eligibility and assignment schedules, role
+    /// management policies) into a new database. Nothing is written unless all of it is taken.
+    Import {
+        /// The folder (host/README.md, "Running your own tenant's rules offline").
+        dir: PathBuf,
+        /// The SQLite database (created if missing; it must hold no events).
+        #[arg(long, default_value = "pim.db")]
+        db: PathBuf,
+    },
+    /// Writes the database's tenant as a folder of Microsoft Graph responses, the layout
+    /// `import` reads.
+    Export {
+        /// The folder (created; it must be empty if it exists).
+        dir: PathBuf,
+        /// The SQLite database.
+        #[arg(long, default_value = "pim.db")]
+        db: PathBuf,
+        /// The tenant id policy ids are derived from (Graph's `DirectoryRole_{tenantId}_…`).
+        #[arg(long, default_value = pim_host::graph::DEFAULT_TENANT_ID)]
+        tenant_id: String,
+    },
     /// Checks the event log's hash chain (read-only) and prints its head: `head SEQ HASH`.
     /// Exits 1 naming the first bad sequence number if the chain is broken.
     Verify {
@@ -310,7 +338,56 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Cmd::Reviews(args) => reviews(guest, args),
         Cmd::Alerts(args) => alerts(guest, args),
         Cmd::Verify { db } => verify(&db),
+        Cmd::Import { dir, db } => import_folder(guest, &dir, &db),
+        Cmd::Export { dir, db, tenant_id } => export_folder(guest, &dir, &db, &tenant_id),
     }
+}
+
+/// `pim-host import`: the folder into a new database; prints what was taken, and each
+/// warning to stderr.
+fn import_folder(guest: Option<&Path>, dir: &Path, db: &Path) -> anyhow::Result<bool> {
+    let guest = load_guest(guest)?;
+    let options = StoreOptions {
+        read_only: false,
+        chain: Chain::from_env()?,
+    };
+    let store = SqliteStore::open_with(db, &options)
+        .with_context(|| format!("opening {}", db.display()))?;
+    let mut service = Service::open(guest, store)?;
+    let imported = graph_folder::import(dir, &mut service, chrono::Utc::now())
+        .with_context(|| format!("importing {} into {}", dir.display(), db.display()))?;
+    for line in imported.warnings.lines() {
+        eprintln!("warning: {line}");
+    }
+    println!(
+        "imported {} ({} events) into {}",
+        imported.counts,
+        imported.events,
+        db.display()
+    );
+    Ok(true)
+}
+
+/// `pim-host export`: the database's tenant as it stands now, into a new folder.
+fn export_folder(
+    guest: Option<&Path>,
+    dir: &Path,
+    db: &Path,
+    tenant_id: &str,
+) -> anyhow::Result<bool> {
+    anyhow::ensure!(db.is_file(), "no database at {}", db.display());
+    let options = StoreOptions {
+        read_only: true,
+        chain: Chain::from_env()?,
+    };
+    let store = SqliteStore::open_with(db, &options)
+        .with_context(|| format!("opening {}", db.display()))?;
+    let mut service = Service::open(load_guest(guest)?, store)?;
+    let ids = PolicyIds::new(tenant_id);
+    let exported = graph_folder::export(&mut service, dir, chrono::Utc::now(), &ids)
+        .with_context(|| format!("exporting {} into {}", db.display(), dir.display()))?;
+    println!("exported {} into {}", exported.counts, dir.display());
+    Ok(true)
 }
 
 /// `pim-host verify`: the chain from the first event, read-only. Prints `head SEQ HASH` and

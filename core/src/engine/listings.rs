@@ -62,6 +62,26 @@ pub struct RequestFilter {
     pub principal_id: Option<PrincipalId>,
 }
 
+/// A group's direct members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GroupMembers {
+    /// The group.
+    pub group_id: PrincipalId,
+    /// Its direct members, by id.
+    pub members: Vec<PrincipalId>,
+}
+
+/// The directory as a listing: every principal, and each group's direct members, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DirectoryListing {
+    /// Users, groups and service principals.
+    pub principals: Vec<Principal>,
+    /// The members of each group that has any.
+    pub members: Vec<GroupMembers>,
+}
+
 impl ScheduleWindow {
     fn admits(self, s: &Schedule, now: Instant) -> bool {
         match self {
@@ -135,6 +155,25 @@ impl Engine {
         let mut out: Vec<RoleDefinition> = self.state.directory().roles().cloned().collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
+    }
+
+    /// Every principal and each group's direct members, by id.
+    pub fn directory_listing(&self) -> DirectoryListing {
+        let directory = self.state.directory();
+        let mut principals: Vec<Principal> = directory.principals().cloned().collect();
+        principals.sort_by(|a, b| a.id.cmp(&b.id));
+        let members = principals
+            .iter()
+            .filter(|p| !directory.direct_members(&p.id).is_empty())
+            .map(|g| GroupMembers {
+                group_id: g.id.clone(),
+                members: directory.direct_members(&g.id).to_vec(),
+            })
+            .collect();
+        DirectoryListing {
+            principals,
+            members,
+        }
     }
 
     /// The directory objects among `ids` the tenant knows, in the order asked.

@@ -28,7 +28,7 @@ pub use admin::{EXTEND_WINDOW, RENEW_WINDOW};
 pub use commands::{
     CallContext, Command, MAX_ACTIVATION_LEAD, MAX_ID, MAX_JUSTIFICATION, MAX_TICKET, Outcome,
 };
-pub use listings::{RequestFilter, ScheduleFilter, ScheduleWindow};
+pub use listings::{DirectoryListing, GroupMembers, RequestFilter, ScheduleFilter, ScheduleWindow};
 pub use queries::{AuditFilter, Check, EligibleRole, Query, QueryResult, Via};
 
 /// Which derived records the engine builds and keeps as events are applied. The state and the

@@ -196,6 +196,8 @@ pub enum Query {
     },
     /// The role settings of every role at every scope they are set for (a listing).
     Policies {},
+    /// Every principal and each group's direct members (a listing).
+    Directory {},
     /// The security alerts as they stand now.
     Alerts {},
     /// An access review with its instances.
@@ -262,6 +264,8 @@ pub enum QueryResult {
     Principals(Vec<crate::directory::Principal>),
     /// For `policies`.
     Policies(Vec<crate::policy::Policy>),
+    /// For `directory`.
+    Directory(super::DirectoryListing),
 }
 
 impl Engine {
@@ -469,6 +473,7 @@ impl Engine {
             Query::RoleDefinitions {} => QueryResult::RoleDefinitions(self.role_definitions()),
             Query::Principals { ids } => QueryResult::Principals(self.principals(ids)),
             Query::Policies {} => QueryResult::Policies(self.policies()),
+            Query::Directory {} => QueryResult::Directory(self.directory_listing()),
             Query::Alerts {} => QueryResult::Alerts(self.alerts(now)),
             Query::Review { review_id } => QueryResult::Review(alloc::boxed::Box::new(
                 self.review_at(review_id, now)

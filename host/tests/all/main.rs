@@ -11,6 +11,7 @@ mod export;
 mod gateway;
 mod governance;
 mod graph_api;
+mod graph_folder;
 mod guest;
 mod integrity;
 mod openapi;
