@@ -17,7 +17,7 @@ seconds=${1:-300}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(wire scenario abi_call abi_check)
+    targets=(wire scenario abi_call abi_check odata_query)
 fi
 export RUSTC_BOOTSTRAP=1
 sanitizer=${FUZZ_SANITIZER:-address}
@@ -27,11 +27,13 @@ if [ ! -d seeds ]; then
 fi
 status=0
 for t in "${targets[@]}"; do
-    mkdir -p "corpus/$t" "artifacts/$t"
+    mkdir -p "corpus/$t" "artifacts/$t" "seeds/$t"
     case $t in
         scenario) flags=(-max_len=65536 -dict=json.dict) ;;
         # The load of the export's thread-local state leaks its (unreadable) answer once.
         abi_check) flags=(-max_len=256) ;;
+        # Query strings, not JSON: no dictionary.
+        odata_query) flags=(-max_len=8192) ;;
         *) flags=(-max_len=4096 -dict=json.dict) ;;
     esac
     echo "== $t: ${seconds}s"
