@@ -43,7 +43,7 @@ fn from_millis(ms: f64) -> Result<Instant, JsValue> {
 pub fn number_text(n: f64) -> String {
     String::from(
         js_sys::Number::from(n)
-            .to_string(10)
+            .to_string_with_radix(10)
             .unwrap_or_else(|_| "NaN".into()),
     )
 }
