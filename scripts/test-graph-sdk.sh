@@ -7,7 +7,9 @@
 #   3. `pim-host serve --demo` on a fresh database and a free port (one per suite), from
 #      ${PIM_HOST_BIN:-target/debug/pim-host} with PIM_GUEST (default: the guest that
 #      scripts/build-guest.sh builds);
-#   4. the Python tests (pytest), then the JavaScript tests (node --test), against it.
+#   4. the Python tests (pytest), then the JavaScript tests (node --test), against it;
+#   5. the README's quick start, run as a newcomer pastes it, every answer it shows checked
+#      (scripts/quickstart.py).
 # Exits non-zero when anything fails. Extra arguments go to pytest (e.g. -k walkthrough).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,6 +92,11 @@ stop_server
 start_server js
 step "JavaScript Graph client tests (node --test)"
 (cd "$suite" && node --test js/*.test.js) || status=1
+stop_server
+
+start_server quickstart
+step "the README's quick start, every answer it shows (scripts/quickstart.py)"
+PIM=$PIM_GRAPH_URL python3 scripts/quickstart.py README.md || status=1
 stop_server
 
 if [ "$status" -ne 0 ]; then

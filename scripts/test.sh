@@ -51,5 +51,5 @@ scripts/test-host.sh
 step "the npm package: builds, scenario reports identical to native, types, browser and Node examples"
 scripts/test-wasm.sh
 
-step "Microsoft's Graph SDKs (Python msgraph-sdk, JS client) against pim-host serve"
+step "Microsoft's Graph SDKs (Python msgraph-sdk, JS client) and the README's quick start against pim-host serve"
 scripts/test-graph-sdk.sh

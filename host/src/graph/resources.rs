@@ -17,22 +17,24 @@ use super::ids::{PolicyIds, step_id};
 #[derive(Debug, Default, Clone)]
 pub struct Names {
     principals: HashMap<String, Principal>,
-    roles: HashMap<String, String>,
+    roles: HashMap<String, RoleDefinition>,
 }
 
 impl Names {
     /// Names from the directory objects and role definitions a query returned.
-    pub fn new(principals: Vec<Principal>, roles: &[RoleDefinition]) -> Self {
+    pub fn new(principals: Vec<Principal>, roles: Vec<RoleDefinition>) -> Self {
         Names {
             principals: principals
                 .into_iter()
                 .map(|p| (p.id.to_string(), p))
                 .collect(),
-            roles: roles
-                .iter()
-                .filter_map(|r| Some((r.id.to_string(), r.display_name.clone()?)))
-                .collect(),
+            roles: roles.into_iter().map(|r| (r.id.to_string(), r)).collect(),
         }
+    }
+
+    /// A role definition, if the tenant knows it.
+    pub fn role(&self, id: &str) -> Option<&RoleDefinition> {
+        self.roles.get(id)
     }
 
     /// A principal, if the directory knows it.
@@ -47,9 +49,8 @@ impl Names {
     }
 
     fn role_name(&self, id: &str) -> Value {
-        self.roles
-            .get(id)
-            .cloned()
+        self.role(id)
+            .and_then(|r| r.display_name.clone())
             .map_or(Value::Null, Value::String)
     }
 }

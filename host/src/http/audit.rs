@@ -105,20 +105,15 @@ async fn readable<S: Store + 'static>(
         since: instant("since", url.param("since"))?,
         until: instant("until", url.param("until"))?,
     };
-    let (records, principals) = s
+    let (records, names) = s
         .with_reader(move |svc, now| {
             let QueryResult::Audit(list) = svc.query(&Query::Audit(filter), now)? else {
-                return Ok((Vec::new(), Vec::new()));
+                return Ok((Vec::new(), graph::Names::default()));
             };
             let ids = mentioned(&list);
-            let names = match svc.query(&Query::Principals { ids }, now)? {
-                QueryResult::Principals(p) => p,
-                _ => Vec::new(),
-            };
-            Ok((list, names))
+            Ok((list, super::odata::names(svc, ids, now)?))
         })
         .await?;
-    let names = graph::Names::new(principals, &[]);
     Ok(records
         .iter()
         .map(|a| graph::directory_audit(a, &names))

@@ -180,7 +180,6 @@ impl Expansions {
         item: &mut Value,
         (principal, role): (&str, &str),
         names: &crate::graph::Names,
-        roles: &[pim_core::directory::RoleDefinition],
     ) {
         if self.principal {
             item["principal"] = names
@@ -188,12 +187,33 @@ impl Expansions {
                 .map_or(Value::Null, crate::graph::principal);
         }
         if self.role {
-            item["roleDefinition"] = roles
-                .iter()
-                .find(|r| r.id.as_str() == role)
+            item["roleDefinition"] = names
+                .role(role)
                 .map_or(Value::Null, crate::graph::role_definition);
         }
     }
+}
+
+/// The directory objects among `ids` and every role definition: what a batch of records needs
+/// for display names and `$expand`. Asked on the service that answered the batch, at the
+/// same instant.
+pub fn names<S: crate::store::Store>(
+    svc: &mut crate::service::Service<S>,
+    mut ids: Vec<pim_core::PrincipalId>,
+    now: pim_core::Instant,
+) -> Result<crate::graph::Names, crate::service::ServiceError> {
+    use pim_core::{Query, QueryResult};
+    ids.sort();
+    ids.dedup();
+    let principals = match svc.query(&Query::Principals { ids }, now)? {
+        QueryResult::Principals(p) => p,
+        _ => Vec::new(),
+    };
+    let roles = match svc.query(&Query::RoleDefinitions {}, now)? {
+        QueryResult::RoleDefinitions(r) => r,
+        _ => Vec::new(),
+    };
+    Ok(crate::graph::Names::new(principals, roles))
 }
 
 /// The `$expand`ed navigation properties, by name.

@@ -204,15 +204,11 @@ async fn item<S: Store + 'static>(
     }
     let names = names(&s, &record).await?;
     let mut v = graph::request(&record, &names);
-    let roles = match s.query(Query::RoleDefinitions {}).await? {
-        QueryResult::RoleDefinitions(r) => r,
-        _ => Vec::new(),
-    };
     let about = (
         record.principal_id.as_str(),
         record.role_definition_id.as_str(),
     );
-    odata::Expansions::of(&opts).fill(&mut v, about, &names, &roles);
+    odata::Expansions::of(&opts).fill(&mut v, about, &names);
     Ok(url.selected(&context(kind), v, &opts))
 }
 
@@ -246,10 +242,8 @@ pub(super) async fn names<S: Store + 'static>(
             .iter()
             .filter_map(|st| st.reviewed_by.clone()),
     );
-    match s.query(Query::Principals { ids }).await? {
-        QueryResult::Principals(p) => Ok(graph::Names::new(p, &[])),
-        _ => Ok(graph::Names::default()),
-    }
+    s.with_reader(move |svc, now| odata::names(svc, ids, now))
+        .await
 }
 
 /// The requests `filter` lists, in Graph's shape; one reader call.
@@ -259,33 +253,22 @@ async fn shaped<S: Store + 'static>(
     opts: &QueryOptions,
 ) -> Result<Vec<Value>, ApiError> {
     let expansions = odata::Expansions::of(opts);
-    let (records, principals, roles) = s
+    let (records, names) = s
         .with_reader(move |svc, now| {
             let QueryResult::Requests(list) = svc.query(&Query::Requests(filter), now)? else {
-                return Ok((Vec::new(), Vec::new(), Vec::new()));
+                return Ok((Vec::new(), graph::Names::default()));
             };
             let mut ids: Vec<_> = list.iter().map(|r| r.principal_id.clone()).collect();
             ids.extend(list.iter().filter_map(|r| r.created_by.clone()));
-            ids.sort();
-            ids.dedup();
-            let names = match svc.query(&Query::Principals { ids }, now)? {
-                QueryResult::Principals(p) => p,
-                _ => Vec::new(),
-            };
-            let roles = match svc.query(&Query::RoleDefinitions {}, now)? {
-                QueryResult::RoleDefinitions(r) => r,
-                _ => Vec::new(),
-            };
-            Ok((list, names, roles))
+            Ok((list, odata::names(svc, ids, now)?))
         })
         .await?;
-    let names = graph::Names::new(principals, &roles);
     Ok(records
         .iter()
         .map(|r| {
             let mut v = graph::request(r, &names);
             let about = (r.principal_id.as_str(), r.role_definition_id.as_str());
-            expansions.fill(&mut v, about, &names, &roles);
+            expansions.fill(&mut v, about, &names);
             v
         })
         .collect())

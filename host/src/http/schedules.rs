@@ -300,30 +300,21 @@ async fn shaped<S: Store + 'static>(
 ) -> Result<Vec<Value>, ApiError> {
     let viewer = viewer.map(str::to_owned);
     let expansions = odata::Expansions::of(opts);
-    let (schedules, names, roles) = s
+    let (schedules, names) = s
         .with_reader(move |svc, now| {
             let QueryResult::Schedules(list) = svc.query(&Query::ScheduleList(filter), now)? else {
-                return Ok((Vec::new(), Vec::new(), Vec::new()));
+                return Ok((Vec::new(), graph::Names::default()));
             };
             let ids = list.iter().map(|s| s.principal_id.clone()).collect();
-            let names = match svc.query(&Query::Principals { ids }, now)? {
-                QueryResult::Principals(p) => p,
-                _ => Vec::new(),
-            };
-            let roles = match svc.query(&Query::RoleDefinitions {}, now)? {
-                QueryResult::RoleDefinitions(r) => r,
-                _ => Vec::new(),
-            };
-            Ok((list, names, roles))
+            Ok((list, odata::names(svc, ids, now)?))
         })
         .await?;
-    let names = graph::Names::new(names, &roles);
     Ok(schedules
         .iter()
         .map(|sch| {
             let mut v = c.shape(sch, viewer.as_deref());
             let about = (sch.principal_id.as_str(), sch.role_definition_id.as_str());
-            expansions.fill(&mut v, about, &names, &roles);
+            expansions.fill(&mut v, about, &names);
             v
         })
         .collect())

@@ -107,7 +107,7 @@ def test_activation_without_justification_is_a_policy_refusal(user1):
 
 def test_typed_timedelta_duration_is_400_naming_the_literal(user1, wire):
     """msgraph-sdk-python writes a timedelta as str(timedelta) ("4:00:00"), not ISO 8601;
-    Graph refuses it (msgraph-sdk-python issue 1262) and so does pim, saying why."""
+    Graph refuses it (msgraph-sdk-python#1262) and so does pim, saying why."""
     err = odata_error(
         user1.role_management.directory.role_assignment_schedule_requests.post(
             self_activation(duration=timedelta(hours=4))
