@@ -51,13 +51,12 @@ pub fn duration_seconds(duration: &str) -> Result<f64, JsValue> {
 #[wasm_bindgen(js_name = isoDuration)]
 pub fn iso_duration(seconds: f64) -> Result<String, JsValue> {
     let millis = (seconds * 1000.0).round();
-    let refused = || {
-        let text = super::clock::number_text(seconds);
-        invalid(&format!("`{text}` is not a duration in seconds"))
-    };
     if !(0.0..=1e15).contains(&millis) {
-        return Err(refused());
+        return Err(invalid(&format!(
+            "`{seconds}` is not a duration in seconds"
+        )));
     }
-    let delta = chrono::TimeDelta::try_milliseconds(millis as i64).ok_or_else(refused)?;
+    let delta = chrono::TimeDelta::try_milliseconds(millis as i64)
+        .ok_or_else(|| invalid(&format!("`{seconds}` is not a duration in seconds")))?;
     Ok(IsoDuration(delta).to_string())
 }

@@ -35,15 +35,5 @@ fn from_millis(ms: f64) -> Result<Instant, JsValue> {
     ms.is_finite()
         .then(|| chrono::DateTime::from_timestamp_millis(millis))
         .flatten()
-        .ok_or_else(|| invalid(&format!("`now` is not a valid time: {}", number_text(ms))))
-}
-
-/// A number as JavaScript writes it. Formatting an `f64` in Rust would link the standard
-/// library's float printing (about 16 KB of the browser module) for two error messages.
-pub fn number_text(n: f64) -> String {
-    String::from(
-        js_sys::Number::from(n)
-            .to_string_with_radix(10)
-            .unwrap_or_else(|_| "NaN".into()),
-    )
+        .ok_or_else(|| invalid(&format!("`now` is not a valid time: {ms}")))
 }
