@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds pim_guest.wasm, the import-free core module that pim-host and gateways embed
 # (docs/abi.md), at target/wasm32-unknown-unknown/wasm-release/pim_guest.wasm.
-# Runs npm binaryen's wasm-opt on it when one is already installed (never Debian's: see
-# /work/shared/toolchain.md); it is optional.
+# Runs npm binaryen's wasm-opt on it when one is already installed (never Debian's, whose older
+# binaryen corrupts wasm-bindgen output); it is optional. Cargo prints its progress: a first
+# build compiles the core for wasm32 and takes a minute or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,7 @@ rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 # `cargo rustc` passes the strip flag to the final link only, so the dependencies' builds
 # are shared with a plain `cargo build -p pim-guest`.
 cargo rustc -p pim-guest --lib --crate-type cdylib --target wasm32-unknown-unknown \
-    --profile wasm-release --quiet -- -C strip=symbols
+    --profile wasm-release -- -C strip=symbols
 
 out=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/pim_guest.wasm
 opt=""

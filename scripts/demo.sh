@@ -2,7 +2,12 @@
 # The main job: the reference host serving the demo tenant (the Exchange Administrator
 # walkthrough) on an embedded SQLite database (pim.db), at http://127.0.0.1:8080.
 # Builds the guest module it embeds first. Extra arguments go to `pim-host serve`.
+#
+# It builds pim-host in the dev profile, the one `scripts/test.sh` builds: whichever of the two
+# commands runs first compiles wasmtime and the other dependencies once, and the other reuses
+# them. The guest itself runs as compiled machine code either way (wasmtime compiles it at the
+# first start and caches the result beside it), so the demo answers as fast as a user notices.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-guest.sh
-exec cargo run --release -p pim-host -- serve --db pim.db --demo "$@"
+exec cargo run -p pim-host -- serve --db pim.db --demo "$@"
