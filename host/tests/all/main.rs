@@ -8,6 +8,7 @@ mod auth;
 mod clock;
 mod common;
 mod export;
+mod forward_auth;
 mod gateway;
 mod governance;
 mod graph_api;
