@@ -14,6 +14,7 @@ mod governance;
 mod graph_api;
 mod graph_folder;
 mod guest;
+mod guest_wasmi;
 mod integrity;
 mod openapi;
 mod process;
