@@ -8,6 +8,9 @@ use wasmi::{Instance, Linker, Memory, Module, Store, TypedFunc};
 
 use crate::common::{EXCHANGE_ADMIN, at};
 
+/// `pim_check(p_ptr, p_len, r_ptr, r_len, s_ptr, s_len, now) -> answer`.
+type CheckFn = TypedFunc<(i32, i32, i32, i32, i32, i32, i64), i64>;
+
 /// The guest's exports, as the ABI names them.
 struct Guest {
     store: Store<()>,
@@ -15,7 +18,7 @@ struct Guest {
     alloc: TypedFunc<i32, i32>,
     free: TypedFunc<(i32, i32), ()>,
     call: TypedFunc<(i32, i32), i64>,
-    check: TypedFunc<(i32, i32, i32, i32, i32, i32, i64), i64>,
+    check: CheckFn,
 }
 
 impl Guest {
