@@ -213,8 +213,8 @@ impl Scan<'_> {
         out
     }
 
-    /// Eligible assignments older than the threshold whose holder has not activated the role
-    /// within it.
+    /// Eligible assignments whose holder went over the threshold without activating the role:
+    /// the assignment and the last activation (if any) both more than the threshold ago.
     fn unused_roles(&self, now: Instant) -> Vec<Incident> {
         let window = TimeDelta::days(self.state.alert_settings().unused_days);
         let cutoff = now.checked_sub_signed(window).unwrap_or(now);
@@ -224,7 +224,7 @@ impl Scan<'_> {
             .filter(|s| {
                 s.kind == AssignmentType::Eligible
                     && assigned_in_effect(s, now)
-                    && s.start_date_time <= cutoff
+                    && s.start_date_time < cutoff
             })
             .filter_map(|s| {
                 let last = self
@@ -238,7 +238,7 @@ impl Scan<'_> {
                     .filter(|a| a.origin == Origin::Activated && a.start_date_time <= now)
                     .map(|a| a.start_date_time)
                     .max();
-                if last.is_some_and(|l| l > cutoff) {
+                if last.is_some_and(|l| l >= cutoff) {
                     return None;
                 }
                 Some(Incident {
@@ -263,8 +263,9 @@ impl Scan<'_> {
             .filter(move |a| a.role_definition_id == role && a.ended.is_some())
     }
 
-    /// Users holding a role whose last sign-in (or, never signed in, whose oldest assignment) is
-    /// older than the threshold.
+    /// Users holding a role who have not signed in during the past threshold (the instant
+    /// exactly the threshold ago included): their last sign-in (or, never signed in, their
+    /// oldest assignment) is more than the threshold ago.
     fn stale_accounts(&self, now: Instant) -> Vec<Incident> {
         let window = TimeDelta::days(self.state.alert_settings().stale_days);
         let cutoff = now.checked_sub_signed(window).unwrap_or(now);
@@ -290,8 +291,8 @@ impl Scan<'_> {
             .filter_map(|(p, since)| {
                 let last = self.state.alert_settings().sign_ins.get(p).copied();
                 let stale = match last {
-                    Some(l) => l <= cutoff,
-                    None => since <= cutoff,
+                    Some(l) => l < cutoff,
+                    None => since < cutoff,
                 };
                 stale.then(|| Incident {
                     assignee_id: Some(p.into()),
