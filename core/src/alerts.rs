@@ -57,10 +57,13 @@ impl AlertId {
         }
     }
 
-    /// Severity as Graph reports it in the alert definitions.
+    /// Severity as Graph reports it in the alert definitions (where Learn's page differs, for
+    /// frequent activation and no MFA, Graph's value).
     pub const fn severity(self) -> Severity {
         match self {
-            AlertId::SequentialActivationRenewals | AlertId::StaleSignIn => Severity::Medium,
+            AlertId::SequentialActivationRenewals
+            | AlertId::StaleSignIn
+            | AlertId::NoMfaOnRoleActivation => Severity::Medium,
             AlertId::RolesAssignedOutsidePim => Severity::High,
             _ => Severity::Low,
         }
