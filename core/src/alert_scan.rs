@@ -304,3 +304,30 @@ impl Scan<'_> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_instant;
+
+    fn at(s: &str) -> Instant {
+        parse_instant(s).expect("an instant")
+    }
+
+    #[test]
+    fn the_densest_run_counts_starts_within_one_time_frame_boundary_included() {
+        let starts = [
+            at("2026-05-04T08:00:00Z"),
+            at("2026-05-04T08:30:00Z"),
+            at("2026-05-04T09:00:00Z"),
+            at("2026-05-04T12:00:00Z"),
+        ];
+        let run = densest_run(&starts, TimeDelta::hours(1)).expect("a run");
+        assert_eq!(run.count, 3);
+        assert_eq!((run.first, run.last), (starts[0], starts[2]));
+        let run = densest_run(&starts, TimeDelta::minutes(59)).expect("a run");
+        assert_eq!(run.count, 2, "08:00 to 09:00 is over 59 minutes");
+        assert_eq!((run.first, run.last), (starts[0], starts[1]));
+        assert!(densest_run(&[], TimeDelta::hours(1)).is_none());
+    }
+}
