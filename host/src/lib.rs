@@ -18,7 +18,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use guest::{CheckCode, Guest, GuestError, GuestInstance, Limits};
 pub use service::{IntegrityFault, Refusal, Service, ServiceError};
 pub use store::{
-    Chain, ChainHead, ClockWitness, MemoryStore, Snapshot, SqliteStore, Store, StoreError,
-    StoreOptions,
+    AnyStore, Chain, ChainHead, ClockWitness, Database, MemoryStore, PostgresStore, Snapshot,
+    SqliteStore, Store, StoreError, StoreOptions,
 };
 pub use trusted_time::{ManualMonotonic, Monotonic, SystemMonotonic, TrustedTime};

@@ -3,7 +3,10 @@
 //! - `pim-host scenario [--engine wasm|native] [--json] FILES...` runs scenario files (through
 //!   pim_guest.wasm by default) and prints one line per step and a last line
 //!   `N passed, N failed`; it exits non-zero when any step fails.
-//! - `pim-host serve --db pim.db [--demo] [--read-only]` serves the HTTP API.
+//! - `pim-host serve --db pim.db [--demo] [--read-only]` serves the HTTP API;
+//!   `pim-host serve --database postgres://…` (or `PIM_DATABASE_URL`) serves it over a
+//!   PostgreSQL event log that many hosts share.
+//! - `pim-host migrate --database postgres://…` applies the PostgreSQL store's migrations.
 //! - `pim-host verify --db pim.db` checks the event log's hash chain and prints its head.
 //! - `pim-host audit export --db pim.db --format csv|jsonl` writes the audit log.
 //! - `pim-host notifications --db pim.db [--since T] [--json]` lists the outbox;
@@ -32,7 +35,7 @@ use pim_host::graph_folder;
 use pim_host::outbox::{self, Outbox};
 use pim_host::scenario::{ScenarioEngine, run_scenario};
 use pim_host::serve::{ServeOptions, serve};
-use pim_host::{Chain, Guest, Limits, Service, SqliteStore, Store, StoreOptions};
+use pim_host::{Chain, Database, Guest, Limits, Service, SqliteStore, Store, StoreOptions};
 use std::io::Write;
 
 #[derive(Parser)]
@@ -67,8 +70,15 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Serves the HTTP API (Graph-shaped PIM endpoints) over a SQLite database.
+    /// Serves the HTTP API (Graph-shaped PIM endpoints) over a SQLite or PostgreSQL database.
     Serve(ServeArgs),
+    /// Applies the PostgreSQL store's migrations (a writing `serve` applies them too) and
+    /// prints each applied version.
+    Migrate {
+        /// The PostgreSQL URL (default: $PIM_DATABASE_URL).
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -126,9 +136,14 @@ enum Cmd {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// The SQLite database (created if missing).
-    #[arg(long, default_value = "pim.db")]
-    db: PathBuf,
+    /// The SQLite database (created if missing; default `pim.db` unless a PostgreSQL URL is
+    /// given).
+    #[arg(long, conflicts_with = "database")]
+    db: Option<PathBuf>,
+    /// A PostgreSQL URL (`postgres://user@host:5432/db`, no TLS) whose event log this host
+    /// shares with others (default: $PIM_DATABASE_URL when `--db` is not given).
+    #[arg(long)]
+    database: Option<String>,
     /// The config file (JSON; host/README.md): `listen`, `tokens` (bearer tokens and the
     /// principals they stand for), `oidc` (an OpenID Connect issuer whose JWT access tokens
     /// are accepted), `rateLimit` (writes per caller) and `maxClockSkewSeconds`.
@@ -164,10 +179,25 @@ struct ServeArgs {
     read_only: bool,
 }
 
+/// The environment variable naming a PostgreSQL database for `serve` and `migrate`.
+const DATABASE_VARIABLE: &str = "PIM_DATABASE_URL";
+
+/// `--database`, else `--db`, else `PIM_DATABASE_URL`, else `pim.db`.
+fn database(url: Option<String>, db: Option<PathBuf>) -> Database {
+    match (url, db) {
+        (Some(url), _) => Database::Postgres(url),
+        (None, Some(db)) => Database::Sqlite(db),
+        (None, None) => match std::env::var(DATABASE_VARIABLE) {
+            Ok(url) if !url.is_empty() => Database::Postgres(url),
+            _ => Database::Sqlite(PathBuf::from("pim.db")),
+        },
+    }
+}
+
 impl From<ServeArgs> for ServeOptions {
     fn from(a: ServeArgs) -> Self {
         ServeOptions {
-            db: a.db,
+            database: database(a.database, a.db),
             config: a.config,
             listen: a.listen,
             demo: a.demo,
@@ -338,6 +368,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Cmd::Reviews(args) => reviews(guest, args),
         Cmd::Alerts(args) => alerts(guest, args),
         Cmd::Verify { db } => verify(&db),
+        Cmd::Migrate { database: url } => migrate(url),
         Cmd::Import { dir, db } => import_folder(guest, &dir, &db),
         Cmd::Export { dir, db, tenant_id } => export_folder(guest, &dir, &db, &tenant_id),
     }
@@ -415,6 +446,25 @@ fn verify(db: &Path) -> anyhow::Result<bool> {
             None => Err(e.into()),
         },
     }
+}
+
+/// `pim-host migrate`: the PostgreSQL store's migrations not applied yet.
+fn migrate(url: Option<String>) -> anyhow::Result<bool> {
+    let url = url
+        .or_else(|| std::env::var(DATABASE_VARIABLE).ok())
+        .context("give --database postgres://… or set PIM_DATABASE_URL")?;
+    let shown = Database::Postgres(url.clone());
+    let mut client = pim_host::store::postgres::connect(&url)
+        .with_context(|| format!("connecting to {shown}"))?;
+    let applied = pim_host::store::postgres::migrate(&mut client)?;
+    for version in &applied {
+        println!("applied migration {version}");
+    }
+    println!(
+        "{shown} is at migration {}",
+        pim_host::store::postgres::newest()
+    );
+    Ok(true)
 }
 
 /// `pim-host serve`: the HTTP API until SIGINT or SIGTERM.

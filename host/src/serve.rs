@@ -1,11 +1,13 @@
-//! `pim-host serve`: the HTTP API over the guest and a SQLite database, with a demo tenant,
+//! `pim-host serve`: the HTTP API over the guest and a SQLite or PostgreSQL database (see
+//! [`Database`]; on PostgreSQL a follower catches the readers up when another host commits),
+//! with a demo tenant,
 //! a background tick, a clock witness shared with the other hosts on the database, graceful
 //! shutdown and a snapshot on the way out. Under `--read-only` it opens the database read-only
 //! and writes nothing: no seeding, no tick, no witness of its own, no snapshots, and every write
 //! route refused (403 `readOnlyHost`); it still follows what writers append.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,7 +19,7 @@ use crate::clock::SystemClock;
 use crate::guest::Guest;
 use crate::http::{ApiError, AppState, ConfigError, ServerConfig, TokenEntry, router};
 use crate::service::{Service, ServiceError};
-use crate::store::{Chain, SqliteStore, Store, StoreError, StoreOptions};
+use crate::store::{AnyStore, Chain, Database, Store, StoreError, StoreOptions};
 use crate::trusted_time::{
     DEFAULT_MAX_SKEW, LIVE_INTERVALS, SystemMonotonic, TrustedTime, warm_up, witness_round,
 };
@@ -35,10 +37,10 @@ pub enum ServeError {
     #[error(transparent)]
     Key(#[from] crate::store::chain::EmptyKey),
     /// The database could not be opened.
-    #[error("cannot open `{}`", path.display())]
+    #[error("cannot open `{database}`")]
     Open {
-        /// The database.
-        path: PathBuf,
+        /// The database (a URL without its password).
+        database: String,
         /// Why.
         source: StoreError,
     },
@@ -92,8 +94,8 @@ pub fn max_skew(option: Option<u64>, config: Option<u64>) -> Result<Duration, Se
 /// How `serve` runs.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// The SQLite database.
-    pub db: PathBuf,
+    /// The database: a SQLite file or a PostgreSQL URL.
+    pub database: Database,
     /// The config file (tokens, listen address).
     pub config: Option<PathBuf>,
     /// Overrides the config's listen address.
@@ -222,19 +224,22 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
         read_only: options.read_only,
         chain: Chain::from_env()?,
     };
-    let mut service = open(guest, &options.db, &store_options)?;
-    let mut readers = Vec::new();
-    for _ in 0..options.readers {
-        readers.push(open_reader(&service, &options.db, &store_options)?);
-    }
+    let (mut service, readers, witnesses) = {
+        let (database, store_options, n) =
+            (options.database.clone(), store_options, options.readers);
+        // The PostgreSQL client blocks on a runtime of its own: not on an async thread.
+        tokio::task::spawn_blocking(move || open_all(guest, &database, &store_options, n))
+            .await
+            .map_err(std::io::Error::other)??
+    };
     // Loading is done: meet the live peers right before the first reading, and keep meeting.
-    let witnesses = Arc::new(Mutex::new(store(&options.db, &store_options)?));
+    let witnesses = Arc::new(Mutex::new(witnesses));
     meet_peers(&time, &witnesses).await?;
     let witness = spawn_witness(time.clone(), witnesses.clone());
     if options.demo {
         if service.is_read_only() {
             tracing::info!("read-only: the demo tenant is not seeded");
-        } else if seed_demo(&mut service, &time)? {
+        } else if tokio::task::block_in_place(|| seed_demo(&mut service, &time))? {
             tracing::info!(events = service.head(), "seeded the demo tenant");
         }
         if config.tokens.is_empty() {
@@ -244,7 +249,9 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
     if config.tokens.is_empty() && config.oidc.is_none() {
         tracing::warn!("no callers configured: every request will be refused (see --config)");
     }
+    let n_readers = readers.len();
     let state = AppState::with_time(service, readers, time.clone(), &config)?;
+    spawn_follower(&options.database, &state, n_readers);
     state.load_keys().await?;
     if !options.read_only {
         // What time caused while the host was down is committed before it says it listens;
@@ -280,28 +287,79 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
     Ok(())
 }
 
+/// On PostgreSQL: a thread that catches the readers up as soon as another host commits
+/// (`LISTEN pim_events`, see [`crate::store::postgres::follow`]), so a read rarely waits for a
+/// catch-up; it reconnects after a disconnect and looks every few seconds without a
+/// notification. It ends when the server's state is gone.
+fn spawn_follower(database: &Database, state: &Arc<AppState<AnyStore>>, readers: usize) {
+    let Database::Postgres(url) = database else {
+        return;
+    };
+    let (url, state) = (url.clone(), Arc::downgrade(state));
+    let handle = tokio::runtime::Handle::current();
+    let follower = move || {
+        crate::store::postgres::follow(&url, |_| {
+            let Some(state) = state.upgrade() else {
+                return false;
+            };
+            handle.block_on(async {
+                // Each call takes the next reader in turn (the writer when there are none).
+                for _ in 0..readers.max(1) {
+                    if let Err(e) = state.with_reader(|_, _| Ok(())).await {
+                        tracing::warn!(?e, "following the log: a reader did not catch up");
+                    }
+                }
+            });
+            true
+        });
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("pim-follower".into())
+        .spawn(follower)
+    {
+        tracing::warn!(error = %e, "no follower: readers catch up on each request");
+    }
+}
+
 /// The database's store.
-fn store(db: &Path, options: &StoreOptions) -> Result<SqliteStore, ServeError> {
-    SqliteStore::open_with(db, options).map_err(|source| ServeError::Open {
-        path: db.to_owned(),
+fn store(db: &Database, options: &StoreOptions) -> Result<AnyStore, ServeError> {
+    db.open(options).map_err(|source| ServeError::Open {
+        database: db.to_string(),
         source,
     })
+}
+
+/// The writer, `readers` readers and the store the clock witnesses go through, each on its
+/// own connection.
+#[allow(clippy::type_complexity)]
+fn open_all(
+    guest: Arc<Guest>,
+    db: &Database,
+    options: &StoreOptions,
+    readers: usize,
+) -> Result<(Service<AnyStore>, Vec<Service<AnyStore>>, AnyStore), ServeError> {
+    let service = open(guest, db, options)?;
+    let readers = (0..readers)
+        .map(|_| open_reader(&service, db, options))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((service, readers, store(db, options)?))
 }
 
 /// The deciding service over `db`, loaded after checking the log's chain (a broken chain is an
 /// error naming the first bad sequence number).
 fn open(
     guest: Arc<Guest>,
-    db: &Path,
+    db: &Database,
     options: &StoreOptions,
-) -> Result<Service<SqliteStore>, ServeError> {
+) -> Result<Service<AnyStore>, ServeError> {
     let store = store(db, options)?;
     let started = std::time::Instant::now();
     let service = Service::open(guest, store)?;
     tracing::info!(
         events = service.head(),
         millis = started.elapsed().as_millis() as u64,
-        db = %db.display(),
+        db = %db,
+        kind = db.kind(),
         "loaded"
     );
     Ok(service)
@@ -310,10 +368,10 @@ fn open(
 /// A reading service over its own connection to `db`, with the writer's guest; a break in the
 /// log it finds stops the writer too.
 fn open_reader(
-    writer: &Service<SqliteStore>,
-    db: &Path,
+    writer: &Service<AnyStore>,
+    db: &Database,
     options: &StoreOptions,
-) -> Result<Service<SqliteStore>, ServeError> {
+) -> Result<Service<AnyStore>, ServeError> {
     let mut reader = Service::open(writer.guest().clone(), store(db, options)?)?;
     reader.share_integrity(writer);
     Ok(reader)
@@ -435,7 +493,7 @@ fn spawn_ticker<S: Store + 'static>(
     })
 }
 
-fn lock(store: &Mutex<SqliteStore>) -> std::sync::MutexGuard<'_, SqliteStore> {
+fn lock(store: &Mutex<AnyStore>) -> std::sync::MutexGuard<'_, AnyStore> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -444,7 +502,7 @@ fn lock(store: &Mutex<SqliteStore>) -> std::sync::MutexGuard<'_, SqliteStore> {
 /// peers before it trusts itself.
 async fn meet_peers(
     time: &Arc<TrustedTime>,
-    store: &Arc<Mutex<SqliteStore>>,
+    store: &Arc<Mutex<AnyStore>>,
 ) -> Result<(), ServeError> {
     let (time, store) = (time.clone(), store.clone());
     let every = time.interval();
@@ -462,7 +520,7 @@ async fn meet_peers(
 /// is trusted, writes its own.
 fn spawn_witness(
     time: Arc<TrustedTime>,
-    store: Arc<Mutex<SqliteStore>>,
+    store: Arc<Mutex<AnyStore>>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(time.interval());

@@ -9,12 +9,16 @@
 //! missing, reordered or edited event is [`StoreError::Broken`], naming the first bad sequence
 //! number, at load and whenever a store reads or appends past it.
 
+mod any;
 pub mod chain;
 mod memory;
+pub mod postgres;
 mod sqlite;
 
+pub use any::{AnyStore, Database};
 pub use chain::{Breach, Chain, ChainHead};
 pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
 pub use sqlite::{STORE_SCHEMA, SqliteStore, StoreOptions};
 
 use pim_core::Event;
@@ -88,6 +92,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// The PostgreSQL database failed (or could not be reached).
+    #[error("postgresql: {0}")]
+    Postgres(#[from] ::postgres::Error),
 }
 
 /// A copy of a guest instance's linear memory after applying events `1..=seq`.

@@ -17,6 +17,7 @@ mod guest;
 mod guest_wasmi;
 mod integrity;
 mod openapi;
+mod postgres;
 mod process;
 mod scenarios;
 mod store;

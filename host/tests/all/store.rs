@@ -5,7 +5,7 @@ use pim_host::{MemoryStore, Service, SqliteStore, Store, StoreError};
 
 use crate::common::{EXCHANGE_ADMIN, at, guest, tenant_json};
 
-fn events(n: usize) -> Vec<Event> {
+pub(crate) fn events(n: usize) -> Vec<Event> {
     let engine = pim_core::Engine::new();
     let directory = serde_json::from_str(&tenant_json(n)).expect("a snapshot");
     engine
@@ -20,7 +20,7 @@ fn events(n: usize) -> Vec<Event> {
         .events
 }
 
-fn conflicts(store: &mut dyn Store) {
+pub(crate) fn conflicts(store: &mut dyn Store) {
     let e = events(1);
     assert_eq!(store.append(0, &e).expect("appends"), e.len() as u64);
     match store.append(0, &e) {
