@@ -4,6 +4,7 @@
 #   eval "$(scripts/postgres.sh start)"   # exports PIM_TEST_DATABASE_URL
 #   cargo test -p pim-host --test all postgres
 #   scripts/postgres.sh stop               # stops the throwaway cluster, if this script started one
+#   scripts/postgres.sh start --own        # always the throwaway cluster (to try that path)
 #
 # `start` uses, in order: PIM_TEST_DATABASE_URL when it is set; a server answering on
 # 127.0.0.1:5432 (trust authentication, database `test`, created if missing); else Debian's
@@ -16,7 +17,10 @@ cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
 mkdir -p "$target"
 dir=$(cd "$target" && pwd)/postgres
+# The cluster's files: under target/ normally; as root (initdb then runs as `postgres`, who may
+# not reach target/, e.g. under /root) in a temporary directory whose path target/ records.
 data=$dir/data
+[ -f "$dir/data-path" ] && data=$(cat "$dir/data-path")
 
 say() { echo "postgres.sh: $*" >&2; }
 
@@ -41,6 +45,10 @@ free_port() {
 }
 
 start() {
+    if [ "${1:-}" = --own ]; then
+        own
+        return
+    fi
     if [ -n "${PIM_TEST_DATABASE_URL:-}" ]; then
         echo "export PIM_TEST_DATABASE_URL='$PIM_TEST_DATABASE_URL'"
         return
@@ -54,6 +62,11 @@ start() {
         echo "export PIM_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/test'"
         return
     fi
+    own
+}
+
+# The throwaway cluster under target/postgres (installing Debian's postgresql if needed).
+own() {
     local bin
     if ! bin=$(bindir); then
         say "installing Debian's postgresql"
@@ -71,13 +84,20 @@ start() {
     fi
     rm -rf "$dir"
     mkdir -p "$dir"
-    [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    data=$dir/data
+    if [ "$(id -u)" = 0 ]; then
+        data=$(mktemp -d /tmp/pim-postgres.XXXXXX)/data
+        echo "$data" >"$dir/data-path"
+        chown postgres "$(dirname "$data")"
+    fi
     as_pg "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >&2
     local port
     port=$(free_port)
     echo "$port" >"$dir/port"
-    as_pg "$bin/pg_ctl" -D "$data" -l "$dir/log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300" start >&2
+    local sockets
+    sockets=$(dirname "$data")
+    as_pg "$bin/pg_ctl" -D "$data" -l "$sockets/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $sockets -c max_connections=300" start >&2
     say "started a throwaway cluster on 127.0.0.1:$port ($data)"
     echo "export PIM_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:$port/postgres'"
 }
@@ -86,12 +106,13 @@ stop() {
     local bin
     if [ -d "$data" ] && bin=$(bindir); then
         as_pg "$bin/pg_ctl" -D "$data" -m fast -w stop >&2 || true
+        [ -f "$dir/data-path" ] && rm -rf "$(dirname "$data")"
         rm -rf "$dir"
     fi
 }
 
 case "${1:-}" in
-    start) start ;;
+    start) start "${2:-}" ;;
     stop) stop ;;
     *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
