@@ -470,3 +470,87 @@ fn postgres_a_follower_hears_each_commit_and_reconnects_after_a_disconnect() {
     store.append(head, &more[..1]).expect("appends");
     follower.join().expect("the follower ends");
 }
+
+/// A service over PostgreSQL whose restarts go through a memory snapshot stored there.
+struct SnapshottingService(Service<PostgresStore>);
+
+impl pim_core::scenario::Backend for SnapshottingService {
+    fn execute(
+        &mut self,
+        c: &PimCommand,
+        x: &CallContext,
+        n: pim_core::Instant,
+    ) -> Result<pim_core::Outcome, pim_core::scenario::BackendError> {
+        pim_core::scenario::Backend::execute(&mut self.0, c, x, n)
+    }
+    fn commit(
+        &mut self,
+        events: &[pim_core::Event],
+    ) -> Result<(), pim_core::scenario::BackendError> {
+        pim_core::scenario::Backend::commit(&mut self.0, events)
+    }
+    fn tick(
+        &mut self,
+        now: pim_core::Instant,
+    ) -> Result<Vec<pim_core::Event>, pim_core::scenario::BackendError> {
+        pim_core::scenario::Backend::tick(&mut self.0, now)
+    }
+    fn query(
+        &mut self,
+        q: &pim_core::Query,
+        now: pim_core::Instant,
+    ) -> Result<pim_core::QueryResult, pim_core::scenario::BackendError> {
+        pim_core::scenario::Backend::query(&mut self.0, q, now)
+    }
+    fn restart(&mut self) -> Result<(), pim_core::scenario::BackendError> {
+        self.0
+            .snapshot()
+            .map_err(|e| pim_core::scenario::BackendError::Host(e.to_string()))?;
+        pim_core::scenario::Backend::restart(&mut self.0)
+    }
+}
+
+#[test]
+fn postgres_restarting_from_a_stored_snapshot_changes_no_report() {
+    let db = TestDb::new("restarts");
+    let mut restarts = 0;
+    for path in scenario_files() {
+        let text = std::fs::read_to_string(&path).expect("a readable scenario file");
+        if !text.contains("\"restart\"") {
+            continue;
+        }
+        let Ok(file) = ScenarioFile::from_json(&text) else {
+            continue;
+        };
+        db.sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+        let service = Service::open(guest(), db.store()).expect("opens");
+        let pg = run(&file, &mut SnapshottingService(service));
+        let native = run_scenario(&text, &ScenarioEngine::Native);
+        assert_same_report(&pg, &native, &path.display().to_string());
+        restarts += 1;
+    }
+    assert!(restarts > 0, "no scenario restarts");
+}
+
+#[test]
+fn postgres_migrate_applies_the_migrations_once() {
+    let db = TestDb::new("cli");
+    let migrate = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_pim-host"))
+            .args(["migrate", "--database", &db.url])
+            .env("PIM_LOG", "warn")
+            .output()
+            .expect("pim-host runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let first = migrate();
+    assert!(first.starts_with("applied migration 1\n"), "{first}");
+    let again = migrate();
+    assert!(!again.contains("applied"), "{again}");
+    assert!(again.contains("is at migration 1"), "{again}");
+}
