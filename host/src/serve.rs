@@ -298,17 +298,27 @@ fn spawn_follower(database: &Database, state: &Arc<AppState<AnyStore>>, readers:
     let (url, state) = (url.clone(), Arc::downgrade(state));
     let handle = tokio::runtime::Handle::current();
     let follower = move || {
-        crate::store::postgres::follow(&url, |_| {
+        crate::store::postgres::follow(&url, |heard| {
             let Some(state) = state.upgrade() else {
                 return false;
             };
+            let started = std::time::Instant::now();
+            let mut caught_up = 0;
             handle.block_on(async {
                 // Each call takes the next reader in turn (the writer when there are none).
                 for _ in 0..readers.max(1) {
-                    if let Err(e) = state.with_reader(|_, _| Ok(())).await {
-                        tracing::warn!(?e, "following the log: a reader did not catch up");
+                    match state.with_reader(|svc, _| Ok(svc.head())).await {
+                        Ok(head) => caught_up = head,
+                        Err(e) => {
+                            tracing::warn!(?e, "following the log: a reader did not catch up");
+                        }
                     }
                 }
+            });
+            crate::store::postgres::report_follower(|s| {
+                s.heard = s.heard.max(heard).max(caught_up);
+                s.caught_up = caught_up;
+                s.last_catch_up_millis = started.elapsed().as_millis() as u64;
             });
             true
         });

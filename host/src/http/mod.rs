@@ -36,7 +36,7 @@
 //! | `DELETE /v1.0/identityGovernance/accessReviews/definitions/{id}` | delete a review |
 //! | `GET  /v1.0/pim/notifications?since=&recipient=` | the outbox (administrators see all) |
 //! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
-//! | `GET  /healthz` | liveness, the log's head and whether the host's clock is trusted |
+//! | `GET  /healthz` | liveness, the log's head, the database and its follower, whether the host's clock is trusted |
 //! | `GET  /openapi.json` | the OpenAPI document of every route (module `openapi`) |
 //!
 //! Every other path is 404 `ResourceNotFound` and every other method on a known path 405

@@ -129,6 +129,9 @@ impl Store for AnyStore {
     fn is_read_only(&self) -> bool {
         each!(self, s => s.is_read_only())
     }
+    fn kind(&self) -> &'static str {
+        each!(self, s => s.kind())
+    }
     fn put_witness(&mut self, witness: &ClockWitness) -> Result<(), StoreError> {
         each!(self, s => s.put_witness(witness))
     }

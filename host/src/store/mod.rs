@@ -136,6 +136,10 @@ pub trait Store: Send {
     fn is_read_only(&self) -> bool {
         false
     }
+    /// The kind of database, as `/healthz` reports it: `memory`, `sqlite` or `postgres`.
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
 
     // --- Clock witnesses (docs/semantics.md, "Time: which clock pim trusts") ---
 

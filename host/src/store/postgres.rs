@@ -426,6 +426,10 @@ impl Store for PostgresStore {
         self.read_only
     }
 
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
     // --- Clock witnesses ---
 
     fn put_witness(&mut self, w: &ClockWitness) -> Result<(), StoreError> {
@@ -477,6 +481,32 @@ pub const SLOW_POLL: Duration = Duration::from_secs(5);
 /// How long a follower waits before reconnecting after the connection failed.
 pub const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
+/// What this process's follower knows, for `/healthz` (one follower per serving process).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FollowerStatus {
+    /// Whether it is listening now.
+    pub connected: bool,
+    /// The newest head a notification named.
+    pub heard: u64,
+    /// The head the readers were at after its last catch-up.
+    pub caught_up: u64,
+    /// How long its last catch-up took after the notification arrived, in milliseconds.
+    pub last_catch_up_millis: u64,
+}
+
+static FOLLOWER: std::sync::Mutex<Option<FollowerStatus>> = std::sync::Mutex::new(None);
+
+/// This process's follower's status (`None`: no follower runs).
+pub fn follower_status() -> Option<FollowerStatus> {
+    *FOLLOWER.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Updates this process's follower status.
+pub fn report_follower(update: impl FnOnce(&mut FollowerStatus)) {
+    let mut status = FOLLOWER.lock().unwrap_or_else(|p| p.into_inner());
+    update(status.get_or_insert_with(FollowerStatus::default));
+}
+
 /// Follows the log's commits by `LISTEN pim_events`: calls `caught_up` with the head each
 /// notification names (0 when it looks without one: after connecting and every
 /// [`SLOW_POLL`]), reconnecting after [`RECONNECT_AFTER`] when the connection drops. Runs
@@ -486,6 +516,7 @@ pub fn follow(url: &str, mut caught_up: impl FnMut(u64) -> bool) {
         match listen(url, &mut caught_up) {
             Ok(()) => return,
             Err(e) => {
+                report_follower(|s| s.connected = false);
                 tracing::warn!(error = %e, "following the log: reconnecting");
                 if !caught_up(0) {
                     return;
@@ -500,6 +531,7 @@ pub fn follow(url: &str, mut caught_up: impl FnMut(u64) -> bool) {
 fn listen(url: &str, caught_up: &mut impl FnMut(u64) -> bool) -> Result<(), StoreError> {
     let mut client = connect(url)?;
     client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+    report_follower(|s| s.connected = true);
     // What was committed while this follower was not listening.
     if !caught_up(0) {
         return Ok(());

@@ -498,6 +498,10 @@ impl Store for SqliteStore {
         self.read_only
     }
 
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
     // --- Clock witnesses ---
 
     fn put_witness(&mut self, w: &ClockWitness) -> Result<(), StoreError> {

@@ -360,6 +360,17 @@ impl Server {
     }
 }
 
+fn health(server: &Server) -> Value {
+    let (status, body) = http(&server.addr, "GET", "/healthz", "", "").expect("answers");
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// The log's head as `server`'s /healthz reports it.
+fn body_head(server: &Server) -> u64 {
+    health(server)["events"].as_u64().expect("a head")
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -415,13 +426,28 @@ fn postgres_an_activation_on_one_host_is_seen_on_another_within_a_second() {
         http(&a.addr, "POST", ASSIGNMENT, "aymen-token", &assign).expect("answers");
     assert_eq!(status, 201, "{body}");
     let committed = Instant::now();
-    while !b.is_active("aymen") {
+    let head = body_head(&a);
+    // Host B's follower catches its reader up (no request to B needed): /healthz says so.
+    loop {
+        let health = health(&b);
+        assert_eq!(health["database"]["kind"], "postgres", "{health}");
+        let follower = &health["database"]["follower"];
+        if follower["caughtUpTo"].as_u64() >= Some(head) {
+            assert_eq!(follower["connected"], true, "{health}");
+            assert_eq!(follower["lagEvents"], 0, "{health}");
+            break;
+        }
         assert!(
             committed.elapsed() < Duration::from_secs(1),
-            "host B did not see the commit"
+            "B's follower: {health}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert!(b.is_active("aymen"));
+    assert!(
+        committed.elapsed() < Duration::from_secs(1),
+        "host B did not see the commit"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
