@@ -32,7 +32,9 @@ impl Database {
     pub fn open(&self, options: &StoreOptions) -> Result<AnyStore, StoreError> {
         Ok(match self {
             Database::Sqlite(path) => AnyStore::Sqlite(SqliteStore::open_with(path, options)?),
-            Database::Postgres(url) => AnyStore::Postgres(PostgresStore::connect(url, options)?),
+            Database::Postgres(url) => {
+                AnyStore::Postgres(Box::new(PostgresStore::connect(url, options)?))
+            }
         })
     }
 }
@@ -81,7 +83,7 @@ pub enum AnyStore {
     /// A SQLite file.
     Sqlite(SqliteStore),
     /// A PostgreSQL database.
-    Postgres(PostgresStore),
+    Postgres(Box<PostgresStore>),
 }
 
 impl AnyStore {

@@ -48,6 +48,8 @@ const MIGRATION_LOCK: i64 = 0x70_69_6d;
 pub struct PostgresStore {
     /// `None` only while dropping (see the `Drop` impl).
     client: Option<Client>,
+    /// Where to reconnect.
+    url: String,
     chain: Chain,
     read_only: bool,
     /// The last position this connection verified (read, checked or appended itself).
@@ -64,13 +66,17 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 impl Drop for PostgresStore {
-    /// The client closes its connection on a runtime of its own, which must not start on an
-    /// async thread (where a store may be dropped at shutdown): it is dropped on a thread.
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
-            let _ = std::thread::spawn(move || drop(client)).join();
+            close_off_async(client);
         }
     }
+}
+
+/// The client closes its connection on a runtime of its own, which must not start on an async
+/// thread (where a store may be dropped at shutdown): it is dropped on a thread of its own.
+fn close_off_async(client: Client) {
+    let _ = std::thread::spawn(move || drop(client)).join();
 }
 
 /// Opens a connection to `url` (a `postgres://` URL or key=value string), without TLS.
@@ -146,6 +152,7 @@ impl PostgresStore {
         check_chain(&mut client, &options.chain)?;
         Ok(PostgresStore {
             client: Some(client),
+            url: url.to_owned(),
             chain: options.chain.clone(),
             read_only: options.read_only,
             verified: None,
@@ -157,9 +164,19 @@ impl PostgresStore {
         self.chain.kind()
     }
 
-    fn client(&mut self) -> &mut Client {
-        // INVARIANT: `client` is `Some` until `drop`.
-        self.client.as_mut().unwrap_or_else(|| unreachable!())
+    /// The connection, opened again if the last one closed (the server restarted or dropped
+    /// it): the call that found it broken failed, the next one reconnects. A failed append is
+    /// never retried here: whether it committed is for the caller to learn from the log.
+    fn client(&mut self) -> Result<&mut Client, StoreError> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            tracing::warn!("reconnecting to the database");
+            let fresh = connect(&self.url)?;
+            if let Some(old) = self.client.replace(fresh) {
+                close_off_async(old);
+            }
+        }
+        // INVARIANT: `client` was set just above if it was `None`.
+        Ok(self.client.as_mut().unwrap_or_else(|| unreachable!()))
     }
 
     fn refuse_if_read_only(&self) -> Result<(), StoreError> {
@@ -172,7 +189,7 @@ impl PostgresStore {
     /// Where the chain stands after event `seq`, from its stored link; if this connection
     /// verified `seq` itself, the stored link must still be the one it verified.
     fn anchor(&mut self, seq: u64) -> Result<ChainHead, StoreError> {
-        let hash = stored_link(self.client(), seq)?;
+        let hash = stored_link(self.client()?, seq)?;
         if self
             .verified
             .is_some_and(|v| v.seq == seq && v.hash != hash)
@@ -186,7 +203,7 @@ impl PostgresStore {
     fn append_in(&mut self, expected: u64, events: &[Event]) -> Result<ChainHead, StoreError> {
         let verified = self.verified;
         let chain = self.chain.clone();
-        let mut tx = self.client().transaction()?;
+        let mut tx = self.client()?.transaction()?;
         let actual = head_of(&mut tx)?;
         if actual > expected {
             return Err(StoreError::Conflict { expected, actual });
@@ -322,7 +339,7 @@ fn walk(
 
 impl Store for PostgresStore {
     fn head(&mut self) -> Result<u64, StoreError> {
-        head_of(self.client())
+        head_of(self.client()?)
     }
 
     fn events_after(&mut self, seq: u64) -> Result<Vec<Event>, StoreError> {
@@ -334,7 +351,7 @@ impl Store for PostgresStore {
         let from = self.anchor(seq)?;
         let chain = self.chain.clone();
         let mut events = Vec::new();
-        let head = walk(self.client(), &chain, (from, last), |seq, body| {
+        let head = walk(self.client()?, &chain, (from, last), |seq, body| {
             let event = serde_json::from_slice(body).map_err(|e| StoreError::Corrupt {
                 seq,
                 reason: e.to_string(),
@@ -355,7 +372,7 @@ impl Store for PostgresStore {
             }
             Err(StoreError::Postgres(e)) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
                 // Another host committed after `expected` between our read and our insert.
-                let actual = head_of(self.client())?;
+                let actual = head_of(self.client()?)?;
                 Err(StoreError::Conflict { expected, actual })
             }
             Err(e) => Err(e),
@@ -366,7 +383,7 @@ impl Store for PostgresStore {
     fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError> {
         self.refuse_if_read_only()?;
         let head = self.anchor(snapshot.seq)?;
-        let mut tx = self.client().transaction()?;
+        let mut tx = self.client()?.transaction()?;
         tx.execute("DELETE FROM snapshots", &[])?;
         tx.execute(
             "INSERT INTO snapshots (seq, guest, memory, head_hash) VALUES ($1, $2, $3, $4)",
@@ -384,7 +401,7 @@ impl Store for PostgresStore {
     /// The newest snapshot, if the link it was taken at is still the log's link at its
     /// sequence number (else none: the caller replays the log, which names any break).
     fn latest_snapshot(&mut self, guest: &str) -> Result<Option<Snapshot>, StoreError> {
-        let row = self.client().query_opt(
+        let row = self.client()?.query_opt(
             "SELECT seq, memory, head_hash FROM snapshots WHERE guest = $1
              ORDER BY seq DESC LIMIT 1",
             &[&guest],
@@ -398,7 +415,7 @@ impl Store for PostgresStore {
             memory: row.get(1),
         };
         let taken_at = from_hex(row.get::<_, &str>(2));
-        match stored_link(self.client(), snapshot.seq) {
+        match stored_link(self.client()?, snapshot.seq) {
             Ok(link) if Some(link) == taken_at => Ok(Some(snapshot)),
             Err(e @ StoreError::Postgres(_)) => Err(e),
             _ => {
@@ -417,7 +434,7 @@ impl Store for PostgresStore {
             hash: GENESIS,
         };
         let chain = self.chain.clone();
-        let head = walk(self.client(), &chain, (genesis, u64::MAX), |_, _| Ok(()))?;
+        let head = walk(self.client()?, &chain, (genesis, u64::MAX), |_, _| Ok(()))?;
         self.verified = Some(head);
         Ok(head)
     }
@@ -434,7 +451,7 @@ impl Store for PostgresStore {
 
     fn put_witness(&mut self, w: &ClockWitness) -> Result<(), StoreError> {
         self.refuse_if_read_only()?;
-        self.client().execute(
+        self.client()?.execute(
             "INSERT INTO clock_witnesses (host, at, beat) VALUES ($1, $2, $3)
              ON CONFLICT (host) DO UPDATE SET at = excluded.at, beat = excluded.beat",
             &[
@@ -447,7 +464,7 @@ impl Store for PostgresStore {
     }
 
     fn witnesses(&mut self) -> Result<Vec<ClockWitness>, StoreError> {
-        let rows = self.client().query(
+        let rows = self.client()?.query(
             "SELECT host, at, beat FROM clock_witnesses ORDER BY host",
             &[],
         )?;
@@ -468,7 +485,7 @@ impl Store for PostgresStore {
 
     fn remove_witness(&mut self, host: &str) -> Result<(), StoreError> {
         self.refuse_if_read_only()?;
-        self.client()
+        self.client()?
             .execute("DELETE FROM clock_witnesses WHERE host = $1", &[&host])?;
         Ok(())
     }

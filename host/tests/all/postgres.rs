@@ -580,3 +580,58 @@ fn postgres_migrate_applies_the_migrations_once() {
     assert!(!again.contains("applied"), "{again}");
     assert!(again.contains("is at migration 1"), "{again}");
 }
+
+#[test]
+fn postgres_a_store_reconnects_after_the_server_drops_its_connection() {
+    let db = TestDb::new("reconnect");
+    let mut store = db.store();
+    let head = store.append(0, &events(1)).expect("appends");
+    db.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    // The call that meets the dropped connection may fail; the next one reconnects.
+    let _ = store.head();
+    assert_eq!(store.head().expect("reconnected"), head);
+    let more = events(1);
+    let head = store
+        .append(head, &more[..1])
+        .expect("appends after reconnecting");
+    assert_eq!(store.verify().expect("verifies").seq, head);
+}
+
+#[test]
+fn postgres_a_serving_host_keeps_serving_after_the_server_drops_its_connections() {
+    let db = TestDb::new("dropped");
+    let dir = std::env::temp_dir().join(format!("pim-host-pg-dropped-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let host = Server::start(&db.url, &dir);
+    assert!(!host.is_active("aymen"));
+    db.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    // A request or two may meet a dropped connection (an error); then the host answers again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let assign = json!({
+        "action": "adminAssign", "principalId": "aymen", "roleDefinitionId": EXCHANGE_ADMIN,
+        "directoryScopeId": "/", "justification": "after a restart",
+        "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "P30D" } }
+    })
+    .to_string();
+    const ASSIGNMENT: &str = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests";
+    loop {
+        let (status, body) =
+            http(&host.addr, "POST", ASSIGNMENT, "aymen-token", &assign).expect("answers");
+        if status == 201 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the host did not recover: {status} {body}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(host.is_active("aymen"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
