@@ -5,7 +5,7 @@
 //! hosts appending after the same sequence number both insert row `expected + 1`; the primary
 //! key lets one commit and the other fails with a unique violation, reported as a conflict
 //! (nothing of it was written). The transaction also sends `NOTIFY pim_events, '<head>'`, so
-//! hosts that `LISTEN` learn of the commit when it happens ([`Follower`]).
+//! hosts that `LISTEN` learn of the commit when it happens ([`follow`]).
 //!
 //! The tables come from the SQL files under `host/migrations/postgres/`, applied in order under
 //! an advisory lock and recorded in `schema_migrations` ([`migrate`]). `meta` records the log
@@ -370,8 +370,13 @@ impl Store for PostgresStore {
                 self.verified = Some(head);
                 Ok(head.seq)
             }
-            Err(StoreError::Postgres(e)) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-                // Another host committed after `expected` between our read and our insert.
+            Err(StoreError::Postgres(e))
+                if e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+                    || e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE) =>
+            {
+                // Another host committed after `expected` between our read and our insert (a
+                // unique violation on `seq`; under serializable isolation, as on CockroachDB,
+                // a serialization failure): nothing of this append was written.
                 let actual = head_of(self.client()?)?;
                 Err(StoreError::Conflict { expected, actual })
             }
