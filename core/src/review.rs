@@ -270,7 +270,8 @@ pub enum ReviewError {
     /// Inactive days out of range.
     #[error("`inactiveDays` must be 1 to 730")]
     InactiveDays,
-    /// Selected reviewers without ids, or manager reviews without fallback when needed.
+    /// Selected reviewers without ids, ids given to self or manager reviews, or a self-review
+    /// of service principals.
     #[error("{0}")]
     Reviewers(&'static str),
     /// A default decision switched on without saying which.
@@ -324,6 +325,11 @@ impl ReviewDefinition {
             ReviewerType::SelfReview | ReviewerType::Manager if !self.reviewers.ids.is_empty() => {
                 return Err(ReviewError::Reviewers(
                     "`ids` apply to selected reviewers only",
+                ));
+            }
+            ReviewerType::SelfReview if self.include_service_principals => {
+                return Err(ReviewError::Reviewers(
+                    "a self-review is available for users and groups only, not service principals",
                 ));
             }
             _ => {}
