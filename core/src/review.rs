@@ -281,7 +281,7 @@ pub enum ReviewError {
     #[error("`numberOfOccurrences` must be at least 1")]
     Occurrences,
     /// A look-back out of range.
-    #[error("`recommendationLookBackDuration` must be 1 to 180 whole days")]
+    #[error("`recommendationLookBackDuration` must be positive")]
     LookBack,
 }
 
@@ -337,9 +337,9 @@ impl ReviewDefinition {
         if self.settings.default_decision_enabled && self.settings.default_decision.is_none() {
             return Err(ReviewError::DefaultDecision);
         }
-        let look_back = self.settings.recommendation_look_back_duration.delta();
-        let days = look_back.num_days();
-        if look_back != TimeDelta::days(days) || !(1..=180).contains(&days) {
+        // Graph: "For reviews of groups and Microsoft Entra roles, any duration is accepted";
+        // pim asks only that it be positive.
+        if self.settings.recommendation_look_back_duration.delta() <= TimeDelta::zero() {
             return Err(ReviewError::LookBack);
         }
         Ok(())
