@@ -578,7 +578,15 @@ impl Engine {
         }
         let mut events = Vec::new();
         let known = self.import_principals(dir, now, &mut events)?;
-        if let Some(refused) = imported_nesting(dir, &known) {
+        let is_group = |id: &str| match known.get(id) {
+            Some(kind) => *kind == PrincipalKind::Group,
+            None => self
+                .state
+                .directory()
+                .principal(id)
+                .is_some_and(|p| p.kind == PrincipalKind::Group),
+        };
+        if let Some(refused) = imported_nesting(dir, is_group) {
             return Ok(Outcome::refused(refused));
         }
         let mut roles: Vec<&str> = Vec::new();
@@ -1033,16 +1041,13 @@ pub(crate) fn show(t: Instant) -> String {
 /// role-assignable group (Entra does not support nesting there).
 fn imported_nesting(
     dir: &DirectorySnapshot,
-    known: &hashbrown::HashMap<PrincipalId, PrincipalKind>,
+    is_group: impl Fn(&str) -> bool,
 ) -> Option<DecisionError> {
     dir.groups
         .iter()
         .filter(|g| g.is_role_assignable)
         .find_map(|g| {
-            let nested = g
-                .members
-                .iter()
-                .find(|m| known.get(m.as_str()) == Some(&PrincipalKind::Group))?;
+            let nested = g.members.iter().find(|m| is_group(m))?;
             Some(DecisionError::new(
                 ErrorCode::DirectoryBadRequest,
                 format!(
