@@ -1,0 +1,90 @@
+// The package as an application gets it: `npm pack`'s tarball (not this tree) installed into a
+// consumer project (test/consumers, its tools pinned by its package-lock.json), then tsc in
+// strict mode with `skipLibCheck: false` and `lib: ["es2022", "dom"]`, Node ESM and CommonJS,
+// and a tiny app built with Vite, webpack and esbuild.
+// Run: node --test test/
+
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const js = fileURLToPath(new URL('..', import.meta.url));
+const dir = fileURLToPath(new URL('consumers/', import.meta.url));
+const bin = (name) => join(dir, 'node_modules/.bin', name);
+const out = mkdtempSync(join(tmpdir(), 'pim-consumers-'));
+
+/** Runs a command, failing the test with its output unless it exits 0. */
+function run(cmd, args, cwd = dir) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+before(() => {
+  // The consumer's tools: npm ci when the lock file changed since the last install.
+  const sum = createHash('sha256').update(readFileSync(join(dir, 'package-lock.json'))).digest('hex');
+  const marker = join(dir, 'node_modules/.pim-lock-sum');
+  if (!existsSync(marker) || readFileSync(marker, 'utf8') !== sum) {
+    run('npm', ['ci', '--no-audit', '--no-fund']);
+    writeFileSync(marker, sum);
+  }
+  // The tarball, installed as npm would (its files only).
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', out], js));
+  const target = join(dir, 'node_modules/@pim-engine/pim');
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  run('tar', ['-xzf', join(out, packed[0].filename), '-C', target, '--strip-components=1']);
+});
+
+test('the tarball holds the licence, the entry points and the three builds, nothing else', () => {
+  const target = join(dir, 'node_modules/@pim-engine/pim');
+  assert.equal(readFileSync(join(target, 'LICENSE'), 'utf8'), readFileSync(join(js, '../../LICENSE'), 'utf8'));
+  assert.deepEqual(readdirSync(target).sort(), ['LICENSE', 'README.md', 'lib', 'package.json', 'pkg']);
+  assert.deepEqual(readdirSync(join(target, 'pkg')).sort(), ['bundler', 'nodejs', 'web']);
+});
+
+for (const config of ['tsconfig.json', 'tsconfig.bundler.json', 'tsconfig.using.json']) {
+  test(`tsc strict, skipLibCheck false: ts/${config}`, () => {
+    run(bin('tsc'), ['-p', join('ts', config)]);
+  });
+}
+
+test('Node ESM and CommonJS: the Node build, wrong argument types as PimError', () => {
+  const esm = JSON.parse(run(process.execPath, ['node/esm.mjs']));
+  assert.deepEqual(esm, { module: 'esm', code: 'InvalidRequest', runScenario: 'function', replay: 'function' });
+  const cjs = JSON.parse(run(process.execPath, ['node/cjs.cjs']));
+  assert.deepEqual(cjs, { module: 'cjs', code: 'InvalidRequest', runScenario: 'function', replay: 'function' });
+});
+
+/** Whether a built app directory holds the browser build's .wasm (and no Node build). */
+function assertBrowserWasm(built) {
+  const files = readdirSync(built, { recursive: true }).map(String);
+  const wasm = files.filter((f) => f.endsWith('.wasm'));
+  assert.equal(wasm.length, 1, `one .wasm in ${files.join(', ')}`);
+  const size = readFileSync(join(built, wasm[0])).length;
+  const browser = readFileSync(join(dir, 'node_modules/@pim-engine/pim/pkg/web/pim_bg.wasm')).length;
+  assert.equal(size, browser, 'the browser build, not the Node one');
+}
+
+test('Vite builds the tiny app (root export, vite-plugin-wasm)', () => {
+  const built = join(out, 'vite');
+  run(bin('vite'), ['build', '--outDir', built, '--emptyOutDir'], join(dir, 'vite'));
+  assertBrowserWasm(built);
+});
+
+test('webpack builds the tiny app (root export, asyncWebAssembly)', () => {
+  const built = join(out, 'webpack');
+  run(process.execPath, ['webpack/build.mjs', built]);
+  assertBrowserWasm(built);
+});
+
+test('esbuild builds the tiny app (/web, the .wasm as a file)', () => {
+  const built = join(out, 'esbuild');
+  run(bin('esbuild'), ['esbuild/main.js', '--bundle', '--format=esm', '--platform=browser', '--loader:.wasm=file', `--outdir=${built}`, '--log-level=warning']);
+  assertBrowserWasm(built);
+});
