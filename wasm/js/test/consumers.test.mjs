@@ -1,7 +1,8 @@
 // The package as an application gets it: `npm pack`'s tarball (not this tree) installed into a
-// consumer project (test/consumers, its tools pinned by its package-lock.json), then tsc in
-// strict mode with `skipLibCheck: false` and `lib: ["es2022", "dom"]`, Node ESM and CommonJS,
-// and a tiny app built with Vite, webpack and esbuild.
+// consumer project (wasm/js/consumers, outside test/ so that `node --test test/` does not run
+// its files; its tools pinned by its package-lock.json and installed by `npm ci` when that
+// changes), then tsc in strict mode with `skipLibCheck: false` and `lib: ["es2022", "dom"]`,
+// Node ESM and CommonJS, and a tiny app built with Vite, webpack and esbuild.
 // Run: node --test test/
 
 import { before, test } from 'node:test';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const js = fileURLToPath(new URL('..', import.meta.url));
-const dir = fileURLToPath(new URL('consumers/', import.meta.url));
+const dir = fileURLToPath(new URL('../consumers/', import.meta.url));
 const bin = (name) => join(dir, 'node_modules/.bin', name);
 const out = mkdtempSync(join(tmpdir(), 'pim-consumers-'));
 
