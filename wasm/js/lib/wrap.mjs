@@ -75,6 +75,8 @@ function guard(fn, name, signature, after) {
   const spec = signature.map((p) => p.split(':')[1]);
   return function guarded(...args) {
     checkArgs(name, params, spec, args);
+    // wasm-bindgen zeroes an object's pointer when it is freed (`free()`, `using`).
+    if (this && this.__wbg_ptr === 0) throw invalid(`${name}: the engine was freed`);
     let result;
     try {
       result = fn.apply(this, args);
@@ -130,10 +132,9 @@ export function wrap(raw) {
   for (const [name, [signature, after]] of Object.entries(METHODS)) {
     if (typeof proto[name] === 'function') proto[name] = guard(proto[name], name, signature, after);
   }
-  const persistKind = ['persist:f?'];
   class Engine extends raw.Engine {
     constructor(persist) {
-      checkArgs('new Engine', ['persist'], persistKind.map((p) => p.split(':')[1]), [persist]);
+      checkArgs('new Engine', ['persist'], ['f?'], [persist]);
       super(persist);
     }
   }
