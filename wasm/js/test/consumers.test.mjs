@@ -5,19 +5,22 @@
 // Node ESM and CommonJS, and a tiny app built with Vite, webpack and esbuild.
 // Run: node --test test/
 
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const js = fileURLToPath(new URL('..', import.meta.url));
 const dir = fileURLToPath(new URL('../consumers/', import.meta.url));
 const bin = (name) => join(dir, 'node_modules/.bin', name);
 const out = mkdtempSync(join(tmpdir(), 'pim-consumers-'));
+after(() => rmSync(out, { recursive: true, force: true }));
 
 /** Runs a command, failing the test with its output unless it exits 0. */
 function run(cmd, args, cwd = dir) {
@@ -88,4 +91,48 @@ test('esbuild builds the tiny app (/web, the .wasm as a file)', () => {
   const built = join(out, 'esbuild');
   run(bin('esbuild'), ['esbuild/main.js', '--bundle', '--format=esm', '--platform=browser', '--loader:.wasm=file', `--outdir=${built}`, '--log-level=warning']);
   assertBrowserWasm(built);
+});
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const PAGE = '<!doctype html><meta charset="utf-8"><pre id="out"></pre><script type="module" src="main.js"></script>\n';
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+
+/** Serves `root` on a free port (`.wasm` as application/wasm, so browsers can stream it). */
+function serve(root) {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^\/+/, '');
+    const file = join(root, path, path === '' || path.endsWith('/') ? 'index.html' : '');
+    if (!file.startsWith(root) || !existsSync(file)) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+test('the three built apps run in headless Chromium', { skip: !existsSync(CHROMIUM) && 'no Chromium' }, async () => {
+  for (const app of ['webpack', 'esbuild']) {
+    if (!existsSync(join(out, app, 'index.html'))) writeFileSync(join(out, app, 'index.html'), PAGE);
+  }
+  const { chromium } = createRequire(import.meta.url)('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  const server = await serve(out);
+  try {
+    for (const app of ['vite', 'webpack', 'esbuild']) {
+      const page = await browser.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`http://127.0.0.1:${server.address().port}/${app}/`);
+      await page.waitForFunction(() => document.getElementById('out')?.textContent, null, { timeout: 15000 })
+        .catch((e) => assert.fail(`${app}: ${errors.join('; ') || e.message}`));
+      const result = JSON.parse(await page.textContent('#out'));
+      assert.deepEqual(result, { active: true, code: 'InvalidRequest', replay: 'undefined' }, app);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
 });

@@ -1,3 +1,4 @@
 import wasm from 'vite-plugin-wasm';
 
-export default { plugins: [wasm()], build: { target: 'esnext' }, logLevel: 'warn' };
+// `base: './'`: the test serves the built app under /vite/.
+export default { base: './', plugins: [wasm()], build: { target: 'esnext' }, logLevel: 'warn' };
