@@ -52,6 +52,14 @@ test('the tarball holds the licence, the entry points and the three builds, noth
   assert.deepEqual(readdirSync(join(target, 'pkg')).sort(), ['bundler', 'nodejs', 'web']);
 });
 
+test('npm pkg fix finds nothing to fix in package.json', () => {
+  const copy = join(out, 'fix');
+  mkdirSync(copy, { recursive: true });
+  writeFileSync(join(copy, 'package.json'), readFileSync(join(js, 'package.json')));
+  run('npm', ['pkg', 'fix'], copy);
+  assert.deepEqual(JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')), JSON.parse(readFileSync(join(js, 'package.json'), 'utf8')));
+});
+
 for (const config of ['tsconfig.json', 'tsconfig.bundler.json', 'tsconfig.using.json']) {
   test(`tsc strict, skipLibCheck false: ts/${config}`, () => {
     run(bin('tsc'), ['-p', join('ts', config)]);
