@@ -18,8 +18,22 @@ opt=""
 for candidate in wasm/js/node_modules/.bin/wasm-opt node_modules/.bin/wasm-opt; do
     if [ -x "$candidate" ]; then opt=$candidate; break; fi
 done
+# wasm-opt takes about 10 s: its output is kept beside the module with the digest of the
+# module it came from, and reused while cargo's module is unchanged (cargo may put its own
+# copy back at the output path even when it rebuilds nothing).
 if [ -n "$opt" ]; then
-    "$opt" -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
-        --enable-mutable-globals "$out" -o "$out.opt" && mv "$out.opt" "$out"
+    sum=$(sha256sum "$out" | cut -c1-64)
+    kept=$out.optimized
+    if [ -f "$kept" ] && [ "$sum" = "$(sha256sum "$kept" | cut -c1-64)" ]; then
+        :
+    elif [ -f "$kept" ] && [ "$sum" = "$(cat "$kept.from" 2>/dev/null)" ]; then
+        cp --remove-destination "$kept" "$out"
+    else
+        echo "wasm-opt -Oz (about 10 s)"
+        "$opt" -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+            --enable-mutable-globals "$out" -o "$kept"
+        echo "$sum" >"$kept.from"
+        cp --remove-destination "$kept" "$out"
+    fi
 fi
 echo "$out: $(wc -c <"$out") bytes"

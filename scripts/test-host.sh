@@ -5,7 +5,8 @@
 #   2. lints the guest for its real target;
 #   3. runs every scenario file through the guest and requires the report to be identical to
 #      the native engine's, byte for byte;
-#   4. builds the gateway example.
+#   4. drives the guest from Node's own WebAssembly API (examples/guest-node);
+#   5. builds the gateway example.
 # Usage: scripts/test-host.sh [--with-tests]   (--with-tests also runs pim-host's tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,10 @@ cargo run --quiet -p pim-host -- scenario --engine wasm --json tests/scenarios/*
 cargo run --quiet -p pim-host -- scenario --engine native --json tests/scenarios/*.json >"$out/native.json"
 cmp "$out/wasm.json" "$out/native.json"
 echo "reports identical ($(wc -c <"$out/wasm.json") bytes)"
+
+step "the guest under Node's own WebAssembly answers check as the native engine (examples/guest-node)"
+cargo build --quiet -p pim-host
+PIM_HOST=${CARGO_TARGET_DIR:-target}/debug/pim-host node --test examples/guest-node/
 
 step "the gateway example builds"
 cargo build --quiet -p pim-host --example gateway

@@ -30,17 +30,21 @@ cargo build -p pim-wasm --target wasm32-unknown-unknown --quiet
 step "pim_guest.wasm (the host's tests embed it)"
 scripts/build-guest.sh
 
-# The host's clock test runs one `pim-host serve` under faketime (a clock 400 days ahead).
-if ! command -v faketime >/dev/null; then
+# The host's clock test runs one `pim-host serve` under faketime (a clock 400 days ahead); the
+# forward-auth test puts Debian's nginx (`auth_request`) in front of pim-host.
+need_package() { # command, Debian package
+    if command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ]; then return; fi
     if command -v apt-get >/dev/null; then
-        step "apt-get install faketime"
+        step "apt-get install $2"
         as_root apt-get update
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y faketime
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "$2"
     else
-        echo "faketime is missing and apt-get is not available: install faketime" >&2
+        echo "$1 is missing and apt-get is not available: install $2" >&2
         exit 1
     fi
-fi
+}
+need_package faketime faketime
+need_package nginx nginx
 
 step "cargo test (unit, property, scenario, host process and doc tests)"
 cargo test --workspace

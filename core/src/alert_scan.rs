@@ -28,6 +28,37 @@ pub fn alert(state: &State, id: AlertId, now: Instant) -> Alert {
     Scan { state }.alert(id, now)
 }
 
+/// The most activations one time frame holds: their number and the first and last start.
+struct Run {
+    count: usize,
+    first: Instant,
+    last: Instant,
+}
+
+/// The densest run of `starts` (sorted) whose first and last are at most `frame` apart; the
+/// earliest such run on ties.
+fn densest_run(starts: &[Instant], frame: TimeDelta) -> Option<Run> {
+    let mut best: Option<Run> = None;
+    let mut lo = 0usize;
+    for (hi, end) in starts.iter().enumerate() {
+        while starts
+            .get(lo)
+            .is_some_and(|s| end.signed_duration_since(*s) > frame)
+        {
+            lo = lo.saturating_add(1);
+        }
+        let count = hi.saturating_sub(lo).saturating_add(1);
+        if best.as_ref().is_none_or(|b| count > b.count) {
+            best = starts.get(lo).map(|first| Run {
+                count,
+                first: *first,
+                last: *end,
+            });
+        }
+    }
+    best
+}
+
 /// The alert scan over one state.
 struct Scan<'s> {
     state: &'s State,
@@ -101,10 +132,13 @@ impl Scan<'_> {
         }
     }
 
-    /// Principals holding any role (eligible, or actively assigned), and those holding Global
-    /// Administrator, at `now`.
+    /// The Global Administrator role assignments, and all role assignments (eligible or active,
+    /// each assignment once; activations are not assignments), at `now`. The alert fires when
+    /// the GA count reaches its threshold and the GA share of all assignments reaches its
+    /// percentage; each GA holder is an incident.
     fn too_many_global_admins(&self, now: Instant) -> Vec<Incident> {
-        let mut holders: BTreeSet<&str> = BTreeSet::new();
+        let mut total: u64 = 0;
+        let mut count: u64 = 0;
         let mut admins: BTreeMap<&str, Instant> = BTreeMap::new();
         for s in self
             .state
@@ -112,20 +146,20 @@ impl Scan<'_> {
             .iter()
             .filter(|s| assigned_in_effect(s, now))
         {
-            holders.insert(&s.principal_id);
+            total = total.saturating_add(1);
             if s.role_definition_id == GLOBAL_ADMINISTRATOR {
+                count = count.saturating_add(1);
                 let first = admins.entry(&s.principal_id).or_insert(s.start_date_time);
                 *first = (*first).min(s.start_date_time);
             }
         }
-        let count = u64::try_from(admins.len()).unwrap_or(u64::MAX);
-        let total = u64::try_from(holders.len()).unwrap_or(u64::MAX).max(1);
         let s = &self.state.alert_settings();
-        let exceeds_count = count > u64::from(s.global_admin_count);
-        // count / total > pct / 100, in integers.
-        let exceeds_share =
-            count.saturating_mul(100) > total.saturating_mul(u64::from(s.global_admin_percentage));
-        if !(exceeds_count && exceeds_share) {
+        let reaches_count = count >= u64::from(s.global_admin_count);
+        // count / total >= pct / 100, in integers.
+        let reaches_share = total > 0
+            && count.saturating_mul(100)
+                >= total.saturating_mul(u64::from(s.global_admin_percentage));
+        if !(reaches_count && reaches_share) {
             return Vec::new();
         }
         admins
@@ -139,47 +173,48 @@ impl Scan<'_> {
             .collect()
     }
 
-    /// Principals who activated the same role `renewal_count` times in a row, each activation
-    /// starting within the renewal interval after the previous one ended, in the last 30 days.
+    /// Principals who activated the same role `renewal_count` times or more within one renewal
+    /// time frame (the starts of the first and the last at most the time frame apart), in the
+    /// last 30 days. The incident reports the most activations any one time frame holds, and
+    /// the first such sequence's first and last activation.
     fn frequent_activations(&self, now: Instant) -> Vec<Incident> {
         let s = &self.state.alert_settings();
         let since = now.checked_sub_signed(RENEWAL_LOOK_BACK).unwrap_or(now);
-        let mut by_pair: BTreeMap<(&str, &str), Vec<&Schedule>> = BTreeMap::new();
+        let mut by_pair: BTreeMap<(&str, &str), Vec<Instant>> = BTreeMap::new();
         for a in self.state.schedules().iter().filter(|a| {
             a.origin == Origin::Activated && a.start_date_time >= since && a.start_date_time <= now
         }) {
             by_pair
                 .entry((a.principal_id.as_str(), a.role_definition_id.as_str()))
                 .or_default()
-                .push(a);
+                .push(a.start_date_time);
         }
         let mut out = Vec::new();
-        for ((principal, role), mut list) in by_pair {
-            list.sort_by_key(|a| a.start_date_time);
-            let (mut run, mut best) = (1u32, 1u32);
-            for pair in list.windows(2) {
-                let [prev, next] = pair else { continue };
-                let gap_ok = prev.end_date_time.is_none_or(|end| {
-                    next.start_date_time.signed_duration_since(end) <= s.renewal_interval
-                });
-                run = if gap_ok { run.saturating_add(1) } else { 1 };
-                best = best.max(run);
+        for ((principal, role), mut starts) in by_pair {
+            starts.sort_unstable();
+            let Some(run) = densest_run(&starts, s.renewal_interval) else {
+                continue;
+            };
+            if u32::try_from(run.count).unwrap_or(u32::MAX) < s.renewal_count {
+                continue;
             }
-            if best >= s.renewal_count {
-                out.push(Incident {
-                    assignee_id: Some(principal.into()),
-                    role_definition_id: Some(role.into()),
-                    last_activation_date_time: list.last().map(|a| a.start_date_time),
-                    sequential_activation_count: Some(best),
-                    ..Incident::new(format!("{principal}|{role}"))
-                });
-            }
+            let count = u32::try_from(run.count).unwrap_or(u32::MAX);
+            out.push(Incident {
+                assignee_id: Some(principal.into()),
+                role_definition_id: Some(role.into()),
+                last_activation_date_time: starts.last().copied(),
+                sequential_activation_count: Some(count),
+                activation_count: Some(count),
+                sequence_start_date_time: Some(run.first),
+                sequence_end_date_time: Some(run.last),
+                ..Incident::new(format!("{principal}|{role}"))
+            });
         }
         out
     }
 
-    /// Eligible assignments older than the threshold whose holder has not activated the role
-    /// within it.
+    /// Eligible assignments whose holder went over the threshold without activating the role:
+    /// the assignment and the last activation (if any) both more than the threshold ago.
     fn unused_roles(&self, now: Instant) -> Vec<Incident> {
         let window = TimeDelta::days(self.state.alert_settings().unused_days);
         let cutoff = now.checked_sub_signed(window).unwrap_or(now);
@@ -189,7 +224,7 @@ impl Scan<'_> {
             .filter(|s| {
                 s.kind == AssignmentType::Eligible
                     && assigned_in_effect(s, now)
-                    && s.start_date_time <= cutoff
+                    && s.start_date_time < cutoff
             })
             .filter_map(|s| {
                 let last = self
@@ -203,7 +238,7 @@ impl Scan<'_> {
                     .filter(|a| a.origin == Origin::Activated && a.start_date_time <= now)
                     .map(|a| a.start_date_time)
                     .max();
-                if last.is_some_and(|l| l > cutoff) {
+                if last.is_some_and(|l| l >= cutoff) {
                     return None;
                 }
                 Some(Incident {
@@ -228,8 +263,9 @@ impl Scan<'_> {
             .filter(move |a| a.role_definition_id == role && a.ended.is_some())
     }
 
-    /// Users holding a role whose last sign-in (or, never signed in, whose oldest assignment) is
-    /// older than the threshold.
+    /// Users holding a role who have not signed in during the past threshold (the instant
+    /// exactly the threshold ago included): their last sign-in (or, never signed in, their
+    /// oldest assignment) is more than the threshold ago.
     fn stale_accounts(&self, now: Instant) -> Vec<Incident> {
         let window = TimeDelta::days(self.state.alert_settings().stale_days);
         let cutoff = now.checked_sub_signed(window).unwrap_or(now);
@@ -255,8 +291,8 @@ impl Scan<'_> {
             .filter_map(|(p, since)| {
                 let last = self.state.alert_settings().sign_ins.get(p).copied();
                 let stale = match last {
-                    Some(l) => l <= cutoff,
-                    None => since <= cutoff,
+                    Some(l) => l < cutoff,
+                    None => since < cutoff,
                 };
                 stale.then(|| Incident {
                     assignee_id: Some(p.into()),
@@ -266,5 +302,32 @@ impl Scan<'_> {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_instant;
+
+    fn at(s: &str) -> Instant {
+        parse_instant(s).expect("an instant")
+    }
+
+    #[test]
+    fn the_densest_run_counts_starts_within_one_time_frame_boundary_included() {
+        let starts = [
+            at("2026-05-04T08:00:00Z"),
+            at("2026-05-04T08:30:00Z"),
+            at("2026-05-04T09:00:00Z"),
+            at("2026-05-04T12:00:00Z"),
+        ];
+        let run = densest_run(&starts, TimeDelta::hours(1)).expect("a run");
+        assert_eq!(run.count, 3);
+        assert_eq!((run.first, run.last), (starts[0], starts[2]));
+        let run = densest_run(&starts, TimeDelta::minutes(59)).expect("a run");
+        assert_eq!(run.count, 2, "08:00 to 09:00 is over 59 minutes");
+        assert_eq!((run.first, run.last), (starts[0], starts[1]));
+        assert!(densest_run(&[], TimeDelta::hours(1)).is_none());
     }
 }

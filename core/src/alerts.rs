@@ -57,10 +57,13 @@ impl AlertId {
         }
     }
 
-    /// Severity as Graph reports it in the alert definitions.
+    /// Severity as Graph reports it in the alert definitions (where Learn's page differs, for
+    /// frequent activation and no MFA, Graph's value).
     pub const fn severity(self) -> Severity {
         match self {
-            AlertId::SequentialActivationRenewals | AlertId::StaleSignIn => Severity::Medium,
+            AlertId::SequentialActivationRenewals
+            | AlertId::StaleSignIn
+            | AlertId::NoMfaOnRoleActivation => Severity::Medium,
             AlertId::RolesAssignedOutsidePim => Severity::High,
             _ => Severity::Low,
         }
@@ -83,11 +86,12 @@ pub struct AlertConfiguration {
     /// Whether the alert is scanned at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
-    /// Too many global administrators: the count that must be exceeded (2–100).
+    /// Too many global administrators: the number of Global Administrator assignments that
+    /// must be reached (2–100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_admin_count_threshold: Option<u32>,
-    /// Too many global administrators: the percentage of role holders that must be exceeded
-    /// (0–100).
+    /// Too many global administrators: the percentage of all role assignments that Global
+    /// Administrator assignments must reach (0–100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage_of_global_admins_out_of_roles_threshold: Option<u32>,
     /// Activated too frequently: the renewal time frame (1 second to 30 days).
@@ -310,9 +314,27 @@ pub struct Incident {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_sign_in_date_time: Option<Instant>,
-    /// Activations in a row (frequent activation).
+    /// Activations in a row (frequent activation); the same as `activation_count`, kept for
+    /// readers of earlier versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequential_activation_count: Option<u32>,
+    /// Graph's `activationCount` (frequent activation): the activations within one time frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_count: Option<u32>,
+    /// Graph's `sequenceStartDateTime`: the first activation of that sequence.
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sequence_start_date_time: Option<Instant>,
+    /// Graph's `sequenceEndDateTime`: the last activation of that sequence (its start).
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sequence_end_date_time: Option<Instant>,
 }
 
 impl Incident {
@@ -326,6 +348,9 @@ impl Incident {
             last_activation_date_time: None,
             last_sign_in_date_time: None,
             sequential_activation_count: None,
+            activation_count: None,
+            sequence_start_date_time: None,
+            sequence_end_date_time: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::AlertId;
 use crate::event::{Event, SchedulePayload};
 use crate::id::{PrincipalId, RequestId, RoleDefinitionId, ScheduleId};
 use crate::request::{RequestRecord, ReviewResult, Status};
@@ -48,6 +49,9 @@ wire_enum! {
         ExpiresInOneDay => "expiresInOneDay",
         /// An assignment expired.
         Expired => "expired",
+        /// The "Roles are being assigned outside of PIM" alert: a role was assigned outside
+        /// PIM (the alert's own mail, not a notification rule's).
+        RoleAssignedOutsidePim => "roleAssignedOutsidePim",
     }
 }
 
@@ -85,6 +89,11 @@ pub struct Notification {
     /// The schedule concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_id: Option<ScheduleId>,
+    /// The security alert that sent it, for an alert mail. Its `ruleId` is then the admin
+    /// notification rule of the assignment's kind, for the record only: an alert mail follows
+    /// the alert's settings, not the rule's level or recipients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_id: Option<AlertId>,
 }
 
 /// Who a rule's default recipients are, resolved only when a mail is sent.
@@ -204,6 +213,48 @@ impl Draft<'_> {
             role_definition_id: about.role.into(),
             request_id: about.request.map(Into::into),
             schedule_id: about.schedule.map(Into::into),
+            alert_id: None,
+        });
+    }
+
+    /// The "Roles are being assigned outside of PIM" alert's mail, to the active Privileged
+    /// Role, Security and Global Administrators, while the alert is enabled and not dismissed.
+    fn send_outside_pim_alert(&mut self, s: &SchedulePayload) {
+        let alert = AlertId::RolesAssignedOutsidePim;
+        let settings = self.state.alert_settings();
+        if !settings.is_enabled(alert) || settings.dismissed.contains(&alert) {
+            return;
+        }
+        let recipients = self.admins();
+        if recipients.is_empty() {
+            return;
+        }
+        let truncated = recipients.len() > MAX_RECIPIENTS;
+        let recipients: Vec<String> = recipients.into_iter().take(MAX_RECIPIENTS).collect();
+        let number = self.seq.saturating_add(self.out.len()).saturating_add(1);
+        let role_name = self.state.directory().role_name(&s.role_definition_id);
+        let who = self
+            .state
+            .directory()
+            .principal(&s.principal_id)
+            .and_then(|p| p.display_name.as_deref())
+            .unwrap_or(&s.principal_id);
+        let kind = NotificationKind::RoleAssignedOutsidePim;
+        self.out.push(Notification {
+            id: format!("notification-{number}"),
+            created_date_time: self.at,
+            kind,
+            rule_id: trigger(s.kind, false).admin,
+            recipient_type: RecipientType::Admin,
+            critical: true,
+            recipients,
+            truncated,
+            subject: subject(kind, who, role_name),
+            principal_id: s.principal_id.clone(),
+            role_definition_id: s.role_definition_id.clone(),
+            request_id: None,
+            schedule_id: Some(s.id.clone()),
+            alert_id: Some(alert),
         });
     }
 
@@ -310,6 +361,9 @@ fn subject(kind: NotificationKind, who: &str, role: &str) -> String {
         ExpiresInFourteenDays => format!("PIM: The {role} role of {who} expires in 14 days"),
         ExpiresInOneDay => format!("PIM: The {role} role of {who} expires in 1 day"),
         Expired => format!("PIM: The {role} role of {who} expired"),
+        RoleAssignedOutsidePim => {
+            format!("PIM: Alert: {who} was assigned the {role} role outside of PIM")
+        }
     }
 }
 
@@ -422,6 +476,10 @@ fn on_schedule_created(d: &mut Draft<'_>, event: &Event) {
     let Event::ScheduleCreated { schedule, .. } = event else {
         return;
     };
+    if schedule.outside_pim {
+        d.send_outside_pim_alert(schedule);
+        return;
+    }
     if schedule.request_id.is_none() {
         return;
     }

@@ -1,18 +1,17 @@
 //! The gateway's logic: route table, caller identification, the check through the guest, and a
-//! minimal HTTP/1.1 forwarder. `main.rs` wires it to the command line; the host's tests include
+//! forwarder on reqwest that streams bodies. `main.rs` wires it to the command line; the host's tests include
 //! this file directly.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pim_host::{Clock, Service, Store};
 use serde::Deserialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A route: requests whose path starts with `prefix` need `role_definition_id` at `scope`.
 #[derive(Debug, Clone, Deserialize)]
@@ -43,6 +42,8 @@ pub struct Gateway<S: Store> {
     pub callers: HashMap<String, String>,
     /// `host:port` of the upstream.
     pub upstream: String,
+    /// The HTTP client requests go on with.
+    pub client: reqwest::Client,
 }
 
 impl<S: Store + 'static> Gateway<S> {
@@ -53,6 +54,7 @@ impl<S: Store + 'static> Gateway<S> {
         mut routes: Vec<Route>,
         callers: HashMap<String, String>,
         upstream: String,
+        client: reqwest::Client,
     ) -> Arc<Self> {
         routes.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
         Arc::new(Gateway {
@@ -61,6 +63,7 @@ impl<S: Store + 'static> Gateway<S> {
             routes,
             callers,
             upstream,
+            client,
         })
     }
 
@@ -145,7 +148,7 @@ impl<S: Store + 'static> Gateway<S> {
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             }
         }
-        match forward(&gw.upstream, &principal, req).await {
+        match forward(&gw.client, &gw.upstream, &principal, req).await {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(error = %e, "upstream failed");
@@ -166,54 +169,62 @@ const HOP_BY_HOP: [&str; 8] = [
     "upgrade",
 ];
 
-/// Sends the request to the upstream over HTTP/1.1 (one connection per request) and returns its
-/// answer. The caller's principal goes along as `X-Pim-Principal`; the bearer token does not.
-async fn forward(upstream: &str, principal: &str, req: Request) -> std::io::Result<Response> {
-    let (parts, body) = req.into_parts();
-    let body: Bytes = axum::body::to_bytes(body, 16 << 20)
-        .await
-        .map_err(std::io::Error::other)?;
-    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut head = format!("{} {target} HTTP/1.1\r\nHost: {upstream}\r\n", parts.method);
-    for (name, value) in &parts.headers {
-        let n = name.as_str();
-        if HOP_BY_HOP.contains(&n) || n == "host" || n == "authorization" || n == "content-length" {
-            continue;
-        }
-        head.push_str(&format!("{n}: {}\r\n", value.to_str().unwrap_or_default()));
-    }
-    head.push_str(&format!(
-        "x-pim-principal: {principal}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    ));
-    let mut conn = tokio::net::TcpStream::connect(upstream).await?;
-    conn.write_all(head.as_bytes()).await?;
-    conn.write_all(&body).await?;
-    let mut raw = Vec::new();
-    conn.read_to_end(&mut raw).await?;
-    parse_response(&raw).ok_or_else(|| std::io::Error::other("unreadable upstream response"))
+/// The client the gateway forwards with: connections kept alive, a bounded connect and
+/// read time, no redirects followed (the client sees the upstream's own answer).
+pub fn upstream_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
 }
 
-fn parse_response(raw: &[u8]) -> Option<Response> {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(raw.get(..split)?).ok()?;
-    let body = raw.get(split + 4..)?.to_vec();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let mut headers = HeaderMap::new();
-    for line in lines {
-        let (n, v) = line.split_once(':')?;
-        let n = n.trim().to_ascii_lowercase();
-        if HOP_BY_HOP.contains(&n.as_str()) || n == "content-length" {
-            continue;
+/// The headers that go on: not hop-by-hop ones, nor those the `Connection` header names, nor
+/// the caller's token or a principal header of the caller's own.
+fn onward(headers: &HeaderMap) -> HeaderMap {
+    let named: Vec<String> = headers
+        .get_all(axum::http::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(',').map(|n| n.trim().to_ascii_lowercase()))
+        .collect();
+    let mut out = HeaderMap::new();
+    for (name, value) in headers {
+        let n = name.as_str();
+        let dropped = HOP_BY_HOP.contains(&n)
+            || named.iter().any(|c| c == n)
+            || ["host", "authorization", "x-pim-principal"].contains(&n);
+        if !dropped {
+            out.append(name.clone(), value.clone());
         }
-        headers.append(
-            HeaderName::from_bytes(n.as_bytes()).ok()?,
-            HeaderValue::from_str(v.trim()).ok()?,
-        );
     }
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::from_u16(status).ok()?;
-    *response.headers_mut() = headers;
-    Some(response)
+    out
+}
+
+/// Sends the request to the upstream, streaming the body both ways. The caller's principal
+/// goes along as `X-Pim-Principal`; the bearer token does not.
+async fn forward(
+    client: &reqwest::Client,
+    upstream: &str,
+    principal: &str,
+    req: Request,
+) -> Result<Response, reqwest::Error> {
+    let (parts, body) = req.into_parts();
+    let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut headers = onward(&parts.headers);
+    if let Ok(p) = HeaderValue::from_str(principal) {
+        headers.insert(HeaderName::from_static("x-pim-principal"), p);
+    }
+    let mut onward_req = client
+        .request(parts.method, format!("http://{upstream}{target}"))
+        .headers(headers);
+    if axum::body::HttpBody::size_hint(&body).exact() != Some(0) {
+        onward_req = onward_req.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    }
+    let answer = onward_req.send().await?;
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = answer.status();
+    *response.headers_mut() = onward(answer.headers());
+    *response.body_mut() = Body::from_stream(answer.bytes_stream());
+    Ok(response)
 }

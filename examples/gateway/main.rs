@@ -78,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
         routes,
         callers,
         args.upstream,
+        gateway::upstream_client()?,
     );
     gw.spawn_tail(Duration::from_millis(500));
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;

@@ -64,6 +64,9 @@ pub struct Expect {
     pub approval_steps: Option<Vec<Value>>,
     /// Alerts: for each alert id, exactly these incident ids (as a set).
     pub incidents: Option<alloc::collections::BTreeMap<String, Vec<String>>>,
+    /// Alerts: partial alert objects (Graph-shaped: `severityLevel`, `isRemediatable`,
+    /// `configuration`, `incidents` as partial incidents, ...), each matching one alert.
+    pub alerts: Option<Vec<Value>>,
 }
 
 fn allowed(verb: &Verb) -> &'static [&'static str] {
@@ -80,7 +83,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
                 "error",
             ],
             "check" => &["active", "endDateTime", "via", "error"],
-            "alerts" => &["active", "inactive", "incidents", "error"],
+            "alerts" => &["active", "inactive", "incidents", "alerts", "error"],
             "audit" => &["activities", "records", "count", "error"],
             "notifications" => &["notifications", "count", "error"],
             "schedules" => &["schedules", "count", "error"],
@@ -108,7 +111,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
             "error",
         ],
         Verb::Check { .. } => &["active", "endDateTime", "via", "error"],
-        Verb::Alerts => &["active", "inactive", "incidents", "error"],
+        Verb::Alerts => &["active", "inactive", "incidents", "alerts", "error"],
         Verb::Audit(_) => &["activities", "records", "count", "error"],
         Verb::Notifications { .. } => &["notifications", "count", "error"],
         Verb::Schedules(_) => &["schedules", "count", "error"],
@@ -224,6 +227,11 @@ impl Expect {
                             .ok_or("expect `count` must be a whole number")?,
                     )
                 }
+                ("alerts", _) => {
+                    e.alerts = Some(serde_json::from_value(v).map_err(|_| {
+                        String::from("expect `alerts` must be a list of partial alert objects")
+                    })?)
+                }
                 ("incidents", _) => {
                     e.incidents = Some(serde_json::from_value(v).map_err(|_| {
                         String::from(
@@ -246,7 +254,22 @@ impl Expect {
         self.record_mismatches(actual, &mut out);
         self.review_mismatches(actual, &mut out);
         self.approval_step_mismatches(actual, &mut out);
+        self.alert_mismatches(actual, &mut out);
         out
+    }
+
+    /// Partial alert objects: each must match some alert of the report.
+    fn alert_mismatches(&self, actual: &Value, out: &mut Vec<String>) {
+        let Some(want) = &self.alerts else { return };
+        let got: &[Value] = actual
+            .get("alerts")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice);
+        for w in want {
+            if !got.iter().any(|g| subset_match(w, g)) {
+                out.push(format!("expected an alert matching {w}"));
+            }
+        }
     }
 
     /// The error expected, or its absence.
@@ -481,6 +504,20 @@ fn partial_match(want: &Value, got: &Value) -> bool {
             .iter()
             .all(|(k, v)| g.get(k).is_some_and(|gv| partial_match(v, gv))),
         (Value::Array(w), Value::Array(g)) => w.len() == g.len() && w.iter().all(|x| g.contains(x)),
+        _ => want == got,
+    }
+}
+
+/// Like [`partial_match`], but a wanted list matches when each of its items matches some item
+/// of the list got (objects partially), whatever else the list holds.
+fn subset_match(want: &Value, got: &Value) -> bool {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => w
+            .iter()
+            .all(|(k, v)| g.get(k).is_some_and(|gv| subset_match(v, gv))),
+        (Value::Array(w), Value::Array(g)) => {
+            w.iter().all(|x| g.iter().any(|y| subset_match(x, y)))
+        }
         _ => want == got,
     }
 }

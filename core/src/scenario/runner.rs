@@ -600,7 +600,7 @@ fn alerts_value(alerts: &[crate::alerts::Alert]) -> Value {
         let ids: Vec<&str> = a.incidents.iter().map(|i| i.id.as_str()).collect();
         incidents.insert(id.into(), json!(ids));
     }
-    json!({ "active": active, "inactive": inactive, "incidents": incidents })
+    json!({ "active": active, "inactive": inactive, "incidents": incidents, "alerts": alerts })
 }
 
 /// The `notifications` step's report.
@@ -608,7 +608,7 @@ fn notifications_value(list: &[crate::notify::Notification]) -> Value {
     let items: Vec<Value> = list
         .iter()
         .map(|n| {
-            json!({
+            let mut item = json!({
                 "kind": n.kind,
                 "ruleId": n.rule_id,
                 "recipientType": n.recipient_type,
@@ -616,7 +616,12 @@ fn notifications_value(list: &[crate::notify::Notification]) -> Value {
                 "recipients": n.recipients,
                 "truncated": n.truncated,
                 "principalId": n.principal_id,
-            })
+            });
+            if let (Some(alert), Some(map)) = (n.alert_id, item.as_object_mut()) {
+                map.insert("alertId".into(), json!(alert));
+                map.insert("roleDefinitionId".into(), json!(n.role_definition_id));
+            }
+            item
         })
         .collect();
     json!({ "notifications": items })

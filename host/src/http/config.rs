@@ -93,6 +93,14 @@ pub enum ConfigProblem {
     /// The issuer's keys could not be loaded.
     #[error("oidc.jwks: {0}")]
     Jwks(String),
+    /// A forward-auth route whose prefix is not a path or whose role is empty.
+    #[error("forwardAuth.routes[{index}]: {problem}")]
+    ForwardRoute {
+        /// The route's position.
+        index: usize,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
 }
 
 /// A caller a bearer token stands for.
@@ -256,6 +264,52 @@ pub struct ServerConfig {
     /// when absent.
     #[serde(default)]
     pub tenant_id: Option<String>,
+    /// Which role a path behind a proxy needs, for `/v1.0/pim/forwardAuth`.
+    #[serde(default)]
+    pub forward_auth: ForwardAuthConfig,
+}
+
+/// `forwardAuth`: the roles paths behind a proxy need, for proxies that do not name the role
+/// in the check's query string (docs/gateways.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ForwardAuthConfig {
+    /// Path prefixes and the role each needs; the longest matching prefix wins.
+    #[serde(default)]
+    pub routes: Vec<ForwardRoute>,
+    /// Whether the `X-Pim-Role-Definition-Id` and `X-Pim-Directory-Scope-Id` request headers
+    /// name the role. Off by default: a proxy that does not set them passes the client's own.
+    #[serde(default)]
+    pub role_headers: bool,
+}
+
+/// A path prefix behind a proxy and the role a caller must hold, active, to use it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ForwardRoute {
+    /// The path prefix, e.g. `/exchange/`.
+    pub prefix: String,
+    /// The role the caller must hold, active, now.
+    pub role_definition_id: String,
+    /// Where; `/` when absent.
+    #[serde(default)]
+    pub directory_scope_id: Option<String>,
+}
+
+impl ForwardAuthConfig {
+    fn validate(&self) -> Result<(), ConfigProblem> {
+        for (index, r) in self.routes.iter().enumerate() {
+            let problem = if !r.prefix.starts_with('/') {
+                "the prefix must be a path, starting with `/`"
+            } else if r.role_definition_id.trim().is_empty() {
+                "roleDefinitionId is empty"
+            } else {
+                continue;
+            };
+            return Err(ConfigProblem::ForwardRoute { index, problem });
+        }
+        Ok(())
+    }
 }
 
 impl ServerConfig {
@@ -290,6 +344,7 @@ impl ServerConfig {
         if self.rate_limit.writes_per_minute > 0 && self.rate_limit.burst == 0 {
             return Err(ConfigProblem::ZeroBurst);
         }
+        self.forward_auth.validate()?;
         self.oidc.as_ref().map_or(Ok(()), OidcConfig::validate)
     }
 }

@@ -61,6 +61,7 @@ mod config;
 mod eligible_roles;
 mod error;
 mod extract;
+mod forward_auth;
 mod health;
 mod notifications;
 mod odata;
@@ -79,7 +80,8 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 
 pub use config::{
-    ConfigError, ConfigProblem, OidcConfig, RateLimitConfig, ServerConfig, TokenEntry,
+    ConfigError, ConfigProblem, ForwardAuthConfig, ForwardRoute, OidcConfig, RateLimitConfig,
+    ServerConfig, TokenEntry,
 };
 pub use error::{ApiError, ApiResult};
 pub use extract::{Caller, WithBody};
@@ -106,6 +108,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         .merge(policies::routes())
         .merge(eligible_roles::routes())
         .merge(check::routes())
+        .merge(forward_auth::routes())
         .merge(audit::routes())
         .merge(alerts::routes())
         .merge(access_reviews::routes())
@@ -148,7 +151,10 @@ pub async fn refuse_writes(
 ) -> axum::response::Response {
     use axum::http::Method;
     use axum::response::IntoResponse;
-    if [Method::GET, Method::HEAD, Method::OPTIONS].contains(req.method()) {
+    // A forward-auth check is a read whatever method the proxy passes on.
+    if [Method::GET, Method::HEAD, Method::OPTIONS].contains(req.method())
+        || forward_auth::is_forward_auth(req.uri().path())
+    {
         next.run(req).await
     } else {
         ApiError::ReadOnlyHost.into_response()

@@ -134,7 +134,8 @@ pub fn document(operations: &[Operation]) -> Value {
     let mut paths = Map::new();
     for op in operations {
         let item = paths
-            .entry(op.path.clone())
+            // axum's catch-all `{*name}` is OpenAPI's `{name}`.
+            .entry(op.path.replace("{*", "{"))
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(methods) = item {
             methods.insert(op.method.as_str().to_ascii_lowercase(), operation(op));
@@ -163,6 +164,7 @@ fn operation(op: &Operation) -> Value {
         .path
         .split('/')
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| name.trim_start_matches('*'))
         .map(|name| {
             json!({ "name": name, "in": "path", "required": true,
                             "schema": { "type": "string" } })

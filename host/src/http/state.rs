@@ -32,6 +32,7 @@ pub struct AppState<S: Store> {
     writes: WriteLimiter,
     read_only: bool,
     policy_ids: crate::graph::PolicyIds,
+    forward_auth: super::ForwardAuthConfig,
 }
 
 impl<S: Store> AppState<S> {
@@ -71,6 +72,7 @@ impl<S: Store> AppState<S> {
             time,
             auth: Authenticator::new(config)?,
             writes: WriteLimiter::new(config.rate_limit),
+            forward_auth: config.forward_auth.clone(),
             policy_ids: crate::graph::PolicyIds::new(
                 config
                     .tenant_id
@@ -100,6 +102,20 @@ impl<S: Store> AppState<S> {
         self.writes
             .check(method, ctx.caller.as_deref().unwrap_or_default())?;
         Ok(ctx)
+    }
+
+    /// Who sends a request with `headers`, as a read whatever its method (a forward-auth
+    /// check: proxies pass the original request's method on).
+    pub(super) async fn caller_reading(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<CallContext, ApiError> {
+        self.auth.caller(headers).await
+    }
+
+    /// The forward-auth routes of the config.
+    pub(super) fn forward_auth(&self) -> &super::ForwardAuthConfig {
+        &self.forward_auth
     }
 
     /// How Graph's policy and policy-assignment ids are derived in this tenant.

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
 
 use pim_core::{CallContext, Command};
@@ -14,36 +14,24 @@ use crate::common::{EXCHANGE_ADMIN, at, guest, tenant_json};
 #[allow(dead_code, reason = "the example's main uses the rest")]
 mod proxy;
 
-/// An upstream that answers `hello <x-pim-principal>` to everything.
-fn upstream() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
-    let addr = listener.local_addr().expect("an address").to_string();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 1024];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                match conn.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
+/// An upstream that answers `hello <x-pim-principal>`, and how many body bytes reached it.
+async fn upstream(listener: tokio::net::TcpListener) {
+    let app = axum::Router::new().fallback(
+        |headers: axum::http::HeaderMap, body: axum::body::Bytes| async move {
+            let who = headers
+                .get_all("x-pim-principal")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect::<Vec<_>>()
+                .join(",");
+            if body.is_empty() {
+                format!("hello {who}")
+            } else {
+                format!("hello {who}: {} bytes", body.len())
             }
-            let text = String::from_utf8_lossy(&buf);
-            let who = text
-                .lines()
-                .find_map(|l| l.strip_prefix("x-pim-principal: "))
-                .unwrap_or("?")
-                .to_owned();
-            let body = format!("hello {who}");
-            let _ = write!(
-                conn,
-                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    addr
+        },
+    );
+    let _ = axum::serve(listener, app).await;
 }
 
 fn get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
@@ -98,8 +86,20 @@ fn the_gateway_forwards_only_callers_active_in_the_routes_role() {
         ("u0-token".to_owned(), "u0".to_owned()),
         ("user1-token".to_owned(), "user1".to_owned()),
     ]);
-    let gw = proxy::Gateway::new(service, clock.clone(), routes, callers, upstream());
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let up = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("binds");
+    let up_addr = up.local_addr().expect("an address").to_string();
+    rt.spawn(upstream(up));
+    let gw = proxy::Gateway::new(
+        service,
+        clock.clone(),
+        routes,
+        callers,
+        up_addr,
+        proxy::upstream_client().expect("a client"),
+    );
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("binds");
@@ -140,6 +140,23 @@ fn the_gateway_forwards_only_callers_active_in_the_routes_role() {
         get(&addr, "/exchange/mailboxes", Some("user1-token")),
         (200, "hello user1".into())
     );
+    // A body streams through; a principal header of the caller's own does not.
+    let client = reqwest::Client::new();
+    let posted = rt.block_on(async {
+        let resp = client
+            .post(format!("http://{addr}/exchange/import"))
+            .bearer_auth("user1-token")
+            .header("x-pim-principal", "aymen")
+            .body(vec![7u8; 3 << 19])
+            .send()
+            .await
+            .expect("the gateway answers");
+        (
+            resp.status().as_u16(),
+            resp.text().await.unwrap_or_default(),
+        )
+    });
+    assert_eq!(posted, (200, format!("hello user1: {} bytes", 3 << 19)));
     clock.advance(chrono::TimeDelta::hours(2));
     assert_eq!(
         get(&addr, "/exchange/mailboxes", Some("user1-token")).0,

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pim_core::{CallContext, Command};
 use pim_host::http::{AppState, RateLimitConfig, ServerConfig, TokenEntry, router};
-use pim_host::{ManualClock, Service, SqliteStore};
+use std::time::Duration;
+
+use pim_host::{ManualClock, ManualMonotonic, Service, SqliteStore, TrustedTime};
 use serde_json::{Value, json};
 
 use crate::common::{EXCHANGE_ADMIN, at, guest};
@@ -21,10 +23,13 @@ pub(crate) const ASSIGNMENT: &str = "/v1.0/roleManagement/directory/roleAssignme
 /// An in-process server over a fresh database: `aymen` (active Global Administrator), `rev`,
 /// `user1` (eligible Exchange Administrator) and `u0` (active Exchange Administrator).
 pub(crate) struct Api {
-    addr: String,
+    pub(crate) addr: String,
     db: PathBuf,
     dir: PathBuf,
-    _rt: tokio::runtime::Runtime,
+    /// The server's wall clock, 10:00 at the start, and the monotonic clock that vouches for it.
+    clock: Arc<ManualClock>,
+    mono: Arc<ManualMonotonic>,
+    pub(crate) rt: tokio::runtime::Runtime,
 }
 
 impl Api {
@@ -34,6 +39,15 @@ impl Api {
 
     /// As `start`, with `setup` run on the service (as the host, at 09:30) before serving.
     fn start_with(name: &str, setup: impl FnOnce(&mut Service<SqliteStore>)) -> Api {
+        Api::start_configured(name, setup, |_| {})
+    }
+
+    /// As `start_with`, with `configure` run on the server's config first.
+    pub(crate) fn start_configured(
+        name: &str,
+        setup: impl FnOnce(&mut Service<SqliteStore>),
+        configure: impl FnOnce(&mut ServerConfig),
+    ) -> Api {
         let dir = std::env::temp_dir().join(format!("pim-host-gov-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a temp dir");
@@ -67,7 +81,7 @@ impl Api {
             mfa: true,
             auth_context: Vec::new(),
         };
-        let config = ServerConfig {
+        let mut config = ServerConfig {
             listen: None,
             // `ghost` has a token but is not in the directory.
             tokens: vec![
@@ -81,8 +95,12 @@ impl Api {
             rate_limit: RateLimitConfig::OFF,
             ..ServerConfig::default()
         };
+        configure(&mut config);
         let clock = Arc::new(ManualClock::new(at("2026-03-02T10:00:00Z")));
-        let state = AppState::new(service, Vec::new(), clock, &config).expect("a valid config");
+        let mono = Arc::new(ManualMonotonic::new());
+        let time = TrustedTime::new(clock.clone(), mono.clone(), Duration::from_secs(120));
+        let state = AppState::with_time(service, Vec::new(), Arc::new(time), &config)
+            .expect("a valid config");
         let rt = tokio::runtime::Runtime::new().expect("a runtime");
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -94,8 +112,17 @@ impl Api {
             addr,
             db,
             dir,
-            _rt: rt,
+            clock,
+            mono,
+            rt,
         }
+    }
+
+    /// Moves the server's clocks (wall and monotonic alike) forward by `by`.
+    pub(crate) fn advance(&self, by: Duration) {
+        self.mono.advance(by);
+        self.clock
+            .advance(chrono::TimeDelta::from_std(by).expect("a short step"));
     }
 
     /// One request as `who` (a token `{who}-token`); the status and the JSON body (null if none).
