@@ -263,3 +263,55 @@ impl NotificationsConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> NotificationsConfig {
+        serde_json::from_str(json).expect("a notifications section")
+    }
+
+    #[test]
+    fn defaults_are_starttls_on_587_ten_attempts_and_pim_webhooks() {
+        let c = parse(
+            r#"{"smtp": {"host": "smtp.example", "from": "pim@example.com"},
+                "webhooks": [{"url": "https://hooks.example/x"}]}"#,
+        );
+        let smtp = c.smtp.as_ref().expect("smtp");
+        assert_eq!((smtp.tls, smtp.port()), (SmtpTls::Starttls, 587));
+        assert_eq!(c.max_attempts, 10);
+        assert_eq!(c.webhooks[0].format, WebhookFormat::Pim);
+        assert_eq!(c.validate(), Ok(()));
+        let tls = parse(r#"{"smtp": {"host": "h", "tls": "tls", "from": "a@b.c"}}"#);
+        assert_eq!(tls.smtp.map(|s| s.port()), Some(465));
+        let plain = parse(r#"{"smtp": {"host": "h", "tls": "none", "from": "a@b.c"}}"#);
+        assert_eq!(plain.smtp.map(|s| s.port()), Some(25));
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output_or_errors() {
+        let c = parse(r#"{"webhooks": [{"url": "ftp://x", "secret": "s3cr3t-value"}]}"#);
+        assert!(!format!("{c:?}").contains("s3cr3t-value"));
+        let e = c.validate().expect_err("not http");
+        assert!(!e.contains("s3cr3t-value"), "{e}");
+    }
+
+    #[test]
+    fn unusable_settings_are_refused_by_name() {
+        let bad = |json: &str| parse(json).validate().expect_err(json);
+        assert!(bad(r#"{"maxAttempts": 0}"#).contains("maxAttempts"));
+        assert!(bad(r#"{"smtp": {"host": "h", "from": "not an address"}}"#).contains("smtp.from"));
+        assert!(bad(r#"{"consoleUrl": "no url"}"#).contains("consoleUrl"));
+        assert!(
+            bad(r#"{"webhooks": [{"url": "https://x", "secret": "a", "secretFile": "f"}]}"#)
+                .contains("webhooks[0]")
+        );
+        assert!(
+            serde_json::from_str::<NotificationsConfig>(
+                r#"{"smtp": {"host": "h", "from": "a@b.c", "tls": "ssl"}}"#
+            )
+            .is_err()
+        );
+    }
+}

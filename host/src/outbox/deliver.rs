@@ -358,3 +358,34 @@ pub fn spawn<S: Store + 'static>(
         }
     })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_up_to_its_cap_with_at_most_half_taken_off() {
+        let dir = std::env::temp_dir().join(format!("pim-backoff-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        let config = NotificationsConfig {
+            retry_base_milliseconds: 1000,
+            retry_max_milliseconds: 10_000,
+            ..NotificationsConfig::default()
+        };
+        let d = Deliverer::open(&dir.join("pim.db"), &config, &[]).expect("opens");
+        for (attempts, full) in [
+            (1, 1000),
+            (2, 2000),
+            (3, 4000),
+            (4, 8000),
+            (5, 10_000),
+            (40, 10_000),
+        ] {
+            for _ in 0..20 {
+                let ms = d.backoff(attempts).as_millis();
+                assert!((full / 2..=full).contains(&ms), "{attempts}: {ms}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
