@@ -108,6 +108,10 @@ pub struct SmtpConfig {
     pub password_env: Option<String>,
     /// The sender, e.g. `PIM <pim@contoso.example>`.
     pub from: String,
+    /// A PEM file of root certificates to trust besides the Web PKI's (a private CA's relay;
+    /// relative to the config file).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl SmtpConfig {
@@ -220,8 +224,13 @@ impl NotificationsConfig {
 
     /// Takes relative secret and password files relative to `dir` (the config file's folder).
     pub fn resolve_paths(&mut self, dir: &Path) {
-        if let Some(p) = self.smtp.as_mut().and_then(|s| s.password_file.as_mut()) {
-            *p = dir.join(&*p);
+        if let Some(smtp) = self.smtp.as_mut() {
+            for p in [smtp.password_file.as_mut(), smtp.ca_file.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                *p = dir.join(&*p);
+            }
         }
         for w in &mut self.webhooks {
             if let Some(p) = w.secret_file.as_mut() {

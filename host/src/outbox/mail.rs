@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::Failure;
@@ -27,6 +28,22 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
+/// The TLS settings: the host's name checked against its certificate, chained to the Web PKI's
+/// roots or to `caFile`'s.
+fn tls_parameters(config: &SmtpConfig) -> Result<TlsParameters, String> {
+    let mut builder = TlsParameters::builder(config.host.clone());
+    if let Some(path) = &config.ca_file {
+        let pem =
+            std::fs::read(path).map_err(|e| format!("smtp.caFile `{}`: {e}", path.display()))?;
+        let cert = Certificate::from_pem(&pem)
+            .map_err(|e| format!("smtp.caFile `{}`: {e}", path.display()))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder
+        .build_rustls()
+        .map_err(|e| format!("smtp TLS settings: {e}"))
+}
+
 impl Mailer {
     /// The channel a config describes (the password is read now).
     pub fn new(config: &SmtpConfig) -> Result<Self, String> {
@@ -34,14 +51,12 @@ impl Mailer {
             .from
             .parse()
             .map_err(|_| format!("smtp.from `{}` is not a mail address", config.from))?;
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host);
         let builder = match config.tls {
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host),
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host),
-            SmtpTls::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-                &config.host,
-            )),
-        }
-        .map_err(|e| format!("smtp.host `{}`: {e}", config.host))?;
+            SmtpTls::Starttls => builder.tls(Tls::Required(tls_parameters(config)?)),
+            SmtpTls::Tls => builder.tls(Tls::Wrapper(tls_parameters(config)?)),
+            SmtpTls::None => builder.tls(Tls::None),
+        };
         let mut builder = builder.port(config.port()).timeout(Some(TIMEOUT));
         match (&config.username, config.password()?) {
             (Some(user), Some(password)) => {

@@ -126,6 +126,8 @@ fn all_notifications(service: &mut Service<SqliteStore>) -> Vec<Notification> {
 
 #[derive(Debug, Clone, Default)]
 struct Mail {
+    /// Who authenticated (AUTH PLAIN), if anyone.
+    user: Option<String>,
     from: String,
     to: Vec<String>,
     data: String,
@@ -135,11 +137,13 @@ struct Mail {
 struct Inbox {
     mails: Arc<Mutex<Vec<Mail>>>,
     current: Mail,
+    user: Option<String>,
 }
 
 impl Handler for Inbox {
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
         self.current = Mail {
+            user: self.user.clone(),
             from: from.to_owned(),
             to: to.to_vec(),
             data: String::new(),
@@ -152,6 +156,15 @@ impl Handler for Inbox {
         Ok(())
     }
 
+    fn auth_plain(&mut self, _authz: &str, user: &str, password: &str) -> Response {
+        if (user, password) == ("pim@contoso.example", "relay-password") {
+            self.user = Some(user.to_owned());
+            response::AUTH_OK
+        } else {
+            response::INVALID_CREDENTIALS
+        }
+    }
+
     fn data_end(&mut self) -> Response {
         let mail = std::mem::take(&mut self.current);
         self.mails.lock().expect("the inbox").push(mail);
@@ -161,17 +174,26 @@ impl Handler for Inbox {
 
 /// A real SMTP server on 127.0.0.1 (plain SMTP, as a local relay); its port and inbox.
 fn smtp_server() -> (u16, Arc<Mutex<Vec<Mail>>>) {
+    smtp_server_with(|_| {})
+}
+
+/// As `smtp_server`, with `setup` run on the server first (STARTTLS, AUTH).
+fn smtp_server_with(setup: impl FnOnce(&mut Server<Inbox>)) -> (u16, Arc<Mutex<Vec<Mail>>>) {
+    // Two crypto providers are linked into the tests (see host/Cargo.toml): pick ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
     let port = listener.local_addr().expect("an address").port();
     let mails = Arc::new(Mutex::new(Vec::new()));
     let inbox = Inbox {
         mails: mails.clone(),
         current: Mail::default(),
+        user: None,
     };
     let mut server = Server::new(inbox);
     server
         .with_name("mx.contoso.example")
         .with_tcp_listener(listener);
+    setup(&mut server);
     std::thread::spawn(move || {
         let _ = server.serve();
     });
@@ -221,6 +243,7 @@ fn smtp_config(port: u16) -> NotificationsConfig {
             password_file: None,
             password_env: None,
             from: "PIM <pim@contoso.example>".into(),
+            ca_file: None,
         }),
         console_url: Some(CONSOLE.into()),
         ..NotificationsConfig::default()
@@ -782,4 +805,52 @@ async fn serve_delivers_the_outbox_continuously_to_a_signed_webhook() {
         let sig = s.signature.as_deref().expect("signed");
         assert!(verify("serve-secret", &s.timestamp, sig, &s.body, now));
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_goes_over_starttls_with_authentication_and_never_in_the_clear() {
+    let db = temp_db("starttls");
+    let mut service = walkthrough(&db);
+    let tls = crate::common::workspace().join("host/tests/fixtures/smtp-tls");
+    let path = |f: &str| tls.join(f).to_string_lossy().into_owned();
+    let (port, mails) = smtp_server_with(|s| {
+        s.with_ssl(mailin_embedded::SslConfig::Trusted {
+            cert_path: path("server.pem"),
+            key_path: path("server.key"),
+            chain_path: path("ca.pem"),
+        })
+        .expect("TLS")
+        .with_auth(mailin_embedded::AuthMechanism::Plain);
+    });
+    let dir = db.parent().expect("a folder");
+    std::fs::write(dir.join("smtp.password"), "relay-password\n").expect("writes");
+    let mut config = smtp_config(port);
+    if let Some(smtp) = config.smtp.as_mut() {
+        smtp.tls = SmtpTls::Starttls;
+        smtp.username = Some("pim@contoso.example".into());
+        smtp.password_file = Some(dir.join("smtp.password"));
+        smtp.ca_file = Some(tls.join("ca.pem"));
+    }
+    let deliverer = Deliverer::open(&db, &config, &[]).expect("opens");
+    deliverer
+        .take_from(&mut service, chrono::Utc::now())
+        .expect("takes");
+    let round = deliverer.deliver_due(Some(1)).await.expect("delivers");
+    assert_eq!(round.delivered, 1, "{round:?} {:?}", deliverer.status());
+    let mails = mails.lock().expect("the inbox").clone();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].user.as_deref(), Some("pim@contoso.example"));
+
+    // A server whose certificate this host does not trust gets nothing (no fallback to
+    // plain text): the attempt fails and is retried later.
+    let untrusted = {
+        let mut c = config.clone();
+        if let Some(smtp) = c.smtp.as_mut() {
+            smtp.ca_file = None;
+        }
+        c
+    };
+    let other = Deliverer::open(&db, &untrusted, &[]).expect("opens");
+    let round = other.deliver_due(Some(1)).await.expect("runs");
+    assert_eq!((round.delivered, round.failed), (0, 1), "{round:?}");
 }
