@@ -204,10 +204,11 @@ pub fn facts(item: &Item) -> Vec<(&'static str, String)> {
         };
         out.push(("Scope", scope));
     }
+    let (start, end) = (readable(d.start.as_deref()), readable(d.end.as_deref()));
     let optional = [
         ("Requested by", &d.requested_by),
-        ("Start time", &d.start),
-        ("End time", &d.end),
+        ("Start time", &start),
+        ("End time", &end),
         ("Duration", &d.duration),
         ("Reason", &d.justification),
         ("Ticket number", &d.ticket_number),
@@ -226,6 +227,15 @@ pub fn facts(item: &Item) -> Vec<(&'static str, String)> {
         n.request_id.as_deref().unwrap_or("-").to_owned(),
     ));
     out
+}
+
+/// An RFC 3339 instant as people read it: `Wed, 02 Dec 2026 13:04 UTC`.
+fn readable(instant: Option<&str>) -> Option<String> {
+    let text = instant?;
+    Some(match pim_core::time::parse_instant(text) {
+        Ok(t) => t.format("%a, %d %b %Y %H:%M UTC").to_string(),
+        Err(_) => text.to_owned(),
+    })
 }
 
 /// A mail's plain-text body.
