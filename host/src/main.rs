@@ -133,7 +133,8 @@ struct ServeArgs {
     db: PathBuf,
     /// The config file (JSON; host/README.md): `listen`, `tokens` (bearer tokens and the
     /// principals they stand for), `oidc` (an OpenID Connect issuer whose JWT access tokens
-    /// are accepted), `rateLimit` (writes per caller) and `maxClockSkewSeconds`.
+    /// are accepted), `rateLimit` (writes per caller), `maxClockSkewSeconds` and
+    /// `notifications` (mail and webhooks the outbox is delivered to, continuously).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where to listen (overrides the config); port 0 picks a free port.

@@ -1,5 +1,6 @@
 //! The server's config file: where to listen, which bearer tokens stand for which callers, the
-//! OpenID Connect issuer whose access tokens are accepted, and the per-caller write limit.
+//! OpenID Connect issuer whose access tokens are accepted, the per-caller write limit, and
+//! where notifications go (`notifications`, in `crate::outbox::config`).
 
 use std::path::{Path, PathBuf};
 
