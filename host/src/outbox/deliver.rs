@@ -41,6 +41,22 @@ pub fn idempotency_key(n: &Notification, channel: &str, destination: &str) -> St
     uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes()).to_string()
 }
 
+/// A destination as logs and `status` show it: a mail address as it is, a webhook's URL
+/// without its path and query (a Teams or Slack webhook's URL is its secret).
+pub fn shown(destination: &str) -> String {
+    match reqwest::Url::parse(destination) {
+        Ok(u) if u.has_host() => {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!(
+                "{}://{}{port}/…",
+                u.scheme(),
+                u.host_str().unwrap_or_default()
+            )
+        }
+        _ => destination.to_owned(),
+    }
+}
+
 /// The namespace of idempotency keys (a fixed random UUID).
 const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5f1d_3c2a_8b6e_4d0f_9a7c_2e41_b3d8_6c05);
 
@@ -252,7 +268,7 @@ impl Deliverer {
             key = %d.key,
             notification = %d.notification_id,
             channel = %d.channel,
-            destination = %d.destination,
+            destination = %shown(&d.destination),
             attempts = d.attempts,
             dead,
             error = %f.message,

@@ -73,7 +73,8 @@ pub struct DeadLetter {
     pub notification_id: String,
     /// `smtp` or `webhook`.
     pub channel: String,
-    /// The mail address, or the webhook's URL.
+    /// The mail address, or the webhook's URL without its path and query (which may be its
+    /// secret).
     pub destination: String,
     /// Attempts made.
     pub attempts: u32,
@@ -259,7 +260,7 @@ impl Outbox {
                     key: r.get(0)?,
                     notification_id: r.get(1)?,
                     channel: r.get(2)?,
-                    destination: r.get(3)?,
+                    destination: super::deliver::shown(&r.get::<_, String>(3)?),
                     attempts: r.get(4)?,
                     last_error: r.get(5)?,
                 })

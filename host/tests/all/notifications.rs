@@ -682,6 +682,10 @@ async fn deliveries_are_dead_lettered_after_max_attempts_or_at_once_when_refused
     let dead = &status.dead_letters[0];
     assert_eq!(dead.channel, "webhook");
     assert!(
+        dead.destination.ends_with("/…"),
+        "the URL's path is not shown: {dead:?}"
+    );
+    assert!(
         dead.last_error
             .as_deref()
             .unwrap_or_default()
