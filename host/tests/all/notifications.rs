@@ -863,3 +863,34 @@ async fn mail_goes_over_starttls_with_authentication_and_never_in_the_clear() {
     let round = other.deliver_due(Some(1)).await.expect("runs");
     assert_eq!((round.delivered, round.failed), (0, 1), "{round:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hosts_on_one_database_send_each_delivery_once() {
+    let db = temp_db("two-hosts");
+    let mut service = walkthrough(&db);
+    let r = Receiver::default();
+    let url = receiver(r.clone()).await;
+    let config = webhook_config(&url, WebhookFormat::Pim, None);
+    let (a, b) = (
+        Arc::new(Deliverer::open(&db, &config, &[]).expect("opens")),
+        Arc::new(Deliverer::open(&db, &config, &[]).expect("opens")),
+    );
+    let now = chrono::Utc::now();
+    let taken = a.take_from(&mut service, now).expect("takes")
+        + b.take_from(&mut service, now).expect("takes");
+    let n = all_notifications(&mut service).len();
+    assert_eq!(taken, n, "each notification is taken by one host");
+    let (ra, rb) = tokio::join!(
+        tokio::spawn({
+            let a = a.clone();
+            async move { a.deliver_due(None).await.map(|r| r.delivered) }
+        }),
+        tokio::spawn({
+            let b = b.clone();
+            async move { b.deliver_due(None).await.map(|r| r.delivered) }
+        }),
+    );
+    let delivered = ra.expect("joins").expect("delivers") + rb.expect("joins").expect("delivers");
+    assert_eq!(delivered, n);
+    assert_eq!(r.seen.lock().expect("the log").len(), n, "none sent twice");
+}
