@@ -25,6 +25,8 @@ use crate::store::Store;
 pub const SMTP: &str = "smtp";
 /// The channel name of webhook deliveries.
 pub const WEBHOOK: &str = "webhook";
+/// Every this many rounds, `serve` lists the whole outbox rather than what is new.
+const FULL_EVERY: u64 = 60;
 /// The most deliveries one round attempts.
 const BATCH: usize = 500;
 
@@ -216,13 +218,14 @@ impl Deliverer {
         Ok(taken)
     }
 
-    /// Takes what the engine of `svc` called for since the last notification taken.
+    /// Takes what the engine of `svc` called for and was not taken yet (it reads the whole
+    /// outbox: a one-off round).
     pub fn take_from<S: Store>(
         &self,
         svc: &mut Service<S>,
         now: Instant,
     ) -> Result<usize, OutboxError> {
-        let list = message::notifications(svc, now, self.since()?)?;
+        let list = message::notifications(svc, now, None)?;
         let items = with_details(svc, now, self.untaken(list)?)?;
         self.take(&items)
     }
@@ -323,8 +326,11 @@ fn with_details<S: Store>(
 async fn round<S: Store + 'static>(
     state: &Arc<AppState<S>>,
     deliverer: &Arc<Deliverer>,
+    full: bool,
 ) -> Result<Round, OutboxError> {
-    let since = deliverer.since()?;
+    // Most rounds list only what is due since the latest notification taken; a full round
+    // (the first, then every [`FULL_EVERY`]) also finds any the engine dated earlier.
+    let since = if full { None } else { deliverer.since()? };
     let list = state
         .with_reader(move |svc, now| message::notifications(svc, now, since))
         .await
@@ -358,9 +364,12 @@ pub fn spawn<S: Store + 'static>(
     let period = Duration::from_secs(config.interval_seconds.max(1));
     Ok(Some(tokio::spawn(async move {
         let mut interval = tokio::time::interval(period);
+        let mut count = 0u64;
         loop {
             interval.tick().await;
-            match round(&state, &deliverer).await {
+            let full = count.is_multiple_of(FULL_EVERY);
+            count = count.wrapping_add(1);
+            match round(&state, &deliverer, full).await {
                 Ok(r) if r != Round::default() => tracing::info!(
                     taken = r.taken,
                     delivered = r.delivered,
