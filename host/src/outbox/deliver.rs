@@ -239,12 +239,21 @@ impl Deliverer {
             if !self.db().claim(&mut d, now)? {
                 continue;
             }
-            let item = self.db().item(&d.notification_id)?;
-            let result = match &item {
-                Some(item) => self.channels.send(item, &d).await,
-                None => Err(Failure::permanent(
+            // A recorded notification this build cannot read is dead-lettered, not retried
+            // forever, and the round goes on.
+            let item = match self.db().item(&d.notification_id) {
+                Ok(Some(item)) => Ok(item),
+                Ok(None) => Err(Failure::permanent(
                     "the notification was not recorded".into(),
                 )),
+                Err(OutboxError::Encode(e)) => Err(Failure::permanent(format!(
+                    "the recorded notification cannot be read: {e}"
+                ))),
+                Err(e) => return Err(e),
+            };
+            let result = match &item {
+                Ok(item) => self.channels.send(item, &d).await,
+                Err(f) => Err(f.clone()),
             };
             self.record(&d, result, &mut round)?;
         }

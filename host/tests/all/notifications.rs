@@ -894,3 +894,31 @@ async fn two_hosts_on_one_database_send_each_delivery_once() {
     assert_eq!(delivered, n);
     assert_eq!(r.seen.lock().expect("the log").len(), n, "none sent twice");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recorded_notification_that_cannot_be_read_is_dead_lettered_and_the_rest_delivered() {
+    let db = temp_db("unreadable");
+    let mut service = walkthrough(&db);
+    let r = Receiver::default();
+    let url = receiver(r.clone()).await;
+    let deliverer =
+        Deliverer::open(&db, &webhook_config(&url, WebhookFormat::Pim, None), &[]).expect("opens");
+    let n = deliverer
+        .take_from(&mut service, chrono::Utc::now())
+        .expect("takes");
+    let first = all_notifications(&mut service)[0].id.clone();
+    rusqlite::Connection::open(&db)
+        .expect("opens")
+        .execute(
+            "UPDATE outbox_notification SET body = '{\"not\": \"an item\"}' WHERE id = ?1",
+            [&first],
+        )
+        .expect("corrupts one");
+    let round = deliverer
+        .deliver_due(None)
+        .await
+        .expect("the round goes on");
+    assert_eq!((round.delivered, round.dead), (n - 1, 1));
+    let status = deliverer.status().expect("a status");
+    assert_eq!(status.dead_letters[0].notification_id, first);
+}
