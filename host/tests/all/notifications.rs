@@ -922,3 +922,67 @@ async fn a_recorded_notification_that_cannot_be_read_is_dead_lettered_and_the_re
     let status = deliverer.status().expect("a status");
     assert_eq!(status.dead_letters[0].notification_id, first);
 }
+
+/// A TLS listener (the fixtures' certificate) in front of `plain_port`: SMTP over implicit
+/// TLS, as on port 465. Its port.
+async fn tls_front(plain_port: u16) -> u16 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = crate::common::workspace().join("host/tests/fixtures/smtp-tls");
+    let read = |f: &str| std::fs::read(dir.join(f)).expect("a fixture");
+    let mut chain: Vec<_> = rustls_pemfile::certs(&mut read("server.pem").as_slice())
+        .collect::<Result<_, _>>()
+        .expect("certificates");
+    chain.extend(
+        rustls_pemfile::certs(&mut read("ca.pem").as_slice())
+            .collect::<Result<Vec<_>, _>>()
+            .expect("the CA"),
+    );
+    let key = rustls_pemfile::private_key(&mut read("server.key").as_slice())
+        .expect("a key file")
+        .expect("a key");
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("a TLS config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let port = listener.local_addr().expect("an address").port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut plain) = tokio::net::TcpStream::connect(("127.0.0.1", plain_port)).await
+                else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mail_goes_over_implicit_tls() {
+    let db = temp_db("implicit-tls");
+    let mut service = walkthrough(&db);
+    let (plain, mails) = smtp_server();
+    let port = tls_front(plain).await;
+    let mut config = smtp_config(port);
+    if let Some(smtp) = config.smtp.as_mut() {
+        smtp.tls = SmtpTls::Tls;
+        smtp.ca_file = Some(crate::common::workspace().join("host/tests/fixtures/smtp-tls/ca.pem"));
+    }
+    let deliverer = Deliverer::open(&db, &config, &[]).expect("opens");
+    deliverer
+        .take_from(&mut service, chrono::Utc::now())
+        .expect("takes");
+    let round = deliverer.deliver_due(Some(2)).await.expect("delivers");
+    assert_eq!(round.delivered, 2, "{round:?} {:?}", deliverer.status());
+    assert_eq!(mails.lock().expect("the inbox").len(), 2);
+}
