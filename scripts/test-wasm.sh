@@ -2,8 +2,10 @@
 # Tests the npm package (wasm/): installs what it needs (the wasm32 target, wasm-bindgen-cli at
 # the crate's exact version, the npm dev dependencies, Chromium), builds the three targets, then
 # runs the package's tests (every scenario file against the native engine, the engine API,
-# errors, the three builds and their sizes, tsc on the generated types), the browser example in
-# headless Chromium, the Node backend example, and a quick benchmark.
+# errors, the three builds and their sizes, tsc on the generated types, and the packed tarball in
+# consumer projects: tsc strict, Node ESM and CommonJS, Vite, webpack and esbuild apps, whose
+# tools the test installs with npm ci in wasm/js/consumers when their lock file changed), the
+# browser example in headless Chromium, the Node backend example, and a quick benchmark.
 # Idempotent: a warm run installs nothing and rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,7 +50,7 @@ step "pim-host, for the native scenario reports"
 cargo build --quiet -p pim-host
 export PIM_HOST=$PWD/target/debug/pim-host
 
-step "package tests: scenarios, engine, errors, builds and sizes, tsc"
+step "package tests: scenarios, engine, errors, builds and sizes, tsc, consumer projects"
 node --test --test-reporter=spec wasm/js/test/
 
 step "examples/browser: My roles in headless Chromium"

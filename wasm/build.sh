@@ -55,6 +55,8 @@ bindgen() {
         mv "$work/cache/$hash.tmp" "$work/cache/$hash.wasm"
     fi
     cp "$work/cache/$hash.wasm" "$stage/pim_bg.wasm"
+    # The definitions TypeScript users get: `Symbol.dispose` under any lib, narrowable decisions.
+    node "$js/tools/dts.mjs" "$stage/pim.d.ts"
     # How Node and bundlers read each build's .js: CommonJS for nodejs, ES modules otherwise.
     local type=module
     [ "$target" = nodejs ] && type=commonjs

@@ -40,7 +40,8 @@ pub struct Principal {
     /// Manager (users only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_id: Option<PrincipalId>,
-    /// Whether a group may hold Entra roles (groups only).
+    /// Whether a group may hold Entra roles (groups only). Such a group never has a group as a
+    /// member: the engine refuses that change as Entra's directory does.
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub is_role_assignable: bool,
 }

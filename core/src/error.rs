@@ -30,6 +30,9 @@ wire_enum! {
         AuthorizationFailed => "AuthorizationFailed",
         /// Malformed input, or a request that cannot apply in the current state.
         InvalidRequest => "InvalidRequest",
+        /// The directory refuses the change (Graph's directory error code), e.g. a group made
+        /// a member of a role-assignable group; distinct from the engine's own refusals.
+        DirectoryBadRequest => "Request_BadRequest",
     }
 }
 

@@ -270,7 +270,8 @@ pub enum ReviewError {
     /// Inactive days out of range.
     #[error("`inactiveDays` must be 1 to 730")]
     InactiveDays,
-    /// Selected reviewers without ids, or manager reviews without fallback when needed.
+    /// Selected reviewers without ids, ids given to self or manager reviews, or a self-review
+    /// of service principals.
     #[error("{0}")]
     Reviewers(&'static str),
     /// A default decision switched on without saying which.
@@ -280,7 +281,7 @@ pub enum ReviewError {
     #[error("`numberOfOccurrences` must be at least 1")]
     Occurrences,
     /// A look-back out of range.
-    #[error("`recommendationLookBackDuration` must be 1 to 180 whole days")]
+    #[error("`recommendationLookBackDuration` must be positive")]
     LookBack,
 }
 
@@ -326,14 +327,19 @@ impl ReviewDefinition {
                     "`ids` apply to selected reviewers only",
                 ));
             }
+            ReviewerType::SelfReview if self.include_service_principals => {
+                return Err(ReviewError::Reviewers(
+                    "a self-review is available for users and groups only, not service principals",
+                ));
+            }
             _ => {}
         }
         if self.settings.default_decision_enabled && self.settings.default_decision.is_none() {
             return Err(ReviewError::DefaultDecision);
         }
-        let look_back = self.settings.recommendation_look_back_duration.delta();
-        let days = look_back.num_days();
-        if look_back != TimeDelta::days(days) || !(1..=180).contains(&days) {
+        // Graph: "For reviews of groups and Microsoft Entra roles, any duration is accepted";
+        // pim asks only that it be positive.
+        if self.settings.recommendation_look_back_duration.delta() <= TimeDelta::zero() {
             return Err(ReviewError::LookBack);
         }
         Ok(())

@@ -96,14 +96,15 @@ fn execute(
     Ok(())
 }
 
-/// `direct` holds Exchange Administrator; group `ops` (with `member` in it, and nested group
-/// `inner` holding `nested`) holds User Administrator at an administrative unit; `jit` is
-/// eligible for Security Reader and has activated it for two hours from `now`.
+/// `direct` holds Exchange Administrator; group `ops` (with `member` and `nested` in it;
+/// `nested` is also in group `inner`, since role-assignable groups cannot nest) holds User
+/// Administrator at an administrative unit; `jit` is eligible for Security Reader and has
+/// activated it for two hours from `now`.
 fn tenant(now: Instant) -> Result<Engine, Error> {
     let directory: DirectorySnapshot = serde_json::from_value(serde_json::json!({
         "users": [{ "id": "direct" }, { "id": "member" }, { "id": "nested" }, { "id": "jit" }],
         "groups": [
-            { "id": "ops", "members": ["member", "inner"], "isRoleAssignable": true },
+            { "id": "ops", "members": ["member", "nested"], "isRoleAssignable": true },
             { "id": "inner", "members": ["nested"], "isRoleAssignable": true },
         ],
         "assignments": [

@@ -1,5 +1,5 @@
 // pim_guest.wasm under Node's own WebAssembly API answers `check` as the native engine does.
-// One tenant (direct, group and nested-group eligibility, an active assignment at an
+// One tenant (direct and group eligibility, a role-assignable group inside an ordinary one, an active assignment at an
 // administrative unit) is set up twice: as a scenario file run by the native engine
 // (`pim-host scenario --engine native`), and through the raw guest from the same JSON. Every
 // check step's native answer must equal `pim_check`'s.
@@ -47,8 +47,8 @@ const scenario = {
   directory: {
     users: ["admin", "user1", "user2", "user3", "user4"].map((id) => ({ id })),
     groups: [
-      { id: "exo-admins", members: ["user1", "tier2"], isRoleAssignable: true },
-      { id: "tier2", members: ["user2"] },
+      { id: "exo-admins", members: ["user1", "user2"], isRoleAssignable: true },
+      { id: "tier2", members: ["user3", "exo-admins"] },
     ],
     roleDefinitions: [{ id: EXO, displayName: "Exchange Administrator" }],
     assignments: [

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 // In an application: import { Engine } from '@pim-engine/pim';
-import { Engine } from '../../wasm/js/pkg/nodejs/pim.js';
+import { Engine } from '../../wasm/js/lib/node.mjs';
 import { EventStore } from './event-store.mjs';
 
 const tenantFile = new URL('./tenant.json', import.meta.url);

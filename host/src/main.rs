@@ -10,8 +10,10 @@
 //! - `pim-host verify --db pim.db` checks the event log's hash chain and prints its head.
 //! - `pim-host audit export --db pim.db --format csv|jsonl` writes the audit log.
 //! - `pim-host notifications --db pim.db [--since T] [--json]` lists the outbox;
-//!   `pim-host notifications deliver --db pim.db --webhook URL` POSTs each notification not yet
-//!   delivered to the webhook, once.
+//!   `pim-host notifications deliver --db pim.db [--config FILE] [--webhook URL]` makes one
+//!   delivery round (mail, webhooks: host/README.md, "Notifications");
+//!   `pim-host notifications status --db pim.db [--json]` counts pending, delivered and
+//!   dead-lettered deliveries and lists the dead letters.
 //! - `pim-host alerts --db pim.db [--json]` prints the security alerts.
 //! - `pim-host reviews --db pim.db [--json]` prints the access reviews.
 //! - `pim-host import DIR --db pim.db` reads a folder of saved Microsoft Graph responses (a
@@ -32,7 +34,7 @@ use pim_core::{Query, QueryResult};
 use pim_host::export::{write_csv, write_jsonl};
 use pim_host::graph::PolicyIds;
 use pim_host::graph_folder;
-use pim_host::outbox::{self, Outbox};
+use pim_host::outbox::{self, Deliverer, NotificationsConfig, WebhookConfig};
 use pim_host::scenario::{ScenarioEngine, run_scenario};
 use pim_host::serve::{ServeOptions, serve};
 use pim_host::{Chain, Database, Guest, Limits, Service, SqliteStore, Store, StoreOptions};
@@ -146,7 +148,8 @@ struct ServeArgs {
     database: Option<String>,
     /// The config file (JSON; host/README.md): `listen`, `tokens` (bearer tokens and the
     /// principals they stand for), `oidc` (an OpenID Connect issuer whose JWT access tokens
-    /// are accepted), `rateLimit` (writes per caller) and `maxClockSkewSeconds`.
+    /// are accepted), `rateLimit` (writes per caller), `maxClockSkewSeconds` and
+    /// `notifications` (mail and webhooks the outbox is delivered to, continuously).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where to listen (overrides the config); port 0 picks a free port.
@@ -225,15 +228,28 @@ struct ListArgs {
 
 #[derive(Subcommand)]
 enum NotificationsCmd {
-    /// POSTs each notification not yet delivered, as JSON, to a webhook; records deliveries in
-    /// the database (table `outbox_delivered`) so none is sent twice.
+    /// One delivery round: takes the notifications not yet taken (one delivery per recipient
+    /// and channel) and attempts each delivery that is due once; a failed one is retried by a
+    /// later round, after a backoff, until `maxAttempts`. Exits 1 if an attempt failed.
     Deliver {
         /// The SQLite database.
         #[arg(long, default_value = "pim.db")]
         db: PathBuf,
-        /// Where to POST (http:// only).
+        /// The config file whose `notifications` section names the channels.
         #[arg(long)]
-        webhook: String,
+        config: Option<PathBuf>,
+        /// A webhook (pim's JSON, unsigned) besides the config's channels.
+        #[arg(long)]
+        webhook: Option<String>,
+    },
+    /// Counts pending, delivered and dead-lettered deliveries, and lists the dead letters.
+    Status {
+        /// The SQLite database.
+        #[arg(long, default_value = "pim.db")]
+        db: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -353,9 +369,18 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             command: AuditCmd::Export { db, format },
         } => audit_export(guest, &db, format),
         Cmd::Notifications {
-            command: Some(NotificationsCmd::Deliver { db, webhook }),
+            command:
+                Some(NotificationsCmd::Deliver {
+                    db,
+                    config,
+                    webhook,
+                }),
             ..
-        } => deliver(guest, &db, &webhook),
+        } => deliver(guest, &db, config.as_deref(), webhook),
+        Cmd::Notifications {
+            command: Some(NotificationsCmd::Status { db, json }),
+            ..
+        } => notifications_status(&db, json),
         Cmd::Notifications {
             db,
             since,
@@ -562,11 +587,73 @@ fn audit_export(guest: Option<&Path>, db: &Path, format: ExportFormat) -> anyhow
     Ok(true)
 }
 
-/// `pim-host notifications deliver`: POSTs what was not delivered yet.
-fn deliver(guest: Option<&Path>, db: &Path, webhook: &str) -> anyhow::Result<bool> {
-    let all = notifications(&mut open_service(guest, db)?, None)?;
-    let sent = Outbox::open(db)?.deliver(&all, webhook)?;
-    println!("delivered {sent}");
+/// `pim-host notifications deliver`: one round over the config's channels and `--webhook`.
+fn deliver(
+    guest: Option<&Path>,
+    db: &Path,
+    config: Option<&Path>,
+    webhook: Option<String>,
+) -> anyhow::Result<bool> {
+    let notifications = match config {
+        Some(p) => pim_host::http::ServerConfig::load(p)?
+            .notifications
+            .unwrap_or_default(),
+        None => NotificationsConfig::default(),
+    };
+    let extra: Vec<WebhookConfig> = webhook.into_iter().map(WebhookConfig::plain).collect();
+    if let Some(w) = extra.first() {
+        let probe = NotificationsConfig {
+            webhooks: vec![w.clone()],
+            ..NotificationsConfig::default()
+        };
+        probe
+            .validate()
+            .map_err(|e| anyhow::anyhow!("--webhook: {e}"))?;
+    }
+    anyhow::ensure!(
+        notifications.has_channels() || !extra.is_empty(),
+        "no channel: pass --config with a `notifications` section, or --webhook URL"
+    );
+    let mut service = open_service(guest, db)?;
+    let deliverer = Deliverer::open(db, &notifications, &extra)?;
+    deliverer.take_from(&mut service, chrono::Utc::now())?;
+    let round = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(deliverer.deliver_due(None))?;
+    println!("delivered {}", round.delivered);
+    if round.failed > 0 {
+        println!("failed {} (retried by a later round)", round.failed);
+    }
+    if round.dead > 0 {
+        println!("dead-lettered {}", round.dead);
+    }
+    Ok(round.failed == 0 && round.dead == 0)
+}
+
+/// `pim-host notifications status`: the counts, and one line per dead letter.
+fn notifications_status(db: &Path, json: bool) -> anyhow::Result<bool> {
+    anyhow::ensure!(db.is_file(), "no database at {}", db.display());
+    let status = outbox::Outbox::open(db)?.status()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+        return Ok(true);
+    }
+    println!("pending {}", status.pending);
+    println!("delivered {}", status.delivered);
+    println!("dead-lettered {}", status.dead_lettered);
+    for d in &status.dead_letters {
+        println!(
+            "dead  {}  {}  {} {}  {} attempt{}  {}",
+            d.key,
+            d.notification_id,
+            d.channel,
+            d.destination,
+            d.attempts,
+            if d.attempts == 1 { "" } else { "s" },
+            d.last_error.as_deref().unwrap_or("-")
+        );
+    }
     Ok(true)
 }
 

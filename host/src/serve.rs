@@ -64,6 +64,9 @@ pub enum ServeError {
     /// The server failed while serving.
     #[error("serving failed")]
     Io(#[from] std::io::Error),
+    /// The notification channels could not be set up.
+    #[error("notifications: {0}")]
+    Outbox(String),
     /// A clock skew the peers' witnesses cannot resolve.
     #[error(
         "a maximum clock skew of {seconds} s is too small: hosts see each other's clocks only \
@@ -258,6 +261,24 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
         // the ticker then runs every `tick_seconds`.
         first_tick(&state).await;
     }
+    // The outbox, delivered continuously by a writing host with a channel configured
+    // (host/README.md, "Notifications").
+    let notifications = config.notifications.as_ref().filter(|_| !options.read_only);
+    let outbox = match &options.database {
+        crate::store::Database::Sqlite(db) => {
+            crate::outbox::spawn(state.clone(), db, notifications)
+                .map_err(|e| ServeError::Outbox(e.to_string()))?
+        }
+        crate::store::Database::Postgres(_) => {
+            if notifications.is_some_and(|n| n.has_channels()) {
+                // The delivery records live beside a SQLite log only, for now.
+                tracing::warn!(
+                    "notification delivery is not available on PostgreSQL yet: nothing is sent"
+                );
+            }
+            None
+        }
+    };
     let shutdown = shutdown_signal()?;
     let listener = listen(&options, &config).await?;
     if options.read_only {
@@ -273,6 +294,9 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
         .with_graceful_shutdown(shutdown)
         .await?;
     ticker.abort();
+    if let Some(outbox) = outbox {
+        outbox.abort();
+    }
     witness.abort();
     let host = time.host().to_owned();
     let gone = tokio::task::spawn_blocking(move || lock(&witnesses).remove_witness(&host)).await;

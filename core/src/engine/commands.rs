@@ -578,6 +578,17 @@ impl Engine {
         }
         let mut events = Vec::new();
         let known = self.import_principals(dir, now, &mut events)?;
+        let is_group = |id: &str| match known.get(id) {
+            Some(kind) => *kind == PrincipalKind::Group,
+            None => self
+                .state
+                .directory()
+                .principal(id)
+                .is_some_and(|p| p.kind == PrincipalKind::Group),
+        };
+        if let Some(refused) = imported_nesting(dir, is_group) {
+            return Ok(Outcome::refused(refused));
+        }
         let mut roles: Vec<&str> = Vec::new();
         for r in &dir.role_definitions {
             check_new_id("roleDefinitions.id", Some(&r.id))?;
@@ -806,6 +817,29 @@ impl Engine {
         })
     }
 
+    /// The directory's refusal of a group among the members of a role-assignable group:
+    /// Entra does not support nesting in role-assignable groups.
+    fn nesting_refusal<'a>(
+        &self,
+        group: &str,
+        mut members: impl Iterator<Item = &'a PrincipalId>,
+    ) -> Option<DecisionError> {
+        let dir = self.state.directory();
+        if !dir.principal(group).is_some_and(|g| g.is_role_assignable) {
+            return None;
+        }
+        let nested = members.find(|m| {
+            dir.principal(m)
+                .is_some_and(|p| p.kind == PrincipalKind::Group)
+        })?;
+        Some(DecisionError::new(
+            ErrorCode::DirectoryBadRequest,
+            format!(
+                "`{nested}` is a group: group nesting is not supported for role-assignable group `{group}`"
+            ),
+        ))
+    }
+
     fn change_membership(
         &self,
         group: &str,
@@ -831,6 +865,9 @@ impl Engine {
                 ErrorCode::AuthorizationFailed,
                 format!("`{caller}` may not change group membership"),
             )));
+        }
+        if let Some(refused) = self.nesting_refusal(group, add.iter()) {
+            return Ok(Outcome::refused(refused));
         }
         let mut events = vec![Event::MembershipChanged {
             at: now,
@@ -998,6 +1035,27 @@ pub(crate) fn given(text: Option<&str>) -> bool {
 /// Display helper for messages.
 pub(crate) fn show(t: Instant) -> String {
     format_instant(&t).to_string()
+}
+
+/// The directory's refusal of an import that puts a group among the members of a
+/// role-assignable group (Entra does not support nesting there).
+fn imported_nesting(
+    dir: &DirectorySnapshot,
+    is_group: impl Fn(&str) -> bool,
+) -> Option<DecisionError> {
+    dir.groups
+        .iter()
+        .filter(|g| g.is_role_assignable)
+        .find_map(|g| {
+            let nested = g.members.iter().find(|m| is_group(m))?;
+            Some(DecisionError::new(
+                ErrorCode::DirectoryBadRequest,
+                format!(
+                    "`{nested}` is a group: group nesting is not supported for role-assignable group `{}`",
+                    g.id
+                ),
+            ))
+        })
 }
 
 /// A group or service principal as an import makes it: no mail, no manager.

@@ -67,6 +67,10 @@ impl Engine {
             if p.kind == PrincipalKind::ServicePrincipal && !def.include_service_principals {
                 continue;
             }
+            // Entra: with "Members (self)", role-assignable groups aren't part of the review.
+            if p.kind == PrincipalKind::Group && def.reviewers.kind == ReviewerType::SelfReview {
+                continue;
+            }
             if let Some(days) = def.inactive_days {
                 let cutoff = t.checked_sub_signed(TimeDelta::days(i64::from(days)));
                 if last_sign_in(&p.id).is_some_and(|l| cutoff.is_none_or(|c| l > c)) {

@@ -60,6 +60,8 @@ pub struct Expect {
     /// Review: fields of the latest instance (`instanceStatus`, `instances`, `items`,
     /// `decisions`, `recommendations`, `applyResults`), each compared as given.
     pub review: Option<serde_json::Map<String, Value>>,
+    /// Status: partial approval stages, compared position by position (exactly this many).
+    pub approval_steps: Option<Vec<Value>>,
     /// Alerts: for each alert id, exactly these incident ids (as a set).
     pub incidents: Option<alloc::collections::BTreeMap<String, Vec<String>>>,
     /// Alerts: partial alert objects (Graph-shaped: `severityLevel`, `isRemediatable`,
@@ -70,9 +72,16 @@ pub struct Expect {
 fn allowed(verb: &Verb) -> &'static [&'static str] {
     match verb {
         Verb::Malformed { verb, .. } => match *verb {
-            "request" | "approve" | "cancel" | "status" => {
+            "request" | "approve" | "cancel" => {
                 &["status", "startDateTime", "endDateTime", "error"]
             }
+            "status" => &[
+                "status",
+                "startDateTime",
+                "endDateTime",
+                "approvalSteps",
+                "error",
+            ],
             "check" => &["active", "endDateTime", "via", "error"],
             "alerts" => &["active", "inactive", "incidents", "alerts", "error"],
             "audit" => &["activities", "records", "count", "error"],
@@ -86,13 +95,21 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
                 "decisions",
                 "recommendations",
                 "applyResults",
+                "itemDetails",
                 "error",
             ],
             _ => &["error"],
         },
-        Verb::Request { .. } | Verb::Approve { .. } | Verb::Cancel { .. } | Verb::Status { .. } => {
+        Verb::Request { .. } | Verb::Approve { .. } | Verb::Cancel { .. } => {
             &["status", "startDateTime", "endDateTime", "error"]
         }
+        Verb::Status { .. } => &[
+            "status",
+            "startDateTime",
+            "endDateTime",
+            "approvalSteps",
+            "error",
+        ],
         Verb::Check { .. } => &["active", "endDateTime", "via", "error"],
         Verb::Alerts => &["active", "inactive", "incidents", "alerts", "error"],
         Verb::Audit(_) => &["activities", "records", "count", "error"],
@@ -106,6 +123,7 @@ fn allowed(verb: &Verb) -> &'static [&'static str] {
             "decisions",
             "recommendations",
             "applyResults",
+            "itemDetails",
             "error",
         ],
         _ => &["error"],
@@ -171,9 +189,14 @@ impl Expect {
                     e.via = Some(via.ok_or_else(|| format!("expect `via`: unknown value `{v}`"))?);
                 }
                 ("activities", _) => e.activities = Some(strings(&k, v)?),
+                ("approvalSteps", _) => {
+                    e.approval_steps = Some(serde_json::from_value(v).map_err(|_| {
+                        String::from("expect `approvalSteps` must be a list of objects")
+                    })?)
+                }
                 (
                     "instanceStatus" | "instances" | "items" | "decisions" | "recommendations"
-                    | "applyResults",
+                    | "applyResults" | "itemDetails",
                     _,
                 ) => {
                     e.review
@@ -230,6 +253,7 @@ impl Expect {
         self.check_mismatches(actual, &mut out);
         self.record_mismatches(actual, &mut out);
         self.review_mismatches(actual, &mut out);
+        self.approval_step_mismatches(actual, &mut out);
         self.alert_mismatches(actual, &mut out);
         out
     }
@@ -413,6 +437,31 @@ impl Expect {
                 .map_or(0, Vec::len);
             if got != c {
                 out.push(format!("expected {c} records, got {got}"));
+            }
+        }
+    }
+
+    /// A request's approval stages, position by position.
+    fn approval_step_mismatches(&self, actual: &Value, out: &mut Vec<String>) {
+        let Some(want) = &self.approval_steps else {
+            return;
+        };
+        let got = actual
+            .get("approvalSteps")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        if got.len() != want.len() {
+            out.push(format!(
+                "expected {} approval steps, got {}",
+                want.len(),
+                got.len()
+            ));
+            return;
+        }
+        for (n, (w, g)) in want.iter().zip(got).enumerate() {
+            if !partial_match(w, g) {
+                out.push(format!("expected approval step {n} {w}, got {g}"));
             }
         }
     }

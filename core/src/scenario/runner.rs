@@ -443,13 +443,20 @@ impl<B: Backend> Run<'_, B> {
             },
             self.now,
         )? {
-            QueryResult::Request(r) => Ok(decision_value(&Decision {
-                status: Some(r.status),
-                start_date_time: Some(r.start_date_time),
-                end_date_time: r.end_date_time,
-                request: Some(*r),
-                error: None,
-            })),
+            QueryResult::Request(r) => {
+                let steps = approval_steps_value(&r);
+                let mut v = decision_value(&Decision {
+                    status: Some(r.status),
+                    start_date_time: Some(r.start_date_time),
+                    end_date_time: r.end_date_time,
+                    request: Some(*r),
+                    error: None,
+                });
+                if let Value::Object(m) = &mut v {
+                    m.insert("approvalSteps".into(), steps);
+                }
+                Ok(v)
+            }
             _ => Err(unexpected("status")),
         }
     }
@@ -689,7 +696,13 @@ fn review_value(r: &crate::review::Review) -> Value {
         applied.insert(item.principal_id.as_str().into(), json!(item.apply_result));
     }
     let items: Vec<&str> = i.items.iter().map(|x| x.principal_id.as_str()).collect();
+    let details: Map<String, Value> = i
+        .items
+        .iter()
+        .map(|x| (x.principal_id.as_str().into(), item_detail(r, i, x)))
+        .collect();
     json!({
+        "itemDetails": details,
         "instances": r.instances.len(),
         "instanceStatus": i.status,
         "items": items,
@@ -697,4 +710,71 @@ fn review_value(r: &crate::review::Review) -> Value {
         "recommendations": recommendations,
         "applyResults": applied,
     })
+}
+
+/// One review item as `itemDetails` reports it: who may decide, who decided (`reviewer`, the
+/// no-response `default` once the instance ended, or `none`), the final decision and what
+/// applying did.
+fn item_detail(
+    r: &crate::review::Review,
+    i: &crate::review::ReviewInstance,
+    x: &crate::review::ReviewItem,
+) -> Value {
+    use crate::review::{InstanceStatus, ReviewDecision, final_decision};
+    let ended = i.status != InstanceStatus::InProgress;
+    let fin = if ended {
+        final_decision(x, &r.definition.settings)
+    } else {
+        x.decision
+    };
+    let decided_by = if x.decision != ReviewDecision::NotReviewed {
+        "reviewer"
+    } else if fin != ReviewDecision::NotReviewed {
+        "default"
+    } else {
+        "none"
+    };
+    json!({
+        "reviewers": x.reviewers,
+        "scheduleIds": x.schedule_ids,
+        "recommendation": x.recommendation,
+        "decision": x.decision,
+        "finalDecision": fin,
+        "decidedBy": decided_by,
+        "reviewedBy": x.reviewed_by,
+        "justification": x.justification,
+        "applyResult": x.apply_result,
+    })
+}
+
+/// A request's approval stages as the `status` step reports them, each with its `status`:
+/// `Completed` once answered, `InProgress` while it is the stage waiting, `Expired` when the
+/// request ended unanswered at that stage, else `NotStarted`.
+fn approval_steps_value(r: &crate::request::RequestRecord) -> Value {
+    use crate::request::ReviewResult;
+    let current = r
+        .current_step()
+        .filter(|_| r.status.is_pending())
+        .map(|s| s.stage);
+    let steps: Vec<Value> = r
+        .approval_steps
+        .iter()
+        .map(|s| {
+            let status = if s.review_result != ReviewResult::NotReviewed {
+                "Completed"
+            } else if current == Some(s.stage) {
+                "InProgress"
+            } else if s.time_out_date_time.is_some() && !r.status.is_pending() {
+                "Expired"
+            } else {
+                "NotStarted"
+            };
+            let mut v = json!(s);
+            if let Value::Object(m) = &mut v {
+                m.insert("status".into(), Value::String(status.into()));
+            }
+            v
+        })
+        .collect();
+    Value::Array(steps)
 }

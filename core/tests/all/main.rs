@@ -1,3 +1,4 @@
 mod golden;
+mod nesting;
 mod props;
 mod scenarios;

@@ -1,5 +1,6 @@
 //! The server's config file: where to listen, which bearer tokens stand for which callers, the
-//! OpenID Connect issuer whose access tokens are accepted, and the per-caller write limit.
+//! OpenID Connect issuer whose access tokens are accepted, the per-caller write limit, and
+//! where notifications go (`notifications`, in `crate::outbox::config`).
 
 use std::path::{Path, PathBuf};
 
@@ -101,6 +102,9 @@ pub enum ConfigProblem {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// A `notifications` setting that cannot be used.
+    #[error("notifications: {0}")]
+    Notifications(String),
 }
 
 /// A caller a bearer token stands for.
@@ -267,6 +271,10 @@ pub struct ServerConfig {
     /// Which role a path behind a proxy needs, for `/v1.0/pim/forwardAuth`.
     #[serde(default)]
     pub forward_auth: ForwardAuthConfig,
+    /// Where the outbox is delivered (mail, webhooks), and how (host/README.md,
+    /// "Notifications").
+    #[serde(default)]
+    pub notifications: Option<crate::outbox::NotificationsConfig>,
 }
 
 /// `forwardAuth`: the roles paths behind a proxy need, for proxies that do not name the role
@@ -334,6 +342,9 @@ impl ServerConfig {
             let dir = path.parent().unwrap_or(Path::new(""));
             oidc.jwks = dir.join(&oidc.jwks).to_string_lossy().into_owned();
         }
+        if let Some(n) = config.notifications.as_mut() {
+            n.resolve_paths(path.parent().unwrap_or(Path::new("")));
+        }
         Ok(config)
     }
 
@@ -345,6 +356,9 @@ impl ServerConfig {
             return Err(ConfigProblem::ZeroBurst);
         }
         self.forward_auth.validate()?;
+        if let Some(n) = &self.notifications {
+            n.validate().map_err(ConfigProblem::Notifications)?;
+        }
         self.oidc.as_ref().map_or(Ok(()), OidcConfig::validate)
     }
 }

@@ -585,8 +585,9 @@ fn notifications_are_listed_and_delivered_to_a_webhook_once() {
     assert_eq!(out.trim(), "delivered 0");
     assert_eq!(count.load(Ordering::SeqCst), n, "nothing is sent twice");
 
-    // https is refused clearly; nothing is recorded.
-    let (ok, _, err) = pim_host(
+    // An https webhook is accepted; one added after the notifications were taken does not
+    // receive them (nothing is due), and with no channel at all `deliver` says so.
+    let (ok, out, err) = pim_host(
         &[
             "notifications",
             "deliver",
@@ -595,8 +596,18 @@ fn notifications_are_listed_and_delivered_to_a_webhook_once() {
         ],
         &api.db,
     );
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "delivered 0");
+    let (ok, _, err) = pim_host(&["notifications", "deliver"], &api.db);
     assert!(!ok);
-    assert!(err.contains("https"), "{err}");
+    assert!(err.contains("no channel"), "{err}");
+    let (ok, out, err) = pim_host(&["notifications", "status"], &api.db);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        format!("pending 0\ndelivered {n}\ndead-lettered 0\n"),
+        "{out}"
+    );
 
     let (ok, alerts, err) = pim_host(&["alerts"], &api.db);
     assert!(ok, "{err}");

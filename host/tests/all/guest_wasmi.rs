@@ -100,13 +100,14 @@ impl Guest {
     }
 }
 
-/// A tenant with direct, group and nested-group grants and two activations, natively: the
+/// A tenant with direct and group grants (a role-assignable group inside an ordinary one, which
+/// gives nothing: role-assignable groups do not nest) and two activations, natively: the
 /// engine and the events it committed.
 fn native_tenant() -> (Engine, Vec<Event>) {
     let directory = serde_json::from_value(json!({
         "users": [{"id": "aymen"}, {"id": "user1"}, {"id": "user2"}, {"id": "user3"}],
-        "groups": [{"id": "exo", "members": ["user2", "tier2"], "isRoleAssignable": true},
-                   {"id": "tier2", "members": ["user3"]}],
+        "groups": [{"id": "exo", "members": ["user2"], "isRoleAssignable": true},
+                   {"id": "tier2", "members": ["user3", "exo"]}],
         "assignments": [
             {"type": "active", "principalId": "aymen", "roleDefinitionId": pim_core::GLOBAL_ADMINISTRATOR},
             {"type": "eligible", "principalId": "user1", "roleDefinitionId": EXCHANGE_ADMIN},

@@ -16,6 +16,7 @@ mod graph_folder;
 mod guest;
 mod guest_wasmi;
 mod integrity;
+mod notifications;
 mod openapi;
 mod postgres;
 mod process;

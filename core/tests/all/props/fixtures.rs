@@ -93,7 +93,7 @@ fn populated_tenant() -> Tenant {
     Tenant {
         g0_members: vec![false, true, true, false, false],
         g1_members: vec![false, false, false, true, false],
-        g1_contains_g0: true,
+        g1_contains_sp0: true,
         pra_user: Some(4),
         seeds: vec![
             seed(true, 1, 0, 0, Some(40 * 1440)),

@@ -14,7 +14,7 @@ fn one_eligibility(policy: Option<PolicyGen>) -> Tenant {
     Tenant {
         g0_members: vec![false; USERS],
         g1_members: vec![false; USERS],
-        g1_contains_g0: false,
+        g1_contains_sp0: false,
         pra_user: None,
         seeds: vec![Seed {
             eligible: true,

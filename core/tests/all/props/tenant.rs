@@ -93,7 +93,7 @@ pub(crate) struct PolicyGen {
 pub(crate) struct Tenant {
     pub(crate) g0_members: Vec<bool>,
     pub(crate) g1_members: Vec<bool>,
-    pub(crate) g1_contains_g0: bool,
+    pub(crate) g1_contains_sp0: bool,
     /// A user (other than `u0`, the Global Administrator) who holds PRA permanently.
     pub(crate) pra_user: Option<usize>,
     pub(crate) seeds: Vec<Seed>,
@@ -200,10 +200,10 @@ pub(crate) fn tenant_strategy() -> impl Strategy<Value = Tenant> {
         prop::collection::vec(prop::option::weighted(0.8, policy_strategy()), ROLES.len()),
     )
         .prop_map(
-            |(g0_members, g1_members, g1_contains_g0, pra_user, seeds, policies)| Tenant {
+            |(g0_members, g1_members, g1_contains_sp0, pra_user, seeds, policies)| Tenant {
                 g0_members,
                 g1_members,
-                g1_contains_g0,
+                g1_contains_sp0,
                 pra_user,
                 seeds,
                 policies,
@@ -334,8 +334,10 @@ pub(crate) fn import_command(t: &Tenant) -> Command {
             .collect()
     };
     let mut g1 = members(&t.g1_members);
-    if t.g1_contains_g0 {
-        g1.push("g0");
+    // Entra refuses a group as a member of a role-assignable group, so the generated tenant
+    // never nests groups; a service principal member stands in for the extra membership.
+    if t.g1_contains_sp0 {
+        g1.push("sp0");
     }
     serde_json::from_value(json!({
         "op": "importDirectory",
