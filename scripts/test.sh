@@ -46,6 +46,12 @@ need_package() { # command, Debian package
 need_package faketime faketime
 need_package nginx nginx
 
+# pim-host's PostgreSQL tests: PIM_TEST_DATABASE_URL, else a server on 127.0.0.1:5432, else a
+# throwaway cluster of Debian's postgresql (installed when missing), stopped when this script ends.
+step "PostgreSQL for pim-host's PostgreSQL tests (scripts/postgres.sh)"
+eval "$(scripts/postgres.sh start)"
+trap 'scripts/postgres.sh stop' EXIT
+
 step "cargo test (unit, property, scenario, host process and doc tests)"
 cargo test --workspace
 
