@@ -172,6 +172,27 @@ pub struct ClockWitness {
     pub beat: u64,
 }
 
+/// A stored snapshot, kept only while the log's link at its sequence is still the one it was
+/// taken at (`link`: the log's link there now). A database failure is an error; any other
+/// mismatch (the log was rewritten, the event is gone) leaves the snapshot out.
+pub(crate) fn linked_snapshot(
+    snapshot: Snapshot,
+    taken_at: Option<chain::Hash>,
+    link: Result<chain::Hash, StoreError>,
+) -> Result<Option<Snapshot>, StoreError> {
+    match link {
+        Ok(link) if Some(link) == taken_at => Ok(Some(snapshot)),
+        Err(e @ (StoreError::Database(_) | StoreError::Postgres(_))) => Err(e),
+        _ => {
+            tracing::warn!(
+                seq = snapshot.seq,
+                "ignoring a snapshot whose head hash is not the log's"
+            );
+            Ok(None)
+        }
+    }
+}
+
 impl StoreError {
     /// The first bad sequence number, if the log failed verification.
     pub fn broken_at(&self) -> Option<u64> {

@@ -420,17 +420,8 @@ impl Store for PostgresStore {
             memory: row.get(1),
         };
         let taken_at = from_hex(row.get::<_, &str>(2));
-        match stored_link(self.client()?, snapshot.seq) {
-            Ok(link) if Some(link) == taken_at => Ok(Some(snapshot)),
-            Err(e @ StoreError::Postgres(_)) => Err(e),
-            _ => {
-                tracing::warn!(
-                    seq = snapshot.seq,
-                    "ignoring a snapshot whose head hash is not the log's"
-                );
-                Ok(None)
-            }
-        }
+        let link = stored_link(self.client()?, snapshot.seq);
+        super::linked_snapshot(snapshot, taken_at, link)
     }
 
     fn verify(&mut self) -> Result<ChainHead, StoreError> {

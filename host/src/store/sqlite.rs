@@ -471,17 +471,8 @@ impl Store for SqliteStore {
             return Ok(None);
         };
         let taken_at = head_hash.as_deref().and_then(from_hex);
-        match stored_link(&self.conn, snapshot.seq) {
-            Ok(link) if Some(link) == taken_at => Ok(Some(snapshot)),
-            Err(e @ StoreError::Database(_)) => Err(e),
-            _ => {
-                tracing::warn!(
-                    seq = snapshot.seq,
-                    "ignoring a snapshot whose head hash is not the log's"
-                );
-                Ok(None)
-            }
-        }
+        let link = stored_link(&self.conn, snapshot.seq);
+        super::linked_snapshot(snapshot, taken_at, link)
     }
 
     fn verify(&mut self) -> Result<ChainHead, StoreError> {

@@ -387,7 +387,6 @@ struct Process {
 
 impl Process {
     fn start(db: &Path, offset: Option<&str>) -> Process {
-        use std::io::BufRead;
         let _ = guest();
         let bin = env!("CARGO_BIN_EXE_pim-host");
         let mut cmd = match offset {
@@ -418,19 +417,7 @@ impl Process {
                     "cannot start pim-host (is faketime installed? apt-get install faketime): {e}"
                 )
             });
-        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("a stdout pipe"));
-        let mut line = String::new();
-        while !line.starts_with("listening on ") {
-            line.clear();
-            let n = stdout
-                .read_line(&mut line)
-                .expect("pim-host prints its address");
-            assert!(n > 0, "pim-host exited before listening");
-        }
-        let addr = line
-            .trim()
-            .trim_start_matches("listening on http://")
-            .to_owned();
+        let (addr, stdout) = crate::common::listening_address(&mut child);
         Process {
             child,
             addr,

@@ -139,3 +139,26 @@ pub fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> Op
     let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
 }
+
+/// Reads a spawned `pim-host serve`'s stdout until it says where it listens: the address
+/// (`host:port`) and the stdout, which the caller keeps open (the server writes to it).
+pub fn listening_address(
+    child: &mut std::process::Child,
+) -> (String, std::io::BufReader<std::process::ChildStdout>) {
+    use std::io::BufRead;
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("a stdout pipe"));
+    let mut line = String::new();
+    while !line.starts_with("listening on ") {
+        line.clear();
+        let n = stdout
+            .read_line(&mut line)
+            .expect("pim-host prints its address");
+        assert!(n > 0, "pim-host exited before listening");
+    }
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected line `{line}`"))
+        .to_owned();
+    (addr, stdout)
+}

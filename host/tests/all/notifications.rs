@@ -764,7 +764,6 @@ async fn rows_of_the_earlier_at_most_once_table_still_count_as_delivered() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_delivers_the_outbox_continuously_to_a_signed_webhook() {
-    use std::io::BufRead;
     let _ = guest();
     let db = temp_db("serve");
     let r = Receiver::default();
@@ -786,12 +785,7 @@ async fn serve_delivers_the_outbox_continuously_to_a_signed_webhook() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("pim-host starts");
-    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("a pipe"));
-    let mut line = String::new();
-    while !line.starts_with("listening on ") {
-        line.clear();
-        assert!(stdout.read_line(&mut line).expect("reads") > 0, "exited");
-    }
+    let (_addr, _stdout) = crate::common::listening_address(&mut child);
     // The demo seed's eligibility notifications arrive without anyone asking.
     let mut delivered = 0;
     for _ in 0..200 {

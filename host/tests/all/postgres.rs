@@ -7,7 +7,7 @@
 //! own and drops it afterwards, so tests run in parallel. An unreachable server fails the
 //! tests; they never skip.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
@@ -325,19 +325,7 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("pim-host starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("a stdout pipe"));
-        let mut line = String::new();
-        while !line.starts_with("listening on ") {
-            line.clear();
-            let n = stdout
-                .read_line(&mut line)
-                .expect("pim-host prints its address");
-            assert!(n > 0, "pim-host exited before listening");
-        }
-        let addr = line
-            .trim()
-            .trim_start_matches("listening on http://")
-            .to_owned();
+        let (addr, stdout) = crate::common::listening_address(&mut child);
         Server {
             child,
             addr,

@@ -2,7 +2,7 @@
 //! database grant an activation once, and bad input is refused while the server keeps serving;
 //! a log broken under a running server, and `serve --read-only`.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
@@ -54,21 +54,7 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("pim-host starts");
-        let stdout = child.stdout.take().expect("a stdout pipe");
-        let mut stdout = BufReader::new(stdout);
-        let mut line = String::new();
-        while !line.starts_with("listening on ") {
-            line.clear();
-            let n = stdout
-                .read_line(&mut line)
-                .expect("pim-host prints its address");
-            assert!(n > 0, "pim-host exited before listening");
-        }
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line `{line}`"))
-            .to_owned();
+        let (addr, stdout) = crate::common::listening_address(&mut child);
         Server {
             child,
             addr,
