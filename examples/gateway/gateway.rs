@@ -1,5 +1,5 @@
-//! The gateway's logic: route table, caller identification, the check through the guest, and a
-//! forwarder on reqwest that streams bodies. `main.rs` wires it to the command line; the host's tests include
+//! The gateway's logic: route table, caller identification, the check through the guest, a
+//! follower of pim-host's event stream, and a forwarder on reqwest that streams bodies. `main.rs` wires it to the command line; the host's tests include
 //! this file directly.
 
 use std::collections::HashMap;
@@ -156,6 +156,79 @@ impl<S: Store + 'static> Gateway<S> {
             }
         }
     }
+}
+
+/// Follows pim-host's event stream (`GET /v1.0/pim/events`, server-sent events) into `log`,
+/// the store `gw`'s service mirrors, and applies what arrives as soon as it arrives. Each
+/// connection resumes after the last event held (`Last-Event-ID`); a dropped one is
+/// reconnected after a second. Runs until the process ends.
+pub async fn follow_events<S: Store + 'static>(
+    gw: Arc<Gateway<S>>,
+    log: pim_host::MemoryStore,
+    url: String,
+    token: String,
+) {
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    {
+        // One catch-up for however many events arrived meanwhile.
+        let (gw, arrived) = (gw.clone(), arrived.clone());
+        tokio::spawn(async move {
+            loop {
+                arrived.notified().await;
+                let gw = gw.clone();
+                let _ = tokio::task::spawn_blocking(move || gw.tail()).await;
+            }
+        });
+    }
+    let client = match reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        // The host sends a comment every 15 s on an idle stream.
+        .read_timeout(Duration::from_secs(60))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return tracing::error!(error = %e, "no HTTP client: not following"),
+    };
+    loop {
+        if let Err(e) = stream_once(&client, &url, &token, log.clone(), &arrived).await {
+            tracing::warn!(error = %e, "following the event stream: reconnecting");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// One connection of [`follow_events`]: appends each event to `log` in order.
+async fn stream_once(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    mut log: pim_host::MemoryStore,
+    arrived: &tokio::sync::Notify,
+) -> anyhow::Result<()> {
+    use eventsource_stream::Eventsource;
+    use futures_util::StreamExt;
+    let held = log.head()?;
+    let answer = client
+        .get(url)
+        .bearer_auth(token)
+        .header("Last-Event-ID", held.to_string())
+        .send()
+        .await?
+        .error_for_status()?;
+    let mut events = answer.bytes_stream().eventsource();
+    while let Some(event) = events.next().await {
+        let event = event?;
+        let seq: u64 = event.id.parse()?;
+        let head = log.head()?;
+        if seq <= head {
+            continue;
+        }
+        anyhow::ensure!(seq == head + 1, "the stream skipped from {head} to {seq}");
+        let decoded: pim_core::Event = serde_json::from_str(&event.data)?;
+        log.append(head, &[decoded])?;
+        arrived.notify_one();
+    }
+    anyhow::bail!("the host ended the stream")
 }
 
 const HOP_BY_HOP: [&str; 8] = [

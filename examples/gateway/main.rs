@@ -1,7 +1,14 @@
 //! A reverse proxy that lets a request through only when its caller is active, right now, in
-//! the role its route needs. It embeds pim_guest.wasm through pim-host's library and tails the
-//! same SQLite event log `pim-host serve` writes, so an activation made there opens the route
-//! here within a second, and an expiry closes it.
+//! the role its route needs. It embeds pim_guest.wasm through pim-host's library and mirrors
+//! the event log `pim-host serve` writes, so an activation made there opens the route here
+//! within a second, and an expiry closes it. It mirrors the log one of three ways:
+//!
+//! - `--db FILE`: tails the same SQLite file every half second;
+//! - `--database postgres://…`: reads the PostgreSQL log and catches up on every commit it
+//!   hears of (`LISTEN pim_events`);
+//! - `--follow http://host:8080/v1.0/pim/events`: follows a host's event stream (server-sent
+//!   events) with a reader's token (`--follow-token`, or `PIM_FOLLOW_TOKEN`), into memory,
+//!   with no connection to the database at all.
 //!
 //! Run (after `scripts/build-guest.sh`):
 //!
@@ -18,16 +25,29 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use pim_host::{Guest, Limits, Service, SqliteStore, SystemClock};
+use pim_host::{
+    Chain, Database, Guest, Limits, MemoryStore, Service, SqliteStore, Store, StoreOptions,
+    SystemClock,
+};
 
 mod gateway;
 
 #[derive(Parser)]
 #[command(about = "A PIM-checking reverse proxy")]
+#[command(group(clap::ArgGroup::new("log").required(true).args(["db", "database", "follow"])))]
 struct Args {
-    /// The event log pim-host serve writes.
+    /// The SQLite event log pim-host serve writes.
     #[arg(long)]
-    db: PathBuf,
+    db: Option<PathBuf>,
+    /// The PostgreSQL event log pim-host serve writes (`postgres://…`), read-only.
+    #[arg(long)]
+    database: Option<String>,
+    /// A pim-host's event stream, `http://host:port/v1.0/pim/events`.
+    #[arg(long)]
+    follow: Option<String>,
+    /// The bearer token for `--follow`: a caller who reads everything (a reader role).
+    #[arg(long)]
+    follow_token: Option<String>,
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:8081")]
     listen: String,
@@ -52,16 +72,57 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
 
-    // 1. Compile the guest once, and mirror the host's event log into one instance.
+    // 1. Compile the guest once.
     let guest = Guest::from_file(&Guest::locate(args.guest.as_deref()), Limits::default())?;
-    // The gateway only asks `check`: its guest keeps no audit records or notifications.
-    let service = Service::open_with(
-        guest,
-        SqliteStore::open(&args.db)?,
-        pim_core::Projections::CHECK_ONLY,
-    )?;
 
-    // 2. Routes and callers.
+    // 2. Mirror the log into that instance, one of three ways.
+    if let Some(db) = &args.db {
+        let gw = gateway(open(&guest, SqliteStore::open(db)?)?, &args)?;
+        gw.spawn_tail(Duration::from_millis(500));
+        return serve(gw, &args).await;
+    }
+    if let Some(url) = &args.database {
+        let options = StoreOptions {
+            read_only: true,
+            chain: Chain::from_env()?,
+        };
+        let store = tokio::task::block_in_place(|| Database::Postgres(url.clone()).open(&options))?;
+        let gw = gateway(tokio::task::block_in_place(|| open(&guest, store))?, &args)?;
+        let (url, follower) = (url.clone(), gw.clone());
+        std::thread::spawn(move || {
+            pim_host::store::postgres::follow(&url, |_| {
+                follower.tail();
+                true
+            });
+        });
+        return serve(gw, &args).await;
+    }
+    let url = args
+        .follow
+        .clone()
+        .context("--db, --database or --follow")?;
+    let token = args
+        .follow_token
+        .clone()
+        .or_else(|| std::env::var("PIM_FOLLOW_TOKEN").ok())
+        .context("--follow needs --follow-token (or PIM_FOLLOW_TOKEN)")?;
+    let log = MemoryStore::new();
+    let gw = gateway(open(&guest, log.clone())?, &args)?;
+    tokio::spawn(gateway::follow_events(gw.clone(), log, url, token));
+    serve(gw, &args).await
+}
+
+/// The gateway's service over `store`: it only asks `check`, so its guest keeps no audit
+/// records or notifications.
+fn open<S: Store>(guest: &Arc<Guest>, store: S) -> Result<Service<S>, pim_host::ServiceError> {
+    Service::open_with(guest.clone(), store, pim_core::Projections::CHECK_ONLY)
+}
+
+/// The gateway over `service`, with the routes and callers the arguments name.
+fn gateway<S: Store + 'static>(
+    service: Service<S>,
+    args: &Args,
+) -> anyhow::Result<Arc<gateway::Gateway<S>>> {
     let routes = serde_json::from_str(&std::fs::read_to_string(&args.routes)?)
         .context("reading the routes")?;
     let config = pim_host::http::ServerConfig::load(&args.config)?;
@@ -70,17 +131,21 @@ async fn main() -> anyhow::Result<()> {
         .into_iter()
         .map(|t| (t.token, t.principal))
         .collect();
-
-    // 3. Check every request against the guest; tail the log every half second.
-    let gw = gateway::Gateway::new(
+    Ok(gateway::Gateway::new(
         service,
         Arc::new(SystemClock),
         routes,
         callers,
-        args.upstream,
+        args.upstream.clone(),
         gateway::upstream_client()?,
-    );
-    gw.spawn_tail(Duration::from_millis(500));
+    ))
+}
+
+/// Checks every request against the guest until Ctrl-C.
+async fn serve<S: Store + 'static>(
+    gw: Arc<gateway::Gateway<S>>,
+    args: &Args,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     println!("gateway listening on http://{}", listener.local_addr()?);
     axum::serve(listener, gw.router())

@@ -7,6 +7,7 @@ pub mod graph;
 pub mod graph_folder;
 pub mod guest;
 pub mod http;
+pub mod metrics;
 pub mod outbox;
 pub mod scenario;
 pub mod serve;

@@ -279,7 +279,14 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
             None
         }
     };
-    let shutdown = shutdown_signal()?;
+    let shutdown = {
+        let (signal, state) = (shutdown_signal()?, state.clone());
+        // The event streams never end by themselves: a graceful shutdown ends them.
+        async move {
+            signal.await;
+            state.close_streams();
+        }
+    };
     let listener = listen(&options, &config).await?;
     if options.read_only {
         tracing::info!("read-only: no ticks, no snapshots, writes refused");
@@ -389,8 +396,18 @@ fn open(
     let store = store(db, options)?;
     let started = std::time::Instant::now();
     let service = Service::open(guest, store)?;
+    let (snapshot, applied) = service.loaded();
+    let metrics = crate::metrics::metrics();
+    metrics
+        .loaded_snapshot
+        .set(i64::try_from(snapshot).unwrap_or(i64::MAX));
+    metrics
+        .loaded_events
+        .set(i64::try_from(applied).unwrap_or(i64::MAX));
     tracing::info!(
         events = service.head(),
+        snapshot,
+        applied,
         millis = started.elapsed().as_millis() as u64,
         db = %db,
         kind = db.kind(),

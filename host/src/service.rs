@@ -144,6 +144,9 @@ pub struct Service<S: Store> {
     /// Set once when the log fails verification under the running service; shared with the
     /// services reading the same log for it ([`Service::share_integrity`]).
     fault: Arc<OnceLock<IntegrityFault>>,
+    /// What the last [`Service::reload`] started from: the snapshot's sequence number (0 for
+    /// none) and how many events it then applied from the log.
+    loaded: (u64, u64),
 }
 
 impl<S: Store> Service<S> {
@@ -173,6 +176,7 @@ impl<S: Store> Service<S> {
             max_skew: chrono::TimeDelta::from_std(DEFAULT_MAX_SKEW)
                 .unwrap_or(chrono::TimeDelta::MAX),
             fault: Arc::default(),
+            loaded: (0, 0),
         };
         service.reload()?;
         if let Some(f) = service.integrity_fault() {
@@ -214,7 +218,16 @@ impl<S: Store> Service<S> {
             self.head = 0;
             self.latest = None;
         }
-        self.catch_up()
+        let from = self.head;
+        self.catch_up()?;
+        self.loaded = (from, self.head.saturating_sub(from));
+        Ok(())
+    }
+
+    /// What the last load started from: the snapshot's sequence number (0: none, the whole
+    /// log was applied) and how many events of the log it applied after it.
+    pub fn loaded(&self) -> (u64, u64) {
+        self.loaded
     }
 
     /// Applies what other writers appended since this service last looked. If the log fails
@@ -388,10 +401,18 @@ impl<S: Store> Service<S> {
             return Ok(());
         }
         self.writable()?;
+        let metrics = crate::metrics::metrics();
         let head = match self.store.append(self.head, events) {
             Ok(head) => head,
-            Err(e) => return Err(self.integrity(e)),
+            Err(e) => {
+                if matches!(e, StoreError::Conflict { .. }) {
+                    metrics.conflicts.inc();
+                }
+                return Err(self.integrity(e));
+            }
         };
+        metrics.commits.inc();
+        metrics.committed_events.inc_by(events.len() as u64);
         let r = self.instance.apply(events);
         self.recover(r)?;
         self.head = head;

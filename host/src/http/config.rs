@@ -105,6 +105,9 @@ pub enum ConfigProblem {
     /// A `notifications` setting that cannot be used.
     #[error("notifications: {0}")]
     Notifications(String),
+    /// A `metrics` setting that guards nothing or is ambiguous.
+    #[error("metrics: {0}")]
+    Metrics(&'static str),
 }
 
 /// A caller a bearer token stands for.
@@ -275,6 +278,36 @@ pub struct ServerConfig {
     /// "Notifications").
     #[serde(default)]
     pub notifications: Option<crate::outbox::NotificationsConfig>,
+    /// Who may scrape `GET /metrics`; absent, the route answers 404 (host/README.md,
+    /// "Metrics").
+    #[serde(default)]
+    pub metrics: Option<MetricsConfig>,
+}
+
+/// `metrics`: how `GET /metrics` is guarded. The scrape token is a secret of its own, good
+/// for nothing but the metrics, so a scraper holds no caller's rights.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// The scraper sends `Authorization: Bearer <token>`.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Serves the metrics to anyone who reaches the host, without a token (a host whose
+    /// listen address only the scraper's network reaches).
+    #[serde(default)]
+    pub public: bool,
+}
+
+impl MetricsConfig {
+    fn validate(&self) -> Result<(), ConfigProblem> {
+        let problem = match (&self.token, self.public) {
+            (Some(_), true) => "set either `token` or `public`, not both",
+            (Some(t), false) if t.trim().is_empty() => "the token is empty",
+            (None, false) => "set `token` (the scraper's bearer token) or `public: true`",
+            _ => return Ok(()),
+        };
+        Err(ConfigProblem::Metrics(problem))
+    }
 }
 
 /// `forwardAuth`: the roles paths behind a proxy need, for proxies that do not name the role
@@ -356,6 +389,9 @@ impl ServerConfig {
             return Err(ConfigProblem::ZeroBurst);
         }
         self.forward_auth.validate()?;
+        if let Some(m) = &self.metrics {
+            m.validate()?;
+        }
         if let Some(n) = &self.notifications {
             n.validate().map_err(ConfigProblem::Notifications)?;
         }
@@ -369,6 +405,21 @@ mod tests {
 
     fn parse(json: &str) -> ServerConfig {
         serde_json::from_str(json).expect("a config")
+    }
+
+    #[test]
+    fn metrics_need_a_token_or_public_and_not_both() {
+        assert!(parse("{}").validate().is_ok());
+        assert!(parse(r#"{"metrics": {"token": "s3"}}"#).validate().is_ok());
+        assert!(parse(r#"{"metrics": {"public": true}}"#).validate().is_ok());
+        for bad in [
+            r#"{"metrics": {}}"#,
+            r#"{"metrics": {"token": " "}}"#,
+            r#"{"metrics": {"token": "s3", "public": true}}"#,
+        ] {
+            let e = parse(bad).validate().expect_err(bad);
+            assert!(e.to_string().starts_with("metrics: "), "{e}");
+        }
     }
 
     #[test]

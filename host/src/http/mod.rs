@@ -35,9 +35,11 @@
 //! | `POST /v1.0/identityGovernance/accessReviews/definitions/{id}/{stop,reset,applyDecisions}` | stop, reset, apply |
 //! | `DELETE /v1.0/identityGovernance/accessReviews/definitions/{id}` | delete a review |
 //! | `GET  /v1.0/pim/notifications?since=&recipient=` | the outbox (administrators see all) |
+//! | `GET  /v1.0/pim/events?after=N` | the committed events after `N`, as server-sent events (module `events`) |
 //! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
 //! | `GET  /healthz` | liveness, the log's head, the database and its follower, whether the host's clock is trusted |
 //! | `GET  /openapi.json` | the OpenAPI document of every route (module `openapi`) |
+//! | `GET  /metrics` | Prometheus metrics, with the config's scrape token (module `metrics`) |
 //!
 //! Every other path is 404 `ResourceNotFound` and every other method on a known path 405
 //! `MethodNotAllowed`, with Graph's error body.
@@ -60,9 +62,11 @@ mod check;
 mod config;
 mod eligible_roles;
 mod error;
+mod events;
 mod extract;
 mod forward_auth;
 mod health;
+mod metrics;
 mod notifications;
 mod odata;
 mod openapi;
@@ -80,8 +84,8 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 
 pub use config::{
-    ConfigError, ConfigProblem, ForwardAuthConfig, ForwardRoute, OidcConfig, RateLimitConfig,
-    ServerConfig, TokenEntry,
+    ConfigError, ConfigProblem, ForwardAuthConfig, ForwardRoute, MetricsConfig, OidcConfig,
+    RateLimitConfig, ServerConfig, TokenEntry,
 };
 pub use error::{ApiError, ApiResult};
 pub use extract::{Caller, WithBody};
@@ -113,7 +117,9 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         .merge(alerts::routes())
         .merge(access_reviews::routes())
         .merge(notifications::routes())
+        .merge(events::routes())
         .merge(health::routes())
+        .merge(metrics::routes())
         .into_parts();
     let mut operations = operations;
     operations.push(openapi::Operation {
@@ -138,6 +144,7 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         routes
     };
     routes
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(request_id::stamp))
         .with_state(state)

@@ -33,6 +33,12 @@ pub struct AppState<S: Store> {
     read_only: bool,
     policy_ids: crate::graph::PolicyIds,
     forward_auth: super::ForwardAuthConfig,
+    metrics: Option<super::config::MetricsConfig>,
+    /// The newest head any of this host's services has seen: what the event stream
+    /// (`GET /v1.0/pim/events`) waits on.
+    heads: tokio::sync::watch::Sender<u64>,
+    /// Set at shutdown: the event streams end (a graceful shutdown waits for them).
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl<S: Store> AppState<S> {
@@ -73,6 +79,9 @@ impl<S: Store> AppState<S> {
             auth: Authenticator::new(config)?,
             writes: WriteLimiter::new(config.rate_limit),
             forward_auth: config.forward_auth.clone(),
+            metrics: config.metrics.clone(),
+            heads: tokio::sync::watch::Sender::new(0),
+            closing: std::sync::atomic::AtomicBool::new(false),
             policy_ids: crate::graph::PolicyIds::new(
                 config
                     .tenant_id
@@ -128,6 +137,38 @@ impl<S: Store> AppState<S> {
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
+
+    /// Who may scrape `/metrics` (`None`: nobody, the route answers 404).
+    pub(super) fn metrics_config(&self) -> Option<&super::config::MetricsConfig> {
+        self.metrics.as_ref()
+    }
+
+    /// The newest head this host's services have seen, changing as they see newer ones.
+    pub(super) fn heads(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.heads.subscribe()
+    }
+
+    /// Ends the event streams (at shutdown): each ends at its next look, woken now.
+    pub fn close_streams(&self) {
+        self.closing.store(true, Ordering::Relaxed);
+        self.heads.send_modify(|_| {});
+    }
+
+    /// Whether [`AppState::close_streams`] was called.
+    pub(super) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Relaxed)
+    }
+
+    /// Records that a service of this host is at `head`.
+    fn saw_head(&self, head: u64) {
+        self.heads.send_if_modified(|newest| {
+            let newer = head > *newest;
+            if newer {
+                *newest = head;
+            }
+            newer
+        });
+    }
 }
 
 impl<S: Store + 'static> AppState<S> {
@@ -141,7 +182,9 @@ impl<S: Store + 'static> AppState<S> {
         let answer = tokio::task::spawn_blocking(move || {
             let mut service = state.service.lock().unwrap_or_else(|p| p.into_inner());
             let now = state.instant(&mut service)?;
-            f(&mut service, now)
+            let answer = f(&mut service, now);
+            state.saw_head(service.head());
+            answer
         })
         .await?;
         Ok(answer?)
@@ -169,6 +212,7 @@ impl<S: Store + 'static> AppState<S> {
                     .unwrap_or_else(|p| p.into_inner()),
             };
             let now = state.instant(&mut reader)?;
+            state.saw_head(reader.head());
             f(&mut reader, now)
         })
         .await?;

@@ -162,3 +162,19 @@ pub fn listening_address(
         .to_owned();
     (addr, stdout)
 }
+
+/// The status of a `GET` whose body may never end (a server-sent event stream): reads the
+/// answer's head only, then hangs up.
+pub fn status_of_stream(addr: &str, path: &str, token: &str) -> Option<u16> {
+    use std::io::BufRead;
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut line = String::new();
+    std::io::BufReader::new(s).read_line(&mut line).ok()?;
+    line.split(' ').nth(1)?.parse().ok()
+}

@@ -165,3 +165,92 @@ fn the_gateway_forwards_only_callers_active_in_the_routes_role() {
     drop(rt);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_gateway_following_the_event_stream_opens_a_route_within_a_second_of_the_activation() {
+    use std::time::{Duration, Instant};
+    let dir = std::env::temp_dir().join(format!("pim-host-gateway-sse-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let db = dir.join("pim.db");
+    let host = crate::postgres::Server::launch(
+        &["--db", db.to_str().expect("UTF-8")],
+        &dir,
+        crate::postgres::TEST_CONFIG,
+    );
+
+    // The gateway holds the log in memory only, from the host's event stream.
+    let log = pim_host::MemoryStore::new();
+    let service =
+        Service::open_with(guest(), log.clone(), pim_core::Projections::CHECK_ONLY).expect("opens");
+    let routes = serde_json::from_value(serde_json::json!([
+        { "prefix": "/exchange/", "roleDefinitionId": EXCHANGE_ADMIN }
+    ]))
+    .expect("routes");
+    let callers = HashMap::from([("user1-token".to_owned(), "user1".to_owned())]);
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let up = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("binds");
+    let up_addr = up.local_addr().expect("an address").to_string();
+    rt.spawn(upstream(up));
+    let gw = proxy::Gateway::new(
+        service,
+        Arc::new(pim_host::SystemClock),
+        routes,
+        callers,
+        up_addr,
+        proxy::upstream_client().expect("a client"),
+    );
+    let events = format!("http://{}/v1.0/pim/events", host.addr);
+    rt.spawn(proxy::follow_events(
+        gw.clone(),
+        log,
+        events,
+        "aymen-token".into(),
+    ));
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("binds");
+    let addr = listener.local_addr().expect("an address").to_string();
+    let router = gw.router();
+    rt.spawn(async move { axum::serve(listener, router).await });
+
+    let head = crate::postgres::body_head(&host);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while gw.service.lock().expect("a service").head() < head {
+        assert!(Instant::now() < deadline, "the gateway did not catch up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        get(&addr, "/exchange/mailboxes", Some("user1-token")).0,
+        403
+    );
+
+    let activate = serde_json::json!({
+        "action": "selfActivate", "principalId": "user1", "roleDefinitionId": EXCHANGE_ADMIN,
+        "directoryScopeId": "/", "justification": "mailbox migration",
+        "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "PT1H" } }
+    })
+    .to_string();
+    let path = "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests";
+    let (status, body) =
+        crate::common::http(&host.addr, "POST", path, "user1-token", &activate).expect("answers");
+    assert_eq!(status, 201, "{body}");
+    let committed = Instant::now();
+    loop {
+        let (status, body) = get(&addr, "/exchange/mailboxes", Some("user1-token"));
+        if status == 200 {
+            assert_eq!(body, "hello user1");
+            break;
+        }
+        assert!(
+            committed.elapsed() < Duration::from_secs(1),
+            "the gateway did not open the route within a second: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(rt);
+    drop(host);
+    let _ = std::fs::remove_dir_all(&dir);
+}

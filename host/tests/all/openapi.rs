@@ -56,6 +56,11 @@ fn every_documented_operation_is_served_and_the_document_is_openapi() {
         );
     }
     for (method, path) in &ops {
+        let op = &doc["paths"][path.as_str()][method.to_ascii_lowercase()];
+        assert!(
+            op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{method} {path}"
+        );
         let concrete: String = path
             .split('/')
             .map(|seg| {
@@ -67,6 +72,12 @@ fn every_documented_operation_is_served_and_the_document_is_openapi() {
             })
             .collect::<Vec<_>>()
             .join("/");
+        if concrete == "/v1.0/pim/events" {
+            // A stream that never ends: its head says it is served.
+            let status = crate::common::status_of_stream(&api.addr, &concrete, "aymen-token");
+            assert_eq!(status, Some(200), "{method} {path}");
+            continue;
+        }
         let (status, body) = api.call("aymen", method, &concrete, "{}");
         let message = body["error"]["message"].as_str().unwrap_or_default();
         assert!(
@@ -76,11 +87,6 @@ fn every_documented_operation_is_served_and_the_document_is_openapi() {
         assert_ne!(
             status, 405,
             "{method} {path} is documented but not served: {body}"
-        );
-        let op = &doc["paths"][path.as_str()][method.to_ascii_lowercase()];
-        assert!(
-            op["summary"].as_str().is_some_and(|s| !s.is_empty()),
-            "{method} {path}"
         );
     }
 }

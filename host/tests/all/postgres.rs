@@ -26,7 +26,7 @@ use crate::common::{EXCHANGE_ADMIN, assert_same_report, at, guest, http, scenari
 use crate::store::{conflicts, events};
 
 /// The server the tests create their databases on.
-fn server_url() -> String {
+pub(crate) fn server_url() -> String {
     std::env::var("PIM_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
@@ -47,13 +47,13 @@ fn with_dbname(url: &str, name: &str) -> String {
 }
 
 /// A database of this test's own, dropped with it.
-struct TestDb {
+pub(crate) struct TestDb {
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl TestDb {
-    fn new(what: &str) -> TestDb {
+    pub(crate) fn new(what: &str) -> TestDb {
         static N: AtomicU32 = AtomicU32::new(0);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -78,11 +78,11 @@ impl TestDb {
         TestDb { name, url }
     }
 
-    fn store(&self) -> PostgresStore {
+    pub(crate) fn store(&self) -> PostgresStore {
         PostgresStore::connect(&self.url, &StoreOptions::default()).expect("connects")
     }
 
-    fn sql(&self, sql: &str) {
+    pub(crate) fn sql(&self, sql: &str) {
         let mut c = postgres::Client::connect(&self.url, postgres::NoTls).expect("connects");
         c.batch_execute(sql).expect("runs");
     }
@@ -295,18 +295,33 @@ fn postgres_every_scenario_reports_as_with_sqlite() {
     assert!(files > 50, "only {files} scenario files ran");
 }
 
-/// A running `pim-host serve --demo --database URL`.
-struct Server {
+/// The config the process tests' hosts run with: no write limit (the streams write faster
+/// than the default allows) and metrics for the scrape token [`SCRAPE_TOKEN`].
+pub(crate) const TEST_CONFIG: &str =
+    r#"{"rateLimit": {"writesPerMinute": 0}, "metrics": {"token": "scrape-token"}}"#;
+
+/// The scrape token of [`TEST_CONFIG`].
+pub(crate) const SCRAPE_TOKEN: &str = "scrape-token";
+
+/// A running `pim-host serve --demo`, on a PostgreSQL URL or a SQLite file.
+pub(crate) struct Server {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
     _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Server {
-    fn start(url: &str, dir: &std::path::Path) -> Server {
+    /// A host on the PostgreSQL database `url`; its config goes in `dir`.
+    pub(crate) fn start(url: &str, dir: &std::path::Path) -> Server {
+        Server::launch(&["--database", url], dir, TEST_CONFIG)
+    }
+
+    /// A host with these database arguments (`--database URL` or `--db FILE`) and config.
+    pub(crate) fn launch(database: &[&str], dir: &std::path::Path, config_json: &str) -> Server {
         let _ = guest();
-        let config = dir.join("config.json");
-        std::fs::write(&config, r#"{"rateLimit": {"writesPerMinute": 0}}"#).expect("writes");
+        static N: AtomicU32 = AtomicU32::new(0);
+        let config = dir.join(format!("config-{}.json", N.fetch_add(1, Ordering::Relaxed)));
+        std::fs::write(&config, config_json).expect("writes");
         let mut child = Command::new(env!("CARGO_BIN_EXE_pim-host"))
             .args([
                 "serve",
@@ -316,7 +331,7 @@ impl Server {
                 "--tick-seconds",
                 "3600",
             ])
-            .args(["--database", url])
+            .args(database)
             .arg("--config")
             .arg(&config)
             .env("PIM_LOG", "warn")
@@ -331,6 +346,28 @@ impl Server {
             addr,
             _stdout: stdout,
         }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub(crate) fn kill(mut self) {
+        self.child.kill().expect("kills");
+        self.child.wait().expect("reaps");
+    }
+
+    /// SIGTERM, then waits: a graceful shutdown (with its snapshot) must exit successfully.
+    pub(crate) fn terminate(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("reaps");
+        assert!(exit.success(), "pim-host exited with {exit}");
+    }
+
+    /// `GET /metrics` with the scrape token: the OpenMetrics text.
+    pub(crate) fn metrics(&self) -> String {
+        crate::metrics::scrape(&self.addr, Some(SCRAPE_TOKEN)).1
     }
 
     fn active(&self) -> bool {
@@ -348,14 +385,14 @@ impl Server {
     }
 }
 
-fn health(server: &Server) -> Value {
+pub(crate) fn health(server: &Server) -> Value {
     let (status, body) = http(&server.addr, "GET", "/healthz", "", "").expect("answers");
     assert_eq!(status, 200, "{body}");
     body
 }
 
 /// The log's head as `server`'s /healthz reports it.
-fn body_head(server: &Server) -> u64 {
+pub(crate) fn body_head(server: &Server) -> u64 {
     health(server)["events"].as_u64().expect("a head")
 }
 
