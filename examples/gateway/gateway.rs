@@ -158,6 +158,22 @@ impl<S: Store + 'static> Gateway<S> {
     }
 }
 
+/// Follows a PostgreSQL log on a thread of its own: catches `gw`'s service up whenever a
+/// host commits (`LISTEN pim_events`, and a look every few seconds regardless), reconnecting
+/// after a dropped connection. Runs while the gateway does.
+pub fn follow_database<S: Store + 'static>(gw: &Arc<Gateway<S>>, url: String) {
+    let gw = Arc::downgrade(gw);
+    std::thread::spawn(move || {
+        pim_host::store::postgres::follow(&url, |_| {
+            let Some(gw) = gw.upgrade() else {
+                return false;
+            };
+            gw.tail();
+            true
+        });
+    });
+}
+
 /// Follows pim-host's event stream (`GET /v1.0/pim/events`, server-sent events) into `log`,
 /// the store `gw`'s service mirrors, and applies what arrives as soon as it arrives. Each
 /// connection resumes after the last event held (`Last-Event-ID`); a dropped one is

@@ -88,13 +88,7 @@ async fn main() -> anyhow::Result<()> {
         };
         let store = tokio::task::block_in_place(|| Database::Postgres(url.clone()).open(&options))?;
         let gw = gateway(tokio::task::block_in_place(|| open(&guest, store))?, &args)?;
-        let (url, follower) = (url.clone(), gw.clone());
-        std::thread::spawn(move || {
-            pim_host::store::postgres::follow(&url, |_| {
-                follower.tail();
-                true
-            });
-        });
+        gateway::follow_database(&gw, url.clone());
         return serve(gw, &args).await;
     }
     let url = args

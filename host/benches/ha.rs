@@ -104,10 +104,10 @@ impl Database {
         let name = format!("pim_bench_{tag}_{}", std::process::id());
         let mut c = postgres::Client::connect(&admin, postgres::NoTls)
             .expect("a PostgreSQL server (eval \"$(scripts/postgres.sh start)\")");
-        c.batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-        ))
-        .expect("creates a database");
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .expect("drops a leftover database");
+        c.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("creates a database");
         let (base, _) = admin.rsplit_once('/').expect("a URL with a database");
         let url = format!("{base}/{name}");
         Database { admin, name, url }
@@ -309,11 +309,10 @@ async fn until(from: Instant, mut done: impl AsyncFnMut() -> bool) -> Duration {
 }
 
 /// The commit-to-check latencies: host A commits, host B and a gateway following A answer.
-async fn latencies(probes: usize) {
-    let db = Database::create("latency");
+async fn latencies(url: &str, probes: usize) {
     let dir = bench_dir("latency");
-    let a = Host::start(&["--database", &db.url], &dir);
-    let b = Host::start(&["--database", &db.url], &dir);
+    let a = Host::start(&["--database", url], &dir);
+    let b = Host::start(&["--database", url], &dir);
     let client = reqwest::Client::new();
     let probe_scopes = scopes("probe", probes);
     make_eligible(&client, &a.url, &probe_scopes).await;
@@ -350,35 +349,30 @@ fn main() {
     let n = env_usize("PIM_BENCH_ACTIVATIONS", 200);
     let clients = env_usize("PIM_BENCH_CLIENTS", 8);
     let probes = env_usize("PIM_BENCH_PROBES", 50);
+    // The databases are made and dropped outside the runtime (the client blocks on its own).
+    let dbs: Vec<(usize, Database)> = [1, 2, 4]
+        .into_iter()
+        .map(|hosts| (hosts, Database::create(&format!("pg{hosts}"))))
+        .collect();
+    let latency_db = Database::create("latency");
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
     rt.block_on(async {
         println!("| database | hosts | activations | clients | activations/s | not acknowledged |");
         println!("| --- | --- | --- | --- | --- | --- |");
         let dir = bench_dir("sqlite-db");
         let file = dir.join("pim.db");
-        throughput(
-            "sqlite",
-            &["--db", file.to_str().expect("UTF-8")],
-            1,
-            n,
-            clients,
-        )
-        .await;
-        for hosts in [1, 2, 4] {
-            let db = Database::create(&format!("pg{hosts}"));
-            throughput(
-                &format!("postgres{hosts}"),
-                &["--database", &db.url],
-                hosts,
-                n,
-                clients,
-            )
-            .await;
+        let sqlite = ["--db", file.to_str().expect("UTF-8")];
+        throughput("sqlite", &sqlite, 1, n, clients).await;
+        for (hosts, db) in &dbs {
+            let label = format!("postgres{hosts}");
+            throughput(&label, &["--database", &db.url], *hosts, n, clients).await;
         }
         let _ = std::fs::remove_dir_all(&dir);
         println!();
         println!("| from a commit acknowledged by host A to … | probes | p50 ms | p99 ms |");
         println!("| --- | --- | --- | --- |");
-        latencies(probes).await;
+        latencies(&latency_db.url, probes).await;
     });
+    drop(rt);
+    drop((dbs, latency_db));
 }

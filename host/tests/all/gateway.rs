@@ -166,23 +166,14 @@ fn the_gateway_forwards_only_callers_active_in_the_routes_role() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn a_gateway_following_the_event_stream_opens_a_route_within_a_second_of_the_activation() {
+/// A gateway over `service`, mirroring the log `follow` sets it to follow, opens
+/// `/exchange/` to user1 within a second of `host` acknowledging user1's activation.
+fn opens_within_a_second<S: pim_host::Store + 'static>(
+    host: &crate::postgres::Server,
+    service: Service<S>,
+    follow: impl FnOnce(&tokio::runtime::Runtime, Arc<proxy::Gateway<S>>),
+) {
     use std::time::{Duration, Instant};
-    let dir = std::env::temp_dir().join(format!("pim-host-gateway-sse-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let db = dir.join("pim.db");
-    let host = crate::postgres::Server::launch(
-        &["--db", db.to_str().expect("UTF-8")],
-        &dir,
-        crate::postgres::TEST_CONFIG,
-    );
-
-    // The gateway holds the log in memory only, from the host's event stream.
-    let log = pim_host::MemoryStore::new();
-    let service =
-        Service::open_with(guest(), log.clone(), pim_core::Projections::CHECK_ONLY).expect("opens");
     let routes = serde_json::from_value(serde_json::json!([
         { "prefix": "/exchange/", "roleDefinitionId": EXCHANGE_ADMIN }
     ]))
@@ -202,13 +193,7 @@ fn a_gateway_following_the_event_stream_opens_a_route_within_a_second_of_the_act
         up_addr,
         proxy::upstream_client().expect("a client"),
     );
-    let events = format!("http://{}/v1.0/pim/events", host.addr);
-    rt.spawn(proxy::follow_events(
-        gw.clone(),
-        log,
-        events,
-        "aymen-token".into(),
-    ));
+    follow(&rt, gw.clone());
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("binds");
@@ -216,7 +201,7 @@ fn a_gateway_following_the_event_stream_opens_a_route_within_a_second_of_the_act
     let router = gw.router();
     rt.spawn(async move { axum::serve(listener, router).await });
 
-    let head = crate::postgres::body_head(&host);
+    let head = crate::postgres::body_head(host);
     let deadline = Instant::now() + Duration::from_secs(10);
     while gw.service.lock().expect("a service").head() < head {
         assert!(Instant::now() < deadline, "the gateway did not catch up");
@@ -250,7 +235,47 @@ fn a_gateway_following_the_event_stream_opens_a_route_within_a_second_of_the_act
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    drop(rt);
+}
+
+#[test]
+fn a_gateway_following_the_event_stream_opens_a_route_within_a_second_of_the_activation() {
+    let dir = std::env::temp_dir().join(format!("pim-host-gateway-sse-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let db = dir.join("pim.db");
+    let host = crate::postgres::Server::launch(
+        &["--db", db.to_str().expect("UTF-8")],
+        &dir,
+        crate::postgres::TEST_CONFIG,
+    );
+    // The gateway holds the log in memory only, from the host's event stream.
+    let log = pim_host::MemoryStore::new();
+    let service =
+        Service::open_with(guest(), log.clone(), pim_core::Projections::CHECK_ONLY).expect("opens");
+    let events = format!("http://{}/v1.0/pim/events", host.addr);
+    opens_within_a_second(&host, service, |rt, gw| {
+        rt.spawn(proxy::follow_events(gw, log, events, "aymen-token".into()));
+    });
+    drop(host);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn postgres_a_gateway_reading_the_database_opens_a_route_within_a_second_of_the_activation() {
+    let db = crate::postgres::TestDb::new("gateway");
+    let dir = std::env::temp_dir().join(format!("pim-host-gateway-pg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let host = crate::postgres::Server::start(&db.url, &dir);
+    let read_only = pim_host::StoreOptions {
+        read_only: true,
+        chain: pim_host::Chain::plain(),
+    };
+    let store = pim_host::PostgresStore::connect(&db.url, &read_only).expect("connects");
+    let service =
+        Service::open_with(guest(), store, pim_core::Projections::CHECK_ONLY).expect("opens");
+    opens_within_a_second(&host, service, |_, gw| {
+        proxy::follow_database(&gw, db.url.clone());
+    });
     drop(host);
     let _ = std::fs::remove_dir_all(&dir);
 }
