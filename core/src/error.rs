@@ -47,6 +47,12 @@ wire_enum! {
         JustificationRule => "JustificationRule",
         /// Ticket information.
         TicketingRule => "TicketingRule",
+        /// pim: justification length, ticket number shape or ticket system.
+        PimJustificationRule => "pim.justificationRule",
+        /// pim: too many activations in the window, or within the cool-down.
+        PimRateLimitRule => "pim.rateLimitRule",
+        /// pim: a conflicting role is held.
+        PimSeparationOfDutiesRule => "pim.separationOfDutiesRule",
     }
 }
 

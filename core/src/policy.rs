@@ -8,9 +8,10 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use crate::id::{RoleDefinitionId, ScopeId};
+use crate::time::IsoDuration;
 use crate::wire::{
-    ApprovalMode, Enablement, NotificationLevel, PolicyRule, PolicyScopeType, RuleBody, RuleId,
-    SubjectSet,
+    ApprovalMode, Enablement, JustificationFields, NotificationLevel, PolicyRule, PolicyScopeType,
+    RateLimitFields, RuleBody, RuleId, SubjectSet,
 };
 
 /// The shortest activation maximum Entra accepts: half an hour.
@@ -21,6 +22,16 @@ pub const MAX_ACTIVATION_MAXIMUM: TimeDelta = TimeDelta::hours(24);
 pub const MINIMUM_WINDOW: TimeDelta = TimeDelta::minutes(5);
 /// The longest approval stage time-out this engine accepts, in days.
 pub const MAX_APPROVAL_TIMEOUT_DAYS: i32 = 30;
+/// The largest minimum justification length pim accepts.
+pub const MAX_JUSTIFICATION_MINIMUM: u32 = 1000;
+/// The largest number of activations a rate limit may allow per window.
+pub const MAX_RATE_LIMIT_ACTIVATIONS: u32 = 1000;
+/// The shortest rate-limit window: one minute.
+pub const MIN_RATE_LIMIT_WINDOW: TimeDelta = TimeDelta::minutes(1);
+/// The longest rate-limit window: 366 days.
+pub const MAX_RATE_LIMIT_WINDOW: TimeDelta = TimeDelta::days(366);
+/// The longest cool-down after an activation: 30 days.
+pub const MAX_COOL_DOWN: TimeDelta = TimeDelta::days(30);
 
 /// What a caller must present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -112,6 +123,14 @@ pub struct RoleSettings {
     pub notifications: Vec<NotificationSetting>,
     /// Whether Privileged Role and Global Administrators approve when no approver is named.
     pub has_default_approvers: bool,
+    /// pim's justification and ticket quality on activation (`Pim_Justification_EndUser_Assignment`).
+    pub justification: JustificationFields,
+    /// pim's activation rate limit (`Pim_RateLimit_EndUser_Assignment`).
+    pub rate_limit: RateLimitFields,
+    /// Roles that may not be active with this one (`Pim_SeparationOfDuties_EndUser_Assignment`).
+    pub active_conflicts: Vec<RoleDefinitionId>,
+    /// Roles that may not be eligible with this one (`Pim_SeparationOfDuties_Admin_Eligibility`).
+    pub eligible_conflicts: Vec<RoleDefinitionId>,
 }
 
 impl Default for RoleSettings {
@@ -142,6 +161,10 @@ impl RoleSettings {
             assignment_requirements: Requirements::default(),
             notifications: Vec::new(),
             has_default_approvers: true,
+            justification: JustificationFields::default(),
+            rate_limit: RateLimitFields::default(),
+            active_conflicts: Vec::new(),
+            eligible_conflicts: Vec::new(),
         }
     }
 }
@@ -187,6 +210,27 @@ pub enum PolicyError {
     /// The same rule twice in one update.
     #[error("rule `{0}` is listed twice")]
     DuplicateRule(RuleId),
+    /// A minimum justification length beyond the largest accepted.
+    #[error("`minimumLength` must be 0 to 1000, not {0}")]
+    JustificationMinimumOutOfRange(u32),
+    /// A blank ticket number pattern or ticket system name.
+    #[error("`{0}` must not be blank")]
+    BlankTicketSetting(&'static str),
+    /// A rate limit allowing no activation, or more than the largest accepted.
+    #[error("`maximumActivations` must be 1 to 1000 (or null for no limit), not {0}")]
+    RateLimitOutOfRange(u32),
+    /// A rate-limit window out of range.
+    #[error("`windowDuration` `{0}` is outside 1 minute to 366 days")]
+    RateLimitWindowOutOfRange(IsoDuration),
+    /// A cool-down out of range.
+    #[error("`coolDownDuration` `{0}` is outside 0 to 30 days")]
+    CoolDownOutOfRange(IsoDuration),
+    /// A blank conflicting role id.
+    #[error("`conflictingRoleDefinitionIds` must not hold a blank id")]
+    BlankConflict,
+    /// A role named as conflicting with itself.
+    #[error("role `{0}` cannot conflict with itself")]
+    SelfConflict(RoleDefinitionId),
 }
 
 /// A role's settings at a scope: the 17 rules as given, and their typed reading.
@@ -247,6 +291,15 @@ impl Policy {
         }
         rules.sort_by_key(|r| r.id);
         let settings = Policy::read(&rules, scope_type != PolicyScopeType::Group)?;
+        let own = |c: &RoleDefinitionId| c.as_str() == role_definition_id;
+        if let Some(c) = settings
+            .active_conflicts
+            .iter()
+            .chain(&settings.eligible_conflicts)
+            .find(|c| own(c))
+        {
+            return Err(PolicyError::SelfConflict(c.clone()));
+        }
         Ok(Policy {
             role_definition_id: role_definition_id.into(),
             scope_id: scope_id.into(),
@@ -265,6 +318,12 @@ impl Policy {
         s.has_default_approvers = has_default_approvers;
         for rule in rules {
             match (&rule.body, rule.id) {
+                (
+                    body @ (RuleBody::Justification(_)
+                    | RuleBody::RateLimit(_)
+                    | RuleBody::SeparationOfDuties(_)),
+                    id,
+                ) => read_pim_rule(&mut s, id, body)?,
                 (
                     RuleBody::Expiration {
                         is_expiration_required,
@@ -344,6 +403,61 @@ impl Policy {
         }
         Ok(s)
     }
+}
+
+/// Reads and range-checks one of pim's own rules into `s`.
+fn read_pim_rule(s: &mut RoleSettings, id: RuleId, body: &RuleBody) -> Result<(), PolicyError> {
+    match body {
+        RuleBody::Justification(f) => {
+            if f.minimum_length > MAX_JUSTIFICATION_MINIMUM {
+                return Err(PolicyError::JustificationMinimumOutOfRange(
+                    f.minimum_length,
+                ));
+            }
+            if f.ticket_number_pattern.as_deref().is_some_and(blank) {
+                return Err(PolicyError::BlankTicketSetting("ticketNumberPattern"));
+            }
+            if f.allowed_ticket_systems.iter().any(|t| blank(t)) {
+                return Err(PolicyError::BlankTicketSetting("allowedTicketSystems"));
+            }
+            s.justification = f.clone();
+        }
+        RuleBody::RateLimit(f) => {
+            if let Some(n) = f.maximum_activations
+                && !(1..=MAX_RATE_LIMIT_ACTIVATIONS).contains(&n)
+            {
+                return Err(PolicyError::RateLimitOutOfRange(n));
+            }
+            let w = f.window_duration.delta();
+            if !(MIN_RATE_LIMIT_WINDOW..=MAX_RATE_LIMIT_WINDOW).contains(&w) {
+                return Err(PolicyError::RateLimitWindowOutOfRange(f.window_duration));
+            }
+            let c = f.cool_down_duration.delta();
+            if c < TimeDelta::zero() || c > MAX_COOL_DOWN {
+                return Err(PolicyError::CoolDownOutOfRange(f.cool_down_duration));
+            }
+            s.rate_limit = f.clone();
+        }
+        RuleBody::SeparationOfDuties(f) => {
+            let ids = &f.conflicting_role_definition_ids;
+            if ids.iter().any(|r| blank(r.as_str())) {
+                return Err(PolicyError::BlankConflict);
+            }
+            let mut ids = ids.clone();
+            ids.sort();
+            ids.dedup();
+            match id {
+                RuleId::PimSeparationOfDutiesAdminEligibility => s.eligible_conflicts = ids,
+                _ => s.active_conflicts = ids,
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn blank(text: &str) -> bool {
+    text.trim().is_empty()
 }
 
 fn read_approval(

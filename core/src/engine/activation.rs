@@ -12,10 +12,13 @@ use super::Engine;
 use super::commands::{
     CallContext, MAX_ACTIVATION_LEAD, Outcome, RequestedWindow, given, requested_window, show,
 };
+use crate::duties::{self, HeldRole};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 use crate::event::Event;
 use crate::id::PrincipalId;
+use crate::justification;
 use crate::policy::{MINIMUM_WINDOW, RoleSettings};
+use crate::rate_limit::{self, PastActivation};
 use crate::request::{ApprovalStep, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule, scope_covers};
 use crate::time::{Instant, IsoDuration};
@@ -48,6 +51,12 @@ pub struct ActivationInput {
     /// The ticket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_info: Option<TicketInfo>,
+    /// For pim's rate limit: the principal's other activations of the role, at any scope.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_activations: Vec<PastActivation>,
+    /// For pim's separation of duties: the other roles the principal holds active.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_roles: Vec<HeldRole>,
 }
 
 /// The verdict on an activation form.
@@ -137,6 +146,7 @@ fn evaluate(
     if req.ticket && !input.ticket_info.as_ref().is_some_and(TicketInfo::is_given) {
         failed.push(FailedRule::TicketingRule);
     }
+    let conflict = pim_rules(settings, input, (start, end), &mut failed);
     let missing_acrs = settings
         .activation_auth_context
         .as_ref()
@@ -159,7 +169,11 @@ fn evaluate(
             "the active duration is too short: the minimum is 5 minutes",
         ))
     } else if !failed.is_empty() {
-        Some(DecisionError::policy(failed.clone()))
+        let mut e = DecisionError::policy(failed.clone());
+        if let Some(c) = conflict {
+            e.message = format!("{}; {c}", e.message);
+        }
+        Some(e)
     } else if missing_acrs {
         Some(DecisionError::new(
             ErrorCode::RoleAssignmentRequestAcrsValidationFailed,
@@ -194,6 +208,35 @@ fn evaluate(
         capped_at_eligibility_end: capped,
         maximum_duration: IsoDuration(max),
     }
+}
+
+/// pim's own rules on an activation from `start` to `end`: each failed one is added to
+/// `failed`; a separation-of-duties conflict is described.
+fn pim_rules(
+    settings: &RoleSettings,
+    input: &ActivationInput,
+    (start, end): (Instant, Instant),
+    failed: &mut Vec<FailedRule>,
+) -> Option<String> {
+    let justification = input.justification.as_deref();
+    if justification::fails(
+        &settings.justification,
+        justification,
+        input.ticket_info.as_ref(),
+    ) {
+        failed.push(FailedRule::PimJustificationRule);
+    }
+    if rate_limit::fails(&settings.rate_limit, &input.recent_activations, start, end) {
+        failed.push(FailedRule::PimRateLimitRule);
+    }
+    let conflict = duties::conflict(
+        &settings.active_conflicts,
+        &input.held_roles,
+        start,
+        Some(end),
+    )?;
+    failed.push(FailedRule::PimSeparationOfDutiesRule);
+    Some(duties::describe(conflict))
 }
 
 impl Engine {
@@ -271,6 +314,8 @@ impl Engine {
             schedule_info: None,
             justification: body.justification.clone(),
             ticket_info: body.ticket_info.clone(),
+            recent_activations: self.past_activations(principal, role),
+            held_roles: self.held_roles(AssignmentType::Active, principal, role, now),
         };
         let elig = EligibilityWindow {
             start_date_time: eligibility.start_date_time,

@@ -11,7 +11,7 @@ use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule}
 use crate::event::Event;
 use crate::policy::MINIMUM_WINDOW;
 use crate::request::{RequestRecord, ReviewResult, Status};
-use crate::schedule::{EndReason, Schedule};
+use crate::schedule::{AssignmentType, EndReason, Schedule};
 use crate::time::Instant;
 use crate::wire::{Action, SubjectSet};
 
@@ -144,6 +144,24 @@ impl Engine {
         Ok(Outcome { decision, events })
     }
 
+    /// Whether pim's rate limit or separation of duties, checked again at approval with the
+    /// window the activation gets, refuse it: what changed while the request waited counts.
+    fn pim_rules_refuse(
+        &self,
+        r: &RequestRecord,
+        start: Instant,
+        end: Instant,
+        now: Instant,
+    ) -> bool {
+        let (principal, role) = (r.principal_id.as_str(), r.role_definition_id.as_str());
+        let settings = &self.policy(role, &r.scope).settings;
+        let past = self.past_activations(principal, role);
+        let held = self.held_roles(AssignmentType::Active, principal, role, now);
+        crate::rate_limit::fails(&settings.rate_limit, &past, start, end)
+            || crate::duties::conflict(&settings.active_conflicts, &held, start, Some(end))
+                .is_some()
+    }
+
     /// The final approval: creates the activation, extends or renews the assignment.
     fn carry_out(
         &self,
@@ -194,7 +212,9 @@ impl Engine {
         if let Some(e) = elig.end_date_time {
             end = end.min(e);
         }
-        if end.signed_duration_since(start) < MINIMUM_WINDOW {
+        if end.signed_duration_since(start) < MINIMUM_WINDOW
+            || self.pim_rules_refuse(r, start, end, now)
+        {
             return failed();
         }
         let status = if start <= now {

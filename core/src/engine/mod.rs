@@ -6,6 +6,7 @@ mod admin;
 mod alerting;
 mod approval;
 mod commands;
+mod history;
 mod index;
 mod listings;
 mod queries;

@@ -1,0 +1,77 @@
+//! pim's own policy rules, written beside Graph's 17 in the same `rules` list: each has an id of
+//! the form `Pim_{Name}_{Caller}_{Level}`, an `@odata.type` in the `pim` namespace
+//! (`#pim.justificationRule`, …) and Graph's `target`. Every field has a default that changes
+//! nothing, so a rule given with only its id is inert.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::RoleDefinitionId;
+use crate::time::IsoDuration;
+
+/// `#pim.justificationRule` (`Pim_Justification_EndUser_Assignment`): what makes an activation's
+/// justification and ticket acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JustificationFields {
+    /// The fewest characters (Unicode scalar values, surrounding blanks not counted) a
+    /// justification must have; `0` sets no minimum.
+    #[serde(default)]
+    pub minimum_length: u32,
+    /// The shape a ticket number must have, when one is given: `#` is a digit, `@` a letter,
+    /// `?` any one character, `*` any run of characters, anything else itself (ignoring ASCII
+    /// case); `null` accepts any.
+    #[serde(default)]
+    pub ticket_number_pattern: Option<String>,
+    /// The ticket systems a given ticket may name (ignoring ASCII case); empty accepts any.
+    #[serde(default)]
+    pub allowed_ticket_systems: Vec<String>,
+}
+
+/// `#pim.rateLimitRule` (`Pim_RateLimit_EndUser_Assignment`): how often one principal may
+/// activate the role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RateLimitFields {
+    /// The most activations that may start within any `windowDuration`; `null` sets no limit.
+    #[serde(default)]
+    pub maximum_activations: Option<u32>,
+    /// The length of the sliding window.
+    #[serde(default = "one_day")]
+    pub window_duration: IsoDuration,
+    /// How long after an activation ends (deactivated or expired) the next may start.
+    #[serde(default = "zero")]
+    pub cool_down_duration: IsoDuration,
+}
+
+impl Default for RateLimitFields {
+    fn default() -> Self {
+        RateLimitFields {
+            maximum_activations: None,
+            window_duration: one_day(),
+            cool_down_duration: zero(),
+        }
+    }
+}
+
+fn one_day() -> IsoDuration {
+    IsoDuration::days(1)
+}
+
+fn zero() -> IsoDuration {
+    IsoDuration::minutes(0)
+}
+
+/// `#pim.separationOfDutiesRule`: the roles that conflict with this one. Under
+/// `Pim_SeparationOfDuties_EndUser_Assignment` a principal may not hold this role and a
+/// conflicting one active at the same time; under `Pim_SeparationOfDuties_Admin_Eligibility`
+/// not eligible at the same time. A conflict named on either role's settings binds both.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeparationOfDutiesFields {
+    /// The conflicting role definition ids.
+    #[serde(default)]
+    pub conflicting_role_definition_ids: Vec<RoleDefinitionId>,
+}
