@@ -29,6 +29,8 @@ wire_enum! {
         RolesAssignedOutsidePim => "RolesAssignedOutsidePimAlert",
         /// Roles don't require MFA for activation.
         NoMfaOnRoleActivation => "NoMfaOnRoleActivationAlert",
+        /// pim: a principal holds roles that separation of duties keeps apart.
+        SeparationOfDutiesViolation => "pim.separationOfDutiesAlert",
     }
 }
 
@@ -54,6 +56,9 @@ impl AlertId {
             AlertId::StaleSignIn => "Potential stale accounts in a privileged role",
             AlertId::RolesAssignedOutsidePim => "Roles are being assigned outside of PIM",
             AlertId::NoMfaOnRoleActivation => "Roles don't require MFA for activation",
+            AlertId::SeparationOfDutiesViolation => {
+                "Principals hold roles that separation of duties keeps apart"
+            }
         }
     }
 
@@ -64,7 +69,9 @@ impl AlertId {
             AlertId::SequentialActivationRenewals
             | AlertId::StaleSignIn
             | AlertId::NoMfaOnRoleActivation => Severity::Medium,
-            AlertId::RolesAssignedOutsidePim => Severity::High,
+            AlertId::RolesAssignedOutsidePim | AlertId::SeparationOfDutiesViolation => {
+                Severity::High
+            }
             _ => Severity::Low,
         }
     }
