@@ -555,9 +555,11 @@ fn on_approval_recorded(d: &mut Draft<'_>, event: &Event) {
         request_id,
         review_result,
         status,
+        partial: false,
         ..
     } = event
     else {
+        // A partial answer under a quorum asks nobody new and decides nothing.
         return;
     };
     let Some(r) = state.request_record(request_id) else {

@@ -11,7 +11,7 @@ use crate::id::{RoleDefinitionId, ScopeId};
 use crate::time::IsoDuration;
 use crate::wire::{
     ApprovalMode, Enablement, JustificationFields, NotificationLevel, PolicyRule, PolicyScopeType,
-    RateLimitFields, RuleBody, RuleId, SubjectSet,
+    QuorumApprovalFields, RateLimitFields, RuleBody, RuleId, SubjectSet,
 };
 
 /// The shortest activation maximum Entra accepts: half an hour.
@@ -30,6 +30,8 @@ pub const MAX_RATE_LIMIT_ACTIVATIONS: u32 = 1000;
 pub const MIN_RATE_LIMIT_WINDOW: TimeDelta = TimeDelta::minutes(1);
 /// The longest rate-limit window: 366 days.
 pub const MAX_RATE_LIMIT_WINDOW: TimeDelta = TimeDelta::days(366);
+/// The most approvals a quorum stage may need.
+pub const MAX_QUORUM: u32 = 25;
 /// The longest cool-down after an activation: 30 days.
 pub const MAX_COOL_DOWN: TimeDelta = TimeDelta::days(30);
 
@@ -131,6 +133,8 @@ pub struct RoleSettings {
     pub active_conflicts: Vec<RoleDefinitionId>,
     /// Roles that may not be eligible with this one (`Pim_SeparationOfDuties_Admin_Eligibility`).
     pub eligible_conflicts: Vec<RoleDefinitionId>,
+    /// pim's approvals per stage (`Pim_QuorumApproval_EndUser_Assignment`).
+    pub quorum: QuorumApprovalFields,
 }
 
 impl Default for RoleSettings {
@@ -165,6 +169,7 @@ impl RoleSettings {
             rate_limit: RateLimitFields::default(),
             active_conflicts: Vec::new(),
             eligible_conflicts: Vec::new(),
+            quorum: QuorumApprovalFields::default(),
         }
     }
 }
@@ -228,6 +233,12 @@ pub enum PolicyError {
     /// A blank conflicting role id.
     #[error("`conflictingRoleDefinitionIds` must not hold a blank id")]
     BlankConflict,
+    /// A quorum with more stages than approval has, or a stage needing 0 or over 25 approvals.
+    #[error("a quorum needs at most two stages of 1 to 25 approvals each")]
+    QuorumOutOfRange,
+    /// A blank group id in a quorum.
+    #[error("`requiredGroupIds` must not hold a blank id")]
+    BlankQuorumGroup,
     /// A role named as conflicting with itself.
     #[error("role `{0}` cannot conflict with itself")]
     SelfConflict(RoleDefinitionId),
@@ -321,7 +332,8 @@ impl Policy {
                 (
                     body @ (RuleBody::Justification(_)
                     | RuleBody::RateLimit(_)
-                    | RuleBody::SeparationOfDuties(_)),
+                    | RuleBody::SeparationOfDuties(_)
+                    | RuleBody::QuorumApproval(_)),
                     id,
                 ) => read_pim_rule(&mut s, id, body)?,
                 (
@@ -450,6 +462,18 @@ fn read_pim_rule(s: &mut RoleSettings, id: RuleId, body: &RuleBody) -> Result<()
                 RuleId::PimSeparationOfDutiesAdminEligibility => s.eligible_conflicts = ids,
                 _ => s.active_conflicts = ids,
             }
+        }
+        RuleBody::QuorumApproval(f) => {
+            let bad =
+                |q: &crate::wire::QuorumStage| !(1..=MAX_QUORUM).contains(&q.minimum_approvals);
+            if f.stages.len() > 2 || f.stages.iter().any(bad) {
+                return Err(PolicyError::QuorumOutOfRange);
+            }
+            let groups = f.stages.iter().flat_map(|q| &q.required_group_ids);
+            if groups.into_iter().any(|g| blank(g.as_str())) {
+                return Err(PolicyError::BlankQuorumGroup);
+            }
+            s.quorum = f.clone();
         }
         _ => {}
     }

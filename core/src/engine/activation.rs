@@ -548,6 +548,21 @@ impl Engine {
     }
 }
 
+/// pim's quorum for stage `i`, when the settings ask more than Entra's one first answer.
+fn stage_quorum(settings: &RoleSettings, i: usize) -> Option<crate::request::StageQuorum> {
+    let q = &settings.quorum;
+    let stage = q.stages.get(i);
+    let minimum = stage.map_or(1, |s| s.minimum_approvals);
+    let groups = stage
+        .map(|s| s.required_group_ids.clone())
+        .unwrap_or_default();
+    (minimum > 1 || !groups.is_empty() || !q.is_denial_final).then(|| crate::request::StageQuorum {
+        minimum_approvals: minimum,
+        required_group_ids: groups,
+        is_denial_final: q.is_denial_final,
+    })
+}
+
 /// The approval stages of a new activation request, as the role settings name them; the first
 /// stage's time-out runs from `now`.
 fn approval_steps(settings: &RoleSettings, now: Instant) -> Vec<ApprovalStep> {
@@ -568,6 +583,8 @@ fn approval_steps(settings: &RoleSettings, now: Instant) -> Vec<ApprovalStep> {
             primary_approvers: stage.approvers.clone(),
             is_approver_justification_required: stage.approver_justification_required,
             time_out_in_days: i32::try_from(stage.timeout.num_days()).unwrap_or(1),
+            quorum: stage_quorum(settings, i),
+            approvals: Vec::new(),
         })
         .collect()
 }

@@ -157,6 +157,10 @@ pub enum Event {
         justification: Option<String>,
         /// The request's status afterwards.
         status: Status,
+        /// Under pim's quorum rule: the answer is one of several the stage needs and leaves it
+        /// waiting.
+        #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+        partial: bool,
         /// The window granted, when the answer completed the approval.
         #[serde(
             default,

@@ -8,7 +8,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::request::{ApprovalStep, RequestRecord, ReviewResult, Status};
+use crate::request::{ApprovalStep, RequestRecord, ReviewResult, StageQuorum, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
 use crate::time::{Instant, IsoDuration};
 use crate::wire::{Action, RequestKind, SubjectSet, TicketInfo};
@@ -104,6 +104,9 @@ pub struct ApprovalStagePayload {
     /// How many days the stage may wait once current.
     #[serde(default)]
     pub time_out_in_days: i32,
+    /// pim's quorum for the stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<StageQuorum>,
 }
 
 /// A schedule as the log records it when it is created.
@@ -218,6 +221,7 @@ impl From<ApprovalStep> for ApprovalStagePayload {
             primary_approvers: s.primary_approvers,
             is_approver_justification_required: s.is_approver_justification_required,
             time_out_in_days: s.time_out_in_days,
+            quorum: s.quorum,
         }
     }
 }
@@ -234,6 +238,8 @@ impl From<ApprovalStagePayload> for ApprovalStep {
             primary_approvers: s.primary_approvers,
             is_approver_justification_required: s.is_approver_justification_required,
             time_out_in_days: s.time_out_in_days,
+            quorum: s.quorum,
+            approvals: Vec::new(),
         }
     }
 }

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::RoleDefinitionId;
+use crate::id::{PrincipalId, RoleDefinitionId};
 use crate::time::IsoDuration;
 
 /// `#pim.justificationRule` (`Pim_Justification_EndUser_Assignment`): what makes an activation's
@@ -74,4 +74,47 @@ pub struct SeparationOfDutiesFields {
     /// The conflicting role definition ids.
     #[serde(default)]
     pub conflicting_role_definition_ids: Vec<RoleDefinitionId>,
+}
+
+/// `#pim.quorumApprovalRule` (`Pim_QuorumApproval_EndUser_Assignment`): how many approvals each
+/// stage of `Approval_EndUser_Assignment` needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuorumApprovalFields {
+    /// Per approval stage, in stage order; a stage without an entry needs one approval.
+    #[serde(default)]
+    pub stages: Vec<QuorumStage>,
+    /// Whether one denial denies the request (`true`, as in Entra); when `false` a denial is
+    /// recorded and the stage still waits for its approvals until it times out.
+    #[serde(default = "yes")]
+    pub is_denial_final: bool,
+}
+
+impl Default for QuorumApprovalFields {
+    fn default() -> Self {
+        QuorumApprovalFields {
+            stages: Vec::new(),
+            is_denial_final: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What one approval stage needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuorumStage {
+    /// Approvals by distinct approvers the stage needs (1 to 25).
+    #[serde(default = "one")]
+    pub minimum_approvals: u32,
+    /// Groups each of which must count at least one (transitive) member among the approvers.
+    #[serde(default)]
+    pub required_group_ids: Vec<PrincipalId>,
+}
+
+fn one() -> u32 {
+    1
 }

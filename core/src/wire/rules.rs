@@ -58,6 +58,8 @@ wire_enum! {
         PimSeparationOfDutiesEndUserAssignment => "Pim_SeparationOfDuties_EndUser_Assignment",
         /// pim: roles that may not be eligible together.
         PimSeparationOfDutiesAdminEligibility => "Pim_SeparationOfDuties_Admin_Eligibility",
+        /// pim: approvals each approval stage needs.
+        PimQuorumApprovalEndUserAssignment => "Pim_QuorumApproval_EndUser_Assignment",
     }
 }
 
@@ -80,6 +82,8 @@ wire_enum! {
         RateLimit => "rateLimitRule",
         /// `pim.separationOfDutiesRule`.
         SeparationOfDuties => "separationOfDutiesRule",
+        /// `pim.quorumApprovalRule`.
+        QuorumApproval => "quorumApprovalRule",
     }
 }
 
@@ -87,7 +91,10 @@ impl RuleType {
     /// The OData namespace of the type: Graph's, or pim's own for pim's rules.
     pub const fn namespace(self) -> &'static str {
         match self {
-            RuleType::Justification | RuleType::RateLimit | RuleType::SeparationOfDuties => "pim",
+            RuleType::Justification
+            | RuleType::RateLimit
+            | RuleType::SeparationOfDuties
+            | RuleType::QuorumApproval => "pim",
             _ => "microsoft.graph",
         }
     }
@@ -210,6 +217,7 @@ impl RuleId {
             ApprovalEndUserAssignment => RuleType::Approval,
             PimJustificationEndUserAssignment => RuleType::Justification,
             PimRateLimitEndUserAssignment => RuleType::RateLimit,
+            PimQuorumApprovalEndUserAssignment => RuleType::QuorumApproval,
             PimSeparationOfDutiesEndUserAssignment | PimSeparationOfDutiesAdminEligibility => {
                 RuleType::SeparationOfDuties
             }
@@ -228,6 +236,7 @@ impl RuleId {
             | PimJustificationEndUserAssignment
             | PimRateLimitEndUserAssignment
             | PimSeparationOfDutiesEndUserAssignment
+            | PimQuorumApprovalEndUserAssignment
             | NotificationAdminEndUserAssignment
             | NotificationRequestorEndUserAssignment
             | NotificationApproverEndUserAssignment => Caller::EndUser,
@@ -251,10 +260,7 @@ impl RuleId {
 
     /// Whether the rule is one of Graph's 17 (else one of pim's own).
     pub const fn is_graph(self) -> bool {
-        !matches!(
-            self.rule_type(),
-            RuleType::Justification | RuleType::RateLimit | RuleType::SeparationOfDuties
-        )
+        !matches!(self.rule_type().namespace().as_bytes(), b"pim")
     }
 
     /// The recipient class of a notification rule.
@@ -549,6 +555,8 @@ pub enum RuleBody {
     RateLimit(super::RateLimitFields),
     /// `pim.separationOfDutiesRule`.
     SeparationOfDuties(super::SeparationOfDutiesFields),
+    /// `pim.quorumApprovalRule`.
+    QuorumApproval(super::QuorumApprovalFields),
 }
 
 /// One `unifiedRoleManagementPolicyRule`.
@@ -600,6 +608,7 @@ impl PolicyRule {
             },
             PimJustificationEndUserAssignment => RuleBody::Justification(Default::default()),
             PimRateLimitEndUserAssignment => RuleBody::RateLimit(Default::default()),
+            PimQuorumApprovalEndUserAssignment => RuleBody::QuorumApproval(Default::default()),
             PimSeparationOfDutiesEndUserAssignment | PimSeparationOfDutiesAdminEligibility => {
                 RuleBody::SeparationOfDuties(Default::default())
             }
@@ -843,6 +852,7 @@ fn body_to_json(body: &RuleBody) -> Value {
         RuleBody::Justification(f) => serde_json::to_value(f),
         RuleBody::RateLimit(f) => serde_json::to_value(f),
         RuleBody::SeparationOfDuties(f) => serde_json::to_value(f),
+        RuleBody::QuorumApproval(f) => serde_json::to_value(f),
         RuleBody::Notification {
             notification_type,
             recipient_type,
@@ -889,6 +899,7 @@ fn body_from_json(id: RuleId, value: Value) -> Result<RuleBody, serde_json::Erro
         }
         RuleType::Justification => RuleBody::Justification(serde_json::from_value(value)?),
         RuleType::RateLimit => RuleBody::RateLimit(serde_json::from_value(value)?),
+        RuleType::QuorumApproval => RuleBody::QuorumApproval(serde_json::from_value(value)?),
         RuleType::SeparationOfDuties => {
             RuleBody::SeparationOfDuties(serde_json::from_value(value)?)
         }
