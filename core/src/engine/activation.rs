@@ -556,11 +556,13 @@ fn stage_quorum(settings: &RoleSettings, i: usize) -> Option<crate::request::Sta
     let groups = stage
         .map(|s| s.required_group_ids.clone())
         .unwrap_or_default();
-    (minimum > 1 || !groups.is_empty() || !q.is_denial_final).then(|| crate::request::StageQuorum {
-        minimum_approvals: minimum,
-        required_group_ids: groups,
-        is_denial_final: q.is_denial_final,
-    })
+    (minimum > 1 || !groups.is_empty() || !q.is_denial_final).then_some(
+        crate::request::StageQuorum {
+            minimum_approvals: minimum,
+            required_group_ids: groups,
+            is_denial_final: q.is_denial_final,
+        },
+    )
 }
 
 /// The approval stages of a new activation request, as the role settings name them; the first
