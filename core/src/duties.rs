@@ -90,5 +90,13 @@ mod tests {
             ..held[0].clone()
         }];
         assert!(conflict(&[], &back, s, e).is_some());
+        let named = HeldRole {
+            schedule_id: Some("schedule-7".into()),
+            ..held[0].clone()
+        };
+        assert_eq!(
+            describe(&named),
+            "separation of duties: the conflicting role `b` is held (schedule `schedule-7`)"
+        );
     }
 }

@@ -585,6 +585,61 @@ mod tests {
     }
 
     #[test]
+    fn pim_rules_refuse_out_of_range_settings_with_typed_errors() {
+        let set = |v: serde_json::Value| Policy::updated(None, "r", "/", None, &[rule(v)]);
+        let rate = |f: serde_json::Value| {
+            let mut v = json!({"id": "Pim_RateLimit_EndUser_Assignment"});
+            v.as_object_mut()
+                .map(|m| m.extend(f.as_object().cloned().unwrap_or_default()));
+            set(v)
+        };
+        assert_eq!(
+            rate(json!({"maximumActivations": 0})).err(),
+            Some(PolicyError::RateLimitOutOfRange(0))
+        );
+        assert!(rate(json!({"maximumActivations": 1000})).is_ok());
+        assert!(matches!(
+            rate(json!({"windowDuration": "PT59S"})),
+            Err(PolicyError::RateLimitWindowOutOfRange(_))
+        ));
+        assert!(rate(json!({"windowDuration": "PT1M", "coolDownDuration": "P30D"})).is_ok());
+        assert!(matches!(
+            rate(json!({"coolDownDuration": "P30DT1S"})),
+            Err(PolicyError::CoolDownOutOfRange(_))
+        ));
+        let just = json!({"id": "Pim_Justification_EndUser_Assignment", "minimumLength": 1001});
+        assert_eq!(
+            set(just).err(),
+            Some(PolicyError::JustificationMinimumOutOfRange(1001))
+        );
+        let sod = json!({"id": "Pim_SeparationOfDuties_Admin_Eligibility",
+            "conflictingRoleDefinitionIds": ["r"]});
+        assert_eq!(set(sod).err(), Some(PolicyError::SelfConflict("r".into())));
+        let quorum = json!({"id": "Pim_QuorumApproval_EndUser_Assignment",
+            "stages": [{"minimumApprovals": 26}]});
+        assert_eq!(set(quorum).err(), Some(PolicyError::QuorumOutOfRange));
+    }
+
+    #[test]
+    fn pim_rules_are_not_among_the_defaults_and_keep_their_namespace() {
+        assert_eq!(PolicyRule::defaults().len(), 17);
+        let r = rule(json!({"id": "Pim_RateLimit_EndUser_Assignment", "maximumActivations": 2}));
+        let v = r.to_json();
+        assert_eq!(v["@odata.type"], "#pim.rateLimitRule");
+        assert_eq!(PolicyRule::from_json(v).ok(), Some(r.clone()));
+        let p = Policy::updated(None, "r", "/", None, &[r]).expect("valid");
+        assert_eq!(p.rules.len(), 18);
+        assert_eq!(p.settings.rate_limit.maximum_activations, Some(2));
+        let graph_type = PolicyRule::from_json(json!({
+            "@odata.type": "#microsoft.graph.rateLimitRule",
+            "id": "Pim_RateLimit_EndUser_Assignment"}));
+        assert!(matches!(
+            graph_type,
+            Err(crate::wire::RuleError::TypeMismatch { .. })
+        ));
+    }
+
+    #[test]
     fn rules_round_trip_through_json() {
         for r in PolicyRule::defaults() {
             let back = PolicyRule::from_json(r.to_json()).expect("valid test input");
