@@ -213,6 +213,7 @@ fn build(assignments: usize) -> Tenant {
             request_id: None,
             ended: None,
             outside_pim: false,
+            break_glass: false,
         }
     };
     let window = |rng: &mut Rng| -> (Instant, Option<Instant>) {

@@ -97,6 +97,7 @@ impl Scan<'_> {
             AlertId::RedundantAssignment => self.unused_roles(now),
             AlertId::StaleSignIn => self.stale_accounts(now),
             AlertId::SeparationOfDutiesViolation => self.duty_conflicts(now),
+            AlertId::BreakGlassActivation => self.unreviewed_break_glass(),
             AlertId::RolesAssignedOutsidePim => self
                 .state
                 .schedules()
@@ -176,6 +177,34 @@ impl Scan<'_> {
             }
         }
         out.into_values().collect()
+    }
+
+    /// pim's break-glass activations whose access review has not decided every item, each an
+    /// incident, whenever they were.
+    fn unreviewed_break_glass(&self) -> Vec<Incident> {
+        let done = |s: &Schedule| {
+            let id = crate::engine::break_glass_review_id(&s.id);
+            self.state
+                .review(&id)
+                .and_then(|r| r.current())
+                .is_some_and(|i| {
+                    i.items
+                        .iter()
+                        .all(|it| it.decision != crate::review::ReviewDecision::NotReviewed)
+                })
+        };
+        self.state
+            .schedules()
+            .iter()
+            .filter(|s| s.break_glass && !done(s))
+            .map(|s| Incident {
+                assignee_id: Some(s.principal_id.clone()),
+                role_definition_id: Some(s.role_definition_id.clone()),
+                schedule_id: Some(s.id.clone()),
+                last_activation_date_time: Some(s.start_date_time),
+                ..Incident::new(s.id.clone())
+            })
+            .collect()
     }
 
     /// Whether two grants of one principal conflict: same kind, different roles, and either

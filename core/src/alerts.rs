@@ -31,6 +31,8 @@ wire_enum! {
         NoMfaOnRoleActivation => "NoMfaOnRoleActivationAlert",
         /// pim: a principal holds roles that separation of duties keeps apart.
         SeparationOfDutiesViolation => "pim.separationOfDutiesAlert",
+        /// pim: a break-glass activation whose access review is not done.
+        BreakGlassActivation => "pim.breakGlassActivationAlert",
     }
 }
 
@@ -59,6 +61,7 @@ impl AlertId {
             AlertId::SeparationOfDutiesViolation => {
                 "Principals hold roles that separation of duties keeps apart"
             }
+            AlertId::BreakGlassActivation => "Break-glass activations wait for their review",
         }
     }
 
@@ -69,16 +72,20 @@ impl AlertId {
             AlertId::SequentialActivationRenewals
             | AlertId::StaleSignIn
             | AlertId::NoMfaOnRoleActivation => Severity::Medium,
-            AlertId::RolesAssignedOutsidePim | AlertId::SeparationOfDutiesViolation => {
-                Severity::High
-            }
+            AlertId::RolesAssignedOutsidePim
+            | AlertId::SeparationOfDutiesViolation
+            | AlertId::BreakGlassActivation => Severity::High,
             _ => Severity::Low,
         }
     }
 
     /// Whether remediation can act on the alert's incidents.
     pub const fn is_remediatable(self) -> bool {
-        !matches!(self, AlertId::SequentialActivationRenewals)
+        // A break-glass activation is settled by completing its access review.
+        !matches!(
+            self,
+            AlertId::SequentialActivationRenewals | AlertId::BreakGlassActivation
+        )
     }
 }
 

@@ -53,6 +53,8 @@ wire_enum! {
         PimRateLimitRule => "pim.rateLimitRule",
         /// pim: a conflicting role is held.
         PimSeparationOfDutiesRule => "pim.separationOfDutiesRule",
+        /// pim: a break-glass activation longer than its maximum, or not starting now.
+        PimBreakGlassRule => "pim.breakGlassRule",
     }
 }
 

@@ -52,6 +52,8 @@ wire_enum! {
         /// The "Roles are being assigned outside of PIM" alert: a role was assigned outside
         /// PIM (the alert's own mail, not a notification rule's).
         RoleAssignedOutsidePim => "roleAssignedOutsidePim",
+        /// pim: a break-glass activation, to every approver and administrator.
+        BreakGlassActivated => "breakGlassActivated",
     }
 }
 
@@ -106,6 +108,8 @@ enum Defaults<'a> {
     Approvers(&'a RequestRecord),
     /// A principal, or a group's members.
     Assignee(&'a str),
+    /// The approvers a role's first stage names (the default approvers when none).
+    RoleApprovers(&'a [SubjectSet]),
 }
 
 /// The three rules (admin, requestor, approver) of one trigger.
@@ -264,7 +268,12 @@ impl Draft<'_> {
             Defaults::Deciders => {
                 self.holders(&[PRIVILEGED_ROLE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR])
             }
-            Defaults::Approvers(r) => self.approvers(r),
+            Defaults::Approvers(r) => self.approvers(
+                r.current_step()
+                    .map(|s| s.primary_approvers.as_slice())
+                    .unwrap_or(&[]),
+            ),
+            Defaults::RoleApprovers(named) => self.approvers(named),
             Defaults::Assignee(p) => self.assignee(p),
         }
     }
@@ -315,11 +324,7 @@ impl Draft<'_> {
 
     /// The approvers of a request's current stage; with none named, Privileged Role
     /// Administrators (Entra mails the default approvers only if no explicit approvers are set).
-    fn approvers(&self, r: &RequestRecord) -> BTreeSet<String> {
-        let named = r
-            .current_step()
-            .map(|s| s.primary_approvers.as_slice())
-            .unwrap_or(&[]);
+    fn approvers(&self, named: &[SubjectSet]) -> BTreeSet<String> {
         if named.is_empty() {
             return self.holders(&[PRIVILEGED_ROLE_ADMINISTRATOR]);
         }
@@ -361,6 +366,7 @@ fn subject(kind: NotificationKind, who: &str, role: &str) -> String {
         ExpiresInFourteenDays => format!("PIM: The {role} role of {who} expires in 14 days"),
         ExpiresInOneDay => format!("PIM: The {role} role of {who} expires in 1 day"),
         Expired => format!("PIM: The {role} role of {who} expired"),
+        BreakGlassActivated => format!("PIM: Break glass: {who} activated the {role} role"),
         RoleAssignedOutsidePim => {
             format!("PIM: Alert: {who} was assigned the {role} role outside of PIM")
         }
@@ -491,6 +497,23 @@ fn on_schedule_created(d: &mut Draft<'_>, event: &Event) {
     } else {
         K::RoleAssigned
     };
+    if s.break_glass {
+        let settings = &d.state.policy(&s.role_definition_id, &s.scope).settings;
+        let named = settings
+            .approval
+            .stages
+            .first()
+            .map_or(&[][..], |st| &st.approvers);
+        let k = K::BreakGlassActivated;
+        d.send(t.admin, k, true, Defaults::Admins, &about_created(s));
+        d.send(
+            t.approver,
+            k,
+            true,
+            Defaults::RoleApprovers(named),
+            &about_created(s),
+        );
+    }
     if !activation || s.start_date_time <= d.at {
         d.send(t.admin, kind, false, Defaults::Admins, &about_created(s));
         d.send(

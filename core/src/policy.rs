@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::id::{RoleDefinitionId, ScopeId};
 use crate::time::IsoDuration;
 use crate::wire::{
-    ApprovalMode, Enablement, JustificationFields, NotificationLevel, PolicyRule, PolicyScopeType,
-    QuorumApprovalFields, RateLimitFields, RuleBody, RuleId, SubjectSet,
+    ApprovalMode, BreakGlassFields, Enablement, JustificationFields, NotificationLevel, PolicyRule,
+    PolicyScopeType, QuorumApprovalFields, RateLimitFields, RuleBody, RuleId, SubjectSet,
 };
 
 /// The shortest activation maximum Entra accepts: half an hour.
@@ -32,6 +32,10 @@ pub const MIN_RATE_LIMIT_WINDOW: TimeDelta = TimeDelta::minutes(1);
 pub const MAX_RATE_LIMIT_WINDOW: TimeDelta = TimeDelta::days(366);
 /// The most approvals a quorum stage may need.
 pub const MAX_QUORUM: u32 = 25;
+/// The shortest break-glass maximum: 5 minutes.
+pub const MIN_BREAK_GLASS: TimeDelta = TimeDelta::minutes(5);
+/// The longest break-glass maximum: 4 hours.
+pub const MAX_BREAK_GLASS: TimeDelta = TimeDelta::hours(4);
 /// The longest cool-down after an activation: 30 days.
 pub const MAX_COOL_DOWN: TimeDelta = TimeDelta::days(30);
 
@@ -135,6 +139,8 @@ pub struct RoleSettings {
     pub eligible_conflicts: Vec<RoleDefinitionId>,
     /// pim's approvals per stage (`Pim_QuorumApproval_EndUser_Assignment`).
     pub quorum: QuorumApprovalFields,
+    /// pim's emergency activation (`Pim_BreakGlass_EndUser_Assignment`).
+    pub break_glass: BreakGlassFields,
 }
 
 impl Default for RoleSettings {
@@ -170,6 +176,7 @@ impl RoleSettings {
             active_conflicts: Vec::new(),
             eligible_conflicts: Vec::new(),
             quorum: QuorumApprovalFields::default(),
+            break_glass: BreakGlassFields::default(),
         }
     }
 }
@@ -239,6 +246,15 @@ pub enum PolicyError {
     /// A blank group id in a quorum.
     #[error("`requiredGroupIds` must not hold a blank id")]
     BlankQuorumGroup,
+    /// A break-glass maximum out of range.
+    #[error("break-glass `maximumDuration` `{0}` is outside 5 minutes to 4 hours")]
+    BreakGlassMaximumOutOfRange(IsoDuration),
+    /// A break-glass review duration out of range.
+    #[error("`reviewDurationInDays` must be 1 to 30, not {0}")]
+    BreakGlassReviewOutOfRange(u32),
+    /// A blank break-glass principal id.
+    #[error("`principalIds` must not hold a blank id")]
+    BlankBreakGlassPrincipal,
     /// A role named as conflicting with itself.
     #[error("role `{0}` cannot conflict with itself")]
     SelfConflict(RoleDefinitionId),
@@ -333,7 +349,8 @@ impl Policy {
                     body @ (RuleBody::Justification(_)
                     | RuleBody::RateLimit(_)
                     | RuleBody::SeparationOfDuties(_)
-                    | RuleBody::QuorumApproval(_)),
+                    | RuleBody::QuorumApproval(_)
+                    | RuleBody::BreakGlass(_)),
                     id,
                 ) => read_pim_rule(&mut s, id, body)?,
                 (
@@ -475,6 +492,21 @@ fn read_pim_rule(s: &mut RoleSettings, id: RuleId, body: &RuleBody) -> Result<()
             }
             s.quorum = f.clone();
         }
+        RuleBody::BreakGlass(f) => {
+            let m = f.maximum_duration.delta();
+            if !(MIN_BREAK_GLASS..=MAX_BREAK_GLASS).contains(&m) {
+                return Err(PolicyError::BreakGlassMaximumOutOfRange(f.maximum_duration));
+            }
+            if !(1..=30).contains(&f.review_duration_in_days) {
+                return Err(PolicyError::BreakGlassReviewOutOfRange(
+                    f.review_duration_in_days,
+                ));
+            }
+            if f.principal_ids.iter().any(|p| blank(p.as_str())) {
+                return Err(PolicyError::BlankBreakGlassPrincipal);
+            }
+            s.break_glass = f.clone();
+        }
         _ => {}
     }
     Ok(())
@@ -589,8 +621,9 @@ mod tests {
         let set = |v: serde_json::Value| Policy::updated(None, "r", "/", None, &[rule(v)]);
         let rate = |f: serde_json::Value| {
             let mut v = json!({"id": "Pim_RateLimit_EndUser_Assignment"});
-            v.as_object_mut()
-                .map(|m| m.extend(f.as_object().cloned().unwrap_or_default()));
+            if let Some(m) = v.as_object_mut() {
+                m.extend(f.as_object().cloned().unwrap_or_default());
+            }
             set(v)
         };
         assert_eq!(

@@ -76,6 +76,10 @@ pub struct ActivationDecision {
     pub missing_auth_context: bool,
     /// Whether approval is needed.
     pub requires_approval: bool,
+    /// Whether this is a break-glass activation (pim's `Pim_BreakGlass_EndUser_Assignment`):
+    /// no approval or rate limit, announced, alerted and reviewed.
+    #[serde(default)]
+    pub break_glass: bool,
     /// The window that would be granted.
     #[serde(with = "crate::time::instant")]
     pub start_date_time: Instant,
@@ -134,19 +138,20 @@ fn evaluate(
         end = e;
         capped = true;
     }
-    let req = &settings.activation_requirements;
-    if req.mfa && !ctx.mfa {
-        failed.push(FailedRule::MfaRule);
+    let glass = ctx
+        .caller
+        .as_deref()
+        .is_some_and(|c| settings.break_glass.principal_ids.iter().any(|p| p == c));
+    let approval = settings.approval.required && !glass;
+    enablement_rules(settings, input, ctx, glass, &mut failed);
+    if glass
+        && (start > now
+            || requested_end.signed_duration_since(start)
+                > settings.break_glass.maximum_duration.delta())
+    {
+        failed.push(FailedRule::PimBreakGlassRule);
     }
-    let needs_reason = req.justification
-        || (settings.approval.required && settings.approval.requestor_justification_required);
-    if needs_reason && !given(input.justification.as_deref()) {
-        failed.push(FailedRule::JustificationRule);
-    }
-    if req.ticket && !input.ticket_info.as_ref().is_some_and(TicketInfo::is_given) {
-        failed.push(FailedRule::TicketingRule);
-    }
-    let conflict = pim_rules(settings, input, (start, end), &mut failed);
+    let conflict = pim_rules(settings, input, (start, end), glass, &mut failed);
     let missing_acrs = settings
         .activation_auth_context
         .as_ref()
@@ -189,7 +194,7 @@ fn evaluate(
         None
     };
     let status = error.is_none().then(|| {
-        if settings.approval.required {
+        if approval {
             Status::PendingApproval
         } else if start <= now {
             Status::Provisioned
@@ -202,7 +207,8 @@ fn evaluate(
         error,
         failed_rules: failed,
         missing_auth_context: missing_acrs,
-        requires_approval: settings.approval.required,
+        requires_approval: approval,
+        break_glass: glass,
         start_date_time: start,
         end_date_time: end,
         capped_at_eligibility_end: capped,
@@ -210,12 +216,37 @@ fn evaluate(
     }
 }
 
-/// pim's own rules on an activation from `start` to `end`: each failed one is added to
-/// `failed`; a separation-of-duties conflict is described.
+/// Graph's enablement rule on an activation (and the requestor justification approval asks
+/// for, or a break-glass activation needs): each failed rule is added to `failed`.
+fn enablement_rules(
+    settings: &RoleSettings,
+    input: &ActivationInput,
+    ctx: &CallContext,
+    glass: bool,
+    failed: &mut Vec<FailedRule>,
+) {
+    let req = &settings.activation_requirements;
+    if req.mfa && !ctx.mfa {
+        failed.push(FailedRule::MfaRule);
+    }
+    let needs_reason = req.justification
+        || glass
+        || (settings.approval.required && settings.approval.requestor_justification_required);
+    if needs_reason && !given(input.justification.as_deref()) {
+        failed.push(FailedRule::JustificationRule);
+    }
+    if req.ticket && !input.ticket_info.as_ref().is_some_and(TicketInfo::is_given) {
+        failed.push(FailedRule::TicketingRule);
+    }
+}
+
+/// pim's own rules on an activation from `start` to `end` (a break-glass one has no rate
+/// limit): each failed one is added to `failed`; a separation-of-duties conflict is described.
 fn pim_rules(
     settings: &RoleSettings,
     input: &ActivationInput,
     (start, end): (Instant, Instant),
+    glass: bool,
     failed: &mut Vec<FailedRule>,
 ) -> Option<String> {
     let justification = input.justification.as_deref();
@@ -226,7 +257,7 @@ fn pim_rules(
     ) {
         failed.push(FailedRule::PimJustificationRule);
     }
-    if rate_limit::fails(&settings.rate_limit, &input.recent_activations, start, end) {
+    if !glass && rate_limit::fails(&settings.rate_limit, &input.recent_activations, start, end) {
         failed.push(FailedRule::PimRateLimitRule);
     }
     let conflict = duties::conflict(
@@ -343,23 +374,28 @@ impl Engine {
                 request: request.into(),
             });
         } else {
-            let schedule = self.activation_schedule(
+            let mut schedule = self.activation_schedule(
                 &request,
                 eligibility,
                 via_group,
                 verdict.start_date_time,
                 verdict.end_date_time,
             );
+            schedule.break_glass = verdict.break_glass;
             request.target_schedule_id = Some(schedule.id.clone());
             events.push(Event::RequestSubmitted {
                 at: now,
                 request: request.clone().into(),
             });
+            let review = schedule
+                .break_glass
+                .then(|| self.break_glass_review(&schedule, now));
             events.push(Event::ScheduleCreated {
                 at: now,
                 by: ctx.caller.clone(),
                 schedule: schedule.into(),
             });
+            events.extend(review.into_iter().flatten());
         }
         let decision = Decision {
             status: Some(status),
@@ -438,6 +474,7 @@ impl Engine {
             request_id: Some(request.id.clone()),
             ended: None,
             outside_pim: false,
+            break_glass: false,
         }
     }
 

@@ -177,6 +177,7 @@ impl Engine {
                 by: None,
                 schedule: Schedule {
                     outside_pim: true,
+                    break_glass: false,
                     ..Schedule::assigned(
                         self.state.next_id("schedule", 0),
                         a.kind,
@@ -296,7 +297,7 @@ impl Engine {
                         commands.push(remove(s));
                     }
                 }
-                AlertId::SequentialActivationRenewals => {}
+                AlertId::SequentialActivationRenewals | AlertId::BreakGlassActivation => {}
             }
         }
         commands

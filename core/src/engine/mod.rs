@@ -5,6 +5,7 @@ pub mod activation;
 mod admin;
 mod alerting;
 mod approval;
+mod break_glass;
 mod commands;
 mod history;
 mod index;
@@ -26,6 +27,7 @@ use crate::state::State;
 use crate::time::Instant;
 
 pub use admin::{EXTEND_WINDOW, RENEW_WINDOW};
+pub(crate) use break_glass::break_glass_review_id;
 pub use commands::{
     CallContext, Command, MAX_ACTIVATION_LEAD, MAX_ID, MAX_JUSTIFICATION, MAX_TICKET, Outcome,
 };

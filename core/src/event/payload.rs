@@ -146,6 +146,9 @@ pub struct SchedulePayload {
     /// Made in the directory outside PIM.
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub outside_pim: bool,
+    /// A break-glass activation.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub break_glass: bool,
 }
 
 impl SchedulePayload {
@@ -260,6 +263,7 @@ impl From<Schedule> for SchedulePayload {
             request_id: s.request_id,
             ended: s.ended,
             outside_pim: s.outside_pim,
+            break_glass: s.break_glass,
         }
     }
 }
@@ -280,6 +284,7 @@ impl From<SchedulePayload> for Schedule {
             request_id: s.request_id,
             ended: s.ended,
             outside_pim: s.outside_pim,
+            break_glass: s.break_glass,
         }
     }
 }

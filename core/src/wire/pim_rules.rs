@@ -118,3 +118,39 @@ pub struct QuorumStage {
 fn one() -> u32 {
     1
 }
+
+/// `#pim.breakGlassRule` (`Pim_BreakGlass_EndUser_Assignment`): named principals activate the
+/// role at once, without approval or rate limit, for at most `maximumDuration`, with a
+/// justification; every such activation is announced to the approvers and administrators,
+/// raises a security alert and opens an access review of itself that must be completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BreakGlassFields {
+    /// Who may break the glass (users); empty: nobody.
+    #[serde(default)]
+    pub principal_ids: Vec<PrincipalId>,
+    /// The longest break-glass activation (5 minutes to 4 hours).
+    #[serde(default = "one_hour")]
+    pub maximum_duration: IsoDuration,
+    /// How long the access review of each break-glass activation runs (1 to 30 days).
+    #[serde(default = "seven")]
+    pub review_duration_in_days: u32,
+}
+
+impl Default for BreakGlassFields {
+    fn default() -> Self {
+        BreakGlassFields {
+            principal_ids: Vec::new(),
+            maximum_duration: one_hour(),
+            review_duration_in_days: seven(),
+        }
+    }
+}
+
+fn one_hour() -> IsoDuration {
+    IsoDuration::hours(1)
+}
+
+fn seven() -> u32 {
+    7
+}

@@ -60,6 +60,8 @@ wire_enum! {
         PimSeparationOfDutiesAdminEligibility => "Pim_SeparationOfDuties_Admin_Eligibility",
         /// pim: approvals each approval stage needs.
         PimQuorumApprovalEndUserAssignment => "Pim_QuorumApproval_EndUser_Assignment",
+        /// pim: emergency activation by named principals.
+        PimBreakGlassEndUserAssignment => "Pim_BreakGlass_EndUser_Assignment",
     }
 }
 
@@ -84,6 +86,8 @@ wire_enum! {
         SeparationOfDuties => "separationOfDutiesRule",
         /// `pim.quorumApprovalRule`.
         QuorumApproval => "quorumApprovalRule",
+        /// `pim.breakGlassRule`.
+        BreakGlass => "breakGlassRule",
     }
 }
 
@@ -94,7 +98,8 @@ impl RuleType {
             RuleType::Justification
             | RuleType::RateLimit
             | RuleType::SeparationOfDuties
-            | RuleType::QuorumApproval => "pim",
+            | RuleType::QuorumApproval
+            | RuleType::BreakGlass => "pim",
             _ => "microsoft.graph",
         }
     }
@@ -218,6 +223,7 @@ impl RuleId {
             PimJustificationEndUserAssignment => RuleType::Justification,
             PimRateLimitEndUserAssignment => RuleType::RateLimit,
             PimQuorumApprovalEndUserAssignment => RuleType::QuorumApproval,
+            PimBreakGlassEndUserAssignment => RuleType::BreakGlass,
             PimSeparationOfDutiesEndUserAssignment | PimSeparationOfDutiesAdminEligibility => {
                 RuleType::SeparationOfDuties
             }
@@ -237,6 +243,7 @@ impl RuleId {
             | PimRateLimitEndUserAssignment
             | PimSeparationOfDutiesEndUserAssignment
             | PimQuorumApprovalEndUserAssignment
+            | PimBreakGlassEndUserAssignment
             | NotificationAdminEndUserAssignment
             | NotificationRequestorEndUserAssignment
             | NotificationApproverEndUserAssignment => Caller::EndUser,
@@ -557,6 +564,8 @@ pub enum RuleBody {
     SeparationOfDuties(super::SeparationOfDutiesFields),
     /// `pim.quorumApprovalRule`.
     QuorumApproval(super::QuorumApprovalFields),
+    /// `pim.breakGlassRule`.
+    BreakGlass(super::BreakGlassFields),
 }
 
 /// One `unifiedRoleManagementPolicyRule`.
@@ -609,6 +618,7 @@ impl PolicyRule {
             PimJustificationEndUserAssignment => RuleBody::Justification(Default::default()),
             PimRateLimitEndUserAssignment => RuleBody::RateLimit(Default::default()),
             PimQuorumApprovalEndUserAssignment => RuleBody::QuorumApproval(Default::default()),
+            PimBreakGlassEndUserAssignment => RuleBody::BreakGlass(Default::default()),
             PimSeparationOfDutiesEndUserAssignment | PimSeparationOfDutiesAdminEligibility => {
                 RuleBody::SeparationOfDuties(Default::default())
             }
@@ -853,6 +863,7 @@ fn body_to_json(body: &RuleBody) -> Value {
         RuleBody::RateLimit(f) => serde_json::to_value(f),
         RuleBody::SeparationOfDuties(f) => serde_json::to_value(f),
         RuleBody::QuorumApproval(f) => serde_json::to_value(f),
+        RuleBody::BreakGlass(f) => serde_json::to_value(f),
         RuleBody::Notification {
             notification_type,
             recipient_type,
@@ -900,6 +911,7 @@ fn body_from_json(id: RuleId, value: Value) -> Result<RuleBody, serde_json::Erro
         RuleType::Justification => RuleBody::Justification(serde_json::from_value(value)?),
         RuleType::RateLimit => RuleBody::RateLimit(serde_json::from_value(value)?),
         RuleType::QuorumApproval => RuleBody::QuorumApproval(serde_json::from_value(value)?),
+        RuleType::BreakGlass => RuleBody::BreakGlass(serde_json::from_value(value)?),
         RuleType::SeparationOfDuties => {
             RuleBody::SeparationOfDuties(serde_json::from_value(value)?)
         }

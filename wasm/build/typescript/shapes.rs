@@ -68,7 +68,7 @@ pub const MANUAL: &[Manual] = &[
     // public ones). Fields left out on input keep the rule's default.
     Manual {
         name: "PolicyRule",
-        ts: "{ \"@odata.type\"?: string; id: RuleId; target?: RuleTarget } & Partial<ExpirationFields & EnablementFields & ApprovalFields & AuthContextFields & NotificationFields & JustificationFields & RateLimitFields & SeparationOfDutiesFields>",
+        ts: "{ \"@odata.type\"?: string; id: RuleId; target?: RuleTarget } & Partial<ExpirationFields & EnablementFields & ApprovalFields & AuthContextFields & NotificationFields & JustificationFields & RateLimitFields & SeparationOfDutiesFields & QuorumApprovalFields & BreakGlassFields>",
         uses: &[
             "RuleId",
             "RuleTarget",
@@ -80,6 +80,8 @@ pub const MANUAL: &[Manual] = &[
             "JustificationFields",
             "RateLimitFields",
             "SeparationOfDutiesFields",
+            "QuorumApprovalFields",
+            "BreakGlassFields",
         ],
     },
 ];
