@@ -9,13 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::alerts::AlertId;
 use crate::event::{Event, SchedulePayload};
-use crate::id::{PrincipalId, RequestId, RoleDefinitionId, ScheduleId};
+use crate::id::{PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId};
 use crate::request::{RequestRecord, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
 use crate::state::State;
 use crate::time::Instant;
 use crate::wire::{Action, NotificationLevel, RecipientType, RequestKind, RuleId, SubjectSet};
 use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
+
+mod review_mail;
 
 /// At most this many recipients per notification, as Entra caps them; the rest are dropped.
 pub const MAX_RECIPIENTS: usize = 1000;
@@ -52,6 +54,13 @@ wire_enum! {
         /// The "Roles are being assigned outside of PIM" alert: a role was assigned outside
         /// PIM (the alert's own mail, not a notification rule's).
         RoleAssignedOutsidePim => "roleAssignedOutsidePim",
+        /// An access review instance started: its reviewers are asked to review.
+        AccessReviewStarted => "accessReviewStarted",
+        /// An access review instance reached its midpoint: reviewers who have not finished are
+        /// reminded.
+        AccessReviewReminder => "accessReviewReminder",
+        /// An access review instance completed: administrators are told.
+        AccessReviewCompleted => "accessReviewCompleted",
     }
 }
 
@@ -94,6 +103,10 @@ pub struct Notification {
     /// the alert's settings, not the rule's level or recipients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_id: Option<AlertId>,
+    /// The access review concerned, for a review mail (its `ruleId` is then for the record
+    /// only, as for alert mails: review mails follow the review's settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_id: Option<ReviewId>,
 }
 
 /// Who a rule's default recipients are, resolved only when a mail is sent.
@@ -214,6 +227,7 @@ impl Draft<'_> {
             request_id: about.request.map(Into::into),
             schedule_id: about.schedule.map(Into::into),
             alert_id: None,
+            review_id: None,
         });
     }
 
@@ -255,6 +269,7 @@ impl Draft<'_> {
             request_id: None,
             schedule_id: Some(s.id.clone()),
             alert_id: Some(alert),
+            review_id: None,
         });
     }
 
@@ -364,6 +379,10 @@ fn subject(kind: NotificationKind, who: &str, role: &str) -> String {
         RoleAssignedOutsidePim => {
             format!("PIM: Alert: {who} was assigned the {role} role outside of PIM")
         }
+        // Review mails are named after the review (review_mail.rs).
+        AccessReviewStarted => format!("PIM: Please review access to the {role} role"),
+        AccessReviewReminder => format!("PIM: Reminder: review access to the {role} role"),
+        AccessReviewCompleted => format!("PIM: The access review of the {role} role completed"),
     }
 }
 
@@ -413,6 +432,9 @@ pub(crate) fn notifications_for(state: &State, event: &Event, seq: usize) -> Vec
         Event::ApprovalRecorded { .. } => on_approval_recorded(&mut d, event),
         Event::ReminderDue { .. } => on_reminder_due(&mut d, event),
         Event::ScheduleEnded { .. } => on_schedule_ended(&mut d, event),
+        Event::ReviewInstanceStarted { .. }
+        | Event::ReviewReminderDue { .. }
+        | Event::ReviewInstanceEnded { .. } => review_mail::on_review(&mut d, event),
         _ => {}
     }
     d.out

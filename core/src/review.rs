@@ -189,6 +189,12 @@ pub struct ReviewSettings {
     /// How far back recommendations look.
     #[serde(default = "thirty_days")]
     pub recommendation_look_back_duration: IsoDuration,
+    /// Mail the reviewers when an instance starts, and administrators when it completes.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub mail_notifications_enabled: bool,
+    /// Remind the reviewers who have not finished, at an instance's midpoint.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub reminder_notifications_enabled: bool,
 }
 
 impl Default for ReviewSettings {
@@ -200,6 +206,8 @@ impl Default for ReviewSettings {
             justification_required_on_approval: false,
             recommendations_enabled: true,
             recommendation_look_back_duration: thirty_days(),
+            mail_notifications_enabled: false,
+            reminder_notifications_enabled: false,
         }
     }
 }

@@ -43,6 +43,8 @@ pub(crate) enum Due {
     ReviewStart(u32, u32),
     /// An access review instance ends.
     ReviewEnd(u32, u32),
+    /// An access review instance's reminder, at its midpoint.
+    ReviewReminder(u32, u32),
 }
 
 /// Days before an assigned schedule's end when expiry reminders go out: Entra sends them 14
@@ -356,6 +358,7 @@ impl State {
             | Event::ReviewInstanceEnded { .. }
             | Event::ReviewReset { .. }
             | Event::ReviewApplied { .. }
+            | Event::ReviewReminderDue { .. }
             | Event::ReviewDeleted { .. } => self.apply_review(event)?,
             // Audit only: a refusal changes nothing.
             Event::CommandRefused { .. } => {}
