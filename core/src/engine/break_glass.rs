@@ -8,13 +8,14 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::Engine;
+use crate::directory::PrincipalKind;
 use crate::event::Event;
 use crate::id::{PrincipalId, ReviewId};
 use crate::review::{
     ApplyResult, Recurrence, ReviewAssignmentType, ReviewDecision, ReviewDefinition, ReviewItem,
     ReviewSettings, ReviewerType, Reviewers,
 };
-use crate::schedule::Schedule;
+use crate::schedule::{AssignmentType, Schedule};
 use crate::time::Instant;
 use crate::wire::SubjectSet;
 use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
@@ -45,13 +46,40 @@ impl Engine {
             })
             .unwrap_or_default();
         let mut out = if named.is_empty() {
-            let roles = [PRIVILEGED_ROLE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR];
-            self.state.active_holders(&roles, now).into_iter().collect()
+            self.default_approvers(now)
         } else {
             named
         };
         out.retain(|p| *p != s.principal_id);
         out
+    }
+
+    /// The users actively holding Privileged Role or Global Administrator at the tenant scope
+    /// at `now` (groups expanded), sorted.
+    fn default_approvers(&self, now: Instant) -> Vec<PrincipalId> {
+        let dir = self.state.directory();
+        let mut out = alloc::collections::BTreeSet::new();
+        for s in self.state.schedules() {
+            let admin_role = s.role_definition_id == PRIVILEGED_ROLE_ADMINISTRATOR
+                || s.role_definition_id == GLOBAL_ADMINISTRATOR;
+            if !admin_role || s.kind != AssignmentType::Active || s.ended.is_some() {
+                continue;
+            }
+            if s.scope != "/" || !s.in_effect(now) {
+                continue;
+            }
+            let members = dir.transitive_members(&s.principal_id);
+            if members.is_empty() {
+                out.insert(s.principal_id.clone());
+            }
+            out.extend(members);
+        }
+        out.into_iter()
+            .filter(|p| {
+                dir.principal(p)
+                    .is_some_and(|p| p.kind == PrincipalKind::User)
+            })
+            .collect()
     }
 
     /// The events that open the access review of break-glass activation `s`: a one-time
@@ -79,10 +107,14 @@ impl Engine {
                 ..Recurrence::default()
             },
             start_date_time: Some(now),
+            // The reviewers are asked by mail at once and reminded halfway.
             settings: ReviewSettings {
                 recommendations_enabled: false,
+                mail_notifications_enabled: true,
+                reminder_notifications_enabled: true,
                 ..ReviewSettings::default()
             },
+            additional_notification_recipients: Vec::new(),
         };
         let Some(end) = definition.instance_end(now) else {
             return Vec::new();

@@ -363,6 +363,17 @@ pub enum Event {
         /// The instance number.
         index: u32,
     },
+    /// An instance's midpoint passed while it was in progress, with reminders on: the
+    /// reviewers who have not finished are reminded.
+    ReviewReminderDue {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// The review.
+        review_id: ReviewId,
+        /// The instance number.
+        index: u32,
+    },
     /// An administrator cleared an instance's decisions.
     ReviewReset {
         /// When.
@@ -432,6 +443,7 @@ impl Event {
         "reviewReset",
         "reviewApplied",
         "reviewDeleted",
+        "reviewReminderDue",
     ];
 
     /// When the event happened.
@@ -459,6 +471,7 @@ impl Event {
             | Event::ReviewInstanceStarted { at, .. }
             | Event::ReviewDecided { at, .. }
             | Event::ReviewInstanceEnded { at, .. }
+            | Event::ReviewReminderDue { at, .. }
             | Event::ReviewReset { at, .. }
             | Event::ReviewApplied { at, .. }
             | Event::ReviewDeleted { at, .. } => *at,

@@ -43,6 +43,8 @@ pub(crate) enum Due {
     ReviewStart(u32, u32),
     /// An access review instance ends.
     ReviewEnd(u32, u32),
+    /// An access review instance's reminder, at its midpoint.
+    ReviewReminder(u32, u32),
 }
 
 /// Days before an assigned schedule's end when expiry reminders go out: Entra sends them 14
@@ -211,6 +213,7 @@ impl State {
             .filter_map(|s| self.schedules.get(*s as usize))
     }
 
+    #[cfg(feature = "notifications")]
     /// Active schedules of any of `roles`, ended ones included.
     pub(crate) fn active_by_role<'a>(
         &'a self,
@@ -223,6 +226,7 @@ impl State {
             .filter_map(|s| self.schedules.get(*s as usize))
     }
 
+    #[cfg(feature = "notifications")]
     /// Principals (users and service principals, groups expanded) actively holding any of
     /// `roles` at the tenant scope at `now`, sorted.
     pub(crate) fn active_holders(&self, roles: &[&str], now: Instant) -> BTreeSet<PrincipalId> {
@@ -356,6 +360,7 @@ impl State {
             | Event::ReviewInstanceEnded { .. }
             | Event::ReviewReset { .. }
             | Event::ReviewApplied { .. }
+            | Event::ReviewReminderDue { .. }
             | Event::ReviewDeleted { .. } => self.apply_review(event)?,
             // Audit only: a refusal changes nothing.
             Event::CommandRefused { .. } => {}
