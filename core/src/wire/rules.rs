@@ -571,7 +571,7 @@ pub enum RuleBody {
 /// One `unifiedRoleManagementPolicyRule`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyRule {
-    /// One of the 17 predefined ids.
+    /// One of the 17 predefined ids, or one of pim's own.
     pub id: RuleId,
     /// Who and what the rule applies to.
     pub target: RuleTarget,
@@ -740,9 +740,11 @@ pub enum RuleError {
     #[error("a policy rule must be a JSON object")]
     NotAnObject,
     /// No `id`.
-    #[error("a policy rule needs its `id` (one of the 17 predefined rule ids)")]
+    #[error(
+        "a policy rule needs its `id` (one of the 17 predefined rule ids, or one of pim's `Pim_*` rules)"
+    )]
     MissingId,
-    /// An id that is not one of the 17.
+    /// An id that is neither one of the 17 nor one of pim's.
     #[error("unknown policy rule id `{0}`")]
     UnknownId(String),
     /// `@odata.type` does not fit the id.
