@@ -6,10 +6,142 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use serde::de::Error as _;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
+use super::{RuleBody, RuleType};
 use crate::id::{PrincipalId, RoleDefinitionId};
 use crate::time::IsoDuration;
+
+/// Reads the fields of one of pim's rules from its JSON object (every field present: the
+/// caller merges the given fields over the rule's defaults, and has refused unknown ones). By
+/// hand rather than through each struct's `Deserialize`, so that the browser build carries one
+/// small reader instead of a JSON-value deserializer per rule type.
+pub(super) fn read_body(kind: RuleType, value: Value) -> Result<RuleBody, serde_json::Error> {
+    let Value::Object(mut m) = value else {
+        return Err(serde_json::Error::custom("a rule must be an object"));
+    };
+    let mut f = Fields(&mut m);
+    Ok(match kind {
+        RuleType::Justification => RuleBody::Justification(JustificationFields {
+            minimum_length: f.number("minimumLength")?,
+            ticket_number_pattern: f.optional_text("ticketNumberPattern")?,
+            allowed_ticket_systems: f.texts("allowedTicketSystems")?,
+        }),
+        RuleType::RateLimit => RuleBody::RateLimit(RateLimitFields {
+            maximum_activations: match f.take("maximumActivations") {
+                Value::Null => None,
+                v => Some(number("maximumActivations", &v)?),
+            },
+            window_duration: f.duration("windowDuration")?,
+            cool_down_duration: f.duration("coolDownDuration")?,
+        }),
+        RuleType::SeparationOfDuties => RuleBody::SeparationOfDuties(SeparationOfDutiesFields {
+            conflicting_role_definition_ids: ids(f.texts("conflictingRoleDefinitionIds")?),
+        }),
+        RuleType::QuorumApproval => RuleBody::QuorumApproval(QuorumApprovalFields {
+            stages: f.stages()?,
+            is_denial_final: f.flag("isDenialFinal")?,
+        }),
+        _ => RuleBody::BreakGlass(BreakGlassFields {
+            principal_ids: ids(f.texts("principalIds")?),
+            maximum_duration: f.duration("maximumDuration")?,
+            review_duration_in_days: f.number("reviewDurationInDays")?,
+        }),
+    })
+}
+
+/// The fields of a rule object, taken one by one.
+struct Fields<'a>(&'a mut Map<String, Value>);
+
+fn wrong(key: &str, what: &str) -> serde_json::Error {
+    serde_json::Error::custom(alloc::format!("`{key}` must be {what}"))
+}
+
+fn number(key: &str, v: &Value) -> Result<u32, serde_json::Error> {
+    v.as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| wrong(key, "a whole number from 0"))
+}
+
+fn ids<T: From<String>>(list: Vec<String>) -> Vec<T> {
+    list.into_iter().map(T::from).collect()
+}
+
+impl Fields<'_> {
+    fn take(&mut self, key: &str) -> Value {
+        self.0.remove(key).unwrap_or(Value::Null)
+    }
+
+    fn number(&mut self, key: &str) -> Result<u32, serde_json::Error> {
+        number(key, &self.take(key))
+    }
+
+    fn flag(&mut self, key: &str) -> Result<bool, serde_json::Error> {
+        self.take(key)
+            .as_bool()
+            .ok_or_else(|| wrong(key, "true or false"))
+    }
+
+    fn optional_text(&mut self, key: &str) -> Result<Option<String>, serde_json::Error> {
+        match self.take(key) {
+            Value::Null => Ok(None),
+            Value::String(t) => Ok(Some(t)),
+            _ => Err(wrong(key, "a string or null")),
+        }
+    }
+
+    fn texts(&mut self, key: &str) -> Result<Vec<String>, serde_json::Error> {
+        let Value::Array(list) = self.take(key) else {
+            return Err(wrong(key, "a list of strings"));
+        };
+        list.into_iter()
+            .map(|v| match v {
+                Value::String(t) => Ok(t),
+                _ => Err(wrong(key, "a list of strings")),
+            })
+            .collect()
+    }
+
+    fn duration(&mut self, key: &str) -> Result<IsoDuration, serde_json::Error> {
+        match self.take(key) {
+            Value::String(t) => t.parse().map_err(serde_json::Error::custom),
+            _ => Err(wrong(key, "an ISO 8601 duration")),
+        }
+    }
+
+    /// `stages` of a quorum: objects with `minimumApprovals` (default 1) and
+    /// `requiredGroupIds` (default none), nothing else.
+    fn stages(&mut self) -> Result<Vec<QuorumStage>, serde_json::Error> {
+        let Value::Array(list) = self.take("stages") else {
+            return Err(wrong("stages", "a list"));
+        };
+        list.into_iter()
+            .map(|v| {
+                let Value::Object(mut m) = v else {
+                    return Err(wrong("stages", "a list of objects"));
+                };
+                if let Some(k) = m
+                    .keys()
+                    .find(|k| *k != "minimumApprovals" && *k != "requiredGroupIds")
+                {
+                    return Err(serde_json::Error::custom(alloc::format!(
+                        "unknown field `{k}` in a quorum stage"
+                    )));
+                }
+                m.entry("minimumApprovals").or_insert(Value::from(1));
+                m.entry("requiredGroupIds")
+                    .or_insert(Value::Array(Vec::new()));
+                let mut f = Fields(&mut m);
+                Ok(QuorumStage {
+                    minimum_approvals: f.number("minimumApprovals")?,
+                    required_group_ids: ids(f.texts("requiredGroupIds")?),
+                })
+            })
+            .collect()
+    }
+}
 
 /// `#pim.justificationRule` (`Pim_Justification_EndUser_Assignment`): what makes an activation's
 /// justification and ticket acceptable.
@@ -153,4 +285,29 @@ fn one_hour() -> IsoDuration {
 
 fn seven() -> u32 {
     7
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::wire::{PolicyRule, RuleError};
+    use serde_json::json;
+
+    fn field_error(v: serde_json::Value) -> bool {
+        matches!(PolicyRule::from_json(v), Err(RuleError::Field { .. }))
+    }
+
+    #[test]
+    fn badly_typed_fields_are_field_errors() {
+        let id = "Pim_Justification_EndUser_Assignment";
+        assert!(field_error(json!({"id": id, "minimumLength": "20"})));
+        assert!(field_error(json!({"id": id, "minimumLength": -1})));
+        assert!(field_error(json!({"id": id, "allowedTicketSystems": [1]})));
+        let id = "Pim_RateLimit_EndUser_Assignment";
+        assert!(field_error(json!({"id": id, "windowDuration": "one day"})));
+        let id = "Pim_QuorumApproval_EndUser_Assignment";
+        assert!(field_error(json!({"id": id, "stages": [{"minimum": 2}]})));
+        assert!(field_error(json!({"id": id, "isDenialFinal": "no"})));
+        let ok = PolicyRule::from_json(json!({"id": id, "stages": [{}, {"minimumApprovals": 3}]}));
+        assert!(ok.is_ok());
+    }
 }

@@ -910,13 +910,11 @@ fn body_from_json(id: RuleId, value: Value) -> Result<RuleBody, serde_json::Erro
                 claim_value: f.claim_value.filter(|c| !c.is_empty()),
             }
         }
-        RuleType::Justification => RuleBody::Justification(serde_json::from_value(value)?),
-        RuleType::RateLimit => RuleBody::RateLimit(serde_json::from_value(value)?),
-        RuleType::QuorumApproval => RuleBody::QuorumApproval(serde_json::from_value(value)?),
-        RuleType::BreakGlass => RuleBody::BreakGlass(serde_json::from_value(value)?),
-        RuleType::SeparationOfDuties => {
-            RuleBody::SeparationOfDuties(serde_json::from_value(value)?)
-        }
+        RuleType::Justification
+        | RuleType::RateLimit
+        | RuleType::QuorumApproval
+        | RuleType::BreakGlass
+        | RuleType::SeparationOfDuties => super::pim_rules::read_body(id.rule_type(), value)?,
         RuleType::Notification => {
             let f: NotificationFields = serde_json::from_value(value)?;
             if f.recipient_type != id.recipient().unwrap_or(f.recipient_type) {
