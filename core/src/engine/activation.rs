@@ -78,7 +78,6 @@ pub struct ActivationDecision {
     pub requires_approval: bool,
     /// Whether this is a break-glass activation (pim's `Pim_BreakGlass_EndUser_Assignment`):
     /// no approval or rate limit, announced, alerted and reviewed.
-    #[serde(default)]
     pub break_glass: bool,
     /// The window that would be granted.
     #[serde(with = "crate::time::instant")]
