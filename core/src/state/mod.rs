@@ -213,6 +213,7 @@ impl State {
             .filter_map(|s| self.schedules.get(*s as usize))
     }
 
+    #[cfg(feature = "notifications")]
     /// Active schedules of any of `roles`, ended ones included.
     pub(crate) fn active_by_role<'a>(
         &'a self,
@@ -225,6 +226,7 @@ impl State {
             .filter_map(|s| self.schedules.get(*s as usize))
     }
 
+    #[cfg(feature = "notifications")]
     /// Principals (users and service principals, groups expanded) actively holding any of
     /// `roles` at the tenant scope at `now`, sorted.
     pub(crate) fn active_holders(&self, roles: &[&str], now: Instant) -> BTreeSet<PrincipalId> {

@@ -9,7 +9,8 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Defaults, Draft, MAX_RECIPIENTS, Notification, NotificationKind};
+use super::super::{MAX_RECIPIENTS, Notification, NotificationKind};
+use super::{Defaults, Draft};
 use crate::event::Event;
 use crate::review::{Review, ReviewDecision, ReviewItem};
 use crate::wire::{RecipientType, RuleId};
