@@ -222,14 +222,11 @@ impl Engine {
             field: "definition",
             reason: format!("{e}"),
         })?;
-        for id in def
-            .reviewers
-            .ids
-            .iter()
-            .chain(&def.reviewers.fallback_reviewers)
-        {
+        let named = def.reviewers.ids.iter().map(|id| id.as_str());
+        let fallback = def.reviewers.fallback_reviewers.iter().map(|id| id.as_str());
+        for id in named.chain(fallback).chain(def.additional_recipients()) {
             if self.state.directory().principal(id).is_none() {
-                return Err(CommandError::UnknownPrincipal(id.clone()));
+                return Err(CommandError::UnknownPrincipal(id.into()));
             }
         }
         if let Some(refused) = self.review_admin(ctx, now) {

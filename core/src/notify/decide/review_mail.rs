@@ -39,7 +39,13 @@ pub(super) fn on_review(d: &mut Draft<'_>, event: &Event) {
         return;
     }
     let recipients = match (kind, started) {
-        (K::AccessReviewCompleted, _) => d.resolve(Defaults::Deciders),
+        (K::AccessReviewCompleted, _) => {
+            let mut to = d.resolve(Defaults::Deciders);
+            for r in review.definition.additional_recipients() {
+                to.extend(d.assignee(r));
+            }
+            to
+        }
         (_, Some(items)) => reviewers(d, items.iter()),
         _ => {
             let index = match event {
