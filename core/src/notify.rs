@@ -102,4 +102,3 @@ pub struct Notification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_id: Option<ReviewId>,
 }
-

@@ -302,7 +302,10 @@ impl RecipientQueryScope {
         }
         let rest = q.strip_prefix("/groups/")?;
         let (id, tail) = rest.split_once('/')?;
-        let members = ["transitiveMembers/microsoft.graph.user", "transitiveMembers"];
+        let members = [
+            "transitiveMembers/microsoft.graph.user",
+            "transitiveMembers",
+        ];
         (!id.is_empty() && members.contains(&tail)).then_some(id)
     }
 }

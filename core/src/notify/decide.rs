@@ -16,7 +16,6 @@ use crate::time::Instant;
 use crate::wire::{Action, NotificationLevel, RecipientType, RequestKind, RuleId, SubjectSet};
 use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
 
-
 use super::{MAX_RECIPIENTS, Notification, NotificationKind};
 
 mod review_mail;
