@@ -1,0 +1,353 @@
+// The console in headless Chromium, driven by Playwright: the demo seed's whole story as two
+// users in two browser contexts, against a real `pim-host serve --demo` (PIM_HOST, else
+// target/debug/pim-host) built with the console embedded. A screenshot of every page is saved
+// to docs/console/.
+//
+// Entra refuses removing an assignment or deactivating within five minutes of its start. So
+// that the story needs no waiting, the host runs three times on one database under faketime:
+// 60 minutes behind (it seeds the demo tenant and stops), 30 minutes behind (Aymen replaces
+// the seeded eligibility through the wizard, User1 activates), then on the real clock (User1
+// deactivates, Aymen requires approval, User1 asks, Aymen approves). Each start waits until
+// the host trusts its clock again (GET /healthz).
+//
+// Run: scripts/test-console.sh (builds everything first).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const host = process.env.PIM_HOST ?? join(root, 'target/debug/pim-host');
+const shots = join(root, 'docs/console');
+const EXCHANGE = '29232cdf-9323-42fd-ade2-1d097af3e4de';
+
+let dir;
+let browser;
+let server;
+let aymen;
+let user1;
+/** Uncaught errors in either page: each test ends by asserting there were none. */
+const errors = [];
+const noErrors = () => assert.deepEqual(errors.splice(0), [], 'no uncaught errors in the pages');
+
+/** `pim-host serve --demo` on the test's database, under `faketime -f offset` if given. */
+async function start(offset) {
+  const args = ['serve', '--demo', '--db', join(dir, 'pim.db'), '--listen', '127.0.0.1:0', '--tick-seconds', '1'];
+  const child = offset
+    ? spawn('faketime', ['-f', offset, host, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PIM_LOG: 'warn' } })
+    : spawn(host, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PIM_LOG: 'warn' } });
+  const lines = createInterface({ input: child.stdout });
+  const base = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`pim-host exited (${code}) before listening`)));
+    lines.on('line', (line) => {
+      const m = /^listening on (http:\/\/\S+)/.exec(line);
+      if (m) resolve(m[1]);
+    });
+  });
+  // Trusted: the stopped host's clock row no longer counts as a live peer's.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const health = await (await fetch(`${base}/healthz`)).json();
+    if (health.clock?.trusted) break;
+    if (Date.now() > deadline) throw new Error(`the host never trusted its clock: ${JSON.stringify(health.clock)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { child, base };
+}
+
+async function stop() {
+  if (!server) return;
+  const { child } = server;
+  server = null;
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function signIn(page, who) {
+  await page.goto(`${server.base}/`);
+  await page.getByRole('button', { name: who, exact: true }).click();
+  await page.getByTestId('signed-in-as').filter({ hasText: who }).waitFor();
+  await page.waitForSelector('body[data-ready="true"]');
+}
+
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const rows = (page, table) => page.locator(`#${table} tbody tr`);
+const dialog = (page) => page.locator('dialog[open]');
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'pim-console-'));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  const context = () => browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB', timezoneId: 'UTC' });
+  aymen = await (await context()).newPage();
+  user1 = await (await context()).newPage();
+  for (const page of [aymen, user1]) {
+    page.on('pageerror', (e) => errors.push(e.message));
+  }
+  // 60 minutes ago: the demo tenant is seeded (User1 eligible for Exchange Administrator).
+  server = await start('-60m');
+  await stop();
+});
+
+after(async () => {
+  await stop();
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('30 minutes ago: Aymen assigns Exchange Administrator for one month, User1 activates for 8 hours', async () => {
+  server = await start('-30m');
+  await aymen.goto(`${server.base}/`);
+  await aymen.getByRole('button', { name: 'Aymen' }).waitFor();
+  await shot(aymen, 'sign-in');
+  await signIn(aymen, 'Aymen');
+
+  // Roles: search, open Exchange Administrator.
+  await aymen.goto(`${server.base}/#/roles`);
+  await aymen.getByLabel('Search roles').fill('Exchange');
+  await aymen.getByRole('link', { name: 'Exchange Administrator' }).waitFor();
+  assert.equal(await rows(aymen, 'roles').count(), 1, 'the search leaves Exchange Administrator alone');
+  await shot(aymen, 'roles');
+  await aymen.getByRole('link', { name: 'Exchange Administrator' }).click();
+
+  // The seed's eligibility (made an hour ago) is replaced through the wizard.
+  await rows(aymen, 'eligible-assignments').filter({ hasText: 'User1' }).waitFor();
+  await aymen.getByRole('button', { name: 'Remove User1' }).click();
+  await dialog(aymen).getByLabel('Justification').fill('Replaced by the migration assignment');
+  await dialog(aymen).getByRole('button', { name: 'Remove' }).click();
+  await aymen.getByTestId('role-outcome').filter({ hasText: 'Remove: done.' }).waitFor();
+  await rows(aymen, 'eligible-assignments').filter({ hasText: 'No eligible assignments.' }).waitFor();
+
+  await aymen.getByRole('link', { name: 'Add assignments' }).click();
+  await aymen.getByRole('checkbox', { name: /User1/ }).check();
+  await aymen.getByRole('button', { name: 'Next: setting' }).click();
+  await aymen.getByRole('radio', { name: 'Eligible' }).check();
+  await aymen.getByLabel('Ends').selectOption('P30D');
+  await aymen.getByLabel('Justification').fill('Exchange migration project');
+  assert.equal(await aymen.locator('#assign-problems li').count(), 0);
+  await shot(aymen, 'add-assignment');
+  await aymen.getByRole('button', { name: 'Assign' }).click();
+  await aymen.locator('#assign-results li.ok', { hasText: 'User1: Provisioned' }).waitFor();
+  await aymen.getByRole('link', { name: 'Back to Exchange Administrator' }).click();
+  const eligible = rows(aymen, 'eligible-assignments').filter({ hasText: 'User1' });
+  await eligible.waitFor();
+  await shot(aymen, 'role');
+
+  // User1: My roles, the activation form.
+  await signIn(user1, 'User1');
+  const exchange = rows(user1, 'eligible').filter({ hasText: 'Exchange Administrator' });
+  await exchange.waitFor();
+  assert.match(await exchange.textContent(), /8 hours.*Justification/);
+  await exchange.getByRole('button', { name: 'Activate' }).click();
+  const form = dialog(user1);
+  await form.locator('#activate-form').waitFor();
+  assert.equal(await form.getByLabel(/Duration/).inputValue(), '8');
+  assert.match(await form.locator('#approval-note').textContent(), /No approval needed/);
+  await form.getByLabel(/Reason/).fill('Fix mail flow');
+
+  // Over the maximum: refused by the form before anything is sent.
+  const sent = [];
+  user1.on('request', (r) => { if (r.method() === 'POST') sent.push(r.url()); });
+  await form.getByLabel(/Duration/).fill('9');
+  await form.locator('#messages li[data-rule="ExpirationRule"]').waitFor();
+  assert.ok(await form.getByRole('button', { name: 'Activate' }).isDisabled());
+  await shot(user1, 'activate-refused');
+  assert.deepEqual(sent, [], 'nothing was sent');
+  // The same request, the form bypassed: the server refuses it for the same rule.
+  const bypass = await user1.evaluate(async (role) => {
+    const r = await fetch('/v1.0/roleManagement/directory/roleAssignmentScheduleRequests', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${sessionStorage.getItem('pim.console.token')}` },
+      body: JSON.stringify({
+        action: 'selfActivate', principalId: 'user1', roleDefinitionId: role, directoryScopeId: '/',
+        justification: 'Fix mail flow', scheduleInfo: { expiration: { type: 'afterDuration', duration: 'PT9H' } },
+      }),
+    });
+    return { status: r.status, body: await r.json() };
+  }, EXCHANGE);
+  assert.equal(bypass.status, 400);
+  assert.equal(bypass.body.error.code, 'RoleAssignmentRequestPolicyValidationFailed');
+  assert.deepEqual(bypass.body.error.failedRules, ['ExpirationRule']);
+
+  // 8 hours with a reason: active.
+  await form.getByLabel(/Duration/).fill('8');
+  await form.locator('#messages li.ok').waitFor();
+  await shot(user1, 'activate');
+  await form.getByRole('button', { name: 'Activate' }).click();
+  await user1.getByTestId('my-roles-outcome').filter({ hasText: 'Exchange Administrator is active' }).waitFor();
+  await rows(user1, 'active').filter({ hasText: 'Exchange Administrator' }).filter({ hasText: 'Activated' }).waitFor();
+  await shot(user1, 'my-roles-active');
+  noErrors();
+  await stop();
+});
+
+test('now: User1 deactivates, Aymen requires his approval, User1 asks and waits, Aymen approves, User1 is active', async () => {
+  server = await start(null);
+  await signIn(user1, 'User1');
+  const active = rows(user1, 'active').filter({ hasText: 'Exchange Administrator' });
+  await active.getByRole('button', { name: 'Deactivate' }).click();
+  await user1.getByTestId('my-roles-outcome').filter({ hasText: 'deactivated' }).waitFor();
+  await rows(user1, 'active').filter({ hasText: 'No active roles.' }).waitFor();
+
+  // Aymen: the role's settings, Activation: approval by Aymen.
+  await signIn(aymen, 'Aymen');
+  await aymen.goto(`${server.base}/#/roles/${EXCHANGE}/settings`);
+  await aymen.getByRole('tab', { name: 'Assignment' }).click();
+  await aymen.locator('#panel-assignment').waitFor();
+  await shot(aymen, 'settings-assignment');
+  await aymen.getByRole('tab', { name: 'Notification' }).click();
+  await aymen.locator('#notifications tbody tr').nth(8).waitFor();
+  assert.equal(await aymen.locator('#notifications tbody tr').count(), 9, 'the nine notification rules');
+  await shot(aymen, 'settings-notification');
+  await aymen.getByRole('tab', { name: 'Activation' }).click();
+  assert.equal(await aymen.getByLabel('Activation maximum duration (hours)').inputValue(), '8');
+  await aymen.getByRole('checkbox', { name: 'Require approval to activate' }).check();
+  // Approval without approvers is refused by the package, as the server would.
+  await aymen.locator('#settings-check.error').waitFor();
+  assert.ok(await aymen.getByRole('button', { name: 'Update' }).isDisabled());
+  await aymen.locator('#approvers').getByRole('checkbox', { name: 'Aymen' }).check();
+  await aymen.locator('#settings-check', { hasText: '1 rule changed.' }).waitFor();
+  await shot(aymen, 'settings-activation');
+  await aymen.getByRole('button', { name: 'Update' }).click();
+  await aymen.getByTestId('settings-outcome').filter({ hasText: 'Saved 1 rule.' }).waitFor();
+
+  // User1 asks again: the form says approval is needed; the request waits.
+  await user1.reload();
+  await user1.waitForSelector('body[data-ready="true"]');
+  const exchange = rows(user1, 'eligible').filter({ hasText: 'Exchange Administrator' });
+  await exchange.filter({ hasText: 'Approval' }).waitFor();
+  await exchange.getByRole('button', { name: 'Activate' }).click();
+  const form = dialog(user1);
+  await form.locator('#approval-note', { hasText: 'This role requires approval' }).waitFor();
+  await form.getByLabel(/Reason/).fill('Fix mail flow again');
+  await form.getByRole('button', { name: 'Activate' }).click();
+  await user1.getByTestId('my-roles-outcome').filter({ hasText: 'waits for approval' }).waitFor();
+  const pending = rows(user1, 'pending').filter({ hasText: 'Exchange Administrator' });
+  assert.equal(await pending.getByTestId('request-status').textContent(), 'PendingApproval');
+  assert.equal(await rows(user1, 'active').filter({ hasText: 'Exchange Administrator' }).count(), 0);
+  await shot(user1, 'my-roles-pending');
+
+  // Aymen approves with a reason.
+  await aymen.goto(`${server.base}/#/approvals`);
+  const waiting = rows(aymen, 'waiting').filter({ hasText: 'User1' });
+  await waiting.waitFor();
+  assert.match(await waiting.textContent(), /Exchange Administrator.*Directory.*8 hours.*Fix mail flow again/);
+  await shot(aymen, 'approvals');
+  await waiting.getByRole('button', { name: 'Review' }).click();
+  await dialog(aymen).getByLabel(/Justification/).fill('Approved for the migration');
+  await dialog(aymen).getByRole('button', { name: 'Approve' }).click();
+  await aymen.getByTestId('approvals-outcome').filter({ hasText: 'Approved' }).waitFor();
+  await rows(aymen, 'waiting').filter({ hasText: 'No requests wait for you.' }).waitFor();
+  await rows(aymen, 'history').filter({ hasText: 'User1' }).waitFor();
+  await shot(aymen, 'approvals-history');
+
+  // User1 is active.
+  await user1.reload();
+  await user1.waitForSelector('body[data-ready="true"]');
+  await rows(user1, 'active').filter({ hasText: 'Exchange Administrator' }).waitFor();
+  await rows(user1, 'pending').filter({ hasText: 'No pending requests.' }).waitFor();
+  await shot(user1, 'my-roles');
+  await user1.setViewportSize({ width: 390, height: 844 });
+  await shot(user1, 'my-roles-phone');
+  await user1.setViewportSize({ width: 1280, height: 860 });
+  noErrors();
+});
+
+test('the audit page shows the whole history', async () => {
+  await aymen.goto(`${server.base}/#/audit`);
+  const audit = aymen.locator('#audit tbody');
+  await audit.locator('tr').first().waitFor();
+  const text = await audit.textContent();
+  for (const activity of [
+    'Add eligible member to role in PIM completed',
+    'Remove eligible member from role in PIM',
+    'Add member to role requested (PIM activation)',
+    'Add member to role completed (PIM activation)',
+    'Remove member from role requested (PIM deactivate)',
+    'Update role setting in PIM',
+    'Add member to role request approved (PIM activation)',
+  ]) {
+    assert.ok(text.includes(activity), `the audit shows "${activity}"`);
+  }
+  // The bypassed 9-hour request was refused and audited as a failure.
+  await audit.locator('tr', { hasText: 'RoleAssignmentRequestPolicyValidationFailed' }).first().waitFor();
+  await shot(aymen, 'audit');
+  // User1's own audit: only what User1 did.
+  await user1.goto(`${server.base}/#/audit`);
+  await user1.getByRole('checkbox', { name: /My audit/ }).check();
+  await user1.getByRole('button', { name: 'Apply filters' }).click();
+  await user1.locator('#audit caption').filter({ hasText: 'audit records' }).waitFor();
+  const mine = await user1.locator('#audit tbody tr td:nth-child(5)').allTextContents();
+  assert.ok(mine.length > 0 && mine.every((by) => by === 'User1'), `only User1's records: ${mine}`);
+  const [download] = await Promise.all([
+    user1.waitForEvent('download'),
+    user1.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'pim-audit.csv');
+  noErrors();
+});
+
+test('alerts and access reviews pages', async () => {
+  await aymen.goto(`${server.base}/#/alerts`);
+  await aymen.locator('#alerts tbody tr').first().waitFor();
+  await shot(aymen, 'alerts');
+  await aymen.goto(`${server.base}/#/reviews`);
+  await aymen.getByText('Create an access review').click();
+  await aymen.getByLabel('Name').fill('Exchange admins, quarterly');
+  await aymen.getByLabel('Role').selectOption(EXCHANGE);
+  await aymen.getByLabel(/Reviewers/).fill('aymen');
+  await aymen.getByRole('button', { name: 'Create review' }).click();
+  await aymen.getByTestId('reviews-outcome').filter({ hasText: 'Review created.' }).waitFor();
+  await aymen.getByRole('heading', { name: /Exchange admins, quarterly/ }).waitFor();
+  await shot(aymen, 'reviews');
+  noErrors();
+});
+
+test('page weight and time to first paint (printed), from a cold browser context', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  const started = Date.now();
+  await page.goto(`${server.base}/`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const ready = Date.now() - started;
+  const m = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const resources = performance.getEntriesByType('resource');
+    const paint = performance.getEntriesByName('first-contentful-paint')[0];
+    return {
+      transferred: nav.transferSize + resources.reduce((n, r) => n + r.transferSize, 0),
+      decoded: nav.decodedBodySize + resources.reduce((n, r) => n + r.decodedBodySize, 0),
+      files: resources.map((r) => r.name.replace(location.origin, '')),
+      firstContentfulPaint: paint ? Math.round(paint.startTime) : null,
+    };
+  });
+  console.log(`console page weight: ${m.transferred} B transferred (${m.decoded} B decoded) in ${m.files.length + 1} files; `
+    + `first contentful paint ${m.firstContentfulPaint} ms; sign-in page ready (WebAssembly loaded) ${ready} ms`);
+  assert.ok(m.files.some((f) => f.endsWith('pim_bg.wasm')), 'the package is loaded');
+  assert.ok(m.transferred < 400_000, `the console weighs ${m.transferred} B over the wire`);
+  await context.close();
+});
+
+test('the console answers with its security headers, and the API still refuses without a token', async () => {
+  const page = await fetch(`${server.base}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-security-policy'), /default-src 'none'.*script-src 'self' 'wasm-unsafe-eval'.*frame-ancestors 'none'/);
+  assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+  const wasm = await fetch(`${server.base}/console/pim_bg.wasm`, { headers: { 'Accept-Encoding': 'gzip' } });
+  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  const api = await fetch(`${server.base}/v1.0/me`);
+  assert.equal(api.status, 401);
+});
