@@ -61,5 +61,8 @@ scripts/test-host.sh
 step "the npm package: builds, scenario reports identical to native, types, browser and Node examples"
 scripts/test-wasm.sh
 
+step "the console: built, type-checked, and the demo's story walked in headless Chromium"
+scripts/test-console.sh
+
 step "Microsoft's Graph SDKs (Python msgraph-sdk, JS client) and the README's quick start against pim-host serve"
 scripts/test-graph-sdk.sh

@@ -45,3 +45,17 @@ export function toLocal(d: Date): string {
 }
 
 export const scopeName = (scope: string | undefined) => (!scope || scope === '/' ? 'Directory' : scope);
+
+/** A schedule's or an instance's window: instances carry it flat, schedules in `scheduleInfo`. */
+export function windowOf(s: { startDateTime?: string; endDateTime?: string | null; scheduleInfo?: { startDateTime?: string; expiration?: { endDateTime?: string | null } } }) {
+  return {
+    start: s.startDateTime ?? s.scheduleInfo?.startDateTime ?? null,
+    end: s.endDateTime ?? s.scheduleInfo?.expiration?.endDateTime ?? null,
+  };
+}
+
+/** Whether a schedule or instance has ended. */
+export const hasEnded = (s: Parameters<typeof windowOf>[0], now = Date.now()) => {
+  const { end } = windowOf(s);
+  return Boolean(end) && Date.parse(end as string) <= now;
+};

@@ -126,6 +126,7 @@ const root = document.getElementById('app');
 if (root) {
   load()
     .then(() => {
+      root.replaceChildren();
       render(<App />, root);
       document.body.dataset.ready = 'true';
     })

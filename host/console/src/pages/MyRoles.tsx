@@ -6,7 +6,7 @@
 import { useMemo, useState } from 'preact/hooks';
 
 import { api, describe, DIRECTORY, list, policyOf, type Json } from '../api';
-import { duration, fromLocal, hoursOf, scopeName, toLocal, when } from '../format';
+import { duration, fromLocal, hasEnded, hoursOf, scopeName, toLocal, when, windowOf } from '../format';
 import type { Me } from '../main';
 import { evaluate, isoDuration, RULE_MESSAGES } from '../pim';
 import { Dialog, Loading, OutcomeLine, Table, Tag, useLoad, type Outcome } from '../ui';
@@ -31,8 +31,7 @@ export function MyRoles({ me }: { me: Me }) {
   const [outcome, setOutcome] = useState<Outcome>(null);
 
   if (!data) return <><h1>My roles</h1><Loading error={error} what="your roles" /></>;
-  const now = Date.now();
-  const expired = data.eligibilities.filter((s: Json) => s.endDateTime && Date.parse(s.endDateTime) <= now);
+  const expired = data.eligibilities.filter((s: Json) => hasEnded(s));
   const pending = data.requests.filter((r: Json) => PENDING.includes(r.status) && r.action !== 'selfDeactivate');
 
   const deactivate = async (a: Json) => {
@@ -113,7 +112,7 @@ export function MyRoles({ me }: { me: Me }) {
           <tr key={s.id}>
             <th scope="row">{s.roleDefinition?.displayName ?? s.roleDefinitionId}</th>
             <td>{scopeName(s.directoryScopeId)}</td>
-            <td>{when(s.endDateTime)}</td>
+            <td>{when(windowOf(s).end)}</td>
             <td><button type="button" onClick={() => setAsking({ kind: 'selfRenew', schedule: s })}>Renew</button></td>
           </tr>
         ))}

@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 
 import { api, describe, DIRECTORY, filter, list, type Json } from '../api';
-import { scopeName, when } from '../format';
+import { hasEnded, scopeName, when, windowOf } from '../format';
 import { Loading, OutcomeLine, Table, useLoad, type Outcome } from '../ui';
 import { ReasonDialog } from './ReasonDialog';
 
@@ -28,16 +28,15 @@ export function Role({ roleId }: { roleId: string }) {
   const [acting, setActing] = useState<{ act: Act; kind: Kind; s: Json } | null>(null);
   const [outcome, setOutcome] = useState<Outcome>(null);
   if (!data) return <><h1>Role</h1><Loading error={error} what="the role's assignments" /></>;
-  const now = Date.now();
-  const ended = (s: Json) => s.endDateTime && Date.parse(s.endDateTime) <= now;
+  const ended = (s: Json) => hasEnded(s);
 
   const rows = (kind: Kind, items: Json[], expired: boolean) => items.map((s: Json) => (
     <tr key={s.id}>
       <th scope="row">{s.principal?.displayName ?? s.principalId}</th>
       <td>{kind === 'eligibility' ? 'Eligible' : (s.assignmentType === 'Activated' ? 'Activated' : 'Active')}</td>
       <td>{scopeName(s.directoryScopeId)}</td>
-      <td>{when(s.startDateTime)}</td>
-      <td>{when(s.endDateTime)}</td>
+      <td>{when(windowOf(s).start)}</td>
+      <td>{when(windowOf(s).end)}</td>
       <td class="row-actions">
         {(expired ? ['adminRenew'] as Act[] : ['adminUpdate', 'adminExtend', 'adminRemove'] as Act[])
           .filter((a) => kind === 'eligibility' || s.assignmentType !== 'Activated')
@@ -79,7 +78,7 @@ export function Role({ roleId }: { roleId: string }) {
             const { act, kind, s } = acting;
             const path = kind === 'eligibility' ? 'roleEligibilityScheduleRequests' : 'roleAssignmentScheduleRequests';
             const scheduleInfo = end
-              ? { startDateTime: act === 'adminUpdate' ? s.startDateTime : undefined, expiration: { type: 'afterDateTime', endDateTime: end } }
+              ? { startDateTime: act === 'adminUpdate' ? windowOf(s).start ?? undefined : undefined, expiration: { type: 'afterDateTime', endDateTime: end } }
               : undefined;
             await api(`${DIRECTORY}/${path}`, {
               method: 'POST',
