@@ -14,7 +14,10 @@ fn main() {
     if dist.is_dir() {
         println!("cargo::rerun-if-changed={}", dist.display());
     } else {
-        println!("cargo::rerun-if-changed={}", manifest.join("console").display());
+        println!(
+            "cargo::rerun-if-changed={}",
+            manifest.join("console").display()
+        );
     }
     let mut files = Vec::new();
     if dist.is_dir() {

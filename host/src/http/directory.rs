@@ -3,8 +3,8 @@
 //! principals for readers (the console's member picker when assigning a role).
 
 use axum::Json;
-use axum::response::IntoResponse;
 use axum::extract::State;
+use axum::response::IntoResponse;
 use pim_core::{Query, QueryResult};
 use serde_json::json;
 

@@ -77,7 +77,9 @@ impl<S: Store> AppState<S> {
             forward_auth: config.forward_auth.clone(),
             demo_callers: if config.demo_sign_in {
                 let tokens = config.tokens.iter();
-                tokens.map(|t| (t.principal.clone(), t.token.clone())).collect()
+                tokens
+                    .map(|t| (t.principal.clone(), t.token.clone()))
+                    .collect()
             } else {
                 Vec::new()
             },

@@ -46,7 +46,8 @@ function csv(rows: Json[]): string {
 export function Audit({ me }: { me: Me }) {
   const [f, setF] = useState<Filters>({ mine: false, activity: '', principal: '', role: '', since: '', until: '' });
   const [applied, setApplied] = useState(f);
-  const { data, error } = useLoad(() => list(query(me, applied)), [applied]);
+  const { data: loaded, error } = useLoad(() => list(query(me, applied)).then((items) => ({ items, mine: applied.mine })), [applied]);
+  const data = loaded?.items ?? null;
   const set = (k: keyof Filters) => (e: Event) => {
     const t = e.currentTarget as HTMLInputElement;
     setF({ ...f, [k]: t.type === 'checkbox' ? t.checked : t.value });
@@ -76,7 +77,7 @@ export function Audit({ me }: { me: Me }) {
         </div>
       </form>
       {!data ? <Loading error={error} what="the audit log" /> : (
-        <Table id="audit" caption={`${data.length} audit records, newest first`} head={COLUMNS.map(([h]) => h)} empty="No records match.">
+        <Table id="audit" caption={`${data.length} audit records${loaded?.mine ? ' (my audit)' : ''}, newest first`} head={COLUMNS.map(([h]) => h)} empty="No records match.">
           {[...data].reverse().map((a: Json) => (
             <tr key={a.id}>
               <td>{when(a.activityDateTime)}</td>
