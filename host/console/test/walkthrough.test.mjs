@@ -316,10 +316,19 @@ test('the audit page shows the whole history', async () => {
   noErrors();
 });
 
-test('alerts and access reviews pages', async () => {
+test('alerts: refresh, details, settings; access reviews: create, decide, stop, apply', async () => {
   await aymen.goto(`${server.base}/#/alerts`);
-  await aymen.locator('#alerts tbody tr').first().waitFor();
+  const alert = rows(aymen, 'alerts').filter({ hasText: 'too many global administrators' });
+  await alert.waitFor();
+  await aymen.getByRole('button', { name: 'Refresh all' }).click();
+  await aymen.getByRole('status').filter({ hasText: 'Alerts refreshed.' }).waitFor();
   await shot(aymen, 'alerts');
+  await alert.getByRole('button', { name: 'Details' }).click();
+  await dialog(aymen).getByRole('checkbox', { name: 'Alert enabled' }).uncheck();
+  await dialog(aymen).getByRole('button', { name: 'Save settings' }).click();
+  await aymen.getByRole('status').filter({ hasText: 'Alert settings saved.' }).waitFor();
+  await alert.filter({ hasText: '(disabled)' }).waitFor();
+
   await aymen.goto(`${server.base}/#/reviews`);
   await aymen.getByText('Create an access review').click();
   await aymen.getByLabel('Name').fill('Exchange admins, quarterly');
@@ -327,8 +336,36 @@ test('alerts and access reviews pages', async () => {
   await aymen.getByLabel(/Reviewers/).fill('aymen');
   await aymen.getByRole('button', { name: 'Create review' }).click();
   await aymen.getByTestId('reviews-outcome').filter({ hasText: 'Review created.' }).waitFor();
-  await aymen.getByRole('heading', { name: /Exchange admins, quarterly/ }).waitFor();
+  const review = aymen.locator('section.card', { has: aymen.getByRole('heading', { name: /Exchange admins, quarterly/ }) });
+  const item = review.locator('tbody tr', { hasText: 'user1' });
+  await item.getByRole('button', { name: 'Approve' }).click();
+  await aymen.getByTestId('reviews-outcome').filter({ hasText: 'Approve: user1.' }).waitFor();
+  await item.filter({ hasText: 'aymen' }).waitFor();
   await shot(aymen, 'reviews');
+  await review.getByRole('button', { name: 'Stop' }).click();
+  await aymen.getByTestId('reviews-outcome').filter({ hasText: 'Review stopped.' }).waitFor();
+  await review.getByRole('button', { name: 'Apply results' }).click();
+  await aymen.getByTestId('reviews-outcome').filter({ hasText: 'Results applied.' }).waitFor();
+  await review.getByText(/^Applied/).waitFor();
+  noErrors();
+});
+
+test('User1 is not offered an extension a month before the end (Entra offers it within 14 days)', async () => {
+  await user1.goto(`${server.base}/#/my-roles`);
+  const exchange = rows(user1, 'eligible').filter({ hasText: 'Exchange Administrator' });
+  await exchange.getByRole('button', { name: 'Activate' }).waitFor();
+  assert.equal(await exchange.getByRole('button', { name: 'Extend' }).count(), 0);
+  // The server refuses it all the same when asked directly.
+  const asked = await user1.evaluate(async (role) => {
+    const r = await fetch('/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${sessionStorage.getItem('pim.console.token')}` },
+      body: JSON.stringify({ action: 'selfExtend', principalId: 'user1', roleDefinitionId: role, directoryScopeId: '/', justification: 'More time' }),
+    });
+    return { status: r.status, body: await r.json() };
+  }, EXCHANGE);
+  assert.equal(asked.status, 400);
+  assert.match(asked.body.error.message, /within 14 days of its end/);
   noErrors();
 });
 

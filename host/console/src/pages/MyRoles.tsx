@@ -14,6 +14,9 @@ import { ReasonDialog } from './ReasonDialog';
 
 const PENDING = ['PendingApproval', 'PendingAdminDecision', 'PendingScheduleCreation', 'Granted', 'PendingProvisioning'];
 
+/** Entra offers Extend when the end is 14 days away or less (the server refuses it before). */
+const extendable = (r: Json) => Boolean(r.endDateTime) && Date.parse(r.endDateTime) - Date.now() <= 14 * 86400_000;
+
 async function mine() {
   const [eligible, active, eligibilities, requests] = await Promise.all([
     api('/v1.0/me/eligibleRoles').then((r: Json) => r.value as Json[]),
@@ -76,9 +79,11 @@ export function MyRoles({ me }: { me: Me }) {
             <td>{when(r.endDateTime)}</td>
             <td class="row-actions">
               <button type="button" onClick={() => { setOutcome(null); setActivating(r); }}>Activate</button>
-              <button type="button" class="secondary" onClick={() => setAsking({ kind: 'selfExtend', schedule: { ...r, roleDefinitionId: r.roleDefinitionId, directoryScopeId: r.scope } })}>
-                Extend
-              </button>
+              {extendable(r) && (
+                <button type="button" class="secondary" onClick={() => setAsking({ kind: 'selfExtend', schedule: { ...r, directoryScopeId: r.scope } })}>
+                  Extend
+                </button>
+              )}
             </td>
           </tr>
         ))}
