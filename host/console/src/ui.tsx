@@ -40,13 +40,23 @@ export function OutcomeLine({ outcome, testId }: { outcome: Outcome; testId?: st
   );
 }
 
-/** A table with a caption (read by screen readers) and a message when empty. */
+/**
+ * A table with a caption (read by screen readers) and a message when empty. Each cell is
+ * labelled with its column's header (`data-label`), which a phone's layout shows beside it
+ * when the rows are stacked.
+ */
 export function Table({ caption, head, empty, children, id }: {
   caption: string; head: string[]; empty: string; children: ComponentChildren[]; id?: string;
 }) {
+  const ref = useRef<HTMLTableElement>(null);
+  useEffect(() => {
+    for (const row of ref.current?.tBodies[0]?.rows ?? []) {
+      [...row.cells].forEach((cell, i) => { if (head[i]) cell.dataset.label = head[i]; });
+    }
+  });
   return (
     <div class="table-wrap">
-      <table id={id}>
+      <table id={id} ref={ref}>
         <caption>{caption}</caption>
         <thead><tr>{head.map((h) => <th key={h} scope="col">{h}</th>)}</tr></thead>
         <tbody>
