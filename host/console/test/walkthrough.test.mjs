@@ -369,6 +369,22 @@ test('User1 is not offered an extension a month before the end (Entra offers it 
   noErrors();
 });
 
+test('keyboard: the skip link comes first, a dialog takes the focus and Escape closes it', async () => {
+  await user1.goto(`${server.base}/#/my-roles`);
+  await user1.reload();
+  await user1.waitForSelector('body[data-ready="true"]');
+  await user1.keyboard.press('Tab');
+  assert.equal(await user1.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  const activate = rows(user1, 'eligible').getByRole('button', { name: 'Activate' });
+  await activate.focus();
+  await user1.keyboard.press('Enter');
+  await dialog(user1).locator('#activate-form').waitFor();
+  assert.ok(await user1.evaluate(() => Boolean(document.activeElement?.closest('dialog'))), 'the focus is in the dialog');
+  await user1.keyboard.press('Escape');
+  await dialog(user1).waitFor({ state: 'detached' });
+  noErrors();
+});
+
 test('page weight and time to first paint (printed), from a cold browser context', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();

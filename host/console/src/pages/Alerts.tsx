@@ -52,6 +52,10 @@ function Details({ alert, act, onClose }: {
   const id = encodeURIComponent(alert.alertDefinitionId ?? alert.id);
   const config = alert.configuration ?? alert.alertConfiguration ?? {};
   const [enabled, setEnabled] = useState(config.isEnabled !== false);
+  // The alert's own thresholds (how many global administrators, how often activations…).
+  const [thresholds, setThresholds] = useState<Record<string, Json>>(Object.fromEntries(
+    Object.entries(config).filter(([k, v]) => !k.startsWith('@') && k !== 'id' && k !== 'isEnabled' && k !== 'alertDefinitionId'
+      && (typeof v === 'number' || typeof v === 'string'))));
   const incidents: Json[] = alert.incidents ?? alert.alertIncidents ?? [];
   return (
     <Dialog title={alert.displayName ?? alert.alertDefinitionId} onClose={onClose}>
@@ -67,8 +71,18 @@ function Details({ alert, act, onClose }: {
           </tr>
         ))}
       </Table>
-      <form onSubmit={(e) => { e.preventDefault(); act('Alert settings saved.', `${ALERTS}/alertConfigurations/${id}`, 'PATCH', { ...config, isEnabled: enabled }); }}>
+      <form onSubmit={(e) => { e.preventDefault(); act('Alert settings saved.', `${ALERTS}/alertConfigurations/${id}`, 'PATCH', { ...config, ...thresholds, isEnabled: enabled }); }}>
         <label class="inline"><input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} /> Alert enabled</label>
+        {Object.entries(thresholds).map(([k, v]) => (
+          <div key={k}>
+            <label for={`threshold-${k}`}>{k.replace(/([A-Z])/g, ' $1').toLowerCase()}</label>
+            <input id={`threshold-${k}`} type={typeof v === 'number' ? 'number' : 'text'} min={0} value={String(v)}
+              onInput={(e) => {
+                const raw = e.currentTarget.value;
+                setThresholds({ ...thresholds, [k]: typeof v === 'number' ? Number(raw) : raw });
+              }} />
+          </div>
+        ))}
         <div class="actions">
           <button type="submit" class="secondary">Save settings</button>
           {alert.isRemediatable && incidents.length > 0 && <button type="button" onClick={() => act('Alert fixed.', `${ALERTS}/alerts/${id}/remediate`, 'POST')}>Fix all</button>}
