@@ -325,9 +325,15 @@ test('alerts: refresh, details, settings; access reviews: create, decide, stop, 
   await shot(aymen, 'alerts');
   await alert.getByRole('button', { name: 'Details' }).click();
   await dialog(aymen).getByRole('checkbox', { name: 'Alert enabled' }).uncheck();
+  await dialog(aymen).getByLabel('global admin count threshold').fill('3');
   await dialog(aymen).getByRole('button', { name: 'Save settings' }).click();
   await aymen.getByRole('status').filter({ hasText: 'Alert settings saved.' }).waitFor();
   await alert.filter({ hasText: '(disabled)' }).waitFor();
+  await alert.getByRole('button', { name: 'Details' }).click();
+  assert.equal(await dialog(aymen).getByLabel('global admin count threshold').inputValue(), '3');
+  assert.equal(await dialog(aymen).getByRole('checkbox', { name: 'Alert enabled' }).isChecked(), false);
+  await aymen.keyboard.press('Escape');
+  await dialog(aymen).waitFor({ state: 'detached' });
 
   await aymen.goto(`${server.base}/#/reviews`);
   await aymen.getByText('Create an access review').click();
