@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of pim: formatting, lints, docs, the no_std and wasm builds, the unit,
-# property, scenario, host-process and doc tests, every scenario through both engines, and the
-# npm package with its browser and Node examples, and the console's walkthrough in headless
-# Chromium. Installs what it needs itself (Rust targets,
-# wasm-bindgen-cli, npm and PyPI packages, Chromium, faketime), so it works on a fresh machine.
+# property, scenario, host-process and doc tests, every scenario through both engines, the npm
+# package with its browser and Node examples, and the console's walkthrough in headless
+# Chromium. Installs what it needs itself (Rust targets, wasm-bindgen-cli, npm and PyPI
+# packages, Chromium, faketime), so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
