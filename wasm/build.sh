@@ -86,7 +86,7 @@ else
     bindgen web "$work/pim-browser.wasm" "-Oz --low-memory-unused"
     bindgen bundler "$work/pim-browser.wasm" "-Oz --low-memory-unused"
     wait "$node_job"
-    targets="nodejs web bundler"
+    targets="web bundler nodejs"
 fi
 # Keep the cache small: only the modules in use now (compared by content); a `--web` build
 # leaves the other targets' modules alone.

@@ -15,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -313,6 +313,10 @@ test('the audit page shows the whole history', async () => {
     user1.getByRole('button', { name: 'Export CSV' }).click(),
   ]);
   assert.equal(download.suggestedFilename(), 'pim-audit.csv');
+  const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
+  assert.equal(csv[0], 'Time,Activity,Result,Reason,By,Targets');
+  assert.equal(csv.length - 1, mine.length, 'one line per record shown');
+  assert.ok(csv.some((line) => line.includes('Add member to role requested (PIM activation)')), csv.join('\n'));
   noErrors();
 });
 
@@ -378,7 +382,7 @@ test('User1 is not offered an extension a month before the end (Entra offers it 
 test('keyboard: the skip link comes first, a dialog takes the focus and Escape closes it', async () => {
   await user1.goto(`${server.base}/#/my-roles`);
   await user1.reload();
-  await user1.waitForSelector('body[data-ready="true"]');
+  await rows(user1, 'eligible').getByRole('button', { name: 'Activate' }).waitFor();
   await user1.keyboard.press('Tab');
   assert.equal(await user1.evaluate(() => document.activeElement?.textContent), 'Skip to content');
   const activate = rows(user1, 'eligible').getByRole('button', { name: 'Activate' });
