@@ -379,6 +379,23 @@ test('User1 is not offered an extension a month before the end (Entra offers it 
   noErrors();
 });
 
+test('Aymen extends User1\'s eligibility by a month from the role\'s page', async () => {
+  await aymen.goto(`${server.base}/#/roles/${EXCHANGE}`);
+  const row = rows(aymen, 'eligible-assignments').filter({ hasText: 'User1' });
+  await row.waitFor();
+  const end = new Date(Date.now() + 60 * 86400_000);
+  const pad = (n) => String(n).padStart(2, '0');
+  const local = `${end.getFullYear()}-${pad(end.getMonth() + 1)}-${pad(end.getDate())}T12:00`;
+  await row.getByRole('button', { name: 'Extend User1' }).click();
+  await dialog(aymen).getByLabel('Justification').fill('The migration runs another month');
+  await dialog(aymen).getByLabel(/New end/).fill(local);
+  await dialog(aymen).getByRole('button', { name: 'Extend' }).click();
+  await aymen.getByTestId('role-outcome').filter({ hasText: 'Extend: done.' }).waitFor();
+  const shown = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${local}Z`));
+  await rows(aymen, 'eligible-assignments').filter({ hasText: 'User1' }).filter({ hasText: shown }).waitFor();
+  noErrors();
+});
+
 test('keyboard: the skip link comes first, a dialog takes the focus and Escape closes it', async () => {
   await user1.goto(`${server.base}/#/my-roles`);
   await user1.reload();
