@@ -396,6 +396,24 @@ test('Aymen extends User1\'s eligibility by a month from the role\'s page', asyn
   noErrors();
 });
 
+test('the activation form takes a later start and says when the role would be active', async () => {
+  await user1.goto(`${server.base}/#/my-roles`);
+  await rows(user1, 'eligible').getByRole('button', { name: 'Activate' }).click();
+  const form = dialog(user1);
+  await form.locator('#activate-form').waitFor();
+  await form.getByRole('radio', { name: 'Later' }).check();
+  const start = new Date(Date.now() + 2 * 86400_000);
+  const pad = (n) => String(n).padStart(2, '0');
+  await form.getByLabel('Start at').fill(`${start.getFullYear()}-${pad(start.getMonth() + 1)}-${pad(start.getDate())}T09:00`);
+  await form.getByLabel(/Duration/).fill('4');
+  await form.getByLabel(/Reason/).fill('Planned maintenance');
+  const day = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(start);
+  await form.locator('#messages li.ok', { hasText: `${day}, 09:00 until ${day}, 13:00` }).waitFor();
+  assert.match(await form.locator('#approval-note').textContent(), /requires approval/);
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  noErrors();
+});
+
 test('keyboard: the skip link comes first, a dialog takes the focus and Escape closes it', async () => {
   await user1.goto(`${server.base}/#/my-roles`);
   await user1.reload();
