@@ -414,6 +414,52 @@ test('the activation form takes a later start and says when the role would be ac
   noErrors();
 });
 
+/** Text whose contrast with its background is under WCAG AA (4.5:1; 3:1 for large text). */
+const lowContrast = (page) => page.evaluate(() => {
+  const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.checkVisibility()) continue;
+    const style = getComputedStyle(el);
+    const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(`${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return bad;
+});
+
+test('every page\'s text meets WCAG AA contrast', async () => {
+  for (const [page, hash] of [[user1, 'my-roles'], [aymen, 'approvals'], [aymen, 'roles'], [aymen, `roles/${EXCHANGE}`],
+    [aymen, `roles/${EXCHANGE}/add`], [aymen, `roles/${EXCHANGE}/settings`], [aymen, 'alerts'], [aymen, 'reviews'], [aymen, 'audit']]) {
+    await page.goto(`${server.base}/#/${hash}`);
+    await page.locator('main h1').waitFor();
+    await page.locator('.loading').waitFor({ state: 'detached' });
+    assert.deepEqual(await lowContrast(page), [], `#/${hash}`);
+  }
+  // The check sees light grey text on white.
+  await aymen.evaluate(() => {
+    const p = Object.assign(document.createElement('p'), { id: 'faint', textContent: 'faint text' });
+    p.style.color = '#bbbbbb';
+    document.querySelector('main')?.append(p);
+  });
+  assert.deepEqual(await lowContrast(aymen), ['P "faint text" 1.92']);
+  await aymen.evaluate(() => document.getElementById('faint')?.remove());
+  noErrors();
+});
+
 test('keyboard: the skip link comes first, a dialog takes the focus and Escape closes it', async () => {
   await user1.goto(`${server.base}/#/my-roles`);
   await user1.reload();
