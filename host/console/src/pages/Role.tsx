@@ -66,7 +66,9 @@ export function Role({ roleId }: { roleId: string }) {
         {rows('assignment', data.active.filter((s: Json) => !ended(s)), false)}
       </Table>
       <Table id="expired-assignments" caption="Expired assignments" head={head} empty="No expired assignments.">
-        {[...rows('eligibility', data.eligible.filter(ended), true), ...rows('assignment', data.active.filter(ended), true)]}
+        {[...rows('eligibility', data.eligible.filter(ended), true),
+          // Ended activations are not expired assignments (Entra lists them in the audit only).
+          ...rows('assignment', data.active.filter((s: Json) => ended(s) && s.assignmentType !== 'Activated'), true)]}
       </Table>
       {acting && (
         <ReasonDialog
