@@ -414,6 +414,23 @@ test('the activation form takes a later start and says when the role would be ac
   noErrors();
 });
 
+test('Aymen adds a recipient to the activation alert, critical only; it is saved', async () => {
+  await aymen.goto(`${server.base}/#/roles/${EXCHANGE}/settings`);
+  await aymen.getByRole('tab', { name: 'Notification' }).click();
+  const rule = 'Eligible members activate the role: role activation alert';
+  await aymen.getByLabel(`${rule}: additional recipients`).fill('secops@contoso.example');
+  await aymen.getByLabel(`${rule}: additional recipients`).blur();
+  await aymen.getByLabel(`${rule}: critical only`).check();
+  await aymen.locator('#settings-check', { hasText: '1 rule changed.' }).waitFor();
+  await aymen.getByRole('button', { name: 'Update' }).click();
+  await aymen.getByTestId('settings-outcome').filter({ hasText: 'Saved 1 rule.' }).waitFor();
+  await aymen.reload();
+  await aymen.getByRole('tab', { name: 'Notification' }).click();
+  assert.equal(await aymen.getByLabel(`${rule}: additional recipients`).inputValue(), 'secops@contoso.example');
+  assert.ok(await aymen.getByLabel(`${rule}: critical only`).isChecked());
+  noErrors();
+});
+
 /** Text whose contrast with its background is under WCAG AA (4.5:1; 3:1 for large text). */
 const lowContrast = (page) => page.evaluate(() => {
   const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
