@@ -15,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -525,6 +525,8 @@ test('the console answers with its security headers, and the API still refuses w
   assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
   const wasm = await fetch(`${server.base}/console/pim_bg.wasm`, { headers: { 'Accept-Encoding': 'gzip' } });
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  assert.equal(wasm.headers.get('content-encoding'), 'gzip');
+  assert.equal((await wasm.arrayBuffer()).byteLength, statSync(join(root, 'wasm/js/pkg/web/pim_bg.wasm')).size);
   const api = await fetch(`${server.base}/v1.0/me`);
   assert.equal(api.status, 401);
 });

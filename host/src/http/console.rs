@@ -123,14 +123,19 @@ fn serve_file(name: &str, headers: &HeaderMap) -> Response {
 
 /// `GET /`: the console's page, or a page saying how to build it.
 async fn index<S: Store + 'static>(State(_): Shared<S>, headers: HeaderMap) -> ApiResult {
-    if asset("index.html").is_none() {
-        let page = (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            NOT_BUILT,
-        );
-        return Ok(secure(page.into_response()));
+    Ok(page(asset("index.html").is_some(), &headers))
+}
+
+/// The console's page when it was built into the binary, else the page saying how to build it.
+fn page(built: bool, headers: &HeaderMap) -> Response {
+    if built {
+        return serve_file("index.html", headers);
     }
-    Ok(serve_file("index.html", &headers))
+    let page = (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        NOT_BUILT,
+    );
+    secure(page.into_response())
 }
 
 /// `GET /console/{file}`.
@@ -177,6 +182,17 @@ mod tests {
             HeaderValue::from_static("gzipx, deflate"),
         );
         assert!(!accepts_gzip(&h));
+    }
+
+    #[test]
+    fn without_its_files_the_console_says_how_to_build_it_with_the_same_headers() {
+        let response = page(false, &HeaderMap::new());
+        assert_eq!(response.status(), StatusCode::OK);
+        let h = response.headers();
+        assert_eq!(h[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(h[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert!(NOT_BUILT.contains("scripts/build-console.sh"));
     }
 
     #[test]
