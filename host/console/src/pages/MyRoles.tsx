@@ -18,13 +18,17 @@ const PENDING = ['PendingApproval', 'PendingAdminDecision', 'PendingScheduleCrea
 const extendable = (r: Json) => Boolean(r.endDateTime) && Date.parse(r.endDateTime) - Date.now() <= 14 * 86400_000;
 
 async function mine() {
-  const [eligible, active, eligibilities, requests] = await Promise.all([
+  const mineOf = (collection: string) =>
+    list(`${DIRECTORY}/${collection}/filterByCurrentUser(on='principal')?$expand=roleDefinition`)
+      .then((items) => items.map((r: Json) => ({ ...r, collection })));
+  const [eligible, active, eligibilities, activations, extensions] = await Promise.all([
     api('/v1.0/me/eligibleRoles').then((r: Json) => r.value as Json[]),
     list(`${DIRECTORY}/roleAssignmentScheduleInstances/filterByCurrentUser(on='principal')?$expand=roleDefinition`),
     list(`${DIRECTORY}/roleEligibilitySchedules/filterByCurrentUser(on='principal')?$expand=roleDefinition`),
-    list(`${DIRECTORY}/roleAssignmentScheduleRequests/filterByCurrentUser(on='principal')?$expand=roleDefinition`),
+    mineOf('roleAssignmentScheduleRequests'),
+    mineOf('roleEligibilityScheduleRequests'),
   ]);
-  return { eligible, active, eligibilities, requests };
+  return { eligible, active, eligibilities, requests: [...activations, ...extensions] };
 }
 
 export function MyRoles({ me }: { me: Me }) {
@@ -35,7 +39,8 @@ export function MyRoles({ me }: { me: Me }) {
 
   if (!data) return <><h1>My roles</h1><Loading error={error} what="your roles" /></>;
   const expired = data.eligibilities.filter((s: Json) => hasEnded(s));
-  const pending = data.requests.filter((r: Json) => PENDING.includes(r.status) && r.action !== 'selfDeactivate');
+  // What the user asked for that is not decided yet (their own activations, extensions and renewals).
+  const pending = data.requests.filter((r: Json) => PENDING.includes(r.status) && r.action.startsWith('self') && r.action !== 'selfDeactivate');
 
   const deactivate = async (a: Json) => {
     try {
@@ -51,7 +56,7 @@ export function MyRoles({ me }: { me: Me }) {
   };
   const cancel = async (r: Json) => {
     try {
-      await api(`${DIRECTORY}/roleAssignmentScheduleRequests/${encodeURIComponent(r.id)}/cancel`, { method: 'POST' });
+      await api(`${DIRECTORY}/${r.collection}/${encodeURIComponent(r.id)}/cancel`, { method: 'POST' });
       setOutcome({ ok: true, text: 'Request canceled.' });
     } catch (e) {
       setOutcome({ ok: false, text: describe(e) });
