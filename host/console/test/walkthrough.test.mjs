@@ -339,6 +339,23 @@ test('alerts: refresh, details, settings; access reviews: create, decide, stop, 
   await aymen.keyboard.press('Escape');
   await dialog(aymen).waitFor({ state: 'detached' });
 
+  // Roles that need no MFA to activate: fixed (the role's settings then require MFA).
+  const noMfa = rows(aymen, 'alerts').filter({ hasText: "Roles don't require MFA for activation" });
+  await noMfa.filter({ hasText: 'Active' }).waitFor();
+  await noMfa.getByRole('button', { name: 'Details' }).click();
+  await dialog(aymen).locator('tbody tr', { hasText: 'Exchange Administrator' }).or(dialog(aymen).locator('tbody tr', { hasText: EXCHANGE })).first().waitFor();
+  await dialog(aymen).getByRole('button', { name: 'Fix all' }).click();
+  await aymen.getByRole('status').filter({ hasText: 'Alert fixed.' }).waitFor();
+  await noMfa.filter({ hasText: 'Resolved' }).waitFor();
+  // Stale accounts: dismissed.
+  const stale = rows(aymen, 'alerts').filter({ hasText: 'Potential stale accounts' });
+  await stale.getByRole('button', { name: 'Details' }).click();
+  await dialog(aymen).getByRole('button', { name: 'Dismiss' }).click();
+  await aymen.getByRole('status').filter({ hasText: 'Alert dismissed.' }).waitFor();
+  await stale.filter({ hasText: 'Dismissed' }).waitFor();
+  await aymen.goto(`${server.base}/#/roles/${EXCHANGE}/settings`);
+  await aymen.getByRole('radio', { name: 'Azure MFA' }).and(aymen.locator(':checked')).waitFor();
+
   await aymen.goto(`${server.base}/#/reviews`);
   await aymen.getByText('Create an access review').click();
   await aymen.getByLabel('Name').fill('Exchange admins, quarterly');
