@@ -11,6 +11,8 @@ const ALERTS = '/beta/roleManagement/directory/roleManagementAlerts';
 
 export function Alerts() {
   const { data, error, reload } = useLoad(() => list(`${ALERTS}/alerts`));
+  const roles = useLoad(() => list('/v1.0/roleManagement/directory/roleDefinitions'));
+  const roleName = (id: string | undefined) => roles.data?.find((r: Json) => r.id === id)?.displayName ?? id ?? '';
   const [open, setOpen] = useState<Json | null>(null);
   const [outcome, setOutcome] = useState<Outcome>(null);
   const act = async (text: string, path: string, method: string, body?: unknown) => {
@@ -41,13 +43,14 @@ export function Alerts() {
           </tr>
         ))}
       </Table>
-      {open && <Details alert={open} act={act} onClose={() => setOpen(null)} />}
+      {open && <Details alert={open} act={act} roleName={roleName} onClose={() => setOpen(null)} />}
     </>
   );
 }
 
-function Details({ alert, act, onClose }: {
-  alert: Json; onClose: () => void; act: (text: string, path: string, method: string, body?: unknown) => Promise<void>;
+function Details({ alert, act, roleName, onClose }: {
+  alert: Json; onClose: () => void; roleName: (id: string | undefined) => string;
+  act: (text: string, path: string, method: string, body?: unknown) => Promise<void>;
 }) {
   const id = encodeURIComponent(alert.alertDefinitionId ?? alert.id);
   const config = alert.configuration ?? alert.alertConfiguration ?? {};
@@ -64,7 +67,7 @@ function Details({ alert, act, onClose }: {
           <tr key={i.id}>
             <th scope="row">{i.id}</th>
             <td>{i.assigneeDisplayName ?? i.assigneeId}</td>
-            <td>{i.roleDisplayName ?? i.roleDefinitionId}</td>
+            <td>{i.roleDisplayName ?? roleName(i.roleDefinitionId)}</td>
             <td>{when(i.assignmentCreatedDateTime)}</td>
             <td>{alert.isRemediatable && <button type="button" class="secondary"
               onClick={() => act('Incident fixed.', `${ALERTS}/alerts/${id}/alertIncidents/${encodeURIComponent(i.id)}/remediate`, 'POST')}>Fix</button>}</td>
