@@ -510,6 +510,44 @@ test('keyboard: the skip link comes first, a dialog takes the focus and Escape c
   noErrors();
 });
 
+test('Aymen requires eligible assignments to expire: the wizard refuses a permanent one, and so does the server', async () => {
+  await aymen.goto(`${server.base}/#/roles/${EXCHANGE}/settings`);
+  await aymen.getByRole('tab', { name: 'Assignment' }).click();
+  await aymen.locator('#eligible-permanent').uncheck();
+  await aymen.getByLabel('Expire after').first().selectOption('P180D');
+  await aymen.locator('#settings-check', { hasText: '1 rule changed.' }).waitFor();
+  await aymen.getByRole('button', { name: 'Update' }).click();
+  await aymen.getByTestId('settings-outcome').filter({ hasText: 'Saved 1 rule.' }).waitFor();
+
+  await aymen.goto(`${server.base}/#/roles/${EXCHANGE}/add`);
+  await aymen.getByRole('checkbox', { name: /Aymen/ }).check();
+  await aymen.getByRole('button', { name: 'Next: setting' }).click();
+  await aymen.getByLabel('Justification').fill('Backup administrator');
+  await aymen.getByRole('checkbox', { name: 'Permanent' }).check();
+  await aymen.locator('#assign-problems li', { hasText: 'do not allow permanent eligible' }).waitFor();
+  assert.ok(await aymen.getByRole('button', { name: 'Assign' }).isDisabled());
+  await aymen.getByRole('checkbox', { name: 'Permanent' }).uncheck();
+  await aymen.getByLabel('Ends').selectOption('P365D');
+  await aymen.locator('#assign-problems li', { hasText: 'longer than this role allows (180 days)' }).waitFor();
+  assert.ok(await aymen.getByRole('button', { name: 'Assign' }).isDisabled());
+  const sent = await aymen.evaluate(async (role) => {
+    const r = await fetch('/v1.0/roleManagement/directory/roleEligibilityScheduleRequests', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${sessionStorage.getItem('pim.console.token')}` },
+      body: JSON.stringify({
+        action: 'adminAssign', principalId: 'aymen', roleDefinitionId: role, directoryScopeId: '/',
+        justification: 'Backup administrator', scheduleInfo: { expiration: { type: 'noExpiration' } },
+      }),
+    });
+    return { status: r.status, body: await r.json() };
+  }, EXCHANGE);
+  assert.equal(sent.status, 400);
+  assert.deepEqual(sent.body.error.failedRules, ['ExpirationRule']);
+  await aymen.getByLabel('Ends').selectOption('P90D');
+  assert.equal(await aymen.locator('#assign-problems li').count(), 0);
+  noErrors();
+});
+
 test('page weight and time to first paint (printed), from a cold browser context', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
