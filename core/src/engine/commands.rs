@@ -896,15 +896,12 @@ impl Engine {
         now: Instant,
     ) -> Vec<Event> {
         let directory = self.state.directory();
-        let leaving: BTreeSet<PrincipalId> = remove
-            .iter()
-            .flat_map(|r| {
-                directory
-                    .transitive_members(r)
-                    .into_iter()
-                    .chain([r.clone()])
-            })
-            .collect();
+        // Built by insertion: collecting into a set would compile a sort into the browser module.
+        let mut leaving = BTreeSet::new();
+        for r in remove {
+            leaving.insert(r.clone());
+            leaving.extend(directory.transitive_members(r));
+        }
         let held = self
             .state
             .group_activations_of(leaving.iter().map(|p| p.as_str()));

@@ -161,14 +161,11 @@ impl State {
         &'a self,
         principals: impl IntoIterator<Item = &'a str>,
     ) -> Vec<&'a Schedule> {
-        let mut slots: Vec<u32> = principals
-            .into_iter()
-            .filter_map(|p| self.by_principal.get(p))
-            .flatten()
-            .copied()
-            .collect();
-        slots.sort_unstable();
-        slots.dedup();
+        // A set by insertion, not a sorted Vec: no sort code for the browser module to carry.
+        let mut slots = BTreeSet::new();
+        for p in principals {
+            slots.extend(self.by_principal.get(p).into_iter().flatten().copied());
+        }
         slots
             .into_iter()
             .filter_map(|s| self.schedules.get(s as usize))
