@@ -424,12 +424,9 @@ impl Engine {
         eligibility: &'a Schedule,
         now: Instant,
     ) -> impl Iterator<Item = &'a Schedule> {
-        self.state.schedules().iter().filter(move |a| {
-            a.origin == Origin::Activated
-                && a.ended.is_none()
-                && a.not_over(now)
-                && a.activated_using.as_deref() == Some(eligibility.id.as_str())
-        })
+        self.state
+            .activations_from(&eligibility.id)
+            .filter(move |a| a.not_over(now))
     }
 
     fn admin_remove(
@@ -516,11 +513,9 @@ impl Engine {
         {
             return false;
         }
-        !self.state.schedules().iter().any(|s| {
+        !self.state.active_by_role(&[role]).any(|s| {
             s.id != target.id
-                && s.kind == AssignmentType::Active
                 && s.origin == Origin::Assigned
-                && s.role_definition_id == role
                 && s.scope == "/"
                 && s.ended.is_none()
                 && s.in_effect(now)

@@ -148,12 +148,11 @@ impl Engine {
                     reason: EndReason::Removed,
                     request_id: None,
                 });
-                for a in self.state.schedules().iter().filter(|a| {
-                    a.origin == Origin::Activated
-                        && a.ended.is_none()
-                        && a.not_over(at)
-                        && a.activated_using.as_deref() == Some(s.id.as_str())
-                }) {
+                for a in self
+                    .state
+                    .activations_from(&s.id)
+                    .filter(|a| a.not_over(at))
+                {
                     removals.push(Event::ScheduleEnded {
                         at,
                         by: by.cloned(),

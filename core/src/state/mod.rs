@@ -66,6 +66,9 @@ pub struct State {
     eligible: HashMap<PrincipalRole, Vec<u32>>,
     // INVARIANT: every active schedule ever created, by role (filtered by time when read).
     active_by_role: HashMap<RoleDefinitionId, Vec<u32>>,
+    // INVARIANT: every activation not ended by an event, by the slot of the eligibility it was
+    // drawn from (a group's eligibility draws its members' activations).
+    drawn_from: HashMap<u32, Vec<u32>>,
     requests: Vec<RequestRecord>,
     request_slot: HashMap<RequestId, u32>,
     // INVARIANT: the slots of every request that is pending or granted but not yet started.
@@ -99,6 +102,7 @@ impl State {
             active: HashMap::new(),
             eligible: HashMap::new(),
             active_by_role: HashMap::new(),
+            drawn_from: HashMap::new(),
             requests: Vec::new(),
             request_slot: HashMap::new(),
             open_requests: BTreeSet::new(),
@@ -149,6 +153,24 @@ impl State {
             .into_iter()
             .flatten()
             .filter_map(|s| self.schedules.get(*s as usize))
+    }
+
+    /// The schedules any of `principals` holds directly through a group's eligibility and
+    /// that no event has ended, in creation order.
+    pub(crate) fn group_activations_of<'a>(
+        &'a self,
+        principals: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<&'a Schedule> {
+        // A set by insertion, not a sorted Vec: no sort code for the browser module to carry.
+        let mut slots = BTreeSet::new();
+        for p in principals {
+            slots.extend(self.by_principal.get(p).into_iter().flatten().copied());
+        }
+        slots
+            .into_iter()
+            .filter_map(|s| self.schedules.get(s as usize))
+            .filter(|s| s.via_group.is_some() && s.ended.is_none())
+            .collect()
     }
 
     /// Every schedule request, in submission order.
@@ -246,6 +268,17 @@ impl State {
             }
         }
         out
+    }
+
+    /// The activations drawn from the eligibility `eligibility_id` and not ended by an event
+    /// (some may be past their end until `tick` ends them), found without a scan.
+    pub(crate) fn activations_from(&self, eligibility_id: &str) -> impl Iterator<Item = &Schedule> {
+        self.schedule_slot
+            .get(eligibility_id)
+            .and_then(|slot| self.drawn_from.get(slot))
+            .into_iter()
+            .flatten()
+            .filter_map(|s| self.schedules.get(*s as usize))
     }
 
     pub(crate) fn schedule_at(&self, slot: u32) -> Option<&Schedule> {

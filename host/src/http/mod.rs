@@ -36,6 +36,8 @@
 //! | `DELETE /v1.0/identityGovernance/accessReviews/definitions/{id}` | delete a review |
 //! | `GET  /v1.0/pim/notifications?since=&recipient=` | the outbox (administrators see all) |
 //! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
+//! | `GET  /v1.0/me`, `GET /v1.0/directoryObjects` | the caller; the directory (readers) |
+//! | `GET  /`, `/console/{file}`, `/console/sign-in` | the console (module `console`): static files, no token |
 //! | `GET  /healthz` | liveness, the log's head, the database and its follower, whether the host's clock is trusted |
 //! | `GET  /openapi.json` | the OpenAPI document of every route (module `openapi`) |
 //!
@@ -58,6 +60,8 @@ mod audit;
 pub mod auth;
 mod check;
 mod config;
+mod console;
+mod directory;
 mod eligible_roles;
 mod error;
 mod extract;
@@ -114,6 +118,8 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         .merge(access_reviews::routes())
         .merge(notifications::routes())
         .merge(health::routes())
+        .merge(directory::routes())
+        .merge(console::routes())
         .into_parts();
     let mut operations = operations;
     operations.push(openapi::Operation {

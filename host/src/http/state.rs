@@ -33,6 +33,8 @@ pub struct AppState<S: Store> {
     read_only: bool,
     policy_ids: crate::graph::PolicyIds,
     forward_auth: super::ForwardAuthConfig,
+    /// The demo callers (principal, token) the console offers, under `serve --demo` only.
+    demo_callers: Vec<(String, String)>,
 }
 
 impl<S: Store> AppState<S> {
@@ -73,6 +75,14 @@ impl<S: Store> AppState<S> {
             auth: Authenticator::new(config)?,
             writes: WriteLimiter::new(config.rate_limit),
             forward_auth: config.forward_auth.clone(),
+            demo_callers: if config.demo_sign_in {
+                let tokens = config.tokens.iter();
+                tokens
+                    .map(|t| (t.principal.clone(), t.token.clone()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             policy_ids: crate::graph::PolicyIds::new(
                 config
                     .tenant_id
@@ -127,6 +137,12 @@ impl<S: Store> AppState<S> {
     /// refuses every write.
     pub fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// The demo callers (principal, token) the console offers as a sign-in picker: those of
+    /// `serve --demo`, else none.
+    pub fn demo_callers(&self) -> &[(String, String)] {
+        &self.demo_callers
     }
 }
 
