@@ -235,7 +235,6 @@ impl State {
             .filter_map(|s| self.schedules.get(*s as usize))
     }
 
-    #[cfg(feature = "notifications")]
     /// Active schedules of any of `roles`, ended ones included.
     pub(crate) fn active_by_role<'a>(
         &'a self,
