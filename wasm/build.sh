@@ -6,7 +6,7 @@
 # Two cargo builds of the same crate: the Node build has every feature and is optimized for speed
 # (rustc opt-level 3, wasm-opt -O3); the browser build (web and bundler) leaves out event replay,
 # the scenario runner and the governance queries (`--no-default-features --features bindgen`)
-# and is optimized for size (rustc opt-level z, wasm-opt -Oz) to stay under the 250 KB gzip
+# and is optimized for size (rustc opt-level z, wasm-opt -Oz) to stay under the 300 KB gzip
 # budget.
 # `--web` builds only the browser's `web` target (what the console embeds: scripts/build-console.sh
 # on a machine where the package was never built), skipping the Node build and `bundler`.
