@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of pim: formatting, lints, docs, the no_std and wasm builds, the unit,
-# property, scenario, host-process and doc tests, every scenario through both engines, and the
-# npm package with its browser and Node examples. Installs what it needs itself (Rust targets,
-# wasm-bindgen-cli, npm and PyPI packages, Chromium, faketime), so it works on a fresh machine.
+# property, scenario, host-process and doc tests, every scenario through both engines, the npm
+# package with its browser and Node examples, and the console's walkthrough in headless
+# Chromium. Installs what it needs itself (Rust targets, wasm-bindgen-cli, npm and PyPI
+# packages, Chromium, faketime), so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +61,9 @@ scripts/test-host.sh
 
 step "the npm package: builds, scenario reports identical to native, types, browser and Node examples"
 scripts/test-wasm.sh
+
+step "the console: built, type-checked, and the demo's story walked in headless Chromium"
+scripts/test-console.sh
 
 step "Microsoft's Graph SDKs (Python msgraph-sdk, JS client) and the README's quick start against pim-host serve"
 scripts/test-graph-sdk.sh

@@ -6,14 +6,18 @@
 # Two cargo builds of the same crate: the Node build has every feature and is optimized for speed
 # (rustc opt-level 3, wasm-opt -O3); the browser build (web and bundler) leaves out event replay,
 # the scenario runner and the governance queries (`--no-default-features --features bindgen`)
-# and is optimized for size (rustc opt-level z, wasm-opt -Oz) to stay under the 250 KB gzip
+# and is optimized for size (rustc opt-level z, wasm-opt -Oz) to stay under the 300 KB gzip
 # budget.
+# `--web` builds only the browser's `web` target (what the console embeds: scripts/build-console.sh
+# on a machine where the package was never built), skipping the Node build and `bundler`.
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the crate's exact version, and
 # `npm ci` in wasm/js (scripts/test-wasm.sh installs all three).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 root=$PWD
+web_only=false
+[ "${1:-}" = --web ] && web_only=true
 js=$root/wasm/js
 work=$root/target/pim-npm
 mkdir -p "$work/cache"
@@ -32,10 +36,12 @@ fi
 # The opt-level is set per build through the environment: the profile is shared with other builds.
 out=target/wasm32-unknown-unknown/wasm-release/pim_wasm.wasm
 
-echo "==> cargo build (node: all features, opt-level 3)"
-CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL=3 \
-    cargo build --quiet -p pim-wasm --target wasm32-unknown-unknown --profile wasm-release
-cp "$out" "$work/pim-node.wasm"
+if ! $web_only; then
+    echo "==> cargo build (node: all features, opt-level 3)"
+    CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL=3 \
+        cargo build --quiet -p pim-wasm --target wasm32-unknown-unknown --profile wasm-release
+    cp "$out" "$work/pim-node.wasm"
+fi
 echo "==> cargo build (browser: no replay, scenario runner or governance, opt-level z)"
 CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL=z \
     cargo build --quiet -p pim-wasm --target wasm32-unknown-unknown --profile wasm-release \
@@ -66,25 +72,35 @@ bindgen() {
     cp -r "$stage" "$js/pkg/$target"
 }
 
-echo "==> wasm-bindgen + wasm-opt (nodejs -O3, web and bundler -Oz --low-memory-unused)"
-bindgen nodejs "$work/pim-node.wasm" -O3 &
-node_job=$!
-# --low-memory-unused lets wasm-opt fold address arithmetic, assuming no data lives in the first
-# 1 KB of memory: rustc's wasm32 layout puts the 1 MB stack first (growing down from 1 MB, data
-# above it), so only a stack within 1 KB of overflowing reaches it (about 2 KB gzipped less).
-bindgen web "$work/pim-browser.wasm" "-Oz --low-memory-unused"
-bindgen bundler "$work/pim-browser.wasm" "-Oz --low-memory-unused"
-wait "$node_job"
-# Keep the cache small: only the modules in use now (compared by content).
-keep=$(for t in nodejs web bundler; do sha256sum "$work/stage/$t/pim_bg.wasm" | cut -c1-64; done)
-for f in "$work"/cache/*.wasm; do
-    sum=$(sha256sum "$f" | cut -c1-64)
-    grep -q "$sum" <<<"$keep" || rm -f "$f"
-done
+if $web_only; then
+    echo "==> wasm-bindgen + wasm-opt (web -Oz --low-memory-unused)"
+    bindgen web "$work/pim-browser.wasm" "-Oz --low-memory-unused"
+    targets=web
+else
+    echo "==> wasm-bindgen + wasm-opt (nodejs -O3, web and bundler -Oz --low-memory-unused)"
+    bindgen nodejs "$work/pim-node.wasm" -O3 &
+    node_job=$!
+    # --low-memory-unused lets wasm-opt fold address arithmetic, assuming no data lives in the first
+    # 1 KB of memory: rustc's wasm32 layout puts the 1 MB stack first (growing down from 1 MB, data
+    # above it), so only a stack within 1 KB of overflowing reaches it (about 2 KB gzipped less).
+    bindgen web "$work/pim-browser.wasm" "-Oz --low-memory-unused"
+    bindgen bundler "$work/pim-browser.wasm" "-Oz --low-memory-unused"
+    wait "$node_job"
+    targets="web bundler nodejs"
+fi
+# Keep the cache small: only the modules in use now (compared by content); a `--web` build
+# leaves the other targets' modules alone.
+if ! $web_only; then
+    keep=$(for t in $targets; do sha256sum "$work/stage/$t/pim_bg.wasm" | cut -c1-64; done)
+    for f in "$work"/cache/*.wasm; do
+        sum=$(sha256sum "$f" | cut -c1-64)
+        grep -q "$sum" <<<"$keep" || rm -f "$f"
+    done
+fi
 
 echo "==> sizes (bytes)"
 printf '%-8s %10s %10s\n' target raw gzip
-for t in web bundler nodejs; do
+for t in $targets; do
     f=$js/pkg/$t/pim_bg.wasm
     printf '%-8s %10d %10d\n' "$t" "$(wc -c <"$f")" "$(gzip -9c "$f" | wc -c)"
 done

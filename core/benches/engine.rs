@@ -213,6 +213,7 @@ fn build(assignments: usize) -> Tenant {
             request_id: None,
             ended: None,
             outside_pim: false,
+            break_glass: false,
         }
     };
     let window = |rng: &mut Rng| -> (Instant, Option<Instant>) {
@@ -585,6 +586,50 @@ fn bench_activation(c: &mut Criterion, t: &Tenant, size: &str) {
     g.finish();
 }
 
+fn admin_remove_eligibility(principal: &str, role: &str) -> Command {
+    serde_json::from_value(json!({
+        "op": "request",
+        "kind": "eligibility",
+        "body": {
+            "action": "adminRemove",
+            "principalId": principal,
+            "roleDefinitionId": role,
+            "directoryScopeId": "/",
+            "justification": "left the team"
+        }
+    }))
+    .expect("the command parses")
+}
+
+/// Removing an eligibility whose activation is running: the decision ends the activation
+/// drawn from it too, found through the state's index rather than a scan of every schedule.
+fn bench_admin_remove(c: &mut Criterion, t: &Tenant, size: &str) {
+    let ctx = CallContext::system();
+    let commands: Vec<Command> = t
+        .activation
+        .iter()
+        .map(|(p, r)| admin_remove_eligibility(p, r))
+        .filter(|cmd| {
+            t.engine
+                .execute(cmd, &ctx, t.now)
+                .is_ok_and(|o| o.decision.error.is_none() && o.events.len() >= 2)
+        })
+        .collect();
+    assert!(
+        !commands.is_empty(),
+        "no activation drawn from a direct eligibility at `/` to remove"
+    );
+    let mut g = c.benchmark_group(format!("admin/{size}"));
+    g.bench_function("execute-adminRemove-eligibility", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i = (i + 1) % commands.len();
+            black_box(t.engine.execute(black_box(&commands[i]), &ctx, t.now))
+        });
+    });
+    g.finish();
+}
+
 fn bench_stateless(c: &mut Criterion) {
     let now = Utc
         .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
@@ -643,6 +688,7 @@ fn benches(c: &mut Criterion) {
         );
         bench_check(c, &t, size);
         bench_activation(c, &t, size);
+        bench_admin_remove(c, &t, size);
     }
 }
 

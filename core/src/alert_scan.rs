@@ -10,6 +10,7 @@ use chrono::TimeDelta;
 
 use crate::GLOBAL_ADMINISTRATOR;
 use crate::alerts::{Alert, AlertId, Incident, RENEWAL_LOOK_BACK};
+use crate::id::PrincipalId;
 use crate::schedule::{AssignmentType, Origin, Schedule};
 use crate::state::State;
 use crate::time::Instant;
@@ -95,6 +96,8 @@ impl Scan<'_> {
             AlertId::SequentialActivationRenewals => self.frequent_activations(now),
             AlertId::RedundantAssignment => self.unused_roles(now),
             AlertId::StaleSignIn => self.stale_accounts(now),
+            AlertId::SeparationOfDutiesViolation => self.duty_conflicts(now),
+            AlertId::BreakGlassActivation => self.unreviewed_break_glass(),
             AlertId::RolesAssignedOutsidePim => self
                 .state
                 .schedules()
@@ -130,6 +133,94 @@ impl Scan<'_> {
                     .collect()
             }
         }
+    }
+
+    /// pim's separation of duties: for every principal (groups expanded to their members)
+    /// holding, at `now`, two roles of the same kind that the settings of either name as
+    /// conflicting, an incident on the later of the two grants (the one remediation removes).
+    fn duty_conflicts(&self, now: Instant) -> Vec<Incident> {
+        let dir = self.state.directory();
+        let mut held: BTreeMap<PrincipalId, Vec<&Schedule>> = BTreeMap::new();
+        for s in self.state.schedules() {
+            if s.ended.is_some() || !s.in_effect(now) {
+                continue;
+            }
+            let members = dir.transitive_members(&s.principal_id);
+            if members.is_empty() {
+                held.entry(s.principal_id.clone()).or_default().push(s);
+            }
+            for m in members {
+                held.entry(m).or_default().push(s);
+            }
+        }
+        let mut out: BTreeMap<alloc::string::String, Incident> = BTreeMap::new();
+        for (principal, list) in &held {
+            for (i, a) in list.iter().enumerate() {
+                for b in list.iter().skip(i.saturating_add(1)) {
+                    if !self.conflict(a, b) {
+                        continue;
+                    }
+                    let later = if (b.start_date_time, &b.id) >= (a.start_date_time, &a.id) {
+                        b
+                    } else {
+                        a
+                    };
+                    let id = format!("{principal}:{}", later.id);
+                    out.entry(id.clone()).or_insert_with(|| Incident {
+                        assignee_id: Some(principal.clone()),
+                        role_definition_id: Some(later.role_definition_id.clone()),
+                        schedule_id: Some(later.id.clone()),
+                        assignment_created_date_time: Some(later.start_date_time),
+                        ..Incident::new(id)
+                    });
+                }
+            }
+        }
+        out.into_values().collect()
+    }
+
+    /// pim's break-glass activations whose access review has not decided every item, each an
+    /// incident, whenever they were.
+    fn unreviewed_break_glass(&self) -> Vec<Incident> {
+        let done = |s: &Schedule| {
+            let id = crate::engine::break_glass_review_id(&s.id);
+            self.state
+                .review(&id)
+                .and_then(|r| r.current())
+                .is_some_and(|i| {
+                    i.items
+                        .iter()
+                        .all(|it| it.decision != crate::review::ReviewDecision::NotReviewed)
+                })
+        };
+        self.state
+            .schedules()
+            .iter()
+            .filter(|s| s.break_glass && !done(s))
+            .map(|s| Incident {
+                assignee_id: Some(s.principal_id.clone()),
+                role_definition_id: Some(s.role_definition_id.clone()),
+                schedule_id: Some(s.id.clone()),
+                last_activation_date_time: Some(s.start_date_time),
+                ..Incident::new(s.id.clone())
+            })
+            .collect()
+    }
+
+    /// Whether two grants of one principal conflict: same kind, different roles, and either
+    /// role's settings name the other.
+    fn conflict(&self, a: &Schedule, b: &Schedule) -> bool {
+        let names = |x: &Schedule, y: &Schedule| {
+            let settings = &self.state.policy(&x.role_definition_id, &x.scope).settings;
+            let list = match x.kind {
+                AssignmentType::Active => &settings.active_conflicts,
+                AssignmentType::Eligible => &settings.eligible_conflicts,
+            };
+            list.contains(&y.role_definition_id)
+        };
+        a.kind == b.kind
+            && a.role_definition_id != b.role_definition_id
+            && (names(a, b) || names(b, a))
     }
 
     /// The Global Administrator role assignments, and all role assignments (eligible or active,

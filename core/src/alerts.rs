@@ -29,6 +29,10 @@ wire_enum! {
         RolesAssignedOutsidePim => "RolesAssignedOutsidePimAlert",
         /// Roles don't require MFA for activation.
         NoMfaOnRoleActivation => "NoMfaOnRoleActivationAlert",
+        /// pim: a principal holds roles that separation of duties keeps apart.
+        SeparationOfDutiesViolation => "pim.separationOfDutiesAlert",
+        /// pim: a break-glass activation whose access review is not done.
+        BreakGlassActivation => "pim.breakGlassActivationAlert",
     }
 }
 
@@ -54,6 +58,10 @@ impl AlertId {
             AlertId::StaleSignIn => "Potential stale accounts in a privileged role",
             AlertId::RolesAssignedOutsidePim => "Roles are being assigned outside of PIM",
             AlertId::NoMfaOnRoleActivation => "Roles don't require MFA for activation",
+            AlertId::SeparationOfDutiesViolation => {
+                "Principals hold roles that separation of duties keeps apart"
+            }
+            AlertId::BreakGlassActivation => "Break-glass activations wait for their review",
         }
     }
 
@@ -64,14 +72,20 @@ impl AlertId {
             AlertId::SequentialActivationRenewals
             | AlertId::StaleSignIn
             | AlertId::NoMfaOnRoleActivation => Severity::Medium,
-            AlertId::RolesAssignedOutsidePim => Severity::High,
+            AlertId::RolesAssignedOutsidePim
+            | AlertId::SeparationOfDutiesViolation
+            | AlertId::BreakGlassActivation => Severity::High,
             _ => Severity::Low,
         }
     }
 
     /// Whether remediation can act on the alert's incidents.
     pub const fn is_remediatable(self) -> bool {
-        !matches!(self, AlertId::SequentialActivationRenewals)
+        // A break-glass activation is settled by completing its access review.
+        !matches!(
+            self,
+            AlertId::SequentialActivationRenewals | AlertId::BreakGlassActivation
+        )
     }
 }
 

@@ -364,6 +364,7 @@ pub(crate) fn records_for(state: &State, event: &Event, seq: usize) -> Vec<Audit
         Event::ReviewCreated { .. }
         | Event::ReviewInstanceStarted { .. }
         | Event::ReviewInstanceEnded { .. }
+        | Event::ReviewReminderDue { .. }
         | Event::ReviewDeleted { .. } => review_records(&mut d, event),
         Event::ReviewDecided { .. } | Event::ReviewReset { .. } | Event::ReviewApplied { .. } => {
             review_decision_records(&mut d, event)
@@ -791,6 +792,21 @@ fn review_records(d: &mut Draft<'_>, event: &Event) {
                 ok,
                 About {
                     reason: Some(format!("{} principals under review", items.len())),
+                    role: role.as_deref(),
+                    correlation: Some(review_id),
+                    ..About::default()
+                },
+            );
+        }
+        Event::ReviewReminderDue { review_id, .. } => {
+            let role = state
+                .review(review_id)
+                .map(|r| r.definition.role_definition_id.clone());
+            d.push(
+                "Access review reminder due".into(),
+                "Update",
+                ok,
+                About {
                     role: role.as_deref(),
                     correlation: Some(review_id),
                     ..About::default()

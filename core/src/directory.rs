@@ -209,10 +209,9 @@ impl Directory {
 
     /// Every user and service principal in `group`, through nesting.
     pub fn transitive_members(&self, group: &str) -> BTreeSet<PrincipalId> {
-        self.below(group)
-            .into_iter()
-            .filter(|m| !self.members.contains_key(m.as_str()))
-            .collect()
+        let mut out = self.below(group);
+        out.retain(|m| !self.members.contains_key(m.as_str()));
+        out
     }
 
     /// Everything below `group`: members, and members of nested groups (cycles are cut).

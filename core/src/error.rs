@@ -47,6 +47,14 @@ wire_enum! {
         JustificationRule => "JustificationRule",
         /// Ticket information.
         TicketingRule => "TicketingRule",
+        /// pim: justification length, ticket number shape or ticket system.
+        PimJustificationRule => "pim.justificationRule",
+        /// pim: too many activations in the window, or within the cool-down.
+        PimRateLimitRule => "pim.rateLimitRule",
+        /// pim: a conflicting role is held.
+        PimSeparationOfDutiesRule => "pim.separationOfDutiesRule",
+        /// pim: a break-glass activation longer than its maximum, or not starting now.
+        PimBreakGlassRule => "pim.breakGlassRule",
     }
 }
 

@@ -8,9 +8,10 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use crate::id::{RoleDefinitionId, ScopeId};
+use crate::time::IsoDuration;
 use crate::wire::{
-    ApprovalMode, Enablement, NotificationLevel, PolicyRule, PolicyScopeType, RuleBody, RuleId,
-    SubjectSet,
+    ApprovalMode, BreakGlassFields, Enablement, JustificationFields, NotificationLevel, PolicyRule,
+    PolicyScopeType, QuorumApprovalFields, RateLimitFields, RuleBody, RuleId, SubjectSet,
 };
 
 /// The shortest activation maximum Entra accepts: half an hour.
@@ -21,6 +22,22 @@ pub const MAX_ACTIVATION_MAXIMUM: TimeDelta = TimeDelta::hours(24);
 pub const MINIMUM_WINDOW: TimeDelta = TimeDelta::minutes(5);
 /// The longest approval stage time-out this engine accepts, in days.
 pub const MAX_APPROVAL_TIMEOUT_DAYS: i32 = 30;
+/// The largest minimum justification length pim accepts.
+pub const MAX_JUSTIFICATION_MINIMUM: u32 = 1000;
+/// The largest number of activations a rate limit may allow per window.
+pub const MAX_RATE_LIMIT_ACTIVATIONS: u32 = 1000;
+/// The shortest rate-limit window: one minute.
+pub const MIN_RATE_LIMIT_WINDOW: TimeDelta = TimeDelta::minutes(1);
+/// The longest rate-limit window: 366 days.
+pub const MAX_RATE_LIMIT_WINDOW: TimeDelta = TimeDelta::days(366);
+/// The most approvals a quorum stage may need.
+pub const MAX_QUORUM: u32 = 25;
+/// The shortest break-glass maximum: 5 minutes.
+pub const MIN_BREAK_GLASS: TimeDelta = TimeDelta::minutes(5);
+/// The longest break-glass maximum: 4 hours.
+pub const MAX_BREAK_GLASS: TimeDelta = TimeDelta::hours(4);
+/// The longest cool-down after an activation: 30 days.
+pub const MAX_COOL_DOWN: TimeDelta = TimeDelta::days(30);
 
 /// What a caller must present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -112,6 +129,18 @@ pub struct RoleSettings {
     pub notifications: Vec<NotificationSetting>,
     /// Whether Privileged Role and Global Administrators approve when no approver is named.
     pub has_default_approvers: bool,
+    /// pim's justification and ticket quality on activation (`Pim_Justification_EndUser_Assignment`).
+    pub justification: JustificationFields,
+    /// pim's activation rate limit (`Pim_RateLimit_EndUser_Assignment`).
+    pub rate_limit: RateLimitFields,
+    /// Roles that may not be active with this one (`Pim_SeparationOfDuties_EndUser_Assignment`).
+    pub active_conflicts: Vec<RoleDefinitionId>,
+    /// Roles that may not be eligible with this one (`Pim_SeparationOfDuties_Admin_Eligibility`).
+    pub eligible_conflicts: Vec<RoleDefinitionId>,
+    /// pim's approvals per stage (`Pim_QuorumApproval_EndUser_Assignment`).
+    pub quorum: QuorumApprovalFields,
+    /// pim's emergency activation (`Pim_BreakGlass_EndUser_Assignment`).
+    pub break_glass: BreakGlassFields,
 }
 
 impl Default for RoleSettings {
@@ -142,6 +171,12 @@ impl RoleSettings {
             assignment_requirements: Requirements::default(),
             notifications: Vec::new(),
             has_default_approvers: true,
+            justification: JustificationFields::default(),
+            rate_limit: RateLimitFields::default(),
+            active_conflicts: Vec::new(),
+            eligible_conflicts: Vec::new(),
+            quorum: QuorumApprovalFields::default(),
+            break_glass: BreakGlassFields::default(),
         }
     }
 }
@@ -187,6 +222,42 @@ pub enum PolicyError {
     /// The same rule twice in one update.
     #[error("rule `{0}` is listed twice")]
     DuplicateRule(RuleId),
+    /// A minimum justification length beyond the largest accepted.
+    #[error("`minimumLength` must be 0 to 1000, not {0}")]
+    JustificationMinimumOutOfRange(u32),
+    /// A blank ticket number pattern or ticket system name.
+    #[error("`{0}` must not be blank")]
+    BlankTicketSetting(&'static str),
+    /// A rate limit allowing no activation, or more than the largest accepted.
+    #[error("`maximumActivations` must be 1 to 1000 (or null for no limit), not {0}")]
+    RateLimitOutOfRange(u32),
+    /// A rate-limit window out of range.
+    #[error("`windowDuration` `{0}` is outside 1 minute to 366 days")]
+    RateLimitWindowOutOfRange(IsoDuration),
+    /// A cool-down out of range.
+    #[error("`coolDownDuration` `{0}` is outside 0 to 30 days")]
+    CoolDownOutOfRange(IsoDuration),
+    /// A blank conflicting role id.
+    #[error("`conflictingRoleDefinitionIds` must not hold a blank id")]
+    BlankConflict,
+    /// A quorum with more stages than approval has, or a stage needing 0 or over 25 approvals.
+    #[error("a quorum needs at most two stages of 1 to 25 approvals each")]
+    QuorumOutOfRange,
+    /// A blank group id in a quorum.
+    #[error("`requiredGroupIds` must not hold a blank id")]
+    BlankQuorumGroup,
+    /// A break-glass maximum out of range.
+    #[error("break-glass `maximumDuration` `{0}` is outside 5 minutes to 4 hours")]
+    BreakGlassMaximumOutOfRange(IsoDuration),
+    /// A break-glass review duration out of range.
+    #[error("`reviewDurationInDays` must be 1 to 30, not {0}")]
+    BreakGlassReviewOutOfRange(u32),
+    /// A blank break-glass principal id.
+    #[error("`principalIds` must not hold a blank id")]
+    BlankBreakGlassPrincipal,
+    /// A role named as conflicting with itself.
+    #[error("role `{0}` cannot conflict with itself")]
+    SelfConflict(RoleDefinitionId),
 }
 
 /// A role's settings at a scope: the 17 rules as given, and their typed reading.
@@ -247,6 +318,15 @@ impl Policy {
         }
         rules.sort_by_key(|r| r.id);
         let settings = Policy::read(&rules, scope_type != PolicyScopeType::Group)?;
+        let own = |c: &RoleDefinitionId| c.as_str() == role_definition_id;
+        if let Some(c) = settings
+            .active_conflicts
+            .iter()
+            .chain(&settings.eligible_conflicts)
+            .find(|c| own(c))
+        {
+            return Err(PolicyError::SelfConflict(c.clone()));
+        }
         Ok(Policy {
             role_definition_id: role_definition_id.into(),
             scope_id: scope_id.into(),
@@ -265,6 +345,14 @@ impl Policy {
         s.has_default_approvers = has_default_approvers;
         for rule in rules {
             match (&rule.body, rule.id) {
+                (
+                    body @ (RuleBody::Justification(_)
+                    | RuleBody::RateLimit(_)
+                    | RuleBody::SeparationOfDuties(_)
+                    | RuleBody::QuorumApproval(_)
+                    | RuleBody::BreakGlass(_)),
+                    id,
+                ) => read_pim_rule(&mut s, id, body)?,
                 (
                     RuleBody::Expiration {
                         is_expiration_required,
@@ -344,6 +432,88 @@ impl Policy {
         }
         Ok(s)
     }
+}
+
+/// Reads and range-checks one of pim's own rules into `s`.
+fn read_pim_rule(s: &mut RoleSettings, id: RuleId, body: &RuleBody) -> Result<(), PolicyError> {
+    match body {
+        RuleBody::Justification(f) => {
+            if f.minimum_length > MAX_JUSTIFICATION_MINIMUM {
+                return Err(PolicyError::JustificationMinimumOutOfRange(
+                    f.minimum_length,
+                ));
+            }
+            if f.ticket_number_pattern.as_deref().is_some_and(blank) {
+                return Err(PolicyError::BlankTicketSetting("ticketNumberPattern"));
+            }
+            if f.allowed_ticket_systems.iter().any(|t| blank(t)) {
+                return Err(PolicyError::BlankTicketSetting("allowedTicketSystems"));
+            }
+            s.justification = f.clone();
+        }
+        RuleBody::RateLimit(f) => {
+            if let Some(n) = f.maximum_activations
+                && !(1..=MAX_RATE_LIMIT_ACTIVATIONS).contains(&n)
+            {
+                return Err(PolicyError::RateLimitOutOfRange(n));
+            }
+            let w = f.window_duration.delta();
+            if !(MIN_RATE_LIMIT_WINDOW..=MAX_RATE_LIMIT_WINDOW).contains(&w) {
+                return Err(PolicyError::RateLimitWindowOutOfRange(f.window_duration));
+            }
+            let c = f.cool_down_duration.delta();
+            if c < TimeDelta::zero() || c > MAX_COOL_DOWN {
+                return Err(PolicyError::CoolDownOutOfRange(f.cool_down_duration));
+            }
+            s.rate_limit = f.clone();
+        }
+        RuleBody::SeparationOfDuties(f) => {
+            let ids = &f.conflicting_role_definition_ids;
+            if ids.iter().any(|r| blank(r.as_str())) {
+                return Err(PolicyError::BlankConflict);
+            }
+            let mut ids = ids.clone();
+            ids.sort();
+            ids.dedup();
+            match id {
+                RuleId::PimSeparationOfDutiesAdminEligibility => s.eligible_conflicts = ids,
+                _ => s.active_conflicts = ids,
+            }
+        }
+        RuleBody::QuorumApproval(f) => {
+            let bad =
+                |q: &crate::wire::QuorumStage| !(1..=MAX_QUORUM).contains(&q.minimum_approvals);
+            if f.stages.len() > 2 || f.stages.iter().any(bad) {
+                return Err(PolicyError::QuorumOutOfRange);
+            }
+            let groups = f.stages.iter().flat_map(|q| &q.required_group_ids);
+            if groups.into_iter().any(|g| blank(g.as_str())) {
+                return Err(PolicyError::BlankQuorumGroup);
+            }
+            s.quorum = f.clone();
+        }
+        RuleBody::BreakGlass(f) => {
+            let m = f.maximum_duration.delta();
+            if !(MIN_BREAK_GLASS..=MAX_BREAK_GLASS).contains(&m) {
+                return Err(PolicyError::BreakGlassMaximumOutOfRange(f.maximum_duration));
+            }
+            if !(1..=30).contains(&f.review_duration_in_days) {
+                return Err(PolicyError::BreakGlassReviewOutOfRange(
+                    f.review_duration_in_days,
+                ));
+            }
+            if f.principal_ids.iter().any(|p| blank(p.as_str())) {
+                return Err(PolicyError::BlankBreakGlassPrincipal);
+            }
+            s.break_glass = f.clone();
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn blank(text: &str) -> bool {
+    text.trim().is_empty()
 }
 
 fn read_approval(
@@ -444,6 +614,62 @@ mod tests {
         let err = PolicyRule::from_json(json!({"id": "Expiration_EndUser_Assignment", "bogus": 1}))
             .expect_err("must fail");
         assert!(matches!(err, crate::wire::RuleError::UnknownField { .. }));
+    }
+
+    #[test]
+    fn pim_rules_refuse_out_of_range_settings_with_typed_errors() {
+        let set = |v: serde_json::Value| Policy::updated(None, "r", "/", None, &[rule(v)]);
+        let rate = |f: serde_json::Value| {
+            let mut v = json!({"id": "Pim_RateLimit_EndUser_Assignment"});
+            if let Some(m) = v.as_object_mut() {
+                m.extend(f.as_object().cloned().unwrap_or_default());
+            }
+            set(v)
+        };
+        assert_eq!(
+            rate(json!({"maximumActivations": 0})).err(),
+            Some(PolicyError::RateLimitOutOfRange(0))
+        );
+        assert!(rate(json!({"maximumActivations": 1000})).is_ok());
+        assert!(matches!(
+            rate(json!({"windowDuration": "PT59S"})),
+            Err(PolicyError::RateLimitWindowOutOfRange(_))
+        ));
+        assert!(rate(json!({"windowDuration": "PT1M", "coolDownDuration": "P30D"})).is_ok());
+        assert!(matches!(
+            rate(json!({"coolDownDuration": "P30DT1S"})),
+            Err(PolicyError::CoolDownOutOfRange(_))
+        ));
+        let just = json!({"id": "Pim_Justification_EndUser_Assignment", "minimumLength": 1001});
+        assert_eq!(
+            set(just).err(),
+            Some(PolicyError::JustificationMinimumOutOfRange(1001))
+        );
+        let sod = json!({"id": "Pim_SeparationOfDuties_Admin_Eligibility",
+            "conflictingRoleDefinitionIds": ["r"]});
+        assert_eq!(set(sod).err(), Some(PolicyError::SelfConflict("r".into())));
+        let quorum = json!({"id": "Pim_QuorumApproval_EndUser_Assignment",
+            "stages": [{"minimumApprovals": 26}]});
+        assert_eq!(set(quorum).err(), Some(PolicyError::QuorumOutOfRange));
+    }
+
+    #[test]
+    fn pim_rules_are_not_among_the_defaults_and_keep_their_namespace() {
+        assert_eq!(PolicyRule::defaults().len(), 17);
+        let r = rule(json!({"id": "Pim_RateLimit_EndUser_Assignment", "maximumActivations": 2}));
+        let v = r.to_json();
+        assert_eq!(v["@odata.type"], "#pim.rateLimitRule");
+        assert_eq!(PolicyRule::from_json(v).ok(), Some(r.clone()));
+        let p = Policy::updated(None, "r", "/", None, &[r]).expect("valid");
+        assert_eq!(p.rules.len(), 18);
+        assert_eq!(p.settings.rate_limit.maximum_activations, Some(2));
+        let graph_type = PolicyRule::from_json(json!({
+            "@odata.type": "#microsoft.graph.rateLimitRule",
+            "id": "Pim_RateLimit_EndUser_Assignment"}));
+        assert!(matches!(
+            graph_type,
+            Err(crate::wire::RuleError::TypeMismatch { .. })
+        ));
     }
 
     #[test]

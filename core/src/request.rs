@@ -91,6 +91,41 @@ pub struct ApprovalStep {
     /// How many days the stage may wait, counted from when it becomes current.
     #[serde(default)]
     pub time_out_in_days: i32,
+    /// pim's quorum for the stage, when it needs more than one first answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<StageQuorum>,
+    /// Under a quorum: every answer so far, in order (the partial approvals).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<StageAnswer>,
+}
+
+/// What a stage under pim's quorum rule needs, as the settings said when the request was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StageQuorum {
+    /// Approvals by distinct approvers.
+    pub minimum_approvals: u32,
+    /// Groups each needing one approving member.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_group_ids: Vec<PrincipalId>,
+    /// Whether one denial denies the request.
+    pub is_denial_final: bool,
+}
+
+/// One approver's answer to a stage under a quorum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StageAnswer {
+    /// Who answered.
+    pub reviewed_by: PrincipalId,
+    /// The answer.
+    pub review_result: ReviewResult,
+    /// When.
+    #[serde(with = "crate::time::instant")]
+    pub reviewed_date_time: Instant,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
 }
 
 /// A schedule request as the engine keeps it.

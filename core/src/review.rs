@@ -189,6 +189,12 @@ pub struct ReviewSettings {
     /// How far back recommendations look.
     #[serde(default = "thirty_days")]
     pub recommendation_look_back_duration: IsoDuration,
+    /// Mail the reviewers when an instance starts, and administrators when it completes.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub mail_notifications_enabled: bool,
+    /// Remind the reviewers who have not finished, at an instance's midpoint.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub reminder_notifications_enabled: bool,
 }
 
 impl Default for ReviewSettings {
@@ -200,6 +206,8 @@ impl Default for ReviewSettings {
             justification_required_on_approval: false,
             recommendations_enabled: true,
             recommendation_look_back_duration: thirty_days(),
+            mail_notifications_enabled: false,
+            reminder_notifications_enabled: false,
         }
     }
 }
@@ -243,6 +251,63 @@ pub struct ReviewDefinition {
     /// Completion settings.
     #[serde(default)]
     pub settings: ReviewSettings,
+    /// Others mailed when an instance completes, beside the administrators (Graph's
+    /// `additionalNotificationRecipients`; sent when `mailNotificationsEnabled`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub additional_notification_recipients: Vec<NotificationRecipient>,
+}
+
+/// One additional recipient of a review's mails, as Graph's
+/// `accessReviewNotificationRecipientItem`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NotificationRecipient {
+    /// Which mail: Graph supports [`COMPLETED_ADDITIONAL_RECIPIENTS`] only.
+    pub notification_template_type: String,
+    /// Who receives it.
+    pub notification_recipient_scope: RecipientQueryScope,
+}
+
+/// The one template Graph supports: the completion mail.
+pub const COMPLETED_ADDITIONAL_RECIPIENTS: &str = "CompletedAdditionalRecipients";
+
+/// Who an additional recipient is, as Graph's `accessReviewNotificationRecipientQueryScope`: a
+/// user (`/users/{id}`) or a group's members (`/groups/{id}/transitiveMembers/microsoft.graph.user`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecipientQueryScope {
+    /// `#microsoft.graph.accessReviewNotificationRecipientQueryScope`, when given.
+    #[serde(
+        rename = "@odata.type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub odata_type: Option<String>,
+    /// The query naming the user or group.
+    pub query: String,
+    /// `MicrosoftGraph`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_type: Option<String>,
+    /// Unused by Graph for this scope; kept as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_root: Option<String>,
+}
+
+impl RecipientQueryScope {
+    /// The user or group the query names, if it is one of the two forms Graph documents.
+    pub fn principal(&self) -> Option<&str> {
+        let q = self.query.trim_end_matches('/');
+        if let Some(id) = q.strip_prefix("/users/") {
+            return (!id.is_empty() && !id.contains('/')).then_some(id);
+        }
+        let rest = q.strip_prefix("/groups/")?;
+        let (id, tail) = rest.split_once('/')?;
+        let members = [
+            "transitiveMembers/microsoft.graph.user",
+            "transitiveMembers",
+        ];
+        (!id.is_empty() && members.contains(&tail)).then_some(id)
+    }
 }
 
 fn root() -> ScopeId {
@@ -283,6 +348,9 @@ pub enum ReviewError {
     /// A look-back out of range.
     #[error("`recommendationLookBackDuration` must be positive")]
     LookBack,
+    /// An additional recipient Graph would not accept.
+    #[error("additionalNotificationRecipients: {0}")]
+    AdditionalRecipient(&'static str),
 }
 
 impl RecurrenceType {
@@ -342,7 +410,34 @@ impl ReviewDefinition {
         if self.settings.recommendation_look_back_duration.delta() <= TimeDelta::zero() {
             return Err(ReviewError::LookBack);
         }
+        self.validate_recipients()
+    }
+
+    fn validate_recipients(&self) -> Result<(), ReviewError> {
+        let list = &self.additional_notification_recipients;
+        if list.len() > crate::notify::MAX_RECIPIENTS {
+            return Err(ReviewError::AdditionalRecipient("at most 1,000"));
+        }
+        for r in list {
+            if r.notification_template_type != COMPLETED_ADDITIONAL_RECIPIENTS {
+                return Err(ReviewError::AdditionalRecipient(
+                    "the only `notificationTemplateType` is `CompletedAdditionalRecipients`",
+                ));
+            }
+            if r.notification_recipient_scope.principal().is_none() {
+                return Err(ReviewError::AdditionalRecipient(
+                    "a `query` is `/users/{id}` or `/groups/{id}/transitiveMembers/microsoft.graph.user`",
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// The users and groups named as additional recipients.
+    pub fn additional_recipients(&self) -> impl Iterator<Item = &str> {
+        self.additional_notification_recipients
+            .iter()
+            .filter_map(|r| r.notification_recipient_scope.principal())
     }
 
     /// When instance `n` (from 0) starts, if it happens at all.

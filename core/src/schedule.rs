@@ -71,6 +71,9 @@ pub struct Schedule {
     /// Made in the directory outside PIM (reported by the directory, not requested).
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub outside_pim: bool,
+    /// A break-glass activation (pim's `Pim_BreakGlass_EndUser_Assignment`).
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub break_glass: bool,
 }
 
 impl Schedule {
@@ -99,6 +102,7 @@ impl Schedule {
             request_id,
             ended: None,
             outside_pim: false,
+            break_glass: false,
         }
     }
 

@@ -247,6 +247,7 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
         }
         if config.tokens.is_empty() {
             config.tokens = demo_tokens();
+            config.demo_sign_in = true;
         }
     }
     if config.tokens.is_empty() && config.oidc.is_none() {

@@ -12,10 +12,13 @@ use super::Engine;
 use super::commands::{
     CallContext, MAX_ACTIVATION_LEAD, Outcome, RequestedWindow, given, requested_window, show,
 };
+use crate::duties::{self, HeldRole};
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 use crate::event::Event;
 use crate::id::PrincipalId;
+use crate::justification;
 use crate::policy::{MINIMUM_WINDOW, RoleSettings};
+use crate::rate_limit::{self, PastActivation};
 use crate::request::{ApprovalStep, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule, scope_covers};
 use crate::time::{Instant, IsoDuration};
@@ -48,6 +51,12 @@ pub struct ActivationInput {
     /// The ticket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_info: Option<TicketInfo>,
+    /// For pim's rate limit: the principal's other activations of the role, at any scope.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_activations: Vec<PastActivation>,
+    /// For pim's separation of duties: the other roles the principal holds active.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_roles: Vec<HeldRole>,
 }
 
 /// The verdict on an activation form.
@@ -67,6 +76,9 @@ pub struct ActivationDecision {
     pub missing_auth_context: bool,
     /// Whether approval is needed.
     pub requires_approval: bool,
+    /// Whether this is a break-glass activation (pim's `Pim_BreakGlass_EndUser_Assignment`):
+    /// no approval or rate limit, announced, alerted and reviewed.
+    pub break_glass: bool,
     /// The window that would be granted.
     #[serde(with = "crate::time::instant")]
     pub start_date_time: Instant,
@@ -125,18 +137,20 @@ fn evaluate(
         end = e;
         capped = true;
     }
-    let req = &settings.activation_requirements;
-    if req.mfa && !ctx.mfa {
-        failed.push(FailedRule::MfaRule);
+    let glass = ctx
+        .caller
+        .as_deref()
+        .is_some_and(|c| settings.break_glass.principal_ids.iter().any(|p| p == c));
+    let approval = settings.approval.required && !glass;
+    enablement_rules(settings, input, ctx, glass, &mut failed);
+    if glass
+        && (start > now
+            || requested_end.signed_duration_since(start)
+                > settings.break_glass.maximum_duration.delta())
+    {
+        failed.push(FailedRule::PimBreakGlassRule);
     }
-    let needs_reason = req.justification
-        || (settings.approval.required && settings.approval.requestor_justification_required);
-    if needs_reason && !given(input.justification.as_deref()) {
-        failed.push(FailedRule::JustificationRule);
-    }
-    if req.ticket && !input.ticket_info.as_ref().is_some_and(TicketInfo::is_given) {
-        failed.push(FailedRule::TicketingRule);
-    }
+    let conflict = pim_rules(settings, input, (start, end), glass, &mut failed);
     let missing_acrs = settings
         .activation_auth_context
         .as_ref()
@@ -159,7 +173,11 @@ fn evaluate(
             "the active duration is too short: the minimum is 5 minutes",
         ))
     } else if !failed.is_empty() {
-        Some(DecisionError::policy(failed.clone()))
+        let mut e = DecisionError::policy(failed.clone());
+        if let Some(c) = conflict {
+            e.message = format!("{}; {c}", e.message);
+        }
+        Some(e)
     } else if missing_acrs {
         Some(DecisionError::new(
             ErrorCode::RoleAssignmentRequestAcrsValidationFailed,
@@ -175,7 +193,7 @@ fn evaluate(
         None
     };
     let status = error.is_none().then(|| {
-        if settings.approval.required {
+        if approval {
             Status::PendingApproval
         } else if start <= now {
             Status::Provisioned
@@ -188,12 +206,67 @@ fn evaluate(
         error,
         failed_rules: failed,
         missing_auth_context: missing_acrs,
-        requires_approval: settings.approval.required,
+        requires_approval: approval,
+        break_glass: glass,
         start_date_time: start,
         end_date_time: end,
         capped_at_eligibility_end: capped,
         maximum_duration: IsoDuration(max),
     }
+}
+
+/// Graph's enablement rule on an activation (and the requestor justification approval asks
+/// for, or a break-glass activation needs): each failed rule is added to `failed`.
+fn enablement_rules(
+    settings: &RoleSettings,
+    input: &ActivationInput,
+    ctx: &CallContext,
+    glass: bool,
+    failed: &mut Vec<FailedRule>,
+) {
+    let req = &settings.activation_requirements;
+    if req.mfa && !ctx.mfa {
+        failed.push(FailedRule::MfaRule);
+    }
+    let needs_reason = req.justification
+        || glass
+        || (settings.approval.required && settings.approval.requestor_justification_required);
+    if needs_reason && !given(input.justification.as_deref()) {
+        failed.push(FailedRule::JustificationRule);
+    }
+    if req.ticket && !input.ticket_info.as_ref().is_some_and(TicketInfo::is_given) {
+        failed.push(FailedRule::TicketingRule);
+    }
+}
+
+/// pim's own rules on an activation from `start` to `end` (a break-glass one has no rate
+/// limit): each failed one is added to `failed`; a separation-of-duties conflict is described.
+fn pim_rules(
+    settings: &RoleSettings,
+    input: &ActivationInput,
+    (start, end): (Instant, Instant),
+    glass: bool,
+    failed: &mut Vec<FailedRule>,
+) -> Option<String> {
+    let justification = input.justification.as_deref();
+    if justification::fails(
+        &settings.justification,
+        justification,
+        input.ticket_info.as_ref(),
+    ) {
+        failed.push(FailedRule::PimJustificationRule);
+    }
+    if !glass && rate_limit::fails(&settings.rate_limit, &input.recent_activations, start, end) {
+        failed.push(FailedRule::PimRateLimitRule);
+    }
+    let conflict = duties::conflict(
+        &settings.active_conflicts,
+        &input.held_roles,
+        start,
+        Some(end),
+    )?;
+    failed.push(FailedRule::PimSeparationOfDutiesRule);
+    Some(duties::describe(conflict))
 }
 
 impl Engine {
@@ -271,6 +344,8 @@ impl Engine {
             schedule_info: None,
             justification: body.justification.clone(),
             ticket_info: body.ticket_info.clone(),
+            recent_activations: self.past_activations(principal, role),
+            held_roles: self.held_roles(AssignmentType::Active, principal, role, now),
         };
         let elig = EligibilityWindow {
             start_date_time: eligibility.start_date_time,
@@ -298,23 +373,28 @@ impl Engine {
                 request: request.into(),
             });
         } else {
-            let schedule = self.activation_schedule(
+            let mut schedule = self.activation_schedule(
                 &request,
                 eligibility,
                 via_group,
                 verdict.start_date_time,
                 verdict.end_date_time,
             );
+            schedule.break_glass = verdict.break_glass;
             request.target_schedule_id = Some(schedule.id.clone());
             events.push(Event::RequestSubmitted {
                 at: now,
                 request: request.clone().into(),
             });
+            let review = schedule
+                .break_glass
+                .then(|| self.break_glass_review(&schedule, now));
             events.push(Event::ScheduleCreated {
                 at: now,
                 by: ctx.caller.clone(),
                 schedule: schedule.into(),
             });
+            events.extend(review.into_iter().flatten());
         }
         let decision = Decision {
             status: Some(status),
@@ -393,6 +473,7 @@ impl Engine {
             request_id: Some(request.id.clone()),
             ended: None,
             outside_pim: false,
+            break_glass: false,
         }
     }
 
@@ -503,6 +584,23 @@ impl Engine {
     }
 }
 
+/// pim's quorum for stage `i`, when the settings ask more than Entra's one first answer.
+fn stage_quorum(settings: &RoleSettings, i: usize) -> Option<crate::request::StageQuorum> {
+    let q = &settings.quorum;
+    let stage = q.stages.get(i);
+    let minimum = stage.map_or(1, |s| s.minimum_approvals);
+    let groups = stage
+        .map(|s| s.required_group_ids.clone())
+        .unwrap_or_default();
+    (minimum > 1 || !groups.is_empty() || !q.is_denial_final).then_some(
+        crate::request::StageQuorum {
+            minimum_approvals: minimum,
+            required_group_ids: groups,
+            is_denial_final: q.is_denial_final,
+        },
+    )
+}
+
 /// The approval stages of a new activation request, as the role settings name them; the first
 /// stage's time-out runs from `now`.
 fn approval_steps(settings: &RoleSettings, now: Instant) -> Vec<ApprovalStep> {
@@ -523,6 +621,8 @@ fn approval_steps(settings: &RoleSettings, now: Instant) -> Vec<ApprovalStep> {
             primary_approvers: stage.approvers.clone(),
             is_approver_justification_required: stage.approver_justification_required,
             time_out_in_days: i32::try_from(stage.timeout.num_days()).unwrap_or(1),
+            quorum: stage_quorum(settings, i),
+            approvals: Vec::new(),
         })
         .collect()
 }

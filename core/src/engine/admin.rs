@@ -2,6 +2,7 @@
 //! extension and renewal requests, which an administrator decides.
 
 use alloc::format;
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -110,7 +111,34 @@ impl Engine {
         if requirements.ticket && !body.ticket_info.as_ref().is_some_and(|t| t.is_given()) {
             failed.push(FailedRule::TicketingRule);
         }
-        (!failed.is_empty()).then(|| DecisionError::policy(failed))
+        let conflict = (kind == AssignmentType::Eligible)
+            .then(|| self.eligible_conflict(body, scope, (start, end), measured_from))
+            .flatten();
+        if conflict.is_some() {
+            failed.push(FailedRule::PimSeparationOfDutiesRule);
+        }
+        (!failed.is_empty()).then(|| {
+            let mut e = DecisionError::policy(failed);
+            if let Some(c) = conflict {
+                e.message = format!("{}; {c}", e.message);
+            }
+            e
+        })
+    }
+
+    /// pim's separation of duties on an eligible assignment: a conflicting eligibility the
+    /// principal (or a group it is in) holds during the window, described.
+    fn eligible_conflict(
+        &self,
+        body: &ScheduleRequestBody,
+        scope: &str,
+        (start, end): (Instant, Option<Instant>),
+        now: Instant,
+    ) -> Option<String> {
+        let (principal, role) = (body.principal_id.as_str(), body.role_definition_id.as_str());
+        let conflicts = &self.policy(role, scope).settings.eligible_conflicts;
+        let held = self.held_roles(AssignmentType::Eligible, principal, role, now);
+        crate::duties::conflict(conflicts, &held, start, end).map(crate::duties::describe)
     }
 
     pub(crate) fn admin_request(
@@ -396,12 +424,9 @@ impl Engine {
         eligibility: &'a Schedule,
         now: Instant,
     ) -> impl Iterator<Item = &'a Schedule> {
-        self.state.schedules().iter().filter(move |a| {
-            a.origin == Origin::Activated
-                && a.ended.is_none()
-                && a.not_over(now)
-                && a.activated_using.as_deref() == Some(eligibility.id.as_str())
-        })
+        self.state
+            .activations_from(&eligibility.id)
+            .filter(move |a| a.not_over(now))
     }
 
     fn admin_remove(
@@ -488,11 +513,9 @@ impl Engine {
         {
             return false;
         }
-        !self.state.schedules().iter().any(|s| {
+        !self.state.active_by_role(&[role]).any(|s| {
             s.id != target.id
-                && s.kind == AssignmentType::Active
                 && s.origin == Origin::Assigned
-                && s.role_definition_id == role
                 && s.scope == "/"
                 && s.ended.is_none()
                 && s.in_effect(now)

@@ -177,6 +177,7 @@ impl Engine {
                 by: None,
                 schedule: Schedule {
                     outside_pim: true,
+                    break_glass: false,
                     ..Schedule::assigned(
                         self.state.next_id("schedule", 0),
                         a.kind,
@@ -195,6 +196,7 @@ impl Engine {
     /// The ordinary commands that remediate an alert (one incident, or all of them).
     fn remediation(&self, alert: AlertId, incident: Option<&str>, now: Instant) -> Vec<Command> {
         let mut commands = Vec::new();
+        let mut removed: Vec<&crate::id::ScheduleId> = Vec::new();
         let found = self.alert(alert, now);
         let remove = |s: &Schedule| Command::Request {
             kind: match s.kind {
@@ -275,7 +277,27 @@ impl Engine {
                         rules: vec![rule],
                     });
                 }
-                AlertId::SequentialActivationRenewals => {}
+                AlertId::SeparationOfDutiesViolation => {
+                    // An assignment is removed; an activation by removing the eligibility it
+                    // was activated from, which ends it.
+                    let s = i
+                        .schedule_id
+                        .as_deref()
+                        .and_then(|id| self.state.schedule(id));
+                    let s = match s {
+                        Some(s) if s.origin == Origin::Activated => s
+                            .activated_using
+                            .as_deref()
+                            .and_then(|id| self.state.schedule(id)),
+                        other => other,
+                    };
+                    // Two members through one group share the grant: removed once.
+                    if let Some(s) = s.filter(|s| !removed.contains(&&s.id)) {
+                        removed.push(&s.id);
+                        commands.push(remove(s));
+                    }
+                }
+                AlertId::SequentialActivationRenewals | AlertId::BreakGlassActivation => {}
             }
         }
         commands

@@ -10,8 +10,8 @@ use crate::directory::PrincipalKind;
 use crate::error::{CommandError, Decision, DecisionError, ErrorCode, FailedRule};
 use crate::event::Event;
 use crate::policy::MINIMUM_WINDOW;
-use crate::request::{RequestRecord, ReviewResult, Status};
-use crate::schedule::{EndReason, Schedule};
+use crate::request::{ApprovalStep, RequestRecord, ReviewResult, Status};
+use crate::schedule::{AssignmentType, EndReason, Schedule};
 use crate::time::Instant;
 use crate::wire::{Action, SubjectSet};
 
@@ -96,6 +96,13 @@ impl Engine {
                 FailedRule::JustificationRule,
             ])));
         }
+        if step.is_some_and(|s| s.approvals.iter().any(|a| a.reviewed_by == approver)) {
+            return Ok(Outcome::refused(DecisionError::new(
+                ErrorCode::InvalidRequest,
+                format!("`{approver}` has already answered this stage"),
+            )));
+        }
+        let partial = step.is_some_and(|s| self.leaves_waiting(s, approver, result));
         let record = |status, start, end| Event::ApprovalRecorded {
             at: now,
             request_id: request_id.into(),
@@ -106,6 +113,7 @@ impl Engine {
                 .filter(|j| !j.trim().is_empty())
                 .map(Into::into),
             status,
+            partial,
             start_date_time: start,
             end_date_time: end,
         };
@@ -116,6 +124,10 @@ impl Engine {
             .count()
             > 1;
         let (status, events) = match result {
+            _ if partial => (
+                Status::PendingApproval,
+                vec![record(Status::PendingApproval, None, None)],
+            ),
             ReviewResult::Deny => (Status::Denied, vec![record(Status::Denied, None, None)]),
             _ if more_stages => (
                 Status::PendingApproval,
@@ -142,6 +154,49 @@ impl Engine {
             error: None,
         };
         Ok(Outcome { decision, events })
+    }
+
+    /// Under pim's quorum rule, whether `approver`'s answer leaves the stage waiting: a denial
+    /// that is not final, or an approval short of the number or of a required group.
+    fn leaves_waiting(&self, step: &ApprovalStep, approver: &str, result: ReviewResult) -> bool {
+        let Some(q) = &step.quorum else {
+            return false;
+        };
+        if result == ReviewResult::Deny {
+            return !q.is_denial_final;
+        }
+        let approvers: Vec<&str> = step
+            .approvals
+            .iter()
+            .filter(|a| a.review_result == ReviewResult::Approve)
+            .map(|a| a.reviewed_by.as_str())
+            .chain(core::iter::once(approver))
+            .collect();
+        let count = u32::try_from(approvers.len()).unwrap_or(u32::MAX);
+        let dir = self.state.directory();
+        let groups_met = q
+            .required_group_ids
+            .iter()
+            .all(|g| approvers.iter().any(|a| dir.is_member(a, g)));
+        count < q.minimum_approvals || !groups_met
+    }
+
+    /// Whether pim's rate limit or separation of duties, checked again at approval with the
+    /// window the activation gets, refuse it: what changed while the request waited counts.
+    fn pim_rules_refuse(
+        &self,
+        r: &RequestRecord,
+        start: Instant,
+        end: Instant,
+        now: Instant,
+    ) -> bool {
+        let (principal, role) = (r.principal_id.as_str(), r.role_definition_id.as_str());
+        let settings = &self.policy(role, &r.scope).settings;
+        let past = self.past_activations(principal, role);
+        let held = self.held_roles(AssignmentType::Active, principal, role, now);
+        crate::rate_limit::fails(&settings.rate_limit, &past, start, end)
+            || crate::duties::conflict(&settings.active_conflicts, &held, start, Some(end))
+                .is_some()
     }
 
     /// The final approval: creates the activation, extends or renews the assignment.
@@ -194,7 +249,9 @@ impl Engine {
         if let Some(e) = elig.end_date_time {
             end = end.min(e);
         }
-        if end.signed_duration_since(start) < MINIMUM_WINDOW {
+        if end.signed_duration_since(start) < MINIMUM_WINDOW
+            || self.pim_rules_refuse(r, start, end, now)
+        {
             return failed();
         }
         let status = if start <= now {

@@ -2,6 +2,7 @@
 //! changes. `execute` decides and returns the events to persist; nothing changes until the host
 //! applies them.
 
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec;
@@ -876,26 +877,54 @@ impl Engine {
             added: add.to_vec(),
             removed: remove.to_vec(),
         }];
-        // Membership changes take effect at once: activations of a group's eligibility end for
-        // principals that are no longer (transitively) in that group.
-        let mut after = self.state.directory().clone();
-        after.change_members(group, add, remove);
-        for s in self.state.schedules() {
-            let Some(via) = &s.via_group else { continue };
-            if s.ended.is_none() && s.not_over(now) && !after.is_member(&s.principal_id, via) {
-                events.push(Event::ScheduleEnded {
-                    at: now,
-                    by: ctx.caller.clone(),
-                    schedule_id: s.id.clone(),
-                    reason: crate::schedule::EndReason::EligibilityEnded,
-                    request_id: None,
-                });
-            }
-        }
+        events.extend(self.ended_by_leaving(group, add, remove, ctx, now));
         Ok(Outcome {
             decision: Decision::default(),
             events,
         })
+    }
+
+    /// Membership changes take effect at once: activations of a group's eligibility end for
+    /// principals that are no longer (transitively) in that group. Only a removed principal, or
+    /// a member of a removed group, can have left one: only their schedules are read.
+    fn ended_by_leaving(
+        &self,
+        group: &str,
+        add: &[PrincipalId],
+        remove: &[PrincipalId],
+        ctx: &CallContext,
+        now: Instant,
+    ) -> Vec<Event> {
+        let directory = self.state.directory();
+        // Built by insertion: collecting into a set would compile a sort into the browser module.
+        let mut leaving = BTreeSet::new();
+        for r in remove {
+            leaving.insert(r.clone());
+            leaving.extend(directory.transitive_members(r));
+        }
+        let held = self
+            .state
+            .group_activations_of(leaving.iter().map(|p| p.as_str()));
+        if held.is_empty() {
+            return Vec::new();
+        }
+        let mut after = directory.clone();
+        after.change_members(group, add, remove);
+        held.into_iter()
+            .filter(|s| s.not_over(now))
+            .filter(|s| {
+                s.via_group
+                    .as_ref()
+                    .is_some_and(|via| !after.is_member(&s.principal_id, via))
+            })
+            .map(|s| Event::ScheduleEnded {
+                at: now,
+                by: ctx.caller.clone(),
+                schedule_id: s.id.clone(),
+                reason: crate::schedule::EndReason::EligibilityEnded,
+                request_id: None,
+            })
+            .collect()
     }
 }
 

@@ -5,7 +5,9 @@ pub mod activation;
 mod admin;
 mod alerting;
 mod approval;
+mod break_glass;
 mod commands;
+mod history;
 mod index;
 mod listings;
 mod queries;
@@ -19,12 +21,15 @@ use crate::audit::{self, AuditRecord};
 use crate::directory::Directory;
 use crate::error::ApplyError;
 use crate::event::Event;
-use crate::notify::{self, Notification};
+#[cfg(feature = "notifications")]
+use crate::notify;
+use crate::notify::Notification;
 use crate::policy::Policy;
 use crate::state::State;
 use crate::time::Instant;
 
 pub use admin::{EXTEND_WINDOW, RENEW_WINDOW};
+pub(crate) use break_glass::break_glass_review_id;
 pub use commands::{
     CallContext, Command, MAX_ACTIVATION_LEAD, MAX_ID, MAX_JUSTIFICATION, MAX_TICKET, Outcome,
 };
@@ -40,7 +45,8 @@ pub use queries::{AuditFilter, Check, EligibleRole, Query, QueryResult, Via};
 pub struct Projections {
     /// Keep one audit record per audited event ([`Engine::audit_log`]).
     pub audit: bool,
-    /// Keep the notifications each event calls for ([`Engine::outbox`]).
+    /// Keep the notifications each event calls for ([`Engine::outbox`]). Always false in a
+    /// build without pim-core's `notifications` feature.
     pub notifications: bool,
 }
 
@@ -88,7 +94,8 @@ impl Engine {
     }
 
     /// An empty tenant that keeps only the given projections.
-    pub fn with_projections(projections: Projections) -> Self {
+    pub fn with_projections(mut projections: Projections) -> Self {
+        projections.notifications &= cfg!(feature = "notifications");
         Engine {
             state: State::new(),
             grants: index::GrantIndex::new(),
@@ -158,6 +165,7 @@ impl Engine {
         } else {
             Vec::new()
         };
+        #[cfg(feature = "notifications")]
         let notifications = if self.projections.notifications {
             notify::notifications_for(&self.state, event, self.outbox.len())
         } else {
@@ -169,6 +177,7 @@ impl Engine {
             self.grants.sync(slot, s);
         }
         self.audit.extend(records);
+        #[cfg(feature = "notifications")]
         self.outbox.extend(notifications);
         let at = event.at();
         if self.clock.is_none_or(|c| c < at) {

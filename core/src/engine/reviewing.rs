@@ -148,12 +148,11 @@ impl Engine {
                     reason: EndReason::Removed,
                     request_id: None,
                 });
-                for a in self.state.schedules().iter().filter(|a| {
-                    a.origin == Origin::Activated
-                        && a.ended.is_none()
-                        && a.not_over(at)
-                        && a.activated_using.as_deref() == Some(s.id.as_str())
-                }) {
+                for a in self
+                    .state
+                    .activations_from(&s.id)
+                    .filter(|a| a.not_over(at))
+                {
                     removals.push(Event::ScheduleEnded {
                         at,
                         by: by.cloned(),
@@ -222,14 +221,15 @@ impl Engine {
             field: "definition",
             reason: format!("{e}"),
         })?;
-        for id in def
+        let named = def.reviewers.ids.iter().map(|id| id.as_str());
+        let fallback = def
             .reviewers
-            .ids
+            .fallback_reviewers
             .iter()
-            .chain(&def.reviewers.fallback_reviewers)
-        {
+            .map(|id| id.as_str());
+        for id in named.chain(fallback).chain(def.additional_recipients()) {
             if self.state.directory().principal(id).is_none() {
-                return Err(CommandError::UnknownPrincipal(id.clone()));
+                return Err(CommandError::UnknownPrincipal(id.into()));
             }
         }
         if let Some(refused) = self.review_admin(ctx, now) {

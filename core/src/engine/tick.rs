@@ -75,6 +75,21 @@ impl Engine {
                         events.extend(self.end_instance_events(r, i, None, *at));
                     }
                 }
+                Due::ReviewReminder(slot, index) => {
+                    let in_progress = self.state.review_at_slot(slot).filter(|r| {
+                        r.instances.iter().any(|i| {
+                            i.index == index
+                                && i.status == crate::review::InstanceStatus::InProgress
+                        })
+                    });
+                    if let Some(r) = in_progress {
+                        events.push(Event::ReviewReminderDue {
+                            at: *at,
+                            review_id: r.id.clone(),
+                            index,
+                        });
+                    }
+                }
                 Due::Reminder(slot, days) => {
                     if let Some(s) = self.state.schedule_at(slot)
                         && s.ended.is_none()

@@ -157,6 +157,10 @@ pub enum Event {
         justification: Option<String>,
         /// The request's status afterwards.
         status: Status,
+        /// Under pim's quorum rule: the answer is one of several the stage needs and leaves it
+        /// waiting.
+        #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+        partial: bool,
         /// The window granted, when the answer completed the approval.
         #[serde(
             default,
@@ -359,6 +363,17 @@ pub enum Event {
         /// The instance number.
         index: u32,
     },
+    /// An instance's midpoint passed while it was in progress, with reminders on: the
+    /// reviewers who have not finished are reminded.
+    ReviewReminderDue {
+        /// When.
+        #[serde(with = "crate::time::instant")]
+        at: Instant,
+        /// The review.
+        review_id: ReviewId,
+        /// The instance number.
+        index: u32,
+    },
     /// An administrator cleared an instance's decisions.
     ReviewReset {
         /// When.
@@ -428,6 +443,7 @@ impl Event {
         "reviewReset",
         "reviewApplied",
         "reviewDeleted",
+        "reviewReminderDue",
     ];
 
     /// When the event happened.
@@ -455,6 +471,7 @@ impl Event {
             | Event::ReviewInstanceStarted { at, .. }
             | Event::ReviewDecided { at, .. }
             | Event::ReviewInstanceEnded { at, .. }
+            | Event::ReviewReminderDue { at, .. }
             | Event::ReviewReset { at, .. }
             | Event::ReviewApplied { at, .. }
             | Event::ReviewDeleted { at, .. } => *at,

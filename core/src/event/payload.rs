@@ -8,7 +8,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::request::{ApprovalStep, RequestRecord, ReviewResult, Status};
+use crate::request::{ApprovalStep, RequestRecord, ReviewResult, StageQuorum, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
 use crate::time::{Instant, IsoDuration};
 use crate::wire::{Action, RequestKind, SubjectSet, TicketInfo};
@@ -104,6 +104,9 @@ pub struct ApprovalStagePayload {
     /// How many days the stage may wait once current.
     #[serde(default)]
     pub time_out_in_days: i32,
+    /// pim's quorum for the stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<StageQuorum>,
 }
 
 /// A schedule as the log records it when it is created.
@@ -143,6 +146,9 @@ pub struct SchedulePayload {
     /// Made in the directory outside PIM.
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub outside_pim: bool,
+    /// A break-glass activation.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub break_glass: bool,
 }
 
 impl SchedulePayload {
@@ -218,6 +224,7 @@ impl From<ApprovalStep> for ApprovalStagePayload {
             primary_approvers: s.primary_approvers,
             is_approver_justification_required: s.is_approver_justification_required,
             time_out_in_days: s.time_out_in_days,
+            quorum: s.quorum,
         }
     }
 }
@@ -234,6 +241,8 @@ impl From<ApprovalStagePayload> for ApprovalStep {
             primary_approvers: s.primary_approvers,
             is_approver_justification_required: s.is_approver_justification_required,
             time_out_in_days: s.time_out_in_days,
+            quorum: s.quorum,
+            approvals: Vec::new(),
         }
     }
 }
@@ -254,6 +263,7 @@ impl From<Schedule> for SchedulePayload {
             request_id: s.request_id,
             ended: s.ended,
             outside_pim: s.outside_pim,
+            break_glass: s.break_glass,
         }
     }
 }
@@ -274,6 +284,7 @@ impl From<SchedulePayload> for Schedule {
             request_id: s.request_id,
             ended: s.ended,
             outside_pim: s.outside_pim,
+            break_glass: s.break_glass,
         }
     }
 }

@@ -621,6 +621,10 @@ fn notifications_value(list: &[crate::notify::Notification]) -> Value {
                 map.insert("alertId".into(), json!(alert));
                 map.insert("roleDefinitionId".into(), json!(n.role_definition_id));
             }
+            if let (Some(review), Some(map)) = (&n.review_id, item.as_object_mut()) {
+                map.insert("reviewId".into(), json!(review));
+                map.insert("roleDefinitionId".into(), json!(n.role_definition_id));
+            }
             item
         })
         .collect();

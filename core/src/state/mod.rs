@@ -43,6 +43,8 @@ pub(crate) enum Due {
     ReviewStart(u32, u32),
     /// An access review instance ends.
     ReviewEnd(u32, u32),
+    /// An access review instance's reminder, at its midpoint.
+    ReviewReminder(u32, u32),
 }
 
 /// Days before an assigned schedule's end when expiry reminders go out: Entra sends them 14
@@ -64,6 +66,9 @@ pub struct State {
     eligible: HashMap<PrincipalRole, Vec<u32>>,
     // INVARIANT: every active schedule ever created, by role (filtered by time when read).
     active_by_role: HashMap<RoleDefinitionId, Vec<u32>>,
+    // INVARIANT: every activation not ended by an event, by the slot of the eligibility it was
+    // drawn from (a group's eligibility draws its members' activations).
+    drawn_from: HashMap<u32, Vec<u32>>,
     requests: Vec<RequestRecord>,
     request_slot: HashMap<RequestId, u32>,
     // INVARIANT: the slots of every request that is pending or granted but not yet started.
@@ -97,6 +102,7 @@ impl State {
             active: HashMap::new(),
             eligible: HashMap::new(),
             active_by_role: HashMap::new(),
+            drawn_from: HashMap::new(),
             requests: Vec::new(),
             request_slot: HashMap::new(),
             open_requests: BTreeSet::new(),
@@ -147,6 +153,24 @@ impl State {
             .into_iter()
             .flatten()
             .filter_map(|s| self.schedules.get(*s as usize))
+    }
+
+    /// The schedules any of `principals` holds directly through a group's eligibility and
+    /// that no event has ended, in creation order.
+    pub(crate) fn group_activations_of<'a>(
+        &'a self,
+        principals: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<&'a Schedule> {
+        // A set by insertion, not a sorted Vec: no sort code for the browser module to carry.
+        let mut slots = BTreeSet::new();
+        for p in principals {
+            slots.extend(self.by_principal.get(p).into_iter().flatten().copied());
+        }
+        slots
+            .into_iter()
+            .filter_map(|s| self.schedules.get(s as usize))
+            .filter(|s| s.via_group.is_some() && s.ended.is_none())
+            .collect()
     }
 
     /// Every schedule request, in submission order.
@@ -223,6 +247,7 @@ impl State {
             .filter_map(|s| self.schedules.get(*s as usize))
     }
 
+    #[cfg(feature = "notifications")]
     /// Principals (users and service principals, groups expanded) actively holding any of
     /// `roles` at the tenant scope at `now`, sorted.
     pub(crate) fn active_holders(&self, roles: &[&str], now: Instant) -> BTreeSet<PrincipalId> {
@@ -242,6 +267,17 @@ impl State {
             }
         }
         out
+    }
+
+    /// The activations drawn from the eligibility `eligibility_id` and not ended by an event
+    /// (some may be past their end until `tick` ends them), found without a scan.
+    pub(crate) fn activations_from(&self, eligibility_id: &str) -> impl Iterator<Item = &Schedule> {
+        self.schedule_slot
+            .get(eligibility_id)
+            .and_then(|slot| self.drawn_from.get(slot))
+            .into_iter()
+            .flatten()
+            .filter_map(|s| self.schedules.get(*s as usize))
     }
 
     pub(crate) fn schedule_at(&self, slot: u32) -> Option<&Schedule> {
@@ -356,6 +392,7 @@ impl State {
             | Event::ReviewInstanceEnded { .. }
             | Event::ReviewReset { .. }
             | Event::ReviewApplied { .. }
+            | Event::ReviewReminderDue { .. }
             | Event::ReviewDeleted { .. } => self.apply_review(event)?,
             // Audit only: a refusal changes nothing.
             Event::CommandRefused { .. } => {}

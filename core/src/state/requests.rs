@@ -49,6 +49,7 @@ impl State {
             review_result,
             justification,
             status,
+            partial,
             start_date_time,
             end_date_time,
         } = event
@@ -58,6 +59,20 @@ impl State {
         let slot = self.request_slot_of(request_id)?;
         self.unschedule_request(slot);
         if let Some(r) = self.requests.get_mut(slot as usize) {
+            let step = r.approval_steps.iter_mut().find(|s| s.stage == *stage);
+            if let Some(step) = step.filter(|s| s.quorum.is_some()) {
+                step.approvals.push(crate::request::StageAnswer {
+                    reviewed_by: approver.clone(),
+                    review_result: *review_result,
+                    reviewed_date_time: *at,
+                    justification: justification.clone(),
+                });
+            }
+            if *partial {
+                r.status = *status;
+                self.schedule_request(slot);
+                return Ok(());
+            }
             if let Some(step) = r.approval_steps.iter_mut().find(|s| s.stage == *stage) {
                 step.review_result = *review_result;
                 step.reviewed_by = Some(approver.clone());

@@ -41,6 +41,15 @@ impl State {
                 instance.status = InstanceStatus::Completed;
                 let end = instance.end_date_time;
                 self.timeline.remove(&(end, Due::ReviewEnd(slot, *index)));
+                self.timeline
+                    .retain(|(_, due)| *due != Due::ReviewReminder(slot, *index));
+            }
+            Event::ReviewReminderDue {
+                review_id, index, ..
+            } => {
+                let slot = self.review_slot_of(review_id)?;
+                self.timeline
+                    .retain(|(_, due)| *due != Due::ReviewReminder(slot, *index));
             }
             Event::ReviewReset {
                 review_id, index, ..
@@ -76,7 +85,8 @@ impl State {
                     r.deleted = true;
                 }
                 self.timeline.retain(|(_, due)| {
-                    !matches!(due, Due::ReviewStart(s, _) | Due::ReviewEnd(s, _) if *s == slot)
+                    !matches!(due, Due::ReviewStart(s, _) | Due::ReviewEnd(s, _)
+                        | Due::ReviewReminder(s, _) if *s == slot)
                 });
             }
             _ => {}
@@ -108,6 +118,14 @@ impl State {
             }
             self.timeline
                 .insert((*end_date_time, Due::ReviewEnd(slot, *index)));
+            if r.definition.settings.reminder_notifications_enabled {
+                let span = end_date_time.signed_duration_since(*at).num_seconds();
+                let half = chrono::TimeDelta::try_seconds(span.div_euclid(2));
+                if let Some(midpoint) = half.and_then(|h| at.checked_add_signed(h)) {
+                    self.timeline
+                        .insert((midpoint, Due::ReviewReminder(slot, *index)));
+                }
+            }
             r.instances.push(ReviewInstance {
                 index: *index,
                 start_date_time: *at,

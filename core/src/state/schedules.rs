@@ -75,6 +75,7 @@ impl State {
                 .push(slot);
         }
         self.schedules.push(Schedule::from(schedule.clone()));
+        self.index_drawn(slot, true);
         self.schedule_end(slot, at, true);
         // INVARIANT: a request's target is the schedule it created, once it created one
         // (an approved activation or renewal), so cancel and status follow that schedule.
@@ -105,6 +106,7 @@ impl State {
         self.schedule_end(slot, at, true);
         if let Some((kind, key)) = reindex {
             self.index_mut(kind).entry(key).or_default().push(slot);
+            self.index_drawn(slot, true);
         }
     }
 
@@ -124,6 +126,7 @@ impl State {
             }
         }
         if let Some((kind, principal, role)) = unindex {
+            self.index_drawn(slot, false);
             let key = PrincipalRoleRef {
                 principal: &principal,
                 role: &role,
@@ -156,6 +159,25 @@ impl State {
                 self.timeline.insert(due);
             } else {
                 self.timeline.remove(&due);
+            }
+        }
+    }
+
+    /// Adds an activation to the index of the eligibility it was drawn from, or takes it out.
+    fn index_drawn(&mut self, slot: u32, add: bool) {
+        let from = self
+            .schedules
+            .get(slot as usize)
+            .filter(|s| s.origin == Origin::Activated)
+            .and_then(|s| s.activated_using.as_deref())
+            .and_then(|id| self.schedule_slot.get(id).copied());
+        let Some(from) = from else { return };
+        if add {
+            self.drawn_from.entry(from).or_default().push(slot);
+        } else if let Some(list) = self.drawn_from.get_mut(&from) {
+            list.retain(|s| *s != slot);
+            if list.is_empty() {
+                self.drawn_from.remove(&from);
             }
         }
     }

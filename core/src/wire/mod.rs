@@ -5,9 +5,11 @@
 //! refused, enum values are read case-insensitively, times are RFC 3339 and durations ISO 8601.
 
 mod directory;
+mod pim_rules;
 mod rules;
 
 pub use directory::*;
+pub use pim_rules::*;
 pub use rules::*;
 
 use alloc::string::String;

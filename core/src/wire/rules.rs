@@ -1,4 +1,5 @@
-//! `unifiedRoleManagementPolicyRule`: the 17 rules of a role's settings, as Graph writes them.
+//! `unifiedRoleManagementPolicyRule`: the 17 rules of a role's settings, as Graph writes them,
+//! and pim's own rules beside them (namespace `pim`, see [`super::pim_rules`]).
 
 use alloc::string::{String, ToString};
 use alloc::vec;
@@ -49,6 +50,18 @@ wire_enum! {
         NotificationRequestorEndUserAssignment => "Notification_Requestor_EndUser_Assignment",
         /// Activation: request to approve.
         NotificationApproverEndUserAssignment => "Notification_Approver_EndUser_Assignment",
+        /// pim: justification and ticket quality on activation.
+        PimJustificationEndUserAssignment => "Pim_Justification_EndUser_Assignment",
+        /// pim: activations per sliding window, and a cool-down.
+        PimRateLimitEndUserAssignment => "Pim_RateLimit_EndUser_Assignment",
+        /// pim: roles that may not be active together.
+        PimSeparationOfDutiesEndUserAssignment => "Pim_SeparationOfDuties_EndUser_Assignment",
+        /// pim: roles that may not be eligible together.
+        PimSeparationOfDutiesAdminEligibility => "Pim_SeparationOfDuties_Admin_Eligibility",
+        /// pim: approvals each approval stage needs.
+        PimQuorumApprovalEndUserAssignment => "Pim_QuorumApproval_EndUser_Assignment",
+        /// pim: emergency activation by named principals.
+        PimBreakGlassEndUserAssignment => "Pim_BreakGlass_EndUser_Assignment",
     }
 }
 
@@ -65,6 +78,30 @@ wire_enum! {
         AuthenticationContext => "unifiedRoleManagementPolicyAuthenticationContextRule",
         /// `unifiedRoleManagementPolicyNotificationRule`.
         Notification => "unifiedRoleManagementPolicyNotificationRule",
+        /// `pim.justificationRule`.
+        Justification => "justificationRule",
+        /// `pim.rateLimitRule`.
+        RateLimit => "rateLimitRule",
+        /// `pim.separationOfDutiesRule`.
+        SeparationOfDuties => "separationOfDutiesRule",
+        /// `pim.quorumApprovalRule`.
+        QuorumApproval => "quorumApprovalRule",
+        /// `pim.breakGlassRule`.
+        BreakGlass => "breakGlassRule",
+    }
+}
+
+impl RuleType {
+    /// The OData namespace of the type: Graph's, or pim's own for pim's rules.
+    pub const fn namespace(self) -> &'static str {
+        match self {
+            RuleType::Justification
+            | RuleType::RateLimit
+            | RuleType::SeparationOfDuties
+            | RuleType::QuorumApproval
+            | RuleType::BreakGlass => "pim",
+            _ => "microsoft.graph",
+        }
     }
 }
 
@@ -183,6 +220,13 @@ impl RuleId {
             | EnablementAdminAssignment => RuleType::Enablement,
             AuthenticationContextEndUserAssignment => RuleType::AuthenticationContext,
             ApprovalEndUserAssignment => RuleType::Approval,
+            PimJustificationEndUserAssignment => RuleType::Justification,
+            PimRateLimitEndUserAssignment => RuleType::RateLimit,
+            PimQuorumApprovalEndUserAssignment => RuleType::QuorumApproval,
+            PimBreakGlassEndUserAssignment => RuleType::BreakGlass,
+            PimSeparationOfDutiesEndUserAssignment | PimSeparationOfDutiesAdminEligibility => {
+                RuleType::SeparationOfDuties
+            }
             _ => RuleType::Notification,
         }
     }
@@ -195,6 +239,11 @@ impl RuleId {
             | EnablementEndUserAssignment
             | AuthenticationContextEndUserAssignment
             | ApprovalEndUserAssignment
+            | PimJustificationEndUserAssignment
+            | PimRateLimitEndUserAssignment
+            | PimSeparationOfDutiesEndUserAssignment
+            | PimQuorumApprovalEndUserAssignment
+            | PimBreakGlassEndUserAssignment
             | NotificationAdminEndUserAssignment
             | NotificationRequestorEndUserAssignment
             | NotificationApproverEndUserAssignment => Caller::EndUser,
@@ -210,9 +259,15 @@ impl RuleId {
             | EnablementAdminEligibility
             | NotificationAdminAdminEligibility
             | NotificationRequestorAdminEligibility
-            | NotificationApproverAdminEligibility => Level::Eligibility,
+            | NotificationApproverAdminEligibility
+            | PimSeparationOfDutiesAdminEligibility => Level::Eligibility,
             _ => Level::Assignment,
         }
+    }
+
+    /// Whether the rule is one of Graph's 17 (else one of pim's own).
+    pub const fn is_graph(self) -> bool {
+        !matches!(self.rule_type().namespace().as_bytes(), b"pim")
     }
 
     /// The recipient class of a notification rule.
@@ -501,12 +556,22 @@ pub enum RuleBody {
         /// Additional addresses.
         notification_recipients: Vec<String>,
     },
+    /// `pim.justificationRule`.
+    Justification(super::JustificationFields),
+    /// `pim.rateLimitRule`.
+    RateLimit(super::RateLimitFields),
+    /// `pim.separationOfDutiesRule`.
+    SeparationOfDuties(super::SeparationOfDutiesFields),
+    /// `pim.quorumApprovalRule`.
+    QuorumApproval(super::QuorumApprovalFields),
+    /// `pim.breakGlassRule`.
+    BreakGlass(super::BreakGlassFields),
 }
 
 /// One `unifiedRoleManagementPolicyRule`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyRule {
-    /// One of the 17 predefined ids.
+    /// One of the 17 predefined ids, or one of pim's own.
     pub id: RuleId,
     /// Who and what the rule applies to.
     pub target: RuleTarget,
@@ -550,6 +615,13 @@ impl PolicyRule {
             ApprovalEndUserAssignment => RuleBody::Approval {
                 setting: ApprovalSettings::default(),
             },
+            PimJustificationEndUserAssignment => RuleBody::Justification(Default::default()),
+            PimRateLimitEndUserAssignment => RuleBody::RateLimit(Default::default()),
+            PimQuorumApprovalEndUserAssignment => RuleBody::QuorumApproval(Default::default()),
+            PimBreakGlassEndUserAssignment => RuleBody::BreakGlass(Default::default()),
+            PimSeparationOfDutiesEndUserAssignment | PimSeparationOfDutiesAdminEligibility => {
+                RuleBody::SeparationOfDuties(Default::default())
+            }
             _ => RuleBody::Notification {
                 notification_type: NotificationType::Email,
                 recipient_type: id.recipient().unwrap_or(RecipientType::Admin),
@@ -565,10 +637,12 @@ impl PolicyRule {
         }
     }
 
-    /// All 17 rules at Entra's defaults.
+    /// All 17 rules at Entra's defaults. pim's own rules are not among them: a policy lists
+    /// them only once they are set, so an Entra policy reads and writes back unchanged.
     pub fn defaults() -> Vec<PolicyRule> {
         RuleId::ALL
             .iter()
+            .filter(|id| id.is_graph())
             .map(|id| PolicyRule::default_for(*id))
             .collect()
     }
@@ -585,7 +659,7 @@ impl PolicyRule {
         };
         let id = RuleId::parse(&id_text).ok_or_else(|| RuleError::UnknownId(id_text.clone()))?;
         if let Some(kind) = take_odata_type(&mut map)
-            && !id.rule_type().as_str().eq_ignore_ascii_case(&kind)
+            && !type_fits(id.rule_type(), &kind)
         {
             return Err(RuleError::TypeMismatch {
                 id,
@@ -628,7 +702,11 @@ impl PolicyRule {
         let mut map = Map::new();
         map.insert(
             "@odata.type".into(),
-            Value::String(alloc::format!("#microsoft.graph.{}", self.id.rule_type())),
+            Value::String(alloc::format!(
+                "#{}.{}",
+                self.id.rule_type().namespace(),
+                self.id.rule_type()
+            )),
         );
         map.insert("id".into(), Value::String(self.id.as_str().into()));
         if let Value::Object(body) = body_to_json(&self.body) {
@@ -662,13 +740,15 @@ pub enum RuleError {
     #[error("a policy rule must be a JSON object")]
     NotAnObject,
     /// No `id`.
-    #[error("a policy rule needs its `id` (one of the 17 predefined rule ids)")]
+    #[error(
+        "a policy rule needs its `id` (one of the 17 predefined rule ids, or one of pim's `Pim_*` rules)"
+    )]
     MissingId,
-    /// An id that is not one of the 17.
+    /// An id that is neither one of the 17 nor one of pim's.
     #[error("unknown policy rule id `{0}`")]
     UnknownId(String),
     /// `@odata.type` does not fit the id.
-    #[error("rule `{id}` is a {expected}, not `{odata_type}`", expected = id.rule_type())]
+    #[error("rule `{id}` is a {}.{}, not `{odata_type}`", id.rule_type().namespace(), id.rule_type())]
     TypeMismatch {
         /// The rule.
         id: RuleId,
@@ -697,6 +777,15 @@ pub enum RuleError {
         /// What serde said.
         message: String,
     },
+}
+
+/// Whether a normalised `@odata.type` names `kind`: Graph's types with or without their
+/// namespace, pim's only with `pim.`.
+fn type_fits(kind: RuleType, given: &str) -> bool {
+    match given.strip_prefix("pim.") {
+        Some(name) => kind.namespace() == "pim" && kind.as_str().eq_ignore_ascii_case(name),
+        None => kind.namespace() != "pim" && kind.as_str().eq_ignore_ascii_case(given),
+    }
 }
 
 /// Removes `@odata.type` and returns it normalised: no `#`, no `microsoft.graph.`, lower case.
@@ -772,6 +861,11 @@ fn body_to_json(body: &RuleBody) -> Value {
             is_enabled: *is_enabled,
             claim_value: claim_value.clone(),
         }),
+        RuleBody::Justification(f) => serde_json::to_value(f),
+        RuleBody::RateLimit(f) => serde_json::to_value(f),
+        RuleBody::SeparationOfDuties(f) => serde_json::to_value(f),
+        RuleBody::QuorumApproval(f) => serde_json::to_value(f),
+        RuleBody::BreakGlass(f) => serde_json::to_value(f),
         RuleBody::Notification {
             notification_type,
             recipient_type,
@@ -816,6 +910,11 @@ fn body_from_json(id: RuleId, value: Value) -> Result<RuleBody, serde_json::Erro
                 claim_value: f.claim_value.filter(|c| !c.is_empty()),
             }
         }
+        RuleType::Justification
+        | RuleType::RateLimit
+        | RuleType::QuorumApproval
+        | RuleType::BreakGlass
+        | RuleType::SeparationOfDuties => super::pim_rules::read_body(id.rule_type(), value)?,
         RuleType::Notification => {
             let f: NotificationFields = serde_json::from_value(value)?;
             if f.recipient_type != id.recipient().unwrap_or(f.recipient_type) {

@@ -113,6 +113,30 @@ fn golden_logs() -> Vec<PathBuf> {
     logs
 }
 
+/// Alert definitions added since a log was written (pim's own) are not in its digest: each
+/// must be quiet on the old log (no incident, not active), and is then left out of the
+/// comparison.
+fn keep_known_alerts(actual: &mut Value, expected: &Value, path: &Path) {
+    let id = |a: &Value| a["alertDefinitionId"].clone();
+    let known: Vec<Value> = expected["alerts"]
+        .as_array()
+        .map(|list| list.iter().map(id).collect())
+        .unwrap_or_default();
+    let Some(list) = actual["alerts"].as_array_mut() else {
+        return;
+    };
+    for added in list.iter().filter(|a| !known.contains(&id(a))) {
+        assert_eq!(
+            (&added["isActive"], &added["incidentCount"]),
+            (&json!(false), &json!(0)),
+            "{}: the new alert {} fires on an old log",
+            path.display(),
+            id(added)
+        );
+    }
+    list.retain(|a| known.contains(&id(a)));
+}
+
 #[test]
 fn golden_logs_replay_to_the_same_state_audit_and_notifications() {
     let logs = golden_logs();
@@ -126,7 +150,8 @@ fn golden_logs_replay_to_the_same_state_audit_and_notifications() {
             &std::fs::read_to_string(&expected_path).expect("the expected digest exists"),
         )
         .expect("the expected digest is JSON");
-        let actual = digest(&engine, &log);
+        let mut actual = digest(&engine, &log);
+        keep_known_alerts(&mut actual, &expected, path);
         for part in expected.as_object().expect("a digest is an object").keys() {
             assert_eq!(
                 actual[part],

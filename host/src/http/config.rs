@@ -278,6 +278,10 @@ pub struct ServerConfig {
     /// "Notifications").
     #[serde(default)]
     pub notifications: Option<crate::outbox::NotificationsConfig>,
+    /// Whether the console offers the configured tokens as a sign-in picker: set by `serve
+    /// --demo` for its demo tokens only, never read from the file.
+    #[serde(skip)]
+    pub demo_sign_in: bool,
     /// Who may scrape `GET /metrics`; absent, the route answers 404 (host/README.md,
     /// "Metrics").
     #[serde(default)]

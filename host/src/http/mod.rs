@@ -37,6 +37,8 @@
 //! | `GET  /v1.0/pim/notifications?since=&recipient=` | the outbox (administrators see all) |
 //! | `GET  /v1.0/pim/events?after=N` | the committed events after `N`, as server-sent events (module `events`) |
 //! | `PUT  /v1.0/pim/auditRetention` | `{"days": N}` audit retention |
+//! | `GET  /v1.0/me`, `GET /v1.0/directoryObjects` | the caller; the directory (readers) |
+//! | `GET  /`, `/console/{file}`, `/console/sign-in` | the console (module `console`): static files, no token |
 //! | `GET  /healthz` | liveness, the log's head, the database and its follower, whether the host's clock is trusted |
 //! | `GET  /openapi.json` | the OpenAPI document of every route (module `openapi`) |
 //! | `GET  /metrics` | Prometheus metrics, with the config's scrape token (module `metrics`) |
@@ -60,6 +62,8 @@ mod audit;
 pub mod auth;
 mod check;
 mod config;
+mod console;
+mod directory;
 mod eligible_roles;
 mod error;
 mod events;
@@ -120,6 +124,8 @@ pub fn router<S: Store + 'static>(state: Arc<AppState<S>>, max_body: usize) -> R
         .merge(events::routes())
         .merge(health::routes())
         .merge(metrics::routes())
+        .merge(directory::routes())
+        .merge(console::routes())
         .into_parts();
     let mut operations = operations;
     operations.push(openapi::Operation {

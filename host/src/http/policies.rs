@@ -1,6 +1,9 @@
 //! Role settings as Graph has them: `policies/roleManagementPolicies` (list, by id,
 //! `$expand=rules`), their rules (list, one, PATCH one), and
 //! `policies/roleManagementPolicyAssignments` (list, by id, `$expand=policy($expand=rules)`).
+//! pim's own rules (`Pim_*`, `@odata.type` `#pim.*`) are read and changed through the same
+//! routes: a policy lists them once they are set, and reading one not yet set gives its inert
+//! default.
 //! A policy id is Graph's `DirectoryRole_{tenantId}_{guid}`, derived from the role and scope;
 //! a path may also name the policy by its role definition id with `?scopeId=` (the form this
 //! host served before it had policy ids).
@@ -9,7 +12,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use pim_core::policy::Policy;
-use pim_core::wire::PolicyRule;
+use pim_core::wire::{PolicyRule, RuleId};
 use pim_core::{Command, Query, QueryResult};
 use pim_odata::{Capabilities, QueryOptions};
 use serde_json::Value;
@@ -237,13 +240,15 @@ async fn one_rule<S: Store + 'static>(
 ) -> ApiResult {
     let opts = url.options(&RULE_CAPS)?;
     let p = find(&s, &caller, &id, &url).await?;
-    let rule = p
-        .rules
-        .iter()
+    let set = p.rules.iter().find(|r| r.id.as_str() == rule_id.as_str());
+    // pim's own rules are listed once set; before that they read as their inert defaults.
+    let unset = RuleId::parse(&rule_id)
+        .filter(|r| !r.is_graph())
+        .map(PolicyRule::default_for);
+    let rule = set
+        .or(unset.as_ref())
         .map(rule_value)
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .find(|r| r["id"] == rule_id.as_str())
+        .transpose()?
         .ok_or_else(|| ApiError::NotFound(format!("no rule `{rule_id}` in policy `{id}`")))?;
     let fragment = format!("policies/roleManagementPolicies('{id}')/rules");
     Ok(url.selected(&fragment, rule, &opts))

@@ -39,6 +39,8 @@ pub struct AppState<S: Store> {
     heads: tokio::sync::watch::Sender<u64>,
     /// Set at shutdown: the event streams end (a graceful shutdown waits for them).
     closing: std::sync::atomic::AtomicBool,
+    /// The demo callers (principal, token) the console offers, under `serve --demo` only.
+    demo_callers: Vec<(String, String)>,
 }
 
 impl<S: Store> AppState<S> {
@@ -82,6 +84,14 @@ impl<S: Store> AppState<S> {
             metrics: config.metrics.clone(),
             heads: tokio::sync::watch::Sender::new(0),
             closing: std::sync::atomic::AtomicBool::new(false),
+            demo_callers: if config.demo_sign_in {
+                let tokens = config.tokens.iter();
+                tokens
+                    .map(|t| (t.principal.clone(), t.token.clone()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             policy_ids: crate::graph::PolicyIds::new(
                 config
                     .tenant_id
@@ -168,6 +178,12 @@ impl<S: Store> AppState<S> {
             }
             newer
         });
+    }
+
+    /// The demo callers (principal, token) the console offers as a sign-in picker: those of
+    /// `serve --demo`, else none.
+    pub fn demo_callers(&self) -> &[(String, String)] {
+        &self.demo_callers
     }
 }
 

@@ -56,6 +56,12 @@ pub struct NotificationsConfig {
     /// The longest delay between two attempts, in milliseconds (default one hour).
     #[serde(default = "NotificationsConfig::default_retry_max")]
     pub retry_max_milliseconds: u64,
+    /// How long a host holds a delivery it is sending, in seconds (default 120): other hosts
+    /// leave it alone that long, and a claim left by a host killed while sending expires after
+    /// it. Keep it above the 30-second send timeout, or a slow send may be repeated by another
+    /// host (with the same idempotency key).
+    #[serde(default = "NotificationsConfig::default_claim")]
+    pub claim_seconds: u64,
 }
 
 impl Default for NotificationsConfig {
@@ -68,6 +74,7 @@ impl Default for NotificationsConfig {
             interval_seconds: Self::default_interval(),
             retry_base_milliseconds: Self::default_retry_base(),
             retry_max_milliseconds: Self::default_retry_max(),
+            claim_seconds: Self::default_claim(),
         }
     }
 }
@@ -217,6 +224,10 @@ impl NotificationsConfig {
         3_600_000
     }
 
+    fn default_claim() -> u64 {
+        120
+    }
+
     /// Whether any channel is configured.
     pub fn has_channels(&self) -> bool {
         self.smtp.is_some() || !self.webhooks.is_empty()
@@ -243,6 +254,9 @@ impl NotificationsConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.max_attempts == 0 {
             return Err("maxAttempts must be at least 1".into());
+        }
+        if !(1..=86_400).contains(&self.claim_seconds) {
+            return Err("claimSeconds must be 1 to 86,400".into());
         }
         if let Some(url) = &self.console_url
             && reqwest::Url::parse(url).is_err()

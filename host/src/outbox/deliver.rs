@@ -160,6 +160,7 @@ pub struct Deliverer {
     max_attempts: u32,
     retry_base: Duration,
     retry_max: Duration,
+    claim: Duration,
 }
 
 fn now_ms() -> i64 {
@@ -179,6 +180,7 @@ impl Deliverer {
             max_attempts: config.max_attempts.max(1),
             retry_base: Duration::from_millis(config.retry_base_milliseconds),
             retry_max: Duration::from_millis(config.retry_max_milliseconds),
+            claim: Duration::from_secs(config.claim_seconds.max(1)),
         })
     }
 
@@ -236,7 +238,7 @@ impl Deliverer {
         let due = self.db().due(now, limit.unwrap_or(BATCH))?;
         let mut round = Round::default();
         for mut d in due.into_iter().filter(|d| self.channels.serves(d)) {
-            if !self.db().claim(&mut d, now)? {
+            if !self.db().claim(&mut d, now, self.claim)? {
                 continue;
             }
             // A recorded notification this build cannot read is dead-lettered, not retried

@@ -44,10 +44,6 @@ INSERT OR IGNORE INTO outbox_notification (id, enqueued_at, legacy)
     SELECT id, COALESCE(delivered_at, ''), 1 FROM outbox_delivered;
 ";
 
-/// How long a claimed delivery is left to its host before another round may try it again
-/// (a host killed while sending leaves its claim behind).
-pub const CLAIM: Duration = Duration::from_secs(120);
-
 /// One delivery to make: a notification to one recipient over one channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -201,10 +197,17 @@ impl Outbox {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Claims a due delivery for one attempt: counts the attempt and holds it for [`CLAIM`],
-    /// so another host's round leaves it alone. False if someone else claimed it first.
-    pub fn claim(&self, d: &mut Delivery, now_ms: i64) -> Result<bool, OutboxError> {
-        let until = now_ms.saturating_add(CLAIM.as_millis() as i64);
+    /// Claims a due delivery for one attempt: counts the attempt and holds it for `hold`, so
+    /// another host's round leaves it alone (a host killed while sending leaves its claim
+    /// behind until then). False if someone else claimed it first.
+    pub fn claim(
+        &self,
+        d: &mut Delivery,
+        now_ms: i64,
+        hold: Duration,
+    ) -> Result<bool, OutboxError> {
+        let hold = i64::try_from(hold.as_millis()).unwrap_or(i64::MAX);
+        let until = now_ms.saturating_add(hold);
         let n = self.conn.execute(
             "UPDATE outbox_delivery SET attempts = attempts + 1, next_attempt_ms = ?1
              WHERE key = ?2 AND state = 'pending' AND next_attempt_ms <= ?3",

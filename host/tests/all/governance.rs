@@ -164,7 +164,8 @@ fn alerts_are_listed_configured_dismissed_and_refreshed_over_http() {
     });
     let (status, list) = api.call("aymen", "GET", &format!("{ALERTS}/alerts"), "");
     assert_eq!(status, 200, "{list}");
-    assert_eq!(list["value"].as_array().expect("a list").len(), 6, "{list}");
+    // Entra's six alert definitions and pim's two (separation of duties, break-glass).
+    assert_eq!(list["value"].as_array().expect("a list").len(), 8, "{list}");
 
     // Out of range (2–100): refused as input, like a bad request body.
     let (status, body) = api.call(
@@ -611,7 +612,7 @@ fn notifications_are_listed_and_delivered_to_a_webhook_once() {
 
     let (ok, alerts, err) = pim_host(&["alerts"], &api.db);
     assert!(ok, "{err}");
-    assert_eq!(alerts.lines().count(), 6, "{alerts}");
+    assert_eq!(alerts.lines().count(), 8, "{alerts}"); // Entra's six, pim's two
 }
 
 #[test]

@@ -243,3 +243,54 @@ fn role_settings_are_found_by_policy_assignment_and_changed_by_policy_id() {
         "{body}"
     );
 }
+
+#[test]
+fn pim_rules_are_read_and_changed_beside_graphs() {
+    let api = Api::start("graph-pim-rules");
+    let filter = format!(
+        "/v1.0/policies/roleManagementPolicyAssignments?$filter=roleDefinitionId%20eq%20'{EXCHANGE_ADMIN}'"
+    );
+    let (_, found) = api.call("aymen", "GET", &filter, "");
+    let policy_id = found["value"][0]["policyId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let rules = format!("/v1.0/policies/roleManagementPolicies/{policy_id}/rules");
+    let rule = format!("{rules}/Pim_RateLimit_EndUser_Assignment");
+    // Unset: the inert default, and not listed among the 17.
+    let (status, read) = api.call("aymen", "GET", &rule, "");
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["@odata.type"], "#pim.rateLimitRule", "{read}");
+    assert_eq!(read["maximumActivations"], Value::Null, "{read}");
+    let (_, listed) = api.call("aymen", "GET", &rules, "");
+    assert_eq!(
+        listed["value"].as_array().map(Vec::len),
+        Some(17),
+        "{listed}"
+    );
+    let body = json!({"@odata.type": "#pim.rateLimitRule", "maximumActivations": 0});
+    let (status, refused) = api.call("aymen", "PATCH", &rule, &body.to_string());
+    assert_eq!(status, 400, "{refused}");
+    let body = json!({"@odata.type": "#pim.rateLimitRule", "maximumActivations": 1});
+    let (status, answer) = api.call("aymen", "PATCH", &rule, &body.to_string());
+    assert_eq!(status, 204, "{answer}");
+    let (_, listed) = api.call("aymen", "GET", &rules, "");
+    assert_eq!(
+        listed["value"].as_array().map(Vec::len),
+        Some(18),
+        "{listed}"
+    );
+    let (_, read) = api.call("aymen", "GET", &rule, "");
+    assert_eq!(
+        (&read["maximumActivations"], &read["windowDuration"]),
+        (&json!(1), &json!("P1D")),
+        "{read}"
+    );
+    let (status, _) = api.call(
+        "aymen",
+        "GET",
+        &format!("{rules}/Pim_Nothing_EndUser_Assignment"),
+        "",
+    );
+    assert_eq!(status, 404);
+}

@@ -7,6 +7,7 @@ mod access;
 mod auth;
 mod clock;
 mod common;
+mod console;
 mod events;
 mod export;
 mod forward_auth;

@@ -64,11 +64,11 @@ pub const MANUAL: &[Manual] = &[
         uses: &["SubjectFields"],
     },
     // `wire::PolicyRule`: `@odata.type`, `id` and `target`, plus the body of its rule type
-    // (`body_to_json`/`body_from_json` over the private `*Fields` structs). Fields left out on
-    // input keep Entra's default.
+    // (`body_to_json`/`body_from_json` over the private `*Fields` structs, and pim's own rules'
+    // public ones). Fields left out on input keep the rule's default.
     Manual {
         name: "PolicyRule",
-        ts: "{ \"@odata.type\"?: string; id: RuleId; target?: RuleTarget } & Partial<ExpirationFields & EnablementFields & ApprovalFields & AuthContextFields & NotificationFields>",
+        ts: "{ \"@odata.type\"?: string; id: RuleId; target?: RuleTarget } & Partial<ExpirationFields & EnablementFields & ApprovalFields & AuthContextFields & NotificationFields & JustificationFields & RateLimitFields & SeparationOfDutiesFields & QuorumApprovalFields & BreakGlassFields>",
         uses: &[
             "RuleId",
             "RuleTarget",
@@ -77,6 +77,11 @@ pub const MANUAL: &[Manual] = &[
             "ApprovalFields",
             "AuthContextFields",
             "NotificationFields",
+            "JustificationFields",
+            "RateLimitFields",
+            "SeparationOfDutiesFields",
+            "QuorumApprovalFields",
+            "BreakGlassFields",
         ],
     },
 ];

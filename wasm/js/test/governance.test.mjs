@@ -20,7 +20,11 @@ function loaded() {
 test('alerts are listed, configured within range, dismissed and refreshed', () => {
   const engine = loaded();
   const alerts = engine.alerts(T0);
-  assert.equal(alerts.length, 6);
+  // Entra's six, then pim's own two (separation of duties, break glass), quiet by default.
+  assert.equal(alerts.length, 8);
+  const own = alerts.filter((a) => a.alertDefinitionId.startsWith('pim.'));
+  assert.deepEqual(own.map((a) => [a.alertDefinitionId, a.isActive]),
+    [['pim.separationOfDutiesAlert', false], ['pim.breakGlassActivationAlert', false]]);
   const noMfa = () => engine.alerts(T0).find((a) => a.alertDefinitionId === 'NoMfaOnRoleActivationAlert');
   assert.equal(noMfa().isActive, false, 'every role with eligible holders requires MFA');
   engine.submit({ op: 'setPolicy', roleDefinitionId: HELPDESK,

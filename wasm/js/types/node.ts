@@ -6,7 +6,8 @@
 
 import {
   Engine, evaluateActivation, runScenario,
-  type ActivationDecision, type Command, type Event, type Outcome, type PimError, type Tenant,
+  type ActivationDecision, type Command, type Event, type Outcome, type PimError, type PolicyRule,
+  type Tenant,
 } from '../pkg/nodejs/pim.js';
 
 const EXCHANGE = '29232cdf-9323-42fd-ade2-1d097af3e4de';
@@ -61,7 +62,23 @@ const verdict: ActivationDecision = evaluateActivation({
 const role = engine.eligibleRoles('user1')[0]!;
 const fromRole: ActivationDecision = engine.evaluateActivation({ role, input: { justification: 'x' } });
 const needsApproval: boolean = fromRole.requiresApproval;
-const unmet: ('ExpirationRule' | 'MfaRule' | 'JustificationRule' | 'TicketingRule')[] = verdict.failedRules;
+const unmet: ('ExpirationRule' | 'MfaRule' | 'JustificationRule' | 'TicketingRule' | 'pim.justificationRule'
+  | 'pim.rateLimitRule' | 'pim.separationOfDutiesRule' | 'pim.breakGlassRule')[] = verdict.failedRules;
+const breakGlass: boolean = verdict.breakGlass;
+
+// pim's own rules are PolicyRules, with their fields typed.
+const ownRules: PolicyRule[] = [
+  { '@odata.type': '#pim.rateLimitRule', id: 'Pim_RateLimit_EndUser_Assignment', maximumActivations: 3,
+    windowDuration: 'P1D', coolDownDuration: 'PT30M' },
+  { id: 'Pim_Justification_EndUser_Assignment', minimumLength: 20, ticketNumberPattern: 'INC-#####' },
+  { id: 'Pim_SeparationOfDuties_EndUser_Assignment', conflictingRoleDefinitionIds: [EXCHANGE] },
+  { id: 'Pim_QuorumApproval_EndUser_Assignment', stages: [{ minimumApprovals: 2 }], isDenialFinal: true },
+  { id: 'Pim_BreakGlass_EndUser_Assignment', principalIds: ['user1'], maximumDuration: 'PT1H' },
+];
+// @ts-expect-error: minimumApprovals is a number
+const badQuorum: PolicyRule = { id: 'Pim_QuorumApproval_EndUser_Assignment', stages: [{ minimumApprovals: 'two' }] };
+// @ts-expect-error: not one of the rule ids
+const badId: PolicyRule = { id: 'Pim_Nothing_EndUser_Assignment' };
 
 try {
   engine.submit(activate, { caller: 'user1' });
@@ -88,3 +105,4 @@ const noDirectory: Tenant = { policies: [] };
 engine.tick(true);
 
 void [fromRole, needsApproval, refused, active, since, maximum, unmet, passed, replayed, bad, badAction, notString, notARule, noDirectory];
+void [breakGlass, ownRules, badQuorum, badId];

@@ -9,7 +9,7 @@
 //!
 //! Out: serde writes the wire value as JSON text and one `JSON.parse` call makes the JS object.
 //! Writing through serde-wasm-bindgen instead costs the browser build 7 KB gzipped (its budget is
-//! 250 KB) and is slower for large values (one call into JS per field); both keep the fields in
+//! 300 KB) and is slower for large values (one call into JS per field); both keep the fields in
 //! declaration order, as in pim-core's JSON.
 
 use serde::Serialize;

@@ -10,7 +10,7 @@
 //! security alerts, access reviews and the notification outbox as `Engine` queries (`alerts`,
 //! `reviews`, `review`, `notifications`), whose commands go through `execute` and `submit` in
 //! every build. The Node build (the default features) has all four; the browser builds (`web`,
-//! `bundler`) have `bindgen` only, which keeps them under the 250 KB gzip budget.
+//! `bundler`) have `bindgen` only, which keeps them under the 300 KB gzip budget.
 
 mod activation;
 mod clock;

@@ -36,6 +36,8 @@ fn full_policy() -> Value {
         eligibility_max_days: Some(30),
         assignment_max_days: Some(10),
         admin_justification: true,
+        rate_limit: None,
+        conflict: None,
     })
 }
 
@@ -138,6 +140,8 @@ fn populated_steps() -> Vec<Step> {
         eligibility_max_days: None,
         assignment_max_days: None,
         admin_justification: false,
+        rate_limit: None,
+        conflict: None,
     };
     vec![
         activate(1, 0, Expiry::Minutes(60)),

@@ -84,6 +84,8 @@ fn stateless_settings(max: i64, mfa: bool, approval: bool) -> pim_core::policy::
         eligibility_max_days: None,
         assignment_max_days: None,
         admin_justification: false,
+        rate_limit: None,
+        conflict: None,
     };
     let rules: Vec<PolicyRule> =
         serde_json::from_value(policy_rules(&generated)).expect("rules parse");

@@ -12,6 +12,7 @@ mod driver;
 mod fixtures;
 mod fuzz;
 mod fuzz_input;
+mod pim_rules;
 mod regressions;
 mod replay;
 mod shadow;

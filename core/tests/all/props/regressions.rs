@@ -47,6 +47,8 @@ fn simple_policy(max_minutes: i64, approval: bool) -> PolicyGen {
         eligibility_max_days: None,
         assignment_max_days: None,
         admin_justification: false,
+        rate_limit: None,
+        conflict: None,
     }
 }
 

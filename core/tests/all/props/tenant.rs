@@ -87,6 +87,11 @@ pub(crate) struct PolicyGen {
     /// Active assignments must expire within this many days.
     pub(crate) assignment_max_days: Option<i64>,
     pub(crate) admin_justification: bool,
+    /// pim's rate limit: most activations, window and cool-down in minutes.
+    pub(crate) rate_limit: Option<(u32, i64, i64)>,
+    /// pim's separation of duties: a role (index in `ROLES`) that may not be active with this
+    /// one; dropped when it is this role.
+    pub(crate) conflict: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +146,15 @@ pub(crate) fn policy_strategy() -> impl Strategy<Value = PolicyGen> {
         prop::option::weighted(0.3, 1..=60i64),
         prop::option::weighted(0.3, 1..=60i64),
         any::<bool>(),
+        prop::option::weighted(
+            0.4,
+            (
+                1..=3u32,
+                prop_oneof![Just(60i64), Just(240i64), Just(1440i64)],
+                prop_oneof![Just(0i64), Just(30i64), Just(120i64)],
+            ),
+        ),
+        prop::option::weighted(0.4, 0..ROLES.len()),
     )
         .prop_map(
             |(
@@ -152,6 +166,8 @@ pub(crate) fn policy_strategy() -> impl Strategy<Value = PolicyGen> {
                 eligibility_max_days,
                 assignment_max_days,
                 admin_justification,
+                rate_limit,
+                conflict,
             )| {
                 PolicyGen {
                     max_minutes,
@@ -162,6 +178,8 @@ pub(crate) fn policy_strategy() -> impl Strategy<Value = PolicyGen> {
                     eligibility_max_days,
                     assignment_max_days,
                     admin_justification,
+                    rate_limit,
+                    conflict,
                 }
             },
         )
@@ -282,9 +300,31 @@ pub(crate) fn policy_rules(p: &PolicyGen) -> Value {
     ])
 }
 
+/// pim's own rules of a generated policy for `role`.
+fn pim_rules(role: &str, p: &PolicyGen) -> Vec<Value> {
+    let mut rules = Vec::new();
+    if let Some((max, window, cool)) = p.rate_limit {
+        rules.push(
+            json!({"@odata.type": "#pim.rateLimitRule", "id": "Pim_RateLimit_EndUser_Assignment",
+            "maximumActivations": max, "windowDuration": format!("PT{window}M"),
+            "coolDownDuration": format!("PT{cool}M")}),
+        );
+    }
+    if let Some(other) = p.conflict.map(|i| ROLES[i]).filter(|r| *r != role) {
+        rules.push(json!({"@odata.type": "#pim.separationOfDutiesRule",
+            "id": "Pim_SeparationOfDuties_EndUser_Assignment",
+            "conflictingRoleDefinitionIds": [other]}));
+    }
+    rules
+}
+
 pub(crate) fn set_policy_command(role: &str, p: &PolicyGen) -> Command {
+    let mut rules = policy_rules(p);
+    if let Value::Array(list) = &mut rules {
+        list.extend(pim_rules(role, p));
+    }
     serde_json::from_value(json!({
-        "op": "setPolicy", "roleDefinitionId": role, "scopeId": "/", "rules": policy_rules(p)
+        "op": "setPolicy", "roleDefinitionId": role, "scopeId": "/", "rules": rules
     }))
     .expect("generated policy parses")
 }

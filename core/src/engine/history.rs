@@ -1,0 +1,72 @@
+//! What a principal has held, as pim's own rules read it: earlier activations of a role (for the
+//! rate limit) and the other roles held (for separation of duties).
+
+use alloc::vec::Vec;
+
+use super::Engine;
+use crate::duties::HeldRole;
+use crate::policy::RoleSettings;
+use crate::rate_limit::PastActivation;
+use crate::schedule::{AssignmentType, Origin};
+use crate::time::Instant;
+
+impl Engine {
+    /// The principal's activations of `role` at any scope that took effect (or are scheduled),
+    /// ended ones included.
+    pub(crate) fn past_activations(&self, principal: &str, role: &str) -> Vec<PastActivation> {
+        self.state
+            .schedules_of(principal)
+            .filter(|s| {
+                s.kind == AssignmentType::Active
+                    && s.origin == Origin::Activated
+                    && s.role_definition_id == role
+            })
+            .filter_map(|s| {
+                let end = s.end_date_time?;
+                (s.start_date_time < end).then_some(PastActivation {
+                    start_date_time: s.start_date_time,
+                    end_date_time: end,
+                })
+            })
+            .collect()
+    }
+
+    /// The roles of `kind` other than `role` that the principal holds directly or through its
+    /// groups and that are not over at `now`, each marked when its own settings name `role`
+    /// as conflicting.
+    pub(crate) fn held_roles(
+        &self,
+        kind: AssignmentType,
+        principal: &str,
+        role: &str,
+        now: Instant,
+    ) -> Vec<HeldRole> {
+        let groups = self.state.directory().groups_of(principal);
+        let holders = core::iter::once(principal).chain(groups.iter().map(|g| g.as_str()));
+        holders
+            .flat_map(|p| self.state.schedules_of(p))
+            .filter(|s| s.kind == kind && s.role_definition_id != role && s.not_over(now))
+            .filter(|s| s.end_date_time.is_none_or(|e| s.start_date_time < e))
+            .map(|s| HeldRole {
+                role_definition_id: s.role_definition_id.clone(),
+                schedule_id: Some(s.id.clone()),
+                start_date_time: Some(s.start_date_time),
+                end_date_time: s.end_date_time,
+                conflicts_with_requested: conflicts_back(
+                    &self.policy(&s.role_definition_id, &s.scope).settings,
+                    kind,
+                    role,
+                ),
+            })
+            .collect()
+    }
+}
+
+/// Whether a held role's settings name `role` as conflicting at `kind`.
+fn conflicts_back(settings: &RoleSettings, kind: AssignmentType, role: &str) -> bool {
+    let list = match kind {
+        AssignmentType::Active => &settings.active_conflicts,
+        AssignmentType::Eligible => &settings.eligible_conflicts,
+    };
+    list.iter().any(|r| r == role)
+}
