@@ -773,29 +773,16 @@ async fn serve_delivers_the_outbox_continuously_to_a_signed_webhook() {
     let url = receiver(r.clone()).await;
     let dir = db.parent().expect("a folder").to_owned();
     std::fs::write(dir.join("hook.secret"), "serve-secret\n").expect("writes");
-    let config = dir.join("config.json");
-    let text = json!({ "notifications": {
-        "webhooks": [ { "url": url, "secretFile": "hook.secret", "format": "pim" } ],
-        "intervalSeconds": 1, "consoleUrl": CONSOLE } });
-    std::fs::write(&config, text.to_string()).expect("writes");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pim-host"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .arg("--config")
-        .arg(&config)
-        .env("PIM_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("pim-host starts");
-    let (_addr, _stdout) = crate::common::listening_address(&mut child);
+    let (mut child, _stdout) = serve_notifying(
+        &db,
+        json!({ "webhooks": [ { "url": url, "secretFile": "hook.secret", "format": "pim" } ],
+                "intervalSeconds": 1, "consoleUrl": CONSOLE }),
+    );
     // The demo seed's eligibility notifications arrive without anyone asking.
     let mut delivered = 0;
     for _ in 0..200 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let status = pim_host::outbox::Outbox::open(&db)
-            .and_then(|o| o.status())
-            .expect("a status");
+        let status = outbox_status(&db);
         if status.delivered > 0 && status.pending == 0 {
             delivered = status.delivered;
             break;
@@ -813,12 +800,11 @@ async fn serve_delivers_the_outbox_continuously_to_a_signed_webhook() {
     }
 }
 
-/// `pim-host serve` delivering to `url` from `db`, every second.
-fn serve_delivering(db: &Path, url: &str) -> std::process::Child {
+/// `pim-host serve --demo` on `db` with `notifications` as its config's `notifications`
+/// (written beside `db`); its stdout stays open with the child.
+fn serve_notifying(db: &Path, notifications: Value) -> (std::process::Child, impl Sized) {
     let config = db.with_extension("config.json");
-    let text = json!({ "notifications": {
-        "webhooks": [ { "url": url, "format": "pim" } ], "intervalSeconds": 1,
-        "claimSeconds": 2 } });
+    let text = json!({ "notifications": notifications });
     std::fs::write(&config, text.to_string()).expect("writes");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pim-host"))
         .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
@@ -830,8 +816,17 @@ fn serve_delivering(db: &Path, url: &str) -> std::process::Child {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("pim-host starts");
-    let _ = crate::common::listening_address(&mut child);
-    child
+    let (_addr, stdout) = crate::common::listening_address(&mut child);
+    (child, stdout)
+}
+
+/// `pim-host serve` delivering to `url` from `db` every second, claims held two seconds.
+fn serve_delivering(db: &Path, url: &str) -> (std::process::Child, impl Sized) {
+    serve_notifying(
+        db,
+        json!({ "webhooks": [ { "url": url, "format": "pim" } ], "intervalSeconds": 1,
+                "claimSeconds": 2 }),
+    )
 }
 
 fn outbox_status(db: &Path) -> pim_host::outbox::Status {
@@ -849,7 +844,7 @@ async fn serve_killed_mid_batch_delivers_the_rest_after_a_restart_and_loses_none
         ..Receiver::default()
     };
     let url = receiver(r.clone()).await;
-    let mut child = serve_delivering(&db, &url);
+    let (mut child, _stdout) = serve_delivering(&db, &url);
     let arrived = || r.seen.lock().expect("the log").len();
     for _ in 0..200 {
         if arrived() > 0 {
@@ -865,7 +860,7 @@ async fn serve_killed_mid_batch_delivers_the_rest_after_a_restart_and_loses_none
         at_kill.pending > 0,
         "the batch was over before the kill: {at_kill:?}"
     );
-    let mut child = serve_delivering(&db, &url);
+    let (mut child, _stdout) = serve_delivering(&db, &url);
     let mut after = at_kill;
     for _ in 0..300 {
         after = outbox_status(&db);
