@@ -36,8 +36,12 @@ pub mod exports {
     /// [`super::pack_result`] describes.
     pub const CALL: &str = "pim_call";
     /// `(p_ptr, p_len, r_ptr, r_len, s_ptr, s_len: i32, now: i64) -> i64`: the gateway
-    /// question, answered as a [`super::CheckCode`].
+    /// question, `now` and the answer's end in unix seconds, answered as a
+    /// [`super::CheckCode`].
     pub const CHECK: &str = "pim_check";
+    /// `pim_check` with `now` and the answer's end in unix milliseconds: an activation that
+    /// began within the current second is seen at once, and a grant ends to the millisecond.
+    pub const CHECK_MS: &str = "pim_check_ms";
 }
 
 /// `pim_call`'s result: the result buffer's pointer in the high 32 bits, its length in the
@@ -170,7 +174,8 @@ pub enum CheckCode {
     BadArguments,
     /// Not active (`0`).
     Inactive,
-    /// Active until the given unix second (the end, truncated to the second, at least 1).
+    /// Active until the given unix second (`pim_check`) or millisecond (`pim_check_ms`): the
+    /// end, truncated to that unit, at least 1.
     ActiveUntil(i64),
     /// Active with no end (`i64::MAX`).
     ActivePermanently,
@@ -209,8 +214,21 @@ impl CheckCode {
     }
 }
 
+impl CheckCode {
+    /// The answer of [`Engine::check`](crate::Engine::check) as `pim_check_ms` reports it:
+    /// the end in unix milliseconds.
+    pub fn from_check_millis(c: &Check) -> CheckCode {
+        match (c.active, c.end_date_time) {
+            (false, _) => CheckCode::Inactive,
+            (true, None) => CheckCode::ActivePermanently,
+            (true, Some(end)) => CheckCode::ActiveUntil(end.timestamp_millis()),
+        }
+    }
+}
+
 impl From<&Check> for CheckCode {
-    /// The answer of [`Engine::check`](crate::Engine::check) as `pim_check` reports it.
+    /// The answer of [`Engine::check`](crate::Engine::check) as `pim_check` reports it: the
+    /// end in unix seconds.
     fn from(c: &Check) -> Self {
         match (c.active, c.end_date_time) {
             (false, _) => CheckCode::Inactive,
@@ -240,6 +258,34 @@ mod tests {
         assert_eq!(CheckCode::ActiveUntil(i64::MAX).to_i64(), i64::MAX - 1);
         assert_eq!(CheckCode::from_i64(-7), CheckCode::BadArguments);
         assert!(!CheckCode::BadArguments.is_active());
+    }
+
+    #[test]
+    fn check_answers_in_seconds_or_milliseconds() {
+        let end = crate::time::parse_instant("2026-03-02T09:00:00.750Z")
+            .expect("the test input is valid");
+        let check = Check {
+            active: true,
+            end_date_time: Some(end),
+            via: None,
+        };
+        // 2026-03-02T09:00:00Z is 1,772,442,000 s after the epoch.
+        assert_eq!(
+            CheckCode::from(&check),
+            CheckCode::ActiveUntil(1_772_442_000)
+        );
+        assert_eq!(
+            CheckCode::from_check_millis(&check),
+            CheckCode::ActiveUntil(1_772_442_000_750)
+        );
+        let open = Check {
+            end_date_time: None,
+            ..check
+        };
+        assert_eq!(
+            CheckCode::from_check_millis(&open),
+            CheckCode::ActivePermanently
+        );
     }
 
     #[test]

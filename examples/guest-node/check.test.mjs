@@ -2,7 +2,7 @@
 // One tenant (direct and group eligibility, a role-assignable group inside an ordinary one, an active assignment at an
 // administrative unit) is set up twice: as a scenario file run by the native engine
 // (`pim-host scenario --engine native`), and through the raw guest from the same JSON. Every
-// check step's native answer must equal `pim_check`'s.
+// check step's native answer must equal `pim_check_ms`'s.
 //
 // Run: node --test examples/guest-node/   (PIM_HOST: a pim-host binary; PIM_GUEST: the guest,
 // default target/wasm32-unknown-unknown/wasm-release/pim_guest.wasm)
@@ -117,7 +117,7 @@ test("pim_guest.wasm under Node's WebAssembly answers every check as the native 
   const expected = native.steps
     .filter((s) => s.verb === "check")
     .map(({ actual }) => (actual.active
-      ? { active: true, end: actual.endDateTime ? Date.parse(actual.endDateTime) / 1000 : null }
+      ? { active: true, end: actual.endDateTime ? Date.parse(actual.endDateTime) : null }
       : { active: false }));
   const answers = guestAnswers(guest);
   assert.equal(answers.length, checks.length * 5);

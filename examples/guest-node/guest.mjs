@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-/** `pim_check`'s answer for "active, with no end" (i64::MAX). */
+/** `pim_check_ms`'s answer for "active, with no end" (i64::MAX). */
 const FOREVER = 9223372036854775807n;
 
 /** An error envelope from the guest (`{"err": {code, message}}`). */
@@ -27,7 +27,7 @@ export class PimGuest {
   }
 
   constructor(exports) {
-    for (const name of ["memory", "pim_abi_version", "pim_alloc", "pim_free", "pim_call", "pim_check"]) {
+    for (const name of ["memory", "pim_abi_version", "pim_alloc", "pim_free", "pim_call", "pim_check_ms"]) {
       if (!(name in exports)) throw new Error(`pim_guest.wasm lacks the export ${name}`);
     }
     if (exports.pim_abi_version() !== 1) {
@@ -73,16 +73,16 @@ export class PimGuest {
   }
 
   /**
-   * The gateway question, without JSON: `{active: false}`, `{active: true, end: null}` or
-   * `{active: true, end: <unix seconds>}`. `now` is a Date.
+   * The gateway question, without JSON, to the millisecond (`pim_check_ms`): `{active: false}`,
+   * `{active: true, end: null}` or `{active: true, end: <unix milliseconds>}`. `now` is a Date.
    */
   check(principal, role, scope, now) {
     const bytes = encoder.encode(principal + role + scope);
     const [ptr, len] = this.#write(bytes);
     const p = encoder.encode(principal).length;
     const r = encoder.encode(role).length;
-    const seconds = BigInt(Math.floor(now.getTime() / 1000));
-    const answer = this.x.pim_check(ptr, p, ptr + p, r, ptr + p + r, len - p - r, seconds);
+    const millis = BigInt(now.getTime());
+    const answer = this.x.pim_check_ms(ptr, p, ptr + p, r, ptr + p + r, len - p - r, millis);
     this.x.pim_free(ptr, len);
     if (answer === -1n) throw new GuestError("InvalidRequest", "not UTF-8, or now out of range");
     if (answer === 0n) return { active: false };

@@ -263,6 +263,15 @@ impl Guest {
 
 type CheckFn = TypedFunc<(u32, u32, u32, u32, u32, u32, i64), i64>;
 
+/// The unit of a check's `now` and of its answer's end: which export answers it.
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    /// `pim_check`.
+    Seconds,
+    /// `pim_check_ms`.
+    Millis,
+}
+
 /// One instance of the guest: its own engine state in its own linear memory.
 pub struct GuestInstance {
     guest: Arc<Guest>,
@@ -272,6 +281,7 @@ pub struct GuestInstance {
     free: TypedFunc<(u32, u32), ()>,
     call: TypedFunc<(u32, u32), u64>,
     check: CheckFn,
+    check_ms: CheckFn,
     scratch: (u32, u32),
     poisoned: Option<String>,
 }
@@ -334,6 +344,9 @@ impl GuestInstance {
                 .map_err(load)?,
             check: instance
                 .get_typed_func(&mut store, exports::CHECK)
+                .map_err(load)?,
+            check_ms: instance
+                .get_typed_func(&mut store, exports::CHECK_MS)
                 .map_err(load)?,
             guest,
             store,
@@ -489,10 +502,11 @@ impl GuestInstance {
         self.call_typed(&Call::State)
     }
 
-    /// The gateway question through the lean export: no JSON, one copy of the three strings
-    /// into a reused buffer. `scope` is `/` or a normalised scope id; empty means `/`. The
-    /// guest's [`CheckCode::BadArguments`] comes back as an `InvalidRequest` refusal, so an
-    /// `Ok` answer is never that.
+    /// The gateway question through the lean export `pim_check`: no JSON, one copy of the
+    /// three strings into a reused buffer; `now` and the answer's end in unix seconds.
+    /// `scope` is `/` or a normalised scope id; empty means `/`. The guest's
+    /// [`CheckCode::BadArguments`] comes back as an `InvalidRequest` refusal, so an `Ok`
+    /// answer is never that.
     pub fn check(
         &mut self,
         principal: &str,
@@ -500,18 +514,33 @@ impl GuestInstance {
         scope: &str,
         now_unix_seconds: i64,
     ) -> Result<CheckCode, GuestError> {
+        self.check_in(Unit::Seconds, [principal, role, scope], now_unix_seconds)
+    }
+
+    /// [`GuestInstance::check`] through `pim_check_ms`: `now` and the answer's end in unix
+    /// milliseconds, so a grant that began within the current second is seen at once.
+    pub fn check_millis(
+        &mut self,
+        principal: &str,
+        role: &str,
+        scope: &str,
+        now_unix_millis: i64,
+    ) -> Result<CheckCode, GuestError> {
+        self.check_in(Unit::Millis, [principal, role, scope], now_unix_millis)
+    }
+
+    fn check_in(&mut self, unit: Unit, key: [&str; 3], now: i64) -> Result<CheckCode, GuestError> {
         if let Some(why) = &self.poisoned {
             return Err(GuestError::Trap(format!("instance unusable: {why}")));
         }
-        let r = self.check_unguarded(principal, role, scope, now_unix_seconds);
+        let r = self.check_unguarded(unit, key, now);
         self.guard(r)
     }
 
     fn check_unguarded(
         &mut self,
-        principal: &str,
-        role: &str,
-        scope: &str,
+        unit: Unit,
+        [principal, role, scope]: [&str; 3],
         now: i64,
     ) -> Result<CheckCode, GuestError> {
         let total = principal.len() + role.len() + scope.len();
@@ -551,8 +580,11 @@ impl GuestInstance {
         slot[..p as usize].copy_from_slice(principal.as_bytes());
         slot[p as usize..(p + r) as usize].copy_from_slice(role.as_bytes());
         slot[(p + r) as usize..].copy_from_slice(scope.as_bytes());
-        let code = self
-            .check
+        let export = match unit {
+            Unit::Seconds => &self.check,
+            Unit::Millis => &self.check_ms,
+        };
+        let code = export
             .call(
                 &mut self.store,
                 (base, p, base + p, r, base + p + r, s, now),

@@ -567,7 +567,8 @@ impl<S: Store> Service<S> {
         self.recover(r)
     }
 
-    /// The gateway question through the lean export.
+    /// The gateway question through the lean export, to the millisecond (`pim_check_ms`): the
+    /// answer's end is in unix milliseconds.
     pub fn check(
         &mut self,
         principal: &str,
@@ -575,7 +576,9 @@ impl<S: Store> Service<S> {
         scope: &str,
         now: Instant,
     ) -> Result<CheckCode, ServiceError> {
-        let r = self.instance.check(principal, role, scope, now.timestamp());
+        let r = self
+            .instance
+            .check_millis(principal, role, scope, now.timestamp_millis());
         self.recover(r)
     }
 

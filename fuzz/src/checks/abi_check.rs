@@ -30,6 +30,15 @@ unsafe extern "C" {
         scope_len: usize,
         now: i64,
     ) -> i64;
+    fn pim_check_ms(
+        principal_ptr: *const u8,
+        principal_len: usize,
+        role_ptr: *const u8,
+        role_len: usize,
+        scope_ptr: *const u8,
+        scope_len: usize,
+        now_ms: i64,
+    ) -> i64;
 }
 
 thread_local! {
@@ -58,19 +67,17 @@ fn load_export() {
     });
 }
 
-/// The export's answer for three byte strings and a time.
-fn export_check(p: &[u8], r: &[u8], s: &[u8], now: i64) -> i64 {
+/// The answers of `pim_check` (unix seconds) and `pim_check_ms` (the same instant in
+/// milliseconds) for three byte strings and a time.
+fn export_check(p: &[u8], r: &[u8], s: &[u8], now: i64) -> (i64, i64) {
     load_export();
+    let (pp, rp, sp) = (p.as_ptr(), r.as_ptr(), s.as_ptr());
+    let (pl, rl, sl) = (p.len(), r.len(), s.len());
     // SAFETY: each pointer and length describe a live slice.
     unsafe {
-        pim_check(
-            p.as_ptr(),
-            p.len(),
-            r.as_ptr(),
-            r.len(),
-            s.as_ptr(),
-            s.len(),
-            now,
+        (
+            pim_check(pp, pl, rp, rl, sp, sl, now),
+            pim_check_ms(pp, pl, rp, rl, sp, sl, now.saturating_mul(1000)),
         )
     }
 }
@@ -78,7 +85,7 @@ fn export_check(p: &[u8], r: &[u8], s: &[u8], now: i64) -> i64 {
 /// Decodes the arguments from `input` (see [`arguments`]) and checks the export's answer.
 pub fn check(input: &[u8]) {
     let (p, r, s, now) = arguments(input);
-    let code = export_check(&p, &r, &s, now);
+    let (code, code_ms) = export_check(&p, &r, &s, now);
     let strings = (
         std::str::from_utf8(&p),
         std::str::from_utf8(&r),
@@ -88,19 +95,34 @@ pub fn check(input: &[u8]) {
         chrono::DateTime::from_timestamp(now, 0).and_then(|t| pim_core::time::check_range(t).ok());
     let (Ok(p), Ok(r), Ok(s), Some(at)) = (strings.0, strings.1, strings.2, time) else {
         assert_eq!(code, -1, "bad arguments answer -1");
+        assert_eq!(code_ms, -1, "bad arguments answer -1 in milliseconds too");
         return;
     };
     assert!(code >= 0, "good arguments never answer {code}");
     if code != i64::MAX && code > 0 {
         assert!(code >= now, "active until {code}, before now ({now})");
     }
-    if let Some(reference) = query_check(p, r, s, at) {
-        assert_eq!(code, reference, "pim_check and the check query disagree");
+    if let Some(c) = query_check(p, r, s, at) {
+        assert_eq!(
+            code,
+            CheckCode::from(&c).to_i64(),
+            "pim_check and the check query disagree"
+        );
+        assert_eq!(
+            code_ms,
+            CheckCode::from_check_millis(&c).to_i64(),
+            "pim_check_ms and the check query disagree"
+        );
     }
 }
 
-/// The JSON `check` query's answer as a `pim_check` code, when the scope is normalised.
-fn query_check(p: &str, r: &str, s: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+/// The JSON `check` query's answer, when the scope is normalised.
+fn query_check(
+    p: &str,
+    r: &str,
+    s: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<pim_core::Check> {
     let scope = (!s.is_empty()).then(|| s.to_owned());
     if normalise_scope(scope.as_deref(), None).ok()?.as_str() != if s.is_empty() { "/" } else { s }
     {
@@ -117,7 +139,7 @@ fn query_check(p: &str, r: &str, s: &str, now: chrono::DateTime<chrono::Utc>) ->
     };
     let out = REFERENCE.with(|g| g.borrow_mut().dispatch(call));
     match serde_json::from_slice::<Reply<QueryResult>>(&out) {
-        Ok(Reply::Ok(QueryResult::Check(c))) => Some(CheckCode::from(&c).to_i64()),
+        Ok(Reply::Ok(QueryResult::Check(c))) => Some(c),
         other => panic!("the check query failed: {other:?}"),
     }
 }

@@ -17,6 +17,7 @@ fn the_guest_has_zero_imports_and_the_documented_exports() {
         "pim_free",
         "pim_call",
         "pim_check",
+        "pim_check_ms",
     ] {
         assert!(exports.iter().any(|e| e == name), "missing export `{name}`");
     }
@@ -268,6 +269,18 @@ fn the_documented_abi_works_by_hand() {
         .call(&mut store, (p, 1, p + 2, r, p + 2 + r, 1, now))
         .expect("runs");
     assert_eq!(answer, 0, "`u` is nobody");
+    let check_ms: CheckFn = instance
+        .get_typed_func(&mut store, "pim_check_ms")
+        .expect("exported");
+    let now_ms = at("2026-03-02T10:00:00Z").timestamp_millis();
+    let answer = check_ms
+        .call(&mut store, (p, 2, p + 2, r, p + 2 + r, 1, now_ms))
+        .expect("runs");
+    assert_eq!(answer, i64::MAX, "active with no end, asked in milliseconds");
+    let answer = check_ms
+        .call(&mut store, (p, 2, p + 2, r, p + 2 + r, 1, i64::MAX))
+        .expect("runs");
+    assert_eq!(answer, -1, "a `now` past the year 8999 is refused");
     free.call(&mut store, (p, text.len() as u32))
         .expect("frees");
 }

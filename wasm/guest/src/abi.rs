@@ -99,14 +99,51 @@ pub unsafe extern "C" fn pim_check(
     scope_len: usize,
     now: i64,
 ) -> i64 {
+    let key = [
+        (principal_ptr, principal_len),
+        (role_ptr, role_len),
+        (scope_ptr, scope_len),
+    ];
     // SAFETY: guaranteed by the caller.
-    let (p, r, s) = unsafe {
-        (
-            bytes(principal_ptr, principal_len),
-            bytes(role_ptr, role_len),
-            bytes(scope_ptr, scope_len),
-        )
-    };
+    unsafe { check_key(key, |state, p, r, s| state.check(p, r, s, now)) }
+}
+
+/// [`pim_check`] in milliseconds: `now` and the answer's end are unix milliseconds, so an
+/// activation that began within the current second is seen at once and a grant ends to the
+/// millisecond.
+///
+/// # Safety
+/// Each `(ptr, len)` pair must be a readable buffer from `pim_alloc` (or `len == 0`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn pim_check_ms(
+    principal_ptr: *const u8,
+    principal_len: usize,
+    role_ptr: *const u8,
+    role_len: usize,
+    scope_ptr: *const u8,
+    scope_len: usize,
+    now_ms: i64,
+) -> i64 {
+    let key = [
+        (principal_ptr, principal_len),
+        (role_ptr, role_len),
+        (scope_ptr, scope_len),
+    ];
+    // SAFETY: guaranteed by the caller.
+    unsafe { check_key(key, |state, p, r, s| state.check_millis(p, r, s, now_ms)) }
+}
+
+/// Reads the three strings of a check and asks `answer`; bad UTF-8 is `BadArguments`.
+///
+/// # Safety
+/// Each `(ptr, len)` pair must be a readable buffer from `pim_alloc` (or `len == 0`).
+unsafe fn check_key(
+    key: [(*const u8, usize); 3],
+    answer: impl FnOnce(&GuestState, &str, &str, &str) -> CheckCode,
+) -> i64 {
+    let [(p, p_len), (r, r_len), (s, s_len)] = key;
+    // SAFETY: guaranteed by the caller.
+    let (p, r, s) = unsafe { (bytes(p, p_len), bytes(r, r_len), bytes(s, s_len)) };
     let (Ok(p), Ok(r), Ok(s)) = (
         std::str::from_utf8(p),
         std::str::from_utf8(r),
@@ -114,5 +151,5 @@ pub unsafe extern "C" fn pim_check(
     ) else {
         return CheckCode::BadArguments.to_i64();
     };
-    STATE.with(|state| state.borrow().check(p, r, s, now).to_i64())
+    STATE.with(|state| answer(&state.borrow(), p, r, s).to_i64())
 }

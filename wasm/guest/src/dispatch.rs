@@ -97,16 +97,36 @@ impl GuestState {
     }
 
     /// The gateway question without JSON: is `principal` active in `role` at `scope` at `now`
-    /// (unix seconds)? An empty scope means `/`.
+    /// (unix seconds)? An empty scope means `/`. The end comes back in unix seconds.
     pub fn check(&self, principal: &str, role: &str, scope: &str, now: i64) -> CheckCode {
-        // The same range every command and query is held to (years 1970 to 8999).
-        let now = chrono::DateTime::from_timestamp(now, 0)
-            .and_then(|t| pim_core::time::check_range(t).ok());
-        let Some(now) = now else {
-            return CheckCode::BadArguments;
-        };
+        let now = chrono::DateTime::from_timestamp(now, 0);
+        match self.check_at(principal, role, scope, now) {
+            Some(c) => CheckCode::from(&c),
+            None => CheckCode::BadArguments,
+        }
+    }
+
+    /// [`GuestState::check`] with `now` and the end in unix milliseconds.
+    pub fn check_millis(&self, principal: &str, role: &str, scope: &str, now: i64) -> CheckCode {
+        let now = chrono::DateTime::from_timestamp_millis(now);
+        match self.check_at(principal, role, scope, now) {
+            Some(c) => CheckCode::from_check_millis(&c),
+            None => CheckCode::BadArguments,
+        }
+    }
+
+    /// The engine's answer, or `None` when `now` is outside the years every command and query
+    /// is held to (1970 to 8999).
+    fn check_at(
+        &self,
+        principal: &str,
+        role: &str,
+        scope: &str,
+        now: Option<pim_core::time::Instant>,
+    ) -> Option<pim_core::Check> {
+        let now = pim_core::time::check_range(now?).ok()?;
         let scope = if scope.is_empty() { "/" } else { scope };
-        CheckCode::from(&self.engine.check(principal, role, scope, now))
+        Some(self.engine.check(principal, role, scope, now))
     }
 }
 
@@ -156,5 +176,39 @@ mod tests {
         assert_eq!(s.check("u1", role, "/", now), CheckCode::ActivePermanently);
         assert_eq!(s.check("u2", role, "/", now), CheckCode::Inactive);
         assert_eq!(s.check("u1", role, "/", i64::MAX), CheckCode::BadArguments);
+    }
+
+    /// A grant from 09:00:00.400 to 10:00:00.600: the whole-second `check` cannot see it until
+    /// 09:00:01 and reports its end truncated; `check_millis` sees it from its first
+    /// millisecond and ends it at its last.
+    #[test]
+    fn check_in_milliseconds_sees_a_grant_within_its_first_second() {
+        let mut s = GuestState::default();
+        let load = call(
+            &mut s,
+            r#"{"op":"execute","now":"2026-03-02T08:00:00Z","command":{"op":"importDirectory",
+                "directory":{"users":[{"id":"u1"}],"assignments":[{"type":"active",
+                "principalId":"u1","roleDefinitionId":"29232cdf-9323-42fd-ade2-1d097af3e4de",
+                "startDateTime":"2026-03-02T09:00:00.400Z",
+                "endDateTime":"2026-03-02T10:00:00.600Z"}]}}}"#,
+        );
+        let events = load["ok"]["events"].clone();
+        call(&mut s, &json!({ "op": "apply", "events": events }).to_string());
+        let role = "29232cdf-9323-42fd-ade2-1d097af3e4de";
+        let start_ms = 1_772_442_000_400; // 2026-03-02T09:00:00.400Z
+        let end_ms = start_ms + 3_600_200; // 10:00:00.600
+        assert_eq!(s.check_millis("u1", role, "/", start_ms - 1), CheckCode::Inactive);
+        assert_eq!(
+            s.check_millis("u1", role, "/", start_ms),
+            CheckCode::ActiveUntil(end_ms)
+        );
+        assert_eq!(s.check("u1", role, "/", start_ms / 1000), CheckCode::Inactive);
+        assert_eq!(
+            s.check("u1", role, "/", start_ms / 1000 + 1),
+            CheckCode::ActiveUntil(end_ms / 1000)
+        );
+        assert_eq!(s.check_millis("u1", role, "/", end_ms - 1), CheckCode::ActiveUntil(end_ms));
+        assert_eq!(s.check_millis("u1", role, "/", end_ms), CheckCode::Inactive);
+        assert_eq!(s.check_millis("u1", role, "/", i64::MAX), CheckCode::BadArguments);
     }
 }
