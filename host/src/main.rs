@@ -244,9 +244,13 @@ enum NotificationsCmd {
     },
     /// Counts pending, delivered and dead-lettered deliveries, and lists the dead letters.
     Status {
-        /// The SQLite database.
-        #[arg(long, default_value = "pim.db")]
-        db: PathBuf,
+        /// The SQLite database (default `pim.db` unless a PostgreSQL URL is given).
+        #[arg(long, conflicts_with = "database")]
+        db: Option<PathBuf>,
+        /// The PostgreSQL database whose hosts deliver the outbox (default:
+        /// $PIM_DATABASE_URL when `--db` is not given).
+        #[arg(long)]
+        database: Option<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -378,9 +382,14 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             ..
         } => deliver(guest, &db, config.as_deref(), webhook),
         Cmd::Notifications {
-            command: Some(NotificationsCmd::Status { db, json }),
+            command:
+                Some(NotificationsCmd::Status {
+                    db,
+                    database: url,
+                    json,
+                }),
             ..
-        } => notifications_status(&db, json),
+        } => notifications_status(&database(url, db), json),
         Cmd::Notifications {
             db,
             since,
@@ -632,9 +641,11 @@ fn deliver(
 }
 
 /// `pim-host notifications status`: the counts, and one line per dead letter.
-fn notifications_status(db: &Path, json: bool) -> anyhow::Result<bool> {
-    anyhow::ensure!(db.is_file(), "no database at {}", db.display());
-    let status = outbox::Outbox::open(db)?.status()?;
+fn notifications_status(database: &Database, json: bool) -> anyhow::Result<bool> {
+    if let Database::Sqlite(db) = database {
+        anyhow::ensure!(db.is_file(), "no database at {}", db.display());
+    }
+    let status = outbox::store::open(database)?.status()?;
     if json {
         println!("{}", serde_json::to_string_pretty(&status)?);
         return Ok(true);

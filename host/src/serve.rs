@@ -265,21 +265,9 @@ pub async fn serve(guest: Arc<Guest>, options: ServeOptions) -> Result<(), Serve
     // The outbox, delivered continuously by a writing host with a channel configured
     // (host/README.md, "Notifications").
     let notifications = config.notifications.as_ref().filter(|_| !options.read_only);
-    let outbox = match &options.database {
-        crate::store::Database::Sqlite(db) => {
-            crate::outbox::spawn(state.clone(), db, notifications)
-                .map_err(|e| ServeError::Outbox(e.to_string()))?
-        }
-        crate::store::Database::Postgres(_) => {
-            if notifications.is_some_and(|n| n.has_channels()) {
-                // The delivery records live beside a SQLite log only, for now.
-                tracing::warn!(
-                    "notification delivery is not available on PostgreSQL yet: nothing is sent"
-                );
-            }
-            None
-        }
-    };
+    let outbox = crate::outbox::spawn(state.clone(), &options.database, notifications)
+        .await
+        .map_err(|e| ServeError::Outbox(e.to_string()))?;
     let shutdown = {
         let (signal, state) = (shutdown_signal()?, state.clone());
         // The event streams never end by themselves: a graceful shutdown ends them.

@@ -14,12 +14,12 @@ use pim_core::notify::Notification;
 use super::config::{NotificationsConfig, WebhookConfig};
 use super::mail::Mailer;
 use super::message::{self, Item, link};
-use super::store::{Delivery, Outbox};
+use super::store::{Delivery, DeliveryRecord};
 use super::webhook::Webhook;
 use super::{Failure, OutboxError};
 use crate::http::AppState;
 use crate::service::{Service, ServiceError};
-use crate::store::Store;
+use crate::store::{Database, Store};
 
 /// The channel name of mail deliveries.
 pub const SMTP: &str = "smtp";
@@ -155,7 +155,7 @@ pub struct Round {
 /// The outbox's record and channels, and the retry settings.
 #[derive(Debug)]
 pub struct Deliverer {
-    outbox: Mutex<Outbox>,
+    record: Arc<Mutex<Box<dyn DeliveryRecord>>>,
     channels: Channels,
     max_attempts: u32,
     retry_base: Duration,
@@ -168,14 +168,25 @@ fn now_ms() -> i64 {
 }
 
 impl Deliverer {
-    /// Opens the record in `db` and sets up the channels.
+    /// Opens the record in the SQLite file `db` and sets up the channels.
     pub fn open(
         db: &Path,
         config: &NotificationsConfig,
         extra: &[WebhookConfig],
     ) -> Result<Self, OutboxError> {
+        Self::open_on(&Database::Sqlite(db.to_owned()), config, extra)
+    }
+
+    /// Opens the record in `database` (SQLite or PostgreSQL) and sets up the channels. Its
+    /// blocking methods must not run on an async thread; the `async` ones move the record's
+    /// work to a blocking thread.
+    pub fn open_on(
+        database: &Database,
+        config: &NotificationsConfig,
+        extra: &[WebhookConfig],
+    ) -> Result<Self, OutboxError> {
         Ok(Deliverer {
-            outbox: Mutex::new(Outbox::open(db)?),
+            record: Arc::new(Mutex::new(super::store::open(database)?)),
             channels: Channels::new(config, extra)?,
             max_attempts: config.max_attempts.max(1),
             retry_base: Duration::from_millis(config.retry_base_milliseconds),
@@ -184,40 +195,45 @@ impl Deliverer {
         })
     }
 
-    fn db(&self) -> MutexGuard<'_, Outbox> {
-        self.outbox.lock().unwrap_or_else(|p| p.into_inner())
+    fn db(&self) -> MutexGuard<'_, Box<dyn DeliveryRecord>> {
+        lock(&self.record)
+    }
+
+    /// Runs `f` on the record on a blocking thread.
+    async fn on_record<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn DeliveryRecord) -> Result<T, OutboxError> + Send + 'static,
+    ) -> Result<T, OutboxError> {
+        let record = self.record.clone();
+        tokio::task::spawn_blocking(move || f(lock(&record).as_mut()))
+            .await
+            .map_err(|e| OutboxError::Config(format!("the delivery record's thread failed: {e}")))?
     }
 
     /// Where to start listing: the due time of the latest notification taken.
     pub fn since(&self) -> Result<Option<Instant>, OutboxError> {
-        let latest = self.db().latest_taken()?;
-        Ok(latest.and_then(|t| pim_core::time::parse_instant(&t).ok()))
+        since_in(self.db().as_mut())
     }
 
     /// Those of `list` not yet taken.
     pub fn untaken(&self, list: Vec<Notification>) -> Result<Vec<Notification>, OutboxError> {
-        let db = self.db();
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for n in list {
-            if seen.insert(n.id.clone()) && !db.taken(&n.id)? {
-                out.push(n);
-            }
-        }
-        Ok(out)
+        untaken_in(self.db().as_mut(), list)
     }
 
     /// Takes `items`: records each with its deliveries, atomically. Returns how many were new.
     pub fn take(&self, items: &[Item]) -> Result<usize, OutboxError> {
-        let mut db = self.db();
-        let mut taken = 0;
-        for item in items {
-            let deliveries = self.channels.deliveries(&item.notification);
-            if db.take(item, &deliveries)? {
-                taken += 1;
-            }
-        }
-        Ok(taken)
+        take_in(self.db().as_mut(), self.with_deliveries(items.to_vec()))
+    }
+
+    /// Each item with the deliveries it calls for on the configured channels.
+    fn with_deliveries(&self, items: Vec<Item>) -> Vec<(Item, Vec<Delivery>)> {
+        items
+            .into_iter()
+            .map(|item| {
+                let deliveries = self.channels.deliveries(&item.notification);
+                (item, deliveries)
+            })
+            .collect()
     }
 
     /// Takes what the engine of `svc` called for and was not taken yet (it reads the whole
@@ -229,55 +245,57 @@ impl Deliverer {
     ) -> Result<usize, OutboxError> {
         let list = message::notifications(svc, now, None)?;
         let items = with_details(svc, now, self.untaken(list)?)?;
-        self.take(&items)
+        take_in(self.db().as_mut(), self.with_deliveries(items))
     }
 
     /// Attempts each due delivery once (at most `limit`, else a batch), oldest first.
     pub async fn deliver_due(&self, limit: Option<usize>) -> Result<Round, OutboxError> {
         let now = now_ms();
-        let due = self.db().due(now, limit.unwrap_or(BATCH))?;
+        let batch = limit.unwrap_or(BATCH);
+        let due = self.on_record(move |db| db.due(now, batch)).await?;
         let mut round = Round::default();
-        for mut d in due.into_iter().filter(|d| self.channels.serves(d)) {
-            if !self.db().claim(&mut d, now, self.claim)? {
+        for d in due.into_iter().filter(|d| self.channels.serves(d)) {
+            let hold = self.claim;
+            let claimed = self
+                .on_record(move |db| {
+                    let mut d = d;
+                    let item = match db.claim(&mut d, now, hold)? {
+                        true => Some(readable(db.item(&d.notification_id))?),
+                        false => None,
+                    };
+                    Ok(item.map(|item| (d, item)))
+                })
+                .await?;
+            let Some((d, item)) = claimed else {
                 continue;
-            }
-            // A recorded notification this build cannot read is dead-lettered, not retried
-            // forever, and the round goes on.
-            let item = match self.db().item(&d.notification_id) {
-                Ok(Some(item)) => Ok(item),
-                Ok(None) => Err(Failure::permanent(
-                    "the notification was not recorded".into(),
-                )),
-                Err(OutboxError::Encode(e)) => Err(Failure::permanent(format!(
-                    "the recorded notification cannot be read: {e}"
-                ))),
-                Err(e) => return Err(e),
             };
             let result = match &item {
                 Ok(item) => self.channels.send(item, &d).await,
                 Err(f) => Err(f.clone()),
             };
-            self.record(&d, result, &mut round)?;
+            self.record(d, result, &mut round).await?;
         }
         Ok(round)
     }
 
-    fn record(
+    async fn record(
         &self,
-        d: &Delivery,
+        d: Delivery,
         result: Result<(), Failure>,
         round: &mut Round,
     ) -> Result<(), OutboxError> {
-        let db = self.db();
         let Err(f) = result else {
-            db.delivered(&d.key)?;
+            let key = d.key.clone();
+            self.on_record(move |db| db.delivered(&key)).await?;
             round.delivered += 1;
             tracing::debug!(key = %d.key, channel = %d.channel, "notification delivered");
             return Ok(());
         };
         let dead = f.permanent || d.attempts >= self.max_attempts;
         let next = now_ms().saturating_add(self.backoff(d.attempts).as_millis() as i64);
-        db.failed(&d.key, &f.message, next, dead)?;
+        let (key, message) = (d.key.clone(), f.message.clone());
+        self.on_record(move |db| db.failed(&key, &message, next, dead))
+            .await?;
         tracing::warn!(
             key = %d.key,
             notification = %d.notification_id,
@@ -316,6 +334,57 @@ impl Deliverer {
     }
 }
 
+fn lock(record: &Mutex<Box<dyn DeliveryRecord>>) -> MutexGuard<'_, Box<dyn DeliveryRecord>> {
+    record.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A recorded notification, or the permanent failure of one that is missing or that this
+/// build cannot read (it is dead-lettered, not retried forever, and the round goes on).
+fn readable(item: Result<Option<Item>, OutboxError>) -> Result<Result<Item, Failure>, OutboxError> {
+    match item {
+        Ok(Some(item)) => Ok(Ok(item)),
+        Ok(None) => Ok(Err(Failure::permanent(
+            "the notification was not recorded".into(),
+        ))),
+        Err(OutboxError::Encode(e)) => Ok(Err(Failure::permanent(format!(
+            "the recorded notification cannot be read: {e}"
+        )))),
+        Err(e) => Err(e),
+    }
+}
+
+fn since_in(db: &mut dyn DeliveryRecord) -> Result<Option<Instant>, OutboxError> {
+    let latest = db.latest_taken()?;
+    Ok(latest.and_then(|t| pim_core::time::parse_instant(&t).ok()))
+}
+
+fn untaken_in(
+    db: &mut dyn DeliveryRecord,
+    list: Vec<Notification>,
+) -> Result<Vec<Notification>, OutboxError> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for n in list {
+        if seen.insert(n.id.clone()) && !db.taken(&n.id)? {
+            out.push(n);
+        }
+    }
+    Ok(out)
+}
+
+fn take_in(
+    db: &mut dyn DeliveryRecord,
+    items: Vec<(Item, Vec<Delivery>)>,
+) -> Result<usize, OutboxError> {
+    let mut taken = 0;
+    for (item, deliveries) in &items {
+        if db.take(item, deliveries)? {
+            taken += 1;
+        }
+    }
+    Ok(taken)
+}
+
 /// Each notification with its details.
 fn with_details<S: Store>(
     svc: &mut Service<S>,
@@ -341,12 +410,16 @@ async fn round<S: Store + 'static>(
 ) -> Result<Round, OutboxError> {
     // Most rounds list only what is due since the latest notification taken; a full round
     // (the first, then every [`FULL_EVERY`]) also finds any the engine dated earlier.
-    let since = if full { None } else { deliverer.since()? };
+    let since = if full {
+        None
+    } else {
+        deliverer.on_record(since_in).await?
+    };
     let list = state
         .with_reader(move |svc, now| message::notifications(svc, now, since))
         .await
         .map_err(|e| OutboxError::Api(format!("{e:?}")))?;
-    let new = deliverer.untaken(list)?;
+    let new = deliverer.on_record(move |db| untaken_in(db, list)).await?;
     let taken = if new.is_empty() {
         0
     } else {
@@ -354,7 +427,8 @@ async fn round<S: Store + 'static>(
             .with_reader(move |svc, now| with_details(svc, now, new))
             .await
             .map_err(|e| OutboxError::Api(format!("{e:?}")))?;
-        deliverer.take(&items)?
+        let items = deliverer.with_deliveries(items);
+        deliverer.on_record(move |db| take_in(db, items)).await?
     };
     let mut r = deliverer.deliver_due(None).await?;
     r.taken = taken;
@@ -362,16 +436,23 @@ async fn round<S: Store + 'static>(
 }
 
 /// Delivers the outbox of `state` every `intervalSeconds` until aborted; `None` when no
-/// channel is configured.
-pub fn spawn<S: Store + 'static>(
+/// channel is configured. The record is opened first (on a blocking thread), so a database
+/// that cannot hold it is an error here.
+pub async fn spawn<S: Store + 'static>(
     state: Arc<AppState<S>>,
-    db: &Path,
+    database: &Database,
     config: Option<&NotificationsConfig>,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, OutboxError> {
     let Some(config) = config.filter(|c| c.has_channels()) else {
         return Ok(None);
     };
-    let deliverer = Arc::new(Deliverer::open(db, config, &[])?);
+    let (database, settings) = (database.clone(), config.clone());
+    let deliverer = tokio::task::spawn_blocking(move || {
+        Deliverer::open_on(&database, &settings, &[])
+    })
+    .await
+    .map_err(|e| OutboxError::Config(format!("opening the delivery record: {e}")))??;
+    let deliverer = Arc::new(deliverer);
     let period = Duration::from_secs(config.interval_seconds.max(1));
     Ok(Some(tokio::spawn(async move {
         let mut interval = tokio::time::interval(period);

@@ -2,8 +2,8 @@
 //! (`pim_core::notify::Notification`) by mail (SMTP) and to webhooks (pim's JSON, Microsoft
 //! Teams, Slack), at least once each, with retries and a dead-letter state. `serve` delivers
 //! continuously ([`spawn`]), `pim-host notifications deliver` once. The record of deliveries
-//! lives in tables beside the event log ([`store`]); host/README.md, "Notifications", tells
-//! the guarantees.
+//! lives in tables beside the event log, in SQLite or PostgreSQL ([`store`]); host/README.md,
+//! "Notifications", tells the guarantees.
 
 pub mod config;
 pub mod deliver;
@@ -15,7 +15,7 @@ pub mod webhook;
 pub use config::{NotificationsConfig, Secret, SmtpConfig, SmtpTls, WebhookConfig, WebhookFormat};
 pub use deliver::{Channels, Deliverer, Round, idempotency_key, spawn};
 pub use message::{Details, Item};
-pub use store::{DeadLetter, Outbox, Status};
+pub use store::{DeadLetter, DeliveryRecord, PostgresOutbox, SqliteOutbox, Status};
 
 use pim_core::notify::Notification;
 
@@ -25,6 +25,12 @@ pub enum OutboxError {
     /// The delivery record's database failed.
     #[error("the delivery record: {0}")]
     Database(#[from] rusqlite::Error),
+    /// The delivery record's PostgreSQL database failed.
+    #[error("the delivery record: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// The delivery record's PostgreSQL database could not be reached or migrated.
+    #[error("the delivery record: {0}")]
+    Store(#[from] crate::store::StoreError),
     /// A notification does not serialize, or a stored one does not parse.
     #[error("encoding a notification: {0}")]
     Encode(#[from] serde_json::Error),

@@ -13,6 +13,7 @@ mod any;
 pub mod chain;
 mod memory;
 pub mod postgres;
+pub mod postgres_tls;
 mod sqlite;
 
 pub use any::{AnyStore, Database};
@@ -95,6 +96,10 @@ pub enum StoreError {
     /// The PostgreSQL database failed (or could not be reached).
     #[error("postgresql: {0}")]
     Postgres(#[from] ::postgres::Error),
+    /// The connection string cannot be used (an unknown `sslmode`, an unreadable
+    /// `sslrootcert`).
+    #[error("postgresql connection string: {0}")]
+    Config(String),
 }
 
 /// A copy of a guest instance's linear memory after applying events `1..=seq`.

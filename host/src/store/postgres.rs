@@ -11,7 +11,8 @@
 //! an advisory lock and recorded in `schema_migrations` ([`migrate`]). `meta` records the log
 //! format (`log_format`) and the chain's kind and key id, as SQLite's `meta` does.
 //!
-//! Connections use no TLS (`NoTls`): run the database on the host's network or a tunnel.
+//! Connections use TLS when the connection string asks for it (`sslmode=verify-full`, with
+//! `sslrootcert`; [`super::postgres_tls`]), else none.
 //! The client is the synchronous `postgres` crate; it runs its own small runtime, so a store
 //! is used from blocking threads (as every store already is, under `spawn_blocking`).
 
@@ -20,18 +21,27 @@ use std::time::Duration;
 use pim_core::{Event, LOG_FORMAT_VERSION};
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
+use postgres::config::SslMode;
 use postgres::{Client, GenericClient, NoTls};
 
 use super::StoreOptions;
+use super::postgres_tls::{Target, connector};
 use super::chain::{Breach, Chain, ChainHead, GENESIS, Hash, Walk, from_hex, to_hex};
 use super::{ClockWitness, Snapshot, Store, StoreError};
 
 /// The migrations, in order: (version, name, SQL).
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "event_log",
-    include_str!("../../migrations/postgres/0001_event_log.sql"),
-)];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "event_log",
+        include_str!("../../migrations/postgres/0001_event_log.sql"),
+    ),
+    (
+        2,
+        "outbox",
+        include_str!("../../migrations/postgres/0002_outbox.sql"),
+    ),
+];
 
 /// The newest migration this build knows.
 pub fn newest() -> i32 {
@@ -75,17 +85,24 @@ impl Drop for PostgresStore {
 
 /// The client closes its connection on a runtime of its own, which must not start on an async
 /// thread (where a store may be dropped at shutdown): it is dropped on a thread of its own.
-fn close_off_async(client: Client) {
+pub(crate) fn close_off_async(client: Client) {
     let _ = std::thread::spawn(move || drop(client)).join();
 }
 
-/// Opens a connection to `url` (a `postgres://` URL or key=value string), without TLS.
+/// Opens a connection to `url` (a `postgres://` URL or key=value string), over TLS when its
+/// `sslmode` asks for it ([`super::postgres_tls`]).
 pub fn connect(url: &str) -> Result<Client, StoreError> {
-    let mut config: postgres::Config = url.parse()?;
+    let target = Target::parse(url)?;
+    let mut config: postgres::Config = target.rest.parse()?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
-    Ok(config.connect(NoTls)?)
+    Ok(match &target.tls {
+        None => config.ssl_mode(SslMode::Disable).connect(NoTls)?,
+        Some(roots) => config
+            .ssl_mode(SslMode::Require)
+            .connect(connector(roots)?)?,
+    })
 }
 
 /// Applies the migrations not yet recorded in `schema_migrations`, each in its own

@@ -830,8 +830,9 @@ fn serve_delivering(db: &Path, url: &str) -> (std::process::Child, impl Sized) {
 }
 
 fn outbox_status(db: &Path) -> pim_host::outbox::Status {
-    pim_host::outbox::Outbox::open(db)
-        .and_then(|o| o.status())
+    use pim_host::outbox::DeliveryRecord;
+    pim_host::outbox::SqliteOutbox::open(db)
+        .and_then(|mut o| o.status())
         .expect("a status")
 }
 
@@ -1057,4 +1058,127 @@ async fn mail_goes_over_implicit_tls() {
     let round = deliverer.deliver_due(Some(2)).await.expect("delivers");
     assert_eq!(round.delivered, 2, "{round:?} {:?}", deliverer.status());
     assert_eq!(mails.lock().expect("the inbox").len(), 2);
+}
+
+// ---- the outbox on PostgreSQL ----
+
+/// `f` on a blocking thread: the PostgreSQL client refuses to run on an async one.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.expect("joins")
+}
+
+fn postgres_status(url: &str) -> pim_host::outbox::Status {
+    use pim_host::outbox::DeliveryRecord;
+    pim_host::outbox::PostgresOutbox::connect(url)
+        .and_then(|mut o| o.status())
+        .expect("a status")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_two_hosts_on_one_database_send_each_delivery_once() {
+    let pg = crate::postgres::TestDb::new("outbox-two");
+    let db = temp_db("pg-two-hosts");
+    let r = Receiver::default();
+    let url = receiver(r.clone()).await;
+    let config = webhook_config(&url, WebhookFormat::Pim, None);
+    let database = pim_host::Database::Postgres(pg.url.clone());
+    let (taken, n, a, b) = blocking(move || {
+        let mut service = walkthrough(&db);
+        let open = || Deliverer::open_on(&database, &config, &[]).expect("opens");
+        let (a, b) = (Arc::new(open()), Arc::new(open()));
+        let now = chrono::Utc::now();
+        let taken = a.take_from(&mut service, now).expect("takes")
+            + b.take_from(&mut service, now).expect("takes");
+        (taken, all_notifications(&mut service).len(), a, b)
+    })
+    .await;
+    assert!(n > 0, "the walkthrough notifies");
+    assert_eq!(taken, n, "each notification is taken by one host");
+    let (ra, rb) = tokio::join!(
+        tokio::spawn({
+            let a = a.clone();
+            async move { a.deliver_due(None).await.map(|r| r.delivered) }
+        }),
+        tokio::spawn({
+            let b = b.clone();
+            async move { b.deliver_due(None).await.map(|r| r.delivered) }
+        }),
+    );
+    let delivered = ra.expect("joins").expect("delivers") + rb.expect("joins").expect("delivers");
+    assert_eq!(delivered, n);
+    let seen = r.seen.lock().expect("the log").clone();
+    let keys: BTreeSet<&str> = seen.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(seen.len(), n, "none sent twice");
+    assert_eq!(keys.len(), n, "one key per delivery");
+    let url = pg.url.clone();
+    let status = blocking(move || postgres_status(&url)).await;
+    assert_eq!((status.pending, status.delivered), (0, n as u64), "{status:?}");
+    drop((a, b));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_serve_delivers_the_outbox_continuously_and_failures_are_retried() {
+    let pg = crate::postgres::TestDb::new("outbox-serve");
+    let dir = temp_db("pg-serve");
+    let dir = dir.parent().expect("a folder").to_path_buf();
+    // The receiver refuses each delivery's first attempt: the host must retry it.
+    let r = Receiver {
+        fail_first: 1,
+        ..Receiver::default()
+    };
+    let url = receiver(r.clone()).await;
+    let config = json!({
+        "rateLimit": { "writesPerMinute": 0 },
+        "notifications": { "webhooks": [ { "url": url, "format": "pim" } ],
+            "intervalSeconds": 1, "retryBaseMilliseconds": 10, "retryMaxMilliseconds": 50 }
+    })
+    .to_string();
+    let (pg_url, hosts_dir) = (pg.url.clone(), dir.clone());
+    let host = blocking(move || {
+        crate::postgres::Server::launch(&["--database", &pg_url], &hosts_dir, &config)
+    })
+    .await;
+    let activate = json!({
+        "action": "selfActivate", "principalId": "user1", "roleDefinitionId": EXCHANGE_ADMIN,
+        "directoryScopeId": "/", "justification": "incident",
+        "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "PT1H" } }
+    })
+    .to_string();
+    let addr = host.addr.clone();
+    let (status, body) = blocking(move || {
+        crate::common::http(
+            &addr,
+            "POST",
+            "/v1.0/roleManagement/directory/roleAssignmentScheduleRequests",
+            "user1-token",
+            &activate,
+        )
+        .expect("answers")
+    })
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let url = pg.url.clone();
+    let mut status = blocking({
+        let url = url.clone();
+        move || postgres_status(&url)
+    })
+    .await;
+    for _ in 0..150 {
+        if status.delivered > 0 && status.pending == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        status = blocking({
+            let url = url.clone();
+            move || postgres_status(&url)
+        })
+        .await;
+    }
+    assert!(status.delivered > 0, "nothing delivered: {status:?}");
+    assert_eq!((status.pending, status.dead_lettered), (0, 0), "{status:?}");
+    let seen = r.seen.lock().expect("the log").clone();
+    let keys: BTreeSet<&str> = seen.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys.len() as u64, status.delivered, "each delivery arrived");
+    assert_eq!(seen.len(), 2 * keys.len(), "each once refused, once accepted");
+    blocking(move || drop(host)).await;
 }

@@ -176,10 +176,22 @@ struct Cluster {
     dir: PathBuf,
     port: u16,
     as_root: bool,
+    /// Whether the server offers TLS, with the certificate of `host/tests/fixtures/smtp-tls`
+    /// (for `localhost` and 127.0.0.1, signed by its `ca.pem`).
+    tls: bool,
 }
 
 impl Cluster {
     fn start() -> Cluster {
+        Cluster::start_with(false)
+    }
+
+    /// A cluster offering TLS (and still accepting plain connections).
+    fn start_tls() -> Cluster {
+        Cluster::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Cluster {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()
             .and_then(|d| d.filter_map(|e| Some(e.ok()?.path().join("bin"))).filter(|b| b.join("initdb").is_file()).max())
@@ -203,7 +215,11 @@ impl Cluster {
             dir,
             port,
             as_root,
+            tls,
         };
+        if tls {
+            cluster.install_certificate();
+        }
         if as_root {
             cluster.run(
                 "chown",
@@ -222,6 +238,21 @@ impl Cluster {
 
     fn data(&self) -> String {
         self.dir.join("data").display().to_string()
+    }
+
+    /// Copies the test certificate and key beside the data, readable by the server only.
+    fn install_certificate(&self) {
+        let fixtures = crate::common::workspace().join("host/tests/fixtures/smtp-tls");
+        for file in ["server.pem", "server.key"] {
+            std::fs::copy(fixtures.join(file), self.dir.join(file)).expect("copies");
+        }
+        let key = self.dir.join("server.key");
+        let key = key.to_str().expect("UTF-8");
+        self.run("chmod", &["600", key], false);
+        if self.as_root {
+            let cert = self.dir.join("server.pem");
+            self.run("chown", &["postgres", key, cert.to_str().expect("UTF-8")], false);
+        }
     }
 
     fn run(&self, program: &str, args: &[&str], as_postgres: bool) {
@@ -250,11 +281,19 @@ impl Cluster {
 
     /// Starts the server and waits until it accepts connections.
     fn up(&self) {
-        let options = format!(
+        let mut options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {}",
             self.port,
             self.dir.display()
         );
+        if self.tls {
+            let (cert, key) = (self.dir.join("server.pem"), self.dir.join("server.key"));
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert.display(),
+                key.display()
+            ));
+        }
         let log = self.dir.join("log").display().to_string();
         self.pg(
             "pg_ctl",
@@ -429,4 +468,58 @@ fn postgres_ha_a_host_started_late_loads_the_snapshot_and_applies_only_the_tail(
         std::thread::sleep(Duration::from_millis(20));
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Whether the connection `client` holds is encrypted, by the server's own account.
+fn encrypted(client: &mut postgres::Client) -> bool {
+    client
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .expect("reads pg_stat_ssl")
+        .get(0)
+}
+
+#[test]
+fn postgres_tls_verifies_the_server_and_never_falls_back_to_plain_text() {
+    let cluster = Cluster::start_tls();
+    let ca = crate::common::workspace().join("host/tests/fixtures/smtp-tls/ca.pem");
+    let verified = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        cluster.url(),
+        ca.display()
+    );
+    let mut client = pim_host::store::postgres::connect(&verified).expect("connects over TLS");
+    assert!(encrypted(&mut client), "sslmode=verify-full encrypts");
+    drop(client);
+    // Without sslmode the connection is plain, as before.
+    let mut plain = pim_host::store::postgres::connect(&cluster.url()).expect("connects");
+    assert!(!encrypted(&mut plain));
+    drop(plain);
+    // A server whose certificate the roots do not sign (Mozilla's roots know nothing of the
+    // test CA) is refused, for `require` too: no unverified TLS, no plain text instead.
+    for mode in ["verify-full", "require"] {
+        let url = format!("{}?sslmode={mode}", cluster.url());
+        match pim_host::store::postgres::connect(&url) {
+            Err(e) => assert!(
+                e.to_string().contains("certificate") || format!("{e:?}").contains("Certificate"),
+                "{mode}: {e:?}"
+            ),
+            Ok(_) => panic!("{mode}: connected to a server it cannot verify"),
+        }
+    }
+    // The certificate names `localhost` too: the name is checked, not only the chain.
+    let by_name = verified.replace("127.0.0.1", "localhost");
+    let mut client = pim_host::store::postgres::connect(&by_name).expect("connects by name");
+    assert!(encrypted(&mut client));
+    drop(client);
+
+    // A host serves on the TLS URL: its store, follower and outbox all connect.
+    let dir = temp_dir("tls");
+    let host = Server::start(&verified, &dir);
+    reconnected(&host, Duration::from_secs(10));
+    let health = health(&host);
+    assert_eq!(health["database"]["kind"], "postgres", "{health}");
+    assert!(body_head(&host) >= 3, "the demo tenant was written over TLS");
 }
