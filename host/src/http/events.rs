@@ -2,9 +2,10 @@
 //! server-sent events (`text/event-stream`), oldest first, then each new one as this host
 //! sees it: what a gateway follows to mirror the log without a connection to the database.
 //!
-//! Each event is `id: <seq>` and `data: <the event's JSON, as the log stores it>`. A client
-//! that reconnects sends `Last-Event-ID` (browsers' `EventSource` does): the stream resumes
-//! after it, whatever `after` says. Only callers who read everything (administrators and the
+//! The stream opens with a comment and `retry: 1000` (reconnect after a second), sent at once
+//! even when no event follows. Each event is `id: <seq>` and `data: <the event's JSON, as the
+//! log stores it>`. A client that reconnects sends `Last-Event-ID` (browsers' `EventSource`
+//! does): the stream resumes after it, whatever `after` says. Only callers who read everything (administrators and the
 //! read-only roles) may follow the log: it holds every request and every audit record.
 //!
 //! The host learns of new events when one of its own services commits or catches up (on
@@ -21,6 +22,7 @@ use axum::extract::{Query as UrlQuery, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::extract::Caller;
@@ -41,6 +43,9 @@ const BATCH: u64 = 1000;
 
 /// How long a stream waits for news before it looks at the log anyway.
 const POLL: Duration = Duration::from_secs(1);
+
+/// How soon a client should reconnect after its stream ended (the SSE `retry` field).
+const RECONNECT: Duration = Duration::from_secs(1);
 
 pub(super) fn routes<S: Store + 'static>() -> Routes<S> {
     Routes::new().get(
@@ -80,7 +85,13 @@ async fn events<S: Store + 'static>(
         after,
         pending: VecDeque::new(),
     };
-    let stream = futures_util::stream::unfold(follow, Follow::next);
+    // The first bytes go out at once, before any event: a client (or a proxy) sees the stream
+    // open even on an idle log, and learns how soon to reconnect after it ends.
+    let opening = SseEvent::default()
+        .retry(RECONNECT)
+        .comment(format!("the log after {after}"));
+    let stream = futures_util::stream::once(async move { Ok(opening) })
+        .chain(futures_util::stream::unfold(follow, Follow::next));
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())

@@ -51,6 +51,29 @@ pub fn first_events(
     })
 }
 
+/// The first bytes of `GET {path}` on `addr`, read within two seconds of asking.
+fn opening_bytes(addr: &str, path: &str, token: &str) -> (u16, String) {
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    rt.block_on(async {
+        let ask = reqwest::Client::new()
+            .get(format!("http://{addr}{path}"))
+            .bearer_auth(token)
+            .send();
+        let answer = tokio::time::timeout(Duration::from_secs(2), ask)
+            .await
+            .expect("the headers within 2 s")
+            .expect("answers");
+        let status = answer.status().as_u16();
+        let mut body = answer.bytes_stream();
+        let first = tokio::time::timeout(Duration::from_secs(2), body.next())
+            .await
+            .expect("the first bytes within 2 s")
+            .expect("the stream goes on")
+            .expect("bytes");
+        (status, String::from_utf8_lossy(&first).into_owned())
+    })
+}
+
 #[test]
 fn events_stream_the_log_in_order_resume_after_last_event_id_and_only_for_readers() {
     let dir = std::env::temp_dir().join(format!("pim-host-events-{}", std::process::id()));
@@ -92,6 +115,13 @@ fn events_stream_the_log_in_order_resume_after_last_event_id_and_only_for_reader
     )
     .expect("200");
     assert_eq!(resumed[0], all[n - 1]);
+    // A stream past the head opens at once, with the reconnection delay, before any event.
+    let (status, opening) =
+        opening_bytes(&server.addr, "/v1.0/pim/events?after=1000000", "aymen-token");
+    assert_eq!(status, 200);
+    assert!(opening.contains("retry: 1000"), "{opening:?}");
+    assert!(!opening.contains("data:"), "{opening:?}");
+
     // A new commit arrives on a stream already waiting at the head.
     let addr = server.addr.clone();
     let waiting = std::thread::spawn(move || {
