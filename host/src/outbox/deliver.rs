@@ -447,11 +447,10 @@ pub async fn spawn<S: Store + 'static>(
         return Ok(None);
     };
     let (database, settings) = (database.clone(), config.clone());
-    let deliverer = tokio::task::spawn_blocking(move || {
-        Deliverer::open_on(&database, &settings, &[])
-    })
-    .await
-    .map_err(|e| OutboxError::Config(format!("opening the delivery record: {e}")))??;
+    let deliverer =
+        tokio::task::spawn_blocking(move || Deliverer::open_on(&database, &settings, &[]))
+            .await
+            .map_err(|e| OutboxError::Config(format!("opening the delivery record: {e}")))??;
     let deliverer = Arc::new(deliverer);
     let period = Duration::from_secs(config.interval_seconds.max(1));
     Ok(Some(tokio::spawn(async move {

@@ -19,14 +19,14 @@
 use std::time::Duration;
 
 use pim_core::{Event, LOG_FORMAT_VERSION};
+use postgres::config::SslMode;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::config::SslMode;
 use postgres::{Client, GenericClient, NoTls};
 
 use super::StoreOptions;
-use super::postgres_tls::{Target, connector};
 use super::chain::{Breach, Chain, ChainHead, GENESIS, Hash, Walk, from_hex, to_hex};
+use super::postgres_tls::{Target, connector};
 use super::{ClockWitness, Snapshot, Store, StoreError};
 
 /// The migrations, in order: (version, name, SQL).

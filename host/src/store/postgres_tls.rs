@@ -48,12 +48,12 @@ impl Target {
     /// Splits `url` (a `postgres://` URL or a key=value string) into the driver's part and
     /// pim's TLS settings.
     pub fn parse(url: &str) -> Result<Target, StoreError> {
-        let (rest, mode, root) = if url.starts_with("postgres://") || url.starts_with("postgresql://")
-        {
-            split_url(url)?
-        } else {
-            split_key_values(url)
-        };
+        let (rest, mode, root) =
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                split_url(url)?
+            } else {
+                split_key_values(url)
+            };
         let tls = match mode.as_deref() {
             None | Some("disable" | "allow" | "prefer") => None,
             Some("require" | "verify-ca" | "verify-full") => Some(match root.as_deref() {
@@ -154,7 +154,10 @@ mod tests {
             "postgres://pim:s3cret@db:5432/pim?application_name=pim&sslmode=verify-full&sslrootcert=%2Fetc%2Fpim%2Fca.pem",
         )
         .expect("parses");
-        assert_eq!(t.rest, "postgres://pim:s3cret@db:5432/pim?application_name=pim");
+        assert_eq!(
+            t.rest,
+            "postgres://pim:s3cret@db:5432/pim?application_name=pim"
+        );
         assert_eq!(t.tls, Some(Roots::File("/etc/pim/ca.pem".into())));
         let t = Target::parse("host=db user=pim sslmode=require").expect("parses");
         assert_eq!(t.rest, "host=db user=pim");

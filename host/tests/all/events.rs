@@ -116,8 +116,11 @@ fn events_stream_the_log_in_order_resume_after_last_event_id_and_only_for_reader
     .expect("200");
     assert_eq!(resumed[0], all[n - 1]);
     // A stream past the head opens at once, with the reconnection delay, before any event.
-    let (status, opening) =
-        opening_bytes(&server.addr, "/v1.0/pim/events?after=1000000", "aymen-token");
+    let (status, opening) = opening_bytes(
+        &server.addr,
+        "/v1.0/pim/events?after=1000000",
+        "aymen-token",
+    );
     assert_eq!(status, 200);
     assert!(opening.contains("retry: 1000"), "{opening:?}");
     assert!(!opening.contains("data:"), "{opening:?}");

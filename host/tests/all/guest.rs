@@ -276,7 +276,11 @@ fn the_documented_abi_works_by_hand() {
     let answer = check_ms
         .call(&mut store, (p, 2, p + 2, r, p + 2 + r, 1, now_ms))
         .expect("runs");
-    assert_eq!(answer, i64::MAX, "active with no end, asked in milliseconds");
+    assert_eq!(
+        answer,
+        i64::MAX,
+        "active with no end, asked in milliseconds"
+    );
     let answer = check_ms
         .call(&mut store, (p, 2, p + 2, r, p + 2 + r, 1, i64::MAX))
         .expect("runs");

@@ -1076,7 +1076,7 @@ fn postgres_status(url: &str) -> pim_host::outbox::Status {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_two_hosts_on_one_database_send_each_delivery_once() {
-    let pg = crate::postgres::TestDb::new("outbox-two");
+    let pg = blocking(|| crate::postgres::TestDb::new("outbox_two")).await;
     let db = temp_db("pg-two-hosts");
     let r = Receiver::default();
     let url = receiver(r.clone()).await;
@@ -1112,13 +1112,17 @@ async fn postgres_two_hosts_on_one_database_send_each_delivery_once() {
     assert_eq!(keys.len(), n, "one key per delivery");
     let url = pg.url.clone();
     let status = blocking(move || postgres_status(&url)).await;
-    assert_eq!((status.pending, status.delivered), (0, n as u64), "{status:?}");
-    drop((a, b));
+    assert_eq!(
+        (status.pending, status.delivered),
+        (0, n as u64),
+        "{status:?}"
+    );
+    blocking(move || drop((a, b, pg))).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_serve_delivers_the_outbox_continuously_and_failures_are_retried() {
-    let pg = crate::postgres::TestDb::new("outbox-serve");
+    let pg = blocking(|| crate::postgres::TestDb::new("outbox_serve")).await;
     let dir = temp_db("pg-serve");
     let dir = dir.parent().expect("a folder").to_path_buf();
     // The receiver refuses each delivery's first attempt: the host must retry it.
@@ -1179,6 +1183,10 @@ async fn postgres_serve_delivers_the_outbox_continuously_and_failures_are_retrie
     let seen = r.seen.lock().expect("the log").clone();
     let keys: BTreeSet<&str> = seen.iter().map(|s| s.key.as_str()).collect();
     assert_eq!(keys.len() as u64, status.delivered, "each delivery arrived");
-    assert_eq!(seen.len(), 2 * keys.len(), "each once refused, once accepted");
-    blocking(move || drop(host)).await;
+    assert_eq!(
+        seen.len(),
+        2 * keys.len(),
+        "each once refused, once accepted"
+    );
+    blocking(move || drop((host, pg))).await;
 }

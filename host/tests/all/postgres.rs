@@ -601,10 +601,13 @@ fn postgres_migrate_applies_the_migrations_once() {
         String::from_utf8(out.stdout).expect("UTF-8")
     };
     let first = migrate();
-    assert!(first.starts_with("applied migration 1\n"), "{first}");
+    assert!(
+        first.starts_with("applied migration 1\napplied migration 2\n"),
+        "{first}"
+    );
     let again = migrate();
     assert!(!again.contains("applied"), "{again}");
-    assert!(again.contains("is at migration 1"), "{again}");
+    assert!(again.contains("is at migration 2"), "{again}");
 }
 
 #[test]

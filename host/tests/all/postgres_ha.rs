@@ -251,7 +251,11 @@ impl Cluster {
         self.run("chmod", &["600", key], false);
         if self.as_root {
             let cert = self.dir.join("server.pem");
-            self.run("chown", &["postgres", key, cert.to_str().expect("UTF-8")], false);
+            self.run(
+                "chown",
+                &["postgres", key, cert.to_str().expect("UTF-8")],
+                false,
+            );
         }
     }
 
@@ -521,5 +525,8 @@ fn postgres_tls_verifies_the_server_and_never_falls_back_to_plain_text() {
     reconnected(&host, Duration::from_secs(10));
     let health = health(&host);
     assert_eq!(health["database"]["kind"], "postgres", "{health}");
-    assert!(body_head(&host) >= 3, "the demo tenant was written over TLS");
+    assert!(
+        body_head(&host) >= 3,
+        "the demo tenant was written over TLS"
+    );
 }

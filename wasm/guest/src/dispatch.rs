@@ -193,22 +193,37 @@ mod tests {
                 "endDateTime":"2026-03-02T10:00:00.600Z"}]}}}"#,
         );
         let events = load["ok"]["events"].clone();
-        call(&mut s, &json!({ "op": "apply", "events": events }).to_string());
+        call(
+            &mut s,
+            &json!({ "op": "apply", "events": events }).to_string(),
+        );
         let role = "29232cdf-9323-42fd-ade2-1d097af3e4de";
         let start_ms = 1_772_442_000_400; // 2026-03-02T09:00:00.400Z
         let end_ms = start_ms + 3_600_200; // 10:00:00.600
-        assert_eq!(s.check_millis("u1", role, "/", start_ms - 1), CheckCode::Inactive);
+        assert_eq!(
+            s.check_millis("u1", role, "/", start_ms - 1),
+            CheckCode::Inactive
+        );
         assert_eq!(
             s.check_millis("u1", role, "/", start_ms),
             CheckCode::ActiveUntil(end_ms)
         );
-        assert_eq!(s.check("u1", role, "/", start_ms / 1000), CheckCode::Inactive);
+        assert_eq!(
+            s.check("u1", role, "/", start_ms / 1000),
+            CheckCode::Inactive
+        );
         assert_eq!(
             s.check("u1", role, "/", start_ms / 1000 + 1),
             CheckCode::ActiveUntil(end_ms / 1000)
         );
-        assert_eq!(s.check_millis("u1", role, "/", end_ms - 1), CheckCode::ActiveUntil(end_ms));
+        assert_eq!(
+            s.check_millis("u1", role, "/", end_ms - 1),
+            CheckCode::ActiveUntil(end_ms)
+        );
         assert_eq!(s.check_millis("u1", role, "/", end_ms), CheckCode::Inactive);
-        assert_eq!(s.check_millis("u1", role, "/", i64::MAX), CheckCode::BadArguments);
+        assert_eq!(
+            s.check_millis("u1", role, "/", i64::MAX),
+            CheckCode::BadArguments
+        );
     }
 }

@@ -107,8 +107,13 @@ pub trait DeliveryRecord: std::fmt::Debug + Send {
     fn delivered(&mut self, key: &str) -> Result<(), OutboxError>;
 
     /// The attempt failed: retry at `next_ms`, or dead-letter it when `dead`.
-    fn failed(&mut self, key: &str, error: &str, next_ms: i64, dead: bool)
-    -> Result<(), OutboxError>;
+    fn failed(
+        &mut self,
+        key: &str,
+        error: &str,
+        next_ms: i64,
+        dead: bool,
+    ) -> Result<(), OutboxError>;
 
     /// Counts by state, and the dead letters.
     fn status(&mut self) -> Result<Status, OutboxError>;

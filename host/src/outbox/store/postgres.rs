@@ -111,10 +111,9 @@ impl DeliveryRecord for PostgresOutbox {
     }
 
     fn item(&mut self, id: &str) -> Result<Option<Item>, OutboxError> {
-        let row = self.client()?.query_opt(
-            "SELECT body FROM outbox_notification WHERE id = $1",
-            &[&id],
-        )?;
+        let row = self
+            .client()?
+            .query_opt("SELECT body FROM outbox_notification WHERE id = $1", &[&id])?;
         match row.and_then(|r| r.get::<_, Option<String>>(0)) {
             Some(text) => Ok(Some(serde_json::from_str(&text)?)),
             None => Ok(None),
