@@ -8,7 +8,7 @@
 //! plain arguments (strings, a boolean, presence flags) and reads each with the very
 //! deserializer the wire type uses for it; it answers `undefined` for anything it cannot read
 //! (a bad time, a bad duration, a command error), and the layer then calls `evaluate`, whose
-//! answer or error is the canonical one. Both give the same decision (test/prepared.test.mjs
+//! answer or error is the canonical one. Both give the same decision (test/fastpaths.test.mjs
 //! compares them, and both against the stateless `evaluateActivation`).
 
 use pim_core::policy::{Policy, RoleSettings};
