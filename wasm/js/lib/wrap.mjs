@@ -262,6 +262,39 @@ function formParts(form, now) {
     caller, mfa, ms, nowText];
 }
 
+/** The unit separator between the fields of `evaluateParts`' answer. */
+const SEPARATOR = '\u001f';
+const list = (text) => (text === '' ? [] : text.split(','));
+
+/**
+ * The decision `evaluateParts` answers in compact form (src/bindgen/activation_rules.rs,
+ * `compact`), as the object its JSON would give: the same fields, absent where JSON leaves them
+ * out, in the same order.
+ */
+function decisionFrom(text) {
+  const f = text.split(SEPARATOR, 11);
+  const decision = {};
+  if (f[0] !== '') decision.status = f[0];
+  if (f[9] !== '') {
+    const error = { code: f[9] };
+    if (f[10] !== '') error.failedRules = list(f[10]);
+    // The message is everything after the eleventh separator (it may hold one itself).
+    let at = -1;
+    for (let i = 0; i < 11; i++) at = text.indexOf(SEPARATOR, at + 1);
+    error.message = text.slice(at + 1);
+    decision.error = error;
+  }
+  decision.failedRules = list(f[1]);
+  decision.missingAuthContext = f[2] === '1';
+  decision.requiresApproval = f[3] === '1';
+  decision.breakGlass = f[4] === '1';
+  decision.startDateTime = f[6];
+  decision.endDateTime = f[7];
+  decision.cappedAtEligibilityEnd = f[5] === '1';
+  decision.maximumDuration = f[8];
+  return decision;
+}
+
 /**
  * `ActivationRules.evaluate`: the common form shape through `evaluateParts` (its fields as plain
  * arguments), anything else and anything it leaves open through `slow`, the guarded `evaluate`.
@@ -270,8 +303,8 @@ function partsEvaluate(slow) {
   return function evaluate(form, now) {
     if (this && this.__wbg_ptr) {
       const args = formParts(form, now);
-      const json = args && this.evaluateParts(...args);
-      if (json !== undefined) return settle(JSON.parse(json));
+      const answer = args && this.evaluateParts(...args);
+      if (answer !== undefined) return settle(decisionFrom(answer));
     }
     return slow.call(this, form, now);
   };

@@ -301,6 +301,8 @@ test('ActivationRules.evaluate answers as evaluateActivation with the same rules
         const stateless = outcome(() => evaluateActivation(request, now));
         const plain = outcome(() => rules.evaluate(asInstance(form), now));
         assert.deepEqual(fast, plain, JSON.stringify({ ruleList, form, now }));
+        // The same fields in the same order, as JSON would write them.
+        assert.equal(JSON.stringify(fast), JSON.stringify(plain));
         if (stateless.error) {
           // The same refusal of the input; the messages differ only in the fields each expects.
           assert.equal(fast.error?.code, stateless.error.code, JSON.stringify({ form, stateless }));

@@ -87,8 +87,9 @@ impl ActivationRules {
     }
 
     /// `evaluate` with the form's fields as arguments (the package's JavaScript layer calls it):
-    /// the decision as JSON text, or `undefined` when a field does not read or the evaluation
-    /// fails (then `evaluate` gives the answer). `now` is `now_text` when given, else `now_ms`.
+    /// the decision in `compact` form, or `undefined` when a field does not read or the
+    /// evaluation fails (then `evaluate` gives the answer). `now` is `now_text` when given, else
+    /// `now_ms`.
     #[wasm_bindgen(js_name = evaluateParts, skip_typescript)]
     #[expect(
         clippy::too_many_arguments,
@@ -161,8 +162,55 @@ impl ActivationRules {
         let decision =
             pim_core::evaluate_activation(&self.settings, &eligibility, &input, &context, now)
                 .ok()?;
-        serde_json::to_string(&decision).ok()
+        Some(compact(&decision))
     }
+}
+
+/// `compact`'s field separator (U+001F, the unit separator).
+const SEPARATOR: char = '\u{1f}';
+
+/// A decision as its fields' wire texts, each followed by `SEPARATOR`, the error's message last
+/// (it may hold anything): status, failed rules (joined by `,`), `missingAuthContext`,
+/// `requiresApproval`, `breakGlass` and `cappedAtEligibilityEnd` (`0` or `1` each), start, end,
+/// maximum duration, error code, the error's failed rules, message. Empty where a field is
+/// absent. lib/wrap.mjs (`decisionFrom`) builds the object JSON would give, in the same field
+/// order; test/fastpaths.test.mjs compares the two. Cheaper than JSON: no quoting, and a
+/// `split` instead of `JSON.parse` on the JavaScript side.
+fn compact(d: &pim_core::ActivationDecision) -> String {
+    let mut out = String::with_capacity(160);
+    let mut field = |text: &str| {
+        out.push_str(text);
+        out.push(SEPARATOR);
+    };
+    let rules = |list: &[pim_core::FailedRule]| {
+        list.iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    field(d.status.map_or("", |s| s.as_str()));
+    field(&rules(&d.failed_rules));
+    for flag in [
+        d.missing_auth_context,
+        d.requires_approval,
+        d.break_glass,
+        d.capped_at_eligibility_end,
+    ] {
+        field(if flag { "1" } else { "0" });
+    }
+    field(&pim_core::time::format_instant(&d.start_date_time));
+    field(&pim_core::time::format_instant(&d.end_date_time));
+    field(&d.maximum_duration.to_string());
+    field(d.error.as_ref().map_or("", |e| e.code.as_str()));
+    field(
+        &d.error
+            .as_ref()
+            .map_or(String::new(), |e| rules(&e.failed_rules)),
+    );
+    if let Some(e) = &d.error {
+        out.push_str(&e.message);
+    }
+    out
 }
 
 /// A string field read by its wire type's own deserializer, as from a JSON string; `None` when
