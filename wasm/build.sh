@@ -19,7 +19,9 @@ root=$PWD
 web_only=false
 [ "${1:-}" = --web ] && web_only=true
 js=$root/wasm/js
-work=$root/target/pim-npm
+# Cargo's target directory (CARGO_TARGET_DIR when set, as cargo itself reads it).
+target=${CARGO_TARGET_DIR:-$root/target}
+work=$target/pim-npm
 mkdir -p "$work/cache"
 
 want=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' wasm/Cargo.toml)
@@ -34,7 +36,7 @@ if [ ! -x "$js/node_modules/.bin/wasm-opt" ]; then
 fi
 
 # The opt-level is set per build through the environment: the profile is shared with other builds.
-out=target/wasm32-unknown-unknown/wasm-release/pim_wasm.wasm
+out=$target/wasm32-unknown-unknown/wasm-release/pim_wasm.wasm
 
 if ! $web_only; then
     echo "==> cargo build (node: all features, opt-level 3)"

@@ -4,4 +4,4 @@ import * as raw from '../pkg/bundler/pim.js';
 import { wrap } from './wrap.mjs';
 
 export { PimError, isPimError } from './wrap.mjs';
-export const { Engine, durationSeconds, evaluateActivation, isoDuration, version } = wrap(raw);
+export const { ActivationRules, Engine, durationSeconds, evaluateActivation, isoDuration, version } = wrap(raw);

@@ -5,5 +5,6 @@ import { wrap } from './wrap.mjs';
 
 export { PimError, isPimError } from './wrap.mjs';
 export const {
-  Engine, durationSeconds, evaluateActivation, isoDuration, version, runScenario, runScenarioJson,
+  ActivationRules, Engine, durationSeconds, evaluateActivation, isoDuration, version, runScenario,
+  runScenarioJson,
 } = wrap(raw);

@@ -5,4 +5,4 @@ import { wrap } from './wrap.mjs';
 
 export { default, initSync } from '../pkg/web/pim.js';
 export { PimError, isPimError } from './wrap.mjs';
-export const { Engine, durationSeconds, evaluateActivation, isoDuration, version } = wrap(raw);
+export const { ActivationRules, Engine, durationSeconds, evaluateActivation, isoDuration, version } = wrap(raw);

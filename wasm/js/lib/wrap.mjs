@@ -70,13 +70,13 @@ function settle(decision) {
 const settleOutcome = (outcome) => { settle(outcome && outcome.decision); return outcome; };
 
 /** Wraps `fn` (called with `this`) with argument checks, `PimError` adoption and `after`. */
-function guard(fn, name, signature, after) {
+function guard(fn, name, signature, after, what = 'engine') {
   const params = signature.map((p) => p.split(':')[0]);
   const spec = signature.map((p) => p.split(':')[1]);
   return function guarded(...args) {
     checkArgs(name, params, spec, args);
     // wasm-bindgen zeroes an object's pointer when it is freed (`free()`, `using`).
-    if (this && this.__wbg_ptr === 0) throw invalid(`${name}: the engine was freed`);
+    if (this && this.__wbg_ptr === 0) throw invalid(`${name}: the ${what} was freed`);
     let result;
     try {
       result = fn.apply(this, args);
@@ -97,6 +97,7 @@ const METHODS = {
   checkDetails: [['principalId:s', 'roleDefinitionId:s', 'scope:s?', 'now:*']],
   commit: [['events:o']],
   eligibleRoles: [['principalId:s', 'now:*']],
+  activationRules: [['roleDefinitionId:s', 'scopeId:s?']],
   evaluateActivation: [['form:o', 'now:*'], settle],
   execute: [['command:o', 'context:o?', 'now:*'], settleOutcome],
   loadTenant: [['tenant:o', 'now:*']],
@@ -120,6 +121,195 @@ const FUNCTIONS = {
   version: [[]],
 };
 
+/**
+ * How many principal, role and scope strings `check` keeps numbers for before it starts again
+ * (src/bindgen/interned.rs holds the strings on the WebAssembly side).
+ */
+const INTERN_LIMIT = 10_000;
+
+/**
+ * `Engine.check` without re-encoding its strings: each string gets a number once (`internId`)
+ * and `checkInterned` takes three numbers and `now` as epoch milliseconds. Anything else (a
+ * `now` given as text, a wrong argument, a freed engine, an answer `checkInterned` leaves open)
+ * goes to `slow`, the guarded plain `check`, whose answer or error is the canonical one.
+ */
+function internedCheck(raw, slow) {
+  const ids = new Map();
+  const id = (text) => {
+    let n = ids.get(text);
+    if (n === undefined) {
+      n = raw.internId(text);
+      ids.set(text, n);
+    }
+    return n;
+  };
+  return function check(principalId, roleDefinitionId, scope, now) {
+    if (typeof principalId === 'string' && typeof roleDefinitionId === 'string'
+      && (scope == null || typeof scope === 'string') && this && this.__wbg_ptr) {
+      const ms = typeof now === 'number' ? now
+        : now == null ? Date.now()
+          : now instanceof Date ? now.getTime() : undefined;
+      if (ms !== undefined) {
+        if (ids.size > INTERN_LIMIT - 3) {
+          ids.clear();
+          raw.internReset();
+        }
+        const answer = this.checkInterned(id(principalId), id(roleDefinitionId), id(scope ?? '/'), ms);
+        if (answer !== 2) return answer === 1;
+      }
+    }
+    return slow.call(this, principalId, roleDefinitionId, scope, now);
+  };
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** A plain object (not an array, a class instance, a `Map`...). */
+function plain(value) {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Calls `each(key, value)` for every own enumerable key of a plain object; false (at once) when
+ * `value` is not one, a key is inherited, or `each` returns false.
+ */
+function fields(value, each) {
+  if (!plain(value)) return false;
+  for (const key in value) {
+    if (!hasOwn.call(value, key) || !each(key, value[key])) return false;
+  }
+  return true;
+}
+
+/**
+ * An optional text field: a string, or `null` or `undefined` (as if absent: the plain path reads
+ * `undefined` as `null`).
+ */
+const text = (v) => v == null || typeof v === 'string';
+
+/**
+ * The arguments of `ActivationRules.evaluateParts` for a form of the common shape (plain objects
+ * holding the fields `evaluate` reads, each a string, a boolean, or `null` or `undefined` where
+ * the wire type is optional; Graph's `@odata.type`, accepted and ignored), or `undefined` for
+ * any other form (then `evaluate` reads it, and answers or throws as the wire types say).
+ * `authContext`, `recentActivations`, `heldRoles` and `recurrence` always take that way.
+ */
+function formParts(form, now) {
+  let eligibility, input, context;
+  let start, end = null, flags = 0, schedStart = null, type = null, endAt = null, duration = null;
+  let justification = null, number = null, system = null, caller = null, mfa = false;
+  const ok = fields(form, (k, v) => {
+    if (k === 'eligibility') eligibility = v;
+    else if (k === 'input') input = v;
+    // The plain path reads a `context` given as `undefined` as `null`, and refuses it.
+    else if (k === 'context') { context = v; return v !== undefined; }
+    else return false;
+    return true;
+  })
+    && fields(eligibility, (k, v) => {
+      if (k === 'startDateTime') { start = v; return typeof v === 'string'; }
+      if (k === 'endDateTime') { end = v ?? null; return text(v); }
+      return false;
+    })
+    && typeof start === 'string'
+    && fields(input, (k, v) => {
+      if (k === 'justification') { justification = v ?? null; return text(v); }
+      if (k === 'scheduleInfo') {
+        if (v == null) return true;
+        flags |= 1;
+        return fields(v, (k2, v2) => {
+          if (k2 === 'startDateTime') { schedStart = v2 ?? null; return text(v2); }
+          if (k2 === '@odata.type') return text(v2);
+          if (k2 !== 'expiration') return false;
+          if (v2 == null) return true;
+          flags |= 2;
+          return fields(v2, (k3, v3) => {
+            if (k3 === 'type') type = v3 ?? null;
+            else if (k3 === 'endDateTime') endAt = v3 ?? null;
+            else if (k3 === 'duration') duration = v3 ?? null;
+            else if (k3 !== '@odata.type') return false;
+            return text(v3);
+          });
+        });
+      }
+      if (k === 'ticketInfo') {
+        if (v == null) return true;
+        flags |= 4;
+        return fields(v, (k2, v2) => {
+          if (k2 === 'ticketNumber') number = v2 ?? null;
+          else if (k2 === 'ticketSystem') system = v2 ?? null;
+          else if (k2 !== '@odata.type') return false;
+          return text(v2);
+        });
+      }
+      return false;
+    })
+    && (context === undefined || fields(context, (k, v) => {
+      if (k === 'caller') { caller = v ?? null; return text(v); }
+      if (k === 'mfa') { mfa = v; return typeof v === 'boolean'; }
+      return false;
+    }));
+  if (!ok) return undefined;
+  let ms = 0, nowText = null;
+  if (typeof now === 'number') ms = now;
+  else if (now == null) ms = Date.now();
+  else if (now instanceof Date) ms = now.getTime();
+  else if (typeof now === 'string') nowText = now;
+  else return undefined;
+  return [start, end, flags, schedStart, type, endAt, duration, justification, number, system,
+    caller, mfa, ms, nowText];
+}
+
+/** The unit separator between the fields of `evaluateParts`' answer. */
+const SEPARATOR = '\u001f';
+const list = (text) => (text === '' ? [] : text.split(','));
+
+/**
+ * The decision `evaluateParts` answers in compact form (src/bindgen/activation_rules.rs,
+ * `compact`), as the object its JSON would give: the same fields, absent where JSON leaves them
+ * out, in the same order.
+ */
+function decisionFrom(text) {
+  const f = text.split(SEPARATOR, 11);
+  const decision = {};
+  if (f[0] !== '') decision.status = f[0];
+  if (f[9] !== '') {
+    const error = { code: f[9] };
+    if (f[10] !== '') error.failedRules = list(f[10]);
+    // The message is everything after the eleventh separator (it may hold one itself).
+    let at = -1;
+    for (let i = 0; i < 11; i++) at = text.indexOf(SEPARATOR, at + 1);
+    error.message = text.slice(at + 1);
+    decision.error = error;
+  }
+  decision.failedRules = list(f[1]);
+  decision.missingAuthContext = f[2] === '1';
+  decision.requiresApproval = f[3] === '1';
+  decision.breakGlass = f[4] === '1';
+  decision.startDateTime = f[6];
+  decision.endDateTime = f[7];
+  decision.cappedAtEligibilityEnd = f[5] === '1';
+  decision.maximumDuration = f[8];
+  return decision;
+}
+
+/**
+ * `ActivationRules.evaluate`: the common form shape through `evaluateParts` (its fields as plain
+ * arguments), anything else and anything it leaves open through `slow`, the guarded `evaluate`.
+ */
+function partsEvaluate(slow) {
+  return function evaluate(form, now) {
+    if (this && this.__wbg_ptr) {
+      const args = formParts(form, now);
+      const answer = args && this.evaluateParts(...args);
+      if (answer !== undefined) return settle(decisionFrom(answer));
+    }
+    return slow.call(this, form, now);
+  };
+}
+
 const wrapped = new WeakMap();
 
 /**
@@ -132,6 +322,24 @@ export function wrap(raw) {
   for (const [name, [signature, after]] of Object.entries(METHODS)) {
     if (typeof proto[name] === 'function') proto[name] = guard(proto[name], name, signature, after);
   }
+  if (typeof proto.checkInterned === 'function') proto.check = internedCheck(raw, proto.check);
+  const rules = raw.ActivationRules.prototype;
+  rules.evaluate = partsEvaluate(guard(rules.evaluate, 'evaluate', ['form:o', 'now:*'], settle, 'rules object'));
+  class ActivationRules extends raw.ActivationRules {
+    constructor(rules, scopeType) {
+      checkArgs('new ActivationRules', ['rules', 'scopeType'], ['o?', 's?'], [rules, scopeType]);
+      try {
+        super(rules, scopeType);
+      } catch (e) {
+        throw adopt(e);
+      }
+    }
+  }
+  Object.defineProperty(ActivationRules, 'name', { value: 'ActivationRules' });
+  const activationRules = proto.activationRules;
+  proto.activationRules = function (roleDefinitionId, scopeId) {
+    return Object.setPrototypeOf(activationRules.call(this, roleDefinitionId, scopeId), ActivationRules.prototype);
+  };
   class Engine extends raw.Engine {
     constructor(persist) {
       checkArgs('new Engine', ['persist'], ['f?'], [persist]);
@@ -145,7 +353,7 @@ export function wrap(raw) {
       return Object.setPrototypeOf(fromEvents.call(raw.Engine, events, persist), Engine.prototype);
     };
   }
-  const api = { Engine };
+  const api = { Engine, ActivationRules };
   for (const [name, [signature, after]] of Object.entries(FUNCTIONS)) {
     if (typeof raw[name] === 'function') api[name] = guard(raw[name], name, signature, after);
   }

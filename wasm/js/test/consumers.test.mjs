@@ -136,7 +136,9 @@ test('the three built apps run in headless Chromium', { skip: !existsSync(CHROMI
       await page.waitForFunction(() => document.getElementById('out')?.textContent, null, { timeout: 15000 })
         .catch((e) => assert.fail(`${app}: ${errors.join('; ') || e.message}`));
       const result = JSON.parse(await page.textContent('#out'));
-      assert.deepEqual(result, { active: true, code: 'InvalidRequest', replay: 'undefined' }, app);
+      assert.deepEqual(result, {
+        active: true, activeMs: true, rules: true, code: 'InvalidRequest', replay: 'undefined',
+      }, app);
       await page.close();
     }
   } finally {

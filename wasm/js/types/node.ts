@@ -5,7 +5,7 @@
 // Run: npx tsc -p types
 
 import {
-  Engine, evaluateActivation, runScenario,
+  ActivationRules, Engine, evaluateActivation, runScenario,
   type ActivationDecision, type Command, type Event, type Outcome, type PimError, type PolicyRule,
   type Tenant,
 } from '../pkg/nodejs/pim.js';
@@ -66,6 +66,21 @@ const unmet: ('ExpirationRule' | 'MfaRule' | 'JustificationRule' | 'TicketingRul
   | 'pim.rateLimitRule' | 'pim.separationOfDutiesRule' | 'pim.breakGlassRule')[] = verdict.failedRules;
 const breakGlass: boolean = verdict.breakGlass;
 
+// A role's settings read once, then many forms evaluated against them.
+const prepared: ActivationRules = engine.activationRules(EXCHANGE, '/');
+const fromGraph = new ActivationRules(engine.policy(EXCHANGE), 'DirectoryRole');
+const again: ActivationDecision = prepared.evaluate({
+  eligibility: { startDateTime: role.startDateTime, endDateTime: role.endDateTime },
+  input: { justification: 'x', ticketInfo: { ticketNumber: 'INC-1' } },
+  context: { caller: 'user1', mfa: true },
+}, Date.now());
+const defaults: ActivationDecision = new ActivationRules().evaluate({ eligibility: { startDateTime: '2026-03-02T09:00:00Z' }, input: {} });
+fromGraph.free();
+// @ts-expect-error: a form for prepared rules carries no rules
+prepared.evaluate({ rules: [], eligibility: { startDateTime: '2026-03-02T09:00:00Z' }, input: {} });
+// @ts-expect-error: the scope type is Graph's closed set
+new ActivationRules([], 'Tenant');
+
 // pim's own rules are PolicyRules, with their fields typed.
 const ownRules: PolicyRule[] = [
   { '@odata.type': '#pim.rateLimitRule', id: 'Pim_RateLimit_EndUser_Assignment', maximumActivations: 3,
@@ -105,4 +120,4 @@ const noDirectory: Tenant = { policies: [] };
 engine.tick(true);
 
 void [fromRole, needsApproval, refused, active, since, maximum, unmet, passed, replayed, bad, badAction, notString, notARule, noDirectory];
-void [breakGlass, ownRules, badQuorum, badId];
+void [breakGlass, ownRules, badQuorum, badId, again, defaults];

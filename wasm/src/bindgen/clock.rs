@@ -28,7 +28,8 @@ pub fn instant(now: &JsValue) -> Result<Instant, JsValue> {
     ))
 }
 
-fn from_millis(ms: f64) -> Result<Instant, JsValue> {
+/// Milliseconds since the epoch as an instant (the fraction dropped).
+pub fn from_millis(ms: f64) -> Result<Instant, JsValue> {
     let whole = ms.trunc();
     // `as` saturates, and chrono refuses instants that far out.
     let millis = whole as i64;

@@ -13,12 +13,14 @@
 //! `bundler`) have `bindgen` only, which keeps them under the 300 KB gzip budget.
 
 mod activation;
+mod activation_rules;
 mod clock;
 mod convert;
 mod engine;
 mod error;
 #[cfg(feature = "governance")]
 mod governance;
+mod interned;
 #[cfg(feature = "replay")]
 mod replay;
 #[cfg(feature = "scenario")]

@@ -50,6 +50,20 @@ pub struct ActivationRequest {
     pub context: CallContext,
 }
 
+/// An activation form for `ActivationRules.evaluate`: what the stateless activation evaluation
+/// takes, less the rules (the `ActivationRules` holds them).
+#[derive(Debug, Clone, Tsify, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActivationRulesForm {
+    /// The eligibility the activation draws on.
+    pub eligibility: EligibilityWindow,
+    /// The form: schedule, justification, ticket.
+    pub input: ActivationInput,
+    /// Who asks and what their session proves (MFA, authentication contexts).
+    #[serde(default)]
+    pub context: CallContext,
+}
+
 /// An activation form for one of the engine's eligible roles: evaluated against the role settings
 /// the engine holds for that role and scope.
 #[derive(Debug, Clone, Tsify, Deserialize)]
