@@ -12,8 +12,8 @@ use std::time::Instant as Clock;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use pim_peers_bench::tenant::{NOW, Question};
 use pim_peers_bench::{
-    ACTIVATION_ROLE, Loaded, Rules, activation, cross_check_activation, cross_check_gateway,
-    pim, rego, rss_kib, size_label, tenant,
+    ACTIVATION_ROLE, Loaded, Rules, activation, cross_check_activation, cross_check_gateway, pim,
+    rego, rss_kib, size_label, tenant,
 };
 
 /// How many random questions (and activation forms) the cross-check adds.
@@ -100,13 +100,16 @@ fn bench_prebuilt(
             black_box(rego::interpret(&mut e.interpreter, rego::CHECK_RULE, input))
         });
     });
-    g.bench_function(BenchmarkId::new("hit-direct-prebuilt", "regorus-rvm"), |b| {
-        let mut i = 0;
-        b.iter(|| {
-            i = (i + 1) % inputs.len();
-            black_box(rego::run(&mut e.vm, inputs[i].clone()))
-        });
-    });
+    g.bench_function(
+        BenchmarkId::new("hit-direct-prebuilt", "regorus-rvm"),
+        |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % inputs.len();
+                black_box(rego::run(&mut e.vm, inputs[i].clone()))
+            });
+        },
+    );
 }
 
 /// The activation rules on a form every rule accepts and on one failing all four, inputs

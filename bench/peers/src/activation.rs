@@ -65,7 +65,12 @@ pub struct Verdict {
     pub refusal: Option<String>,
 }
 
-const RULES: [&str; 4] = ["ExpirationRule", "MfaRule", "JustificationRule", "TicketingRule"];
+const RULES: [&str; 4] = [
+    "ExpirationRule",
+    "MfaRule",
+    "JustificationRule",
+    "TicketingRule",
+];
 
 impl Verdict {
     /// From the rules a peer reports as fired (its rule names and refusals), taking the
@@ -204,8 +209,22 @@ pub fn refused_form() -> Form {
 /// the requested window, not yet started or ended.
 pub fn random_forms(count: usize) -> Vec<Form> {
     let mut rng = Rng(0xF0_4315);
-    let texts = [None, Some(""), Some("   "), Some("incident 42"), Some(" INC7 ")];
-    let durations = [120, 600, 3_600, 4 * 3_600, 8 * 3_600, 8 * 3_600 + 1, 10 * 3_600];
+    let texts = [
+        None,
+        Some(""),
+        Some("   "),
+        Some("incident 42"),
+        Some(" INC7 "),
+    ];
+    let durations = [
+        120,
+        600,
+        3_600,
+        4 * 3_600,
+        8 * 3_600,
+        8 * 3_600 + 1,
+        10 * 3_600,
+    ];
     (0..count)
         .map(|i| {
             let eligibility_start = match rng.below(4) {

@@ -72,7 +72,12 @@ fn keep(windows: &[(i64, i64)], now: i64) -> Option<(i64, i64)> {
         .filter(|(s, e)| *s <= now && now < *e)
         .max_by_key(|(_, e)| *e);
     current
-        .or_else(|| windows.iter().filter(|(s, _)| *s > now).min_by_key(|(s, _)| *s))
+        .or_else(|| {
+            windows
+                .iter()
+                .filter(|(s, _)| *s > now)
+                .min_by_key(|(s, _)| *s)
+        })
         .copied()
 }
 
@@ -121,8 +126,8 @@ fn resources(t: &Tenant) -> Vec<Entity> {
                     RestrictedExpression::new_string(format!("{role}|/")),
                 ));
             }
-            let e = Entity::new_with_tags(uid(&ty, &key), attrs, [], [])
-                .expect("literal attributes");
+            let e =
+                Entity::new_with_tags(uid(&ty, &key), attrs, [], []).expect("literal attributes");
             out.push(e);
         }
     }
@@ -145,8 +150,8 @@ pub fn load(t: &Tenant, now: i64) -> Gateway {
     let empty = Windows::new();
     for (g, _) in &t.groups {
         let own = by.get(g.as_str()).unwrap_or(&empty);
-        let e = Entity::new_with_tags(uid(&group_ty, g), [], [], tags(own, now))
-            .expect("literal tags");
+        let e =
+            Entity::new_with_tags(uid(&group_ty, g), [], [], tags(own, now)).expect("literal tags");
         entities.push(e);
     }
     for (u, id) in t.users.iter().enumerate() {
@@ -176,8 +181,9 @@ pub fn load(t: &Tenant, now: i64) -> Gateway {
 impl Gateway {
     /// The request for a question, built from its strings.
     pub fn request(&self, principal: &str, role: &str, scope: &str, now: i64) -> Request {
-        let context = Context::from_pairs([("now".to_string(), RestrictedExpression::new_long(now))])
-            .expect("one field");
+        let context =
+            Context::from_pairs([("now".to_string(), RestrictedExpression::new_long(now))])
+                .expect("one field");
         Request::new(
             uid(&self.user, principal),
             self.action.clone(),
@@ -277,7 +283,10 @@ impl Rules {
                 "requireJustification",
                 RestrictedExpression::new_bool(settings.justification),
             ),
-            ("requireTicket", RestrictedExpression::new_bool(settings.ticket)),
+            (
+                "requireTicket",
+                RestrictedExpression::new_bool(settings.ticket),
+            ),
         ]
         .map(|(k, v)| (k.to_string(), v));
         let e = Entity::new_with_tags(role_uid.clone(), attrs, [], []).expect("literal attributes");
@@ -308,7 +317,10 @@ impl Rules {
             ("ticketNumber", &f.ticket_number),
         ] {
             if let Some(v) = v {
-                pairs.push((k.to_string(), RestrictedExpression::new_string(v.trim().into())));
+                pairs.push((
+                    k.to_string(),
+                    RestrictedExpression::new_string(v.trim().into()),
+                ));
             }
         }
         let context = Context::from_pairs(pairs).expect("distinct fields");

@@ -162,14 +162,19 @@ impl Default for Rules {
 
 /// Asserts that every engine gives the same verdict on the granted form, the refused one and
 /// `random` random forms, and that the first two are what they are named. Returns how many
-/// random forms were allowed.
+/// of all the forms were allowed.
 pub fn cross_check_activation(rules: &mut Rules, random: usize) -> usize {
     let granted = rules.verdicts(&activation::granted_form());
     assert!(granted[0].allowed, "{:?}", granted[0]);
     let refused = rules.verdicts(&activation::refused_form());
     assert_eq!(
         refused[0].failed_rules,
-        ["ExpirationRule", "JustificationRule", "MfaRule", "TicketingRule"],
+        [
+            "ExpirationRule",
+            "JustificationRule",
+            "MfaRule",
+            "TicketingRule"
+        ],
         "{:?}",
         refused[0]
     );

@@ -53,7 +53,10 @@ pub fn load(t: &Tenant, now: i64, projections: Projections) -> Engine {
             at,
             by: None,
             group_id: g.as_str().into(),
-            added: members.iter().map(|&u| t.users[u].as_str().into()).collect(),
+            added: members
+                .iter()
+                .map(|&u| t.users[u].as_str().into())
+                .collect(),
             removed: Vec::new(),
         });
     }

@@ -36,7 +36,7 @@ pub struct Rng(pub u64);
 
 impl Rng {
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -46,7 +46,7 @@ impl Rng {
 
     /// A number below `n`.
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
 
     fn below_i64(&mut self, n: usize) -> i64 {
@@ -55,12 +55,12 @@ impl Rng {
 
     /// True with probability `percent`/100.
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.next_u64() % 100 < percent
     }
 
     /// A role index: the three administrator roles are 0.02 % of assignments.
     fn role(&mut self) -> usize {
-        if self.next() % 10_000 < 2 {
+        if self.next_u64() % 10_000 < 2 {
             self.below(ADMIN_ROLES)
         } else {
             ADMIN_ROLES + self.below(ROLE_COUNT - ADMIN_ROLES)

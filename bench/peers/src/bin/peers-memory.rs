@@ -19,8 +19,7 @@ use pim_core::Projections;
 use pim_peers_bench::tenant::{self, NOW};
 use pim_peers_bench::{cedar, pim, rego, rss_kib, size_label};
 
-const USAGE: &str =
-    "usage: peers-memory <pim|pim-gateway|cedar|regorus|regorus-rvm> <assignments>";
+const USAGE: &str = "usage: peers-memory <pim|pim-gateway|cedar|regorus|regorus-rvm> <assignments>";
 
 /// Loads the tenant into `engine` and answers one direct-hit question, so that nothing is
 /// left lazy; returns the answer.
