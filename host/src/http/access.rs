@@ -13,6 +13,12 @@ use super::extract::Caller;
 use super::state::AppState;
 use crate::store::Store;
 
+/// The refusal of a caller the directory does not know, logged.
+fn unknown(me: String) -> ApiError {
+    tracing::warn!(caller = %me, "refused: the caller is not in the directory");
+    ApiError::UnknownPrincipal(me)
+}
+
 impl<S: Store + 'static> AppState<S> {
     /// What the caller may read now; a principal the directory does not know is refused.
     pub async fn access(self: &Arc<Self>, caller: &Caller) -> Result<Access, ApiError> {
@@ -26,11 +32,32 @@ impl<S: Store + 'static> AppState<S> {
         };
         match self.query(q).await? {
             QueryResult::Access(Some(access)) => Ok(access),
-            _ => {
-                tracing::warn!(caller = %me, "refused: the caller is not in the directory");
-                Err(ApiError::UnknownPrincipal(me))
-            }
+            _ => Err(unknown(me)),
         }
+    }
+
+    /// `query` answered for `me`, if `allowed` judges `me`'s access enough for it: both read
+    /// in one call on one reader, on the same state (a gateway's question makes one trip to
+    /// a reader, not two). A principal the directory does not know is refused.
+    pub async fn query_as(
+        self: &Arc<Self>,
+        me: String,
+        query: Query,
+        allowed: impl FnOnce(&Access) -> Result<(), ApiError> + Send + 'static,
+    ) -> Result<QueryResult, ApiError> {
+        self.with_reader(move |svc, now| {
+            let q = Query::Access {
+                principal_id: me.as_str().into(),
+            };
+            let QueryResult::Access(Some(access)) = svc.query(&q, now)? else {
+                return Ok(Err(unknown(me)));
+            };
+            if let Err(refused) = allowed(&access) {
+                return Ok(Err(refused));
+            }
+            svc.query(&query, now).map(Ok)
+        })
+        .await?
     }
 
     /// The caller's access, refused unless it reads every object (`what` names the objects in

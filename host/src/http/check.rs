@@ -34,15 +34,19 @@ async fn check<S: Store + 'static>(
     UrlQuery(p): UrlQuery<CheckParams>,
     caller: Caller,
 ) -> ApiResult {
-    let access = s.access(&caller).await?;
-    if !access.reads_all() && access.principal_id.as_str() != p.principal_id {
-        return Err(ApiError::forbidden(&access, "another principal's roles"));
-    }
+    let asked = p.principal_id.clone();
     let q = Query::Check {
         principal_id: p.principal_id.into(),
         role_definition_id: p.role_definition_id.into(),
         directory_scope_id: p.directory_scope_id.map(Into::into),
         app_scope_id: p.app_scope_id,
     };
-    Ok(value(s.query(q).await?))
+    let answer = s.query_as(caller.principal(), q, move |access| {
+        if access.reads_all() || access.principal_id.as_str() == asked {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(access, "another principal's roles"))
+        }
+    });
+    Ok(value(answer.await?))
 }

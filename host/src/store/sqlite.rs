@@ -68,6 +68,10 @@ pub struct SqliteStore {
     read_only: bool,
     /// The last position this connection verified (read, checked or appended itself).
     verified: Option<ChainHead>,
+    /// `(data_version, head)`: at that `PRAGMA data_version` the log ended at `head`, as a read
+    /// to its end found. While no other connection commits the version stays, so a read after
+    /// `head` finds nothing new, and is answered without reading the log.
+    quiet: Option<(i64, u64)>,
 }
 
 impl SqliteStore {
@@ -129,7 +133,16 @@ impl SqliteStore {
             chain,
             read_only,
             verified: None,
+            quiet: None,
         }
+    }
+
+    /// SQLite's count of commits by other connections to this database (`PRAGMA data_version`):
+    /// unchanged means nobody else wrote since the last look.
+    fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// The chain's kind: `sha256` or `hmac-sha256`.
@@ -372,6 +385,12 @@ impl Store for SqliteStore {
     }
 
     fn events_between(&mut self, seq: u64, last: u64) -> Result<Vec<Event>, StoreError> {
+        let version = self.data_version()?;
+        if self.quiet == Some((version, seq)) {
+            // Nobody committed since a read found the log ending at `seq` (an edit by another
+            // connection is a commit too, so it is still found at the next read).
+            return Ok(Vec::new());
+        }
         let from = self.anchor(seq)?;
         let mut events = Vec::new();
         let head = walk(&self.conn, &self.chain, (from, last), |seq, body| {
@@ -383,11 +402,16 @@ impl Store for SqliteStore {
             Ok(())
         })?;
         self.verified = Some(head);
+        // Read before the walk: a commit during it changes the version, so the next read
+        // looks again.
+        self.quiet = (last == u64::MAX).then_some((version, head.seq));
         Ok(events)
     }
 
     fn append(&mut self, expected: u64, events: &[Event]) -> Result<u64, StoreError> {
         self.refuse_if_read_only()?;
+        // This connection's own commits leave `data_version` as it is: look again after one.
+        self.quiet = None;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
