@@ -41,6 +41,7 @@ pub mod settle;
 mod state;
 pub mod tenant;
 pub mod time;
+pub mod time_zone;
 pub mod wire;
 
 pub use access::{Access, AccessLevel};
