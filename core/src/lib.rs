@@ -20,6 +20,7 @@ mod wire_enum;
 
 pub mod abi;
 pub mod access;
+pub mod activation_window;
 mod alert_scan;
 pub mod alerts;
 pub mod audit;

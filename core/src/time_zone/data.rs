@@ -3,9 +3,7 @@
 //! transitions after `RULES_FROM`, the offsets they use (the first: the one in force at
 //! `RULES_FROM`) and the rule for the years after the last transition.
 
-use super::{alternate, fixed, julian0, julian1, kind, month_week_day, step, zone};
-use tz::TimeZoneRef;
-use tz::timezone::TransitionRule;
+use super::*;
 
 pub(super) const VERSION: &str = "2026f";
 

