@@ -197,9 +197,10 @@ impl Engine {
         let held = self.held_roles(AssignmentType::Active, principal, role, now);
         // An approved activation may start outside the windows only where the rule sends such
         // starts for approval; under `deny` the start it gets at approval must be inside.
-        let outside_window = settings.activation_window.as_ref().is_some_and(|w| {
-            w.outside_window == OutsideWindow::Deny && !w.admits(start)
-        });
+        let outside_window = settings
+            .activation_window
+            .as_ref()
+            .is_some_and(|w| w.outside_window == OutsideWindow::Deny && !w.admits(start));
         outside_window
             || crate::rate_limit::fails(&settings.rate_limit, &past, start, end)
             || crate::duties::conflict(&settings.active_conflicts, &held, start, Some(end))
