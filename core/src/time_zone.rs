@@ -39,15 +39,18 @@ pub struct Zone {
 /// `America/Argentina/Buenos_Aires`; links such as `US/Eastern` included); `None` for any
 /// other name.
 pub fn find(name: &str) -> Option<Zone> {
-    let i = data::NAMES.binary_search_by(|(n, _)| n.cmp(&name)).ok()?;
-    let (name, z) = *data::NAMES.get(i)?;
-    let rules = data::ZONES.get(usize::from(z))?;
+    // A scan of one string rather than a table of (name, entry) pairs: the 598 names are read
+    // only when settings are validated, and pairs would cost the browser module ~2.5 KB.
+    let (name, z) = names()
+        .zip(data::ZONE_OF.iter())
+        .find(|(n, _)| *n == name)?;
+    let rules = data::ZONES.get(usize::from(*z))?;
     Some(Zone { name, rules })
 }
 
 /// Every zone name the table holds, in byte order.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    data::NAMES.iter().map(|(n, _)| *n)
+    data::NAMES.split('\n')
 }
 
 impl Zone {

