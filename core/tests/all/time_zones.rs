@@ -176,7 +176,7 @@ fn the_table_agrees_with_the_full_database() {
         };
         for t in full.as_ref().transitions() {
             let t = t.unix_leap_time();
-            if t >= RULES_FROM && t < CHECK_UNTIL {
+            if (RULES_FROM..CHECK_UNTIL).contains(&t) {
                 check(t - 1);
                 check(t);
             }
