@@ -6,9 +6,10 @@
 //! compares every zone with the full one at every transition and across the years. It keeps, per
 //! zone, the offset in force at [`RULES_FROM`], the transitions after it and the rule the database
 //! gives for the years after its last transition (its POSIX `TZ` string); zones that agree from
-//! [`RULES_FROM`] on share one entry. Older history is left out: it would cost about 50 KB
-//! gzipped in the browser module, and pim only reads a zone at an activation's start (now, or up
-//! to 30 days ahead). An instant before [`RULES_FROM`] is read with the offset in force then.
+//! [`RULES_FROM`] on share one entry. Older history is left out: the full database's compiled
+//! zones are 49 KB gzipped, too much for the browser module, and pim only reads a zone at an
+//! activation's start (now, or up to 30 days ahead). An instant before [`RULES_FROM`] is read
+//! with the offset in force then.
 //! Rules are evaluated by the `tz-rs` crate, without std or allocation.
 
 use chrono::{NaiveDateTime, TimeDelta};
