@@ -464,17 +464,26 @@ impl Policy {
                 }
             }
         }
-        let window_approval = s
-            .activation_window
-            .as_ref()
-            .is_some_and(|w| w.outside_window == OutsideWindow::RequireApproval);
-        let nobody = s.approval.stages.is_empty()
-            || (!has_default_approvers && s.approval.stages.iter().any(|s| s.approvers.is_empty()));
-        if window_approval && nobody {
-            return Err(PolicyError::WindowApprovalWithoutApprovers);
-        }
+        check_window_approvers(&s, has_default_approvers)?;
         Ok(s)
     }
+}
+
+/// Activation windows that send starts outside for approval need a stage with someone to ask.
+fn check_window_approvers(
+    s: &RoleSettings,
+    has_default_approvers: bool,
+) -> Result<(), PolicyError> {
+    let window_approval = s
+        .activation_window
+        .as_ref()
+        .is_some_and(|w| w.outside_window == OutsideWindow::RequireApproval);
+    let nobody = s.approval.stages.is_empty()
+        || (!has_default_approvers && s.approval.stages.iter().any(|s| s.approvers.is_empty()));
+    if window_approval && nobody {
+        return Err(PolicyError::WindowApprovalWithoutApprovers);
+    }
+    Ok(())
 }
 
 /// Reads and range-checks one of pim's own rules into `s`.
@@ -695,6 +704,38 @@ mod tests {
         let quorum = json!({"id": "Pim_QuorumApproval_EndUser_Assignment",
             "stages": [{"minimumApprovals": 26}]});
         assert_eq!(set(quorum).err(), Some(PolicyError::QuorumOutOfRange));
+    }
+
+    #[test]
+    fn window_approval_needs_someone_to_ask() {
+        let window = rule(json!({"id": "Pim_ActivationWindow_EndUser_Assignment",
+            "windows": [{"startTime": "08:00", "endTime": "18:00"}],
+            "outsideWindow": "requireApproval"}));
+        let v = window.to_json();
+        assert_eq!(v["@odata.type"], "#pim.activationWindowRule");
+        assert_eq!(v["timeZone"], "UTC");
+        assert_eq!(
+            v["windows"][0]["daysOfWeek"].as_array().map(Vec::len),
+            Some(7)
+        );
+        assert_eq!(PolicyRule::from_json(v).ok(), Some(window.clone()));
+        // A directory role's default stage asks the default approvers.
+        assert!(Policy::updated(None, "r", "/", None, core::slice::from_ref(&window)).is_ok());
+        let group = Some(PolicyScopeType::Group);
+        assert_eq!(
+            Policy::updated(None, "r", "/", group, core::slice::from_ref(&window)).err(),
+            Some(PolicyError::WindowApprovalWithoutApprovers)
+        );
+        let named = rule(json!({"id": "Approval_EndUser_Assignment", "setting": {
+            "isApprovalRequired": false, "approvalStages": [{"primaryApprovers": [
+                {"@odata.type": "#microsoft.graph.singleUser", "userId": "a1"}]}]}}));
+        assert!(Policy::updated(None, "r", "/", group, &[named, window.clone()]).is_ok());
+        let none = rule(json!({"id": "Approval_EndUser_Assignment",
+            "setting": {"isApprovalRequired": false, "approvalStages": []}}));
+        assert_eq!(
+            Policy::updated(None, "r", "/", None, &[none, window]).err(),
+            Some(PolicyError::WindowApprovalWithoutApprovers)
+        );
     }
 
     #[test]

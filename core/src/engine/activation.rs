@@ -145,13 +145,7 @@ fn evaluate(
         .caller
         .as_deref()
         .is_some_and(|c| settings.break_glass.principal_ids.iter().any(|p| p == c));
-    let window = settings.activation_window.as_ref();
-    let outside_window = !glass && window.is_some_and(|w| !w.admits(start));
-    let window_approval = outside_window
-        && window.is_some_and(|w| w.outside_window == OutsideWindow::RequireApproval);
-    if outside_window && !window_approval {
-        failed.push(FailedRule::PimActivationWindowRule);
-    }
+    let (outside_window, window_approval) = window_rule(settings, start, glass, &mut failed);
     let approval = (settings.approval.required || window_approval) && !glass;
     enablement_rules(settings, input, ctx, (glass, approval), &mut failed);
     if glass
@@ -225,6 +219,27 @@ fn evaluate(
         capped_at_eligibility_end: capped,
         maximum_duration: IsoDuration(max),
     }
+}
+
+/// pim's activation windows on a start (a break-glass one is exempt): whether it is outside,
+/// and whether that sends it for approval; under `deny` the failed rule is added to `failed`.
+fn window_rule(
+    settings: &RoleSettings,
+    start: Instant,
+    glass: bool,
+    failed: &mut Vec<FailedRule>,
+) -> (bool, bool) {
+    let Some(w) = settings.activation_window.as_ref().filter(|_| !glass) else {
+        return (false, false);
+    };
+    if w.admits(start) {
+        return (false, false);
+    }
+    let approval = w.outside_window == OutsideWindow::RequireApproval;
+    if !approval {
+        failed.push(FailedRule::PimActivationWindowRule);
+    }
+    (true, approval)
 }
 
 /// Graph's enablement rule on an activation (and the requestor justification approval asks
