@@ -55,6 +55,8 @@ wire_enum! {
         PimSeparationOfDutiesRule => "pim.separationOfDutiesRule",
         /// pim: a break-glass activation longer than its maximum, or not starting now.
         PimBreakGlassRule => "pim.breakGlassRule",
+        /// pim: an activation starting outside every activation window.
+        PimActivationWindowRule => "pim.activationWindowRule",
     }
 }
 

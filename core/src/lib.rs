@@ -20,6 +20,7 @@ mod wire_enum;
 
 pub mod abi;
 pub mod access;
+pub mod activation_window;
 mod alert_scan;
 pub mod alerts;
 pub mod audit;
@@ -41,6 +42,7 @@ pub mod settle;
 mod state;
 pub mod tenant;
 pub mod time;
+pub mod time_zone;
 pub mod wire;
 
 pub use access::{Access, AccessLevel};

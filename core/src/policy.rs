@@ -7,11 +7,13 @@ use alloc::vec::Vec;
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
+use crate::activation_window::ActivationWindowSetting;
 use crate::id::{RoleDefinitionId, ScopeId};
 use crate::time::IsoDuration;
 use crate::wire::{
-    ApprovalMode, BreakGlassFields, Enablement, JustificationFields, NotificationLevel, PolicyRule,
-    PolicyScopeType, QuorumApprovalFields, RateLimitFields, RuleBody, RuleId, SubjectSet,
+    ApprovalMode, BreakGlassFields, Enablement, JustificationFields, NotificationLevel,
+    OutsideWindow, PolicyRule, PolicyScopeType, QuorumApprovalFields, RateLimitFields, RuleBody,
+    RuleId, SubjectSet,
 };
 
 /// The shortest activation maximum Entra accepts: half an hour.
@@ -141,6 +143,8 @@ pub struct RoleSettings {
     pub quorum: QuorumApprovalFields,
     /// pim's emergency activation (`Pim_BreakGlass_EndUser_Assignment`).
     pub break_glass: BreakGlassFields,
+    /// pim's activation windows (`Pim_ActivationWindow_EndUser_Assignment`); `None`: any time.
+    pub activation_window: Option<ActivationWindowSetting>,
 }
 
 impl Default for RoleSettings {
@@ -177,6 +181,7 @@ impl RoleSettings {
             eligible_conflicts: Vec::new(),
             quorum: QuorumApprovalFields::default(),
             break_glass: BreakGlassFields::default(),
+            activation_window: None,
         }
     }
 }
@@ -255,6 +260,34 @@ pub enum PolicyError {
     /// A blank break-glass principal id.
     #[error("`principalIds` must not hold a blank id")]
     BlankBreakGlassPrincipal,
+    /// An activation-window time zone that is not an IANA zone name.
+    #[error("`timeZone` `{0}` is not an IANA time zone name (such as `Europe/Berlin`)")]
+    UnknownTimeZone(String),
+    /// A window's start or end that is not a time of day.
+    #[error("`{0}` is not a time of day `HH:MM` or `HH:MM:SS` from 00:00 (to 24:00 for an end)")]
+    InvalidWindowTime(String),
+    /// A window that does not start before it ends.
+    #[error(
+        "an activation window from `{0}` to `{1}` is empty: `startTime` must come before `endTime`"
+    )]
+    EmptyWindow(String, String),
+    /// A window with an empty `daysOfWeek`.
+    #[error("an activation window needs at least one day in `daysOfWeek`")]
+    WindowWithoutDays,
+    /// More windows than the largest number accepted.
+    #[error("an activation-window rule may list at most 50 windows, not {0}")]
+    TooManyWindows(usize),
+    /// More excluded dates than the largest number accepted.
+    #[error("an activation-window rule may list at most 1000 excluded dates, not {0}")]
+    TooManyExcludedDates(usize),
+    /// An excluded date that is not a calendar date.
+    #[error("`excludedDates` holds `{0}`, not a calendar date `YYYY-MM-DD`")]
+    InvalidExcludedDate(String),
+    /// `outsideWindow: requireApproval` with no stage or nobody to approve.
+    #[error(
+        "`outsideWindow: requireApproval` needs approvers: `Approval_EndUser_Assignment` names none in a stage and this role has no default approvers"
+    )]
+    WindowApprovalWithoutApprovers,
     /// A role named as conflicting with itself.
     #[error("role `{0}` cannot conflict with itself")]
     SelfConflict(RoleDefinitionId),
@@ -350,7 +383,8 @@ impl Policy {
                     | RuleBody::RateLimit(_)
                     | RuleBody::SeparationOfDuties(_)
                     | RuleBody::QuorumApproval(_)
-                    | RuleBody::BreakGlass(_)),
+                    | RuleBody::BreakGlass(_)
+                    | RuleBody::ActivationWindow(_)),
                     id,
                 ) => read_pim_rule(&mut s, id, body)?,
                 (
@@ -430,8 +464,26 @@ impl Policy {
                 }
             }
         }
+        check_window_approvers(&s, has_default_approvers)?;
         Ok(s)
     }
+}
+
+/// Activation windows that send starts outside for approval need a stage with someone to ask.
+fn check_window_approvers(
+    s: &RoleSettings,
+    has_default_approvers: bool,
+) -> Result<(), PolicyError> {
+    let window_approval = s
+        .activation_window
+        .as_ref()
+        .is_some_and(|w| w.outside_window == OutsideWindow::RequireApproval);
+    let nobody = s.approval.stages.is_empty()
+        || (!has_default_approvers && s.approval.stages.iter().any(|s| s.approvers.is_empty()));
+    if window_approval && nobody {
+        return Err(PolicyError::WindowApprovalWithoutApprovers);
+    }
+    Ok(())
 }
 
 /// Reads and range-checks one of pim's own rules into `s`.
@@ -507,6 +559,7 @@ fn read_pim_rule(s: &mut RoleSettings, id: RuleId, body: &RuleBody) -> Result<()
             }
             s.break_glass = f.clone();
         }
+        RuleBody::ActivationWindow(f) => s.activation_window = ActivationWindowSetting::read(f)?,
         _ => {}
     }
     Ok(())
@@ -651,6 +704,38 @@ mod tests {
         let quorum = json!({"id": "Pim_QuorumApproval_EndUser_Assignment",
             "stages": [{"minimumApprovals": 26}]});
         assert_eq!(set(quorum).err(), Some(PolicyError::QuorumOutOfRange));
+    }
+
+    #[test]
+    fn window_approval_needs_someone_to_ask() {
+        let window = rule(json!({"id": "Pim_ActivationWindow_EndUser_Assignment",
+            "windows": [{"startTime": "08:00", "endTime": "18:00"}],
+            "outsideWindow": "requireApproval"}));
+        let v = window.to_json();
+        assert_eq!(v["@odata.type"], "#pim.activationWindowRule");
+        assert_eq!(v["timeZone"], "UTC");
+        assert_eq!(
+            v["windows"][0]["daysOfWeek"].as_array().map(Vec::len),
+            Some(7)
+        );
+        assert_eq!(PolicyRule::from_json(v).ok(), Some(window.clone()));
+        // A directory role's default stage asks the default approvers.
+        assert!(Policy::updated(None, "r", "/", None, core::slice::from_ref(&window)).is_ok());
+        let group = Some(PolicyScopeType::Group);
+        assert_eq!(
+            Policy::updated(None, "r", "/", group, core::slice::from_ref(&window)).err(),
+            Some(PolicyError::WindowApprovalWithoutApprovers)
+        );
+        let named = rule(json!({"id": "Approval_EndUser_Assignment", "setting": {
+            "isApprovalRequired": false, "approvalStages": [{"primaryApprovers": [
+                {"@odata.type": "#microsoft.graph.singleUser", "userId": "a1"}]}]}}));
+        assert!(Policy::updated(None, "r", "/", group, &[named, window.clone()]).is_ok());
+        let none = rule(json!({"id": "Approval_EndUser_Assignment",
+            "setting": {"isApprovalRequired": false, "approvalStages": []}}));
+        assert_eq!(
+            Policy::updated(None, "r", "/", None, &[none, window]).err(),
+            Some(PolicyError::WindowApprovalWithoutApprovers)
+        );
     }
 
     #[test]

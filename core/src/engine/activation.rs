@@ -23,7 +23,8 @@ use crate::request::{ApprovalStep, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule, scope_covers};
 use crate::time::{Instant, IsoDuration};
 use crate::wire::{
-    Action, ExpirationType, RequestKind, RequestSchedule, ScheduleRequestBody, TicketInfo,
+    Action, ExpirationType, OutsideWindow, RequestKind, RequestSchedule, ScheduleRequestBody,
+    TicketInfo,
 };
 
 /// The eligibility an activation draws on.
@@ -77,8 +78,11 @@ pub struct ActivationDecision {
     /// Whether approval is needed.
     pub requires_approval: bool,
     /// Whether this is a break-glass activation (pim's `Pim_BreakGlass_EndUser_Assignment`):
-    /// no approval or rate limit, announced, alerted and reviewed.
+    /// no approval, rate limit or activation window, announced, alerted and reviewed.
     pub break_glass: bool,
+    /// Whether the start falls outside every window of pim's
+    /// `Pim_ActivationWindow_EndUser_Assignment` (refused, or sent for approval, as the rule says).
+    pub outside_activation_window: bool,
     /// The window that would be granted.
     #[serde(with = "crate::time::instant")]
     pub start_date_time: Instant,
@@ -141,8 +145,9 @@ fn evaluate(
         .caller
         .as_deref()
         .is_some_and(|c| settings.break_glass.principal_ids.iter().any(|p| p == c));
-    let approval = settings.approval.required && !glass;
-    enablement_rules(settings, input, ctx, glass, &mut failed);
+    let (outside_window, window_approval) = window_rule(settings, start, glass, &mut failed);
+    let approval = (settings.approval.required || window_approval) && !glass;
+    enablement_rules(settings, input, ctx, (glass, approval), &mut failed);
     if glass
         && (start > now
             || requested_end.signed_duration_since(start)
@@ -208,6 +213,7 @@ fn evaluate(
         missing_auth_context: missing_acrs,
         requires_approval: approval,
         break_glass: glass,
+        outside_activation_window: outside_window,
         start_date_time: start,
         end_date_time: end,
         capped_at_eligibility_end: capped,
@@ -215,13 +221,35 @@ fn evaluate(
     }
 }
 
+/// pim's activation windows on a start (a break-glass one is exempt): whether it is outside,
+/// and whether that sends it for approval; under `deny` the failed rule is added to `failed`.
+fn window_rule(
+    settings: &RoleSettings,
+    start: Instant,
+    glass: bool,
+    failed: &mut Vec<FailedRule>,
+) -> (bool, bool) {
+    let Some(w) = settings.activation_window.as_ref().filter(|_| !glass) else {
+        return (false, false);
+    };
+    if w.admits(start) {
+        return (false, false);
+    }
+    let approval = w.outside_window == OutsideWindow::RequireApproval;
+    if !approval {
+        failed.push(FailedRule::PimActivationWindowRule);
+    }
+    (true, approval)
+}
+
 /// Graph's enablement rule on an activation (and the requestor justification approval asks
-/// for, or a break-glass activation needs): each failed rule is added to `failed`.
+/// for, when the activation needs approval, or a break-glass activation needs): each failed
+/// rule is added to `failed`.
 fn enablement_rules(
     settings: &RoleSettings,
     input: &ActivationInput,
     ctx: &CallContext,
-    glass: bool,
+    (glass, approval): (bool, bool),
     failed: &mut Vec<FailedRule>,
 ) {
     let req = &settings.activation_requirements;
@@ -230,7 +258,7 @@ fn enablement_rules(
     }
     let needs_reason = req.justification
         || glass
-        || (settings.approval.required && settings.approval.requestor_justification_required);
+        || (approval && settings.approval.requestor_justification_required);
     if needs_reason && !given(input.justification.as_deref()) {
         failed.push(FailedRule::JustificationRule);
     }

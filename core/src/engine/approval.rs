@@ -13,7 +13,7 @@ use crate::policy::MINIMUM_WINDOW;
 use crate::request::{ApprovalStep, RequestRecord, ReviewResult, Status};
 use crate::schedule::{AssignmentType, EndReason, Schedule};
 use crate::time::Instant;
-use crate::wire::{Action, SubjectSet};
+use crate::wire::{Action, OutsideWindow, SubjectSet};
 
 impl Engine {
     /// Whether `approver` may answer request `r` now; the refusal says why not.
@@ -181,8 +181,9 @@ impl Engine {
         count < q.minimum_approvals || !groups_met
     }
 
-    /// Whether pim's rate limit or separation of duties, checked again at approval with the
-    /// window the activation gets, refuse it: what changed while the request waited counts.
+    /// Whether pim's activation window, rate limit or separation of duties, checked again at
+    /// approval with the window the activation gets, refuse it: what changed while the request
+    /// waited counts.
     fn pim_rules_refuse(
         &self,
         r: &RequestRecord,
@@ -194,7 +195,14 @@ impl Engine {
         let settings = &self.policy(role, &r.scope).settings;
         let past = self.past_activations(principal, role);
         let held = self.held_roles(AssignmentType::Active, principal, role, now);
-        crate::rate_limit::fails(&settings.rate_limit, &past, start, end)
+        // An approved activation may start outside the windows only where the rule sends such
+        // starts for approval; under `deny` the start it gets at approval must be inside.
+        let outside_window = settings
+            .activation_window
+            .as_ref()
+            .is_some_and(|w| w.outside_window == OutsideWindow::Deny && !w.admits(start));
+        outside_window
+            || crate::rate_limit::fails(&settings.rate_limit, &past, start, end)
             || crate::duties::conflict(&settings.active_conflicts, &held, start, Some(end))
                 .is_some()
     }

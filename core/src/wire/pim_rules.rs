@@ -44,6 +44,12 @@ pub(super) fn read_body(kind: RuleType, value: Value) -> Result<RuleBody, serde_
             stages: f.stages()?,
             is_denial_final: f.flag("isDenialFinal")?,
         }),
+        RuleType::ActivationWindow => RuleBody::ActivationWindow(ActivationWindowFields {
+            time_zone: f.text("timeZone")?,
+            windows: f.windows()?,
+            excluded_dates: f.texts("excludedDates")?,
+            outside_window: f.choice("outsideWindow", OutsideWindow::parse)?,
+        }),
         _ => RuleBody::BreakGlass(BreakGlassFields {
             principal_ids: ids(f.texts("principalIds")?),
             maximum_duration: f.duration("maximumDuration")?,
@@ -82,6 +88,69 @@ impl Fields<'_> {
         self.take(key)
             .as_bool()
             .ok_or_else(|| wrong(key, "true or false"))
+    }
+
+    fn text(&mut self, key: &str) -> Result<String, serde_json::Error> {
+        match self.take(key) {
+            Value::String(t) => Ok(t),
+            _ => Err(wrong(key, "a string")),
+        }
+    }
+
+    /// One of an enum's values, as `parse` reads them.
+    fn choice<T>(
+        &mut self,
+        key: &str,
+        parse: fn(&str) -> Option<T>,
+    ) -> Result<T, serde_json::Error> {
+        let v = self.take(key);
+        v.as_str()
+            .and_then(parse)
+            .ok_or_else(|| serde_json::Error::custom(alloc::format!("`{key}` cannot be {v}")))
+    }
+
+    /// `windows` of an activation-window rule: objects with `daysOfWeek` (default every day),
+    /// `startTime` (default `00:00`) and `endTime` (default `24:00`), nothing else.
+    fn windows(&mut self) -> Result<Vec<ActivationWindow>, serde_json::Error> {
+        let Value::Array(list) = self.take("windows") else {
+            return Err(wrong("windows", "a list"));
+        };
+        list.into_iter()
+            .map(|v| {
+                let Value::Object(mut m) = v else {
+                    return Err(wrong("windows", "a list of objects"));
+                };
+                if let Some(k) = m
+                    .keys()
+                    .find(|k| !matches!(k.as_str(), "daysOfWeek" | "startTime" | "endTime"))
+                {
+                    return Err(serde_json::Error::custom(alloc::format!(
+                        "unknown field `{k}` in an activation window"
+                    )));
+                }
+                let days = m.remove("daysOfWeek");
+                let mut f = Fields(&mut m);
+                let days_of_week = match days {
+                    None => DayOfWeek::ALL.to_vec(),
+                    Some(Value::Array(d)) => d
+                        .iter()
+                        .map(|d| d.as_str().and_then(DayOfWeek::parse))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(|| wrong("daysOfWeek", "a list of days (`monday`, …)"))?,
+                    Some(_) => return Err(wrong("daysOfWeek", "a list of days (`monday`, …)")),
+                };
+                let time = |f: &mut Fields<'_>, key: &str, default: &str| match f.take(key) {
+                    Value::Null => Ok(String::from(default)),
+                    Value::String(t) => Ok(t),
+                    _ => Err(wrong(key, "a time of day such as `08:00`")),
+                };
+                Ok(ActivationWindow {
+                    days_of_week,
+                    start_time: time(&mut f, "startTime", "00:00")?,
+                    end_time: time(&mut f, "endTime", "24:00")?,
+                })
+            })
+            .collect()
     }
 
     fn optional_text(&mut self, key: &str) -> Result<Option<String>, serde_json::Error> {
@@ -287,6 +356,103 @@ fn seven() -> u32 {
     7
 }
 
+wire_enum! {
+    /// What an activation outside every window of `Pim_ActivationWindow_EndUser_Assignment` gets.
+    pub enum OutsideWindow {
+        /// Refused, naming `pim.activationWindowRule`.
+        Deny => "deny",
+        /// Sent for approval, to the stages of `Approval_EndUser_Assignment`.
+        RequireApproval => "requireApproval",
+    }
+}
+
+wire_enum! {
+    /// Graph's `dayOfWeek`.
+    pub enum DayOfWeek {
+        /// Monday.
+        Monday => "monday",
+        /// Tuesday.
+        Tuesday => "tuesday",
+        /// Wednesday.
+        Wednesday => "wednesday",
+        /// Thursday.
+        Thursday => "thursday",
+        /// Friday.
+        Friday => "friday",
+        /// Saturday.
+        Saturday => "saturday",
+        /// Sunday.
+        Sunday => "sunday",
+    }
+}
+
+/// `#pim.activationWindowRule` (`Pim_ActivationWindow_EndUser_Assignment`): when, in local time
+/// of an IANA time zone, an activation of the role may start. With no windows every time is
+/// inside, so a rule with only its id (no windows, no excluded dates) changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActivationWindowFields {
+    /// The IANA time zone the windows and dates are read in, e.g. `Europe/Berlin`.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+    /// The weekly windows an activation may start in; empty: any time of any day.
+    #[serde(default)]
+    pub windows: Vec<ActivationWindow>,
+    /// Local calendar dates (`YYYY-MM-DD`) on which no window opens.
+    #[serde(default)]
+    pub excluded_dates: Vec<String>,
+    /// What an activation starting outside every window gets.
+    #[serde(default = "deny")]
+    pub outside_window: OutsideWindow,
+}
+
+impl Default for ActivationWindowFields {
+    fn default() -> Self {
+        ActivationWindowFields {
+            time_zone: utc(),
+            windows: Vec::new(),
+            excluded_dates: Vec::new(),
+            outside_window: deny(),
+        }
+    }
+}
+
+fn utc() -> String {
+    String::from("UTC")
+}
+
+fn deny() -> OutsideWindow {
+    OutsideWindow::Deny
+}
+
+/// One weekly window: on each of `daysOfWeek`, from `startTime` up to (not including)
+/// `endTime`, local time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ActivationWindow {
+    /// The days the window opens on (default: every day).
+    #[serde(default = "every_day")]
+    pub days_of_week: Vec<DayOfWeek>,
+    /// When it opens: `HH:MM` or `HH:MM:SS` (default `00:00`).
+    #[serde(default = "midnight")]
+    pub start_time: String,
+    /// When it closes: `HH:MM` or `HH:MM:SS`, up to `24:00` (the default), after `startTime`.
+    #[serde(default = "end_of_day")]
+    pub end_time: String,
+}
+
+fn every_day() -> Vec<DayOfWeek> {
+    DayOfWeek::ALL.to_vec()
+}
+
+fn midnight() -> String {
+    String::from("00:00")
+}
+
+fn end_of_day() -> String {
+    String::from("24:00")
+}
+
 #[cfg(test)]
 mod tests {
     use crate::wire::{PolicyRule, RuleError};
@@ -308,6 +474,21 @@ mod tests {
         assert!(field_error(json!({"id": id, "stages": [{"minimum": 2}]})));
         assert!(field_error(json!({"id": id, "isDenialFinal": "no"})));
         let ok = PolicyRule::from_json(json!({"id": id, "stages": [{}, {"minimumApprovals": 3}]}));
+        assert!(ok.is_ok());
+        let id = "Pim_ActivationWindow_EndUser_Assignment";
+        assert!(field_error(json!({"id": id, "timeZone": 1})));
+        assert!(field_error(json!({"id": id, "outsideWindow": "ask"})));
+        assert!(field_error(
+            json!({"id": id, "windows": [{"days": ["monday"]}]})
+        ));
+        assert!(field_error(
+            json!({"id": id, "windows": [{"daysOfWeek": ["mon"]}]})
+        ));
+        assert!(field_error(
+            json!({"id": id, "windows": [{"startTime": 8}]})
+        ));
+        let ok = PolicyRule::from_json(json!({"id": id, "windows": [{}],
+            "outsideWindow": "RequireApproval"}));
         assert!(ok.is_ok());
     }
 }

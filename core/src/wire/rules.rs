@@ -62,6 +62,8 @@ wire_enum! {
         PimQuorumApprovalEndUserAssignment => "Pim_QuorumApproval_EndUser_Assignment",
         /// pim: emergency activation by named principals.
         PimBreakGlassEndUserAssignment => "Pim_BreakGlass_EndUser_Assignment",
+        /// pim: the days and hours in which activation may start.
+        PimActivationWindowEndUserAssignment => "Pim_ActivationWindow_EndUser_Assignment",
     }
 }
 
@@ -88,6 +90,8 @@ wire_enum! {
         QuorumApproval => "quorumApprovalRule",
         /// `pim.breakGlassRule`.
         BreakGlass => "breakGlassRule",
+        /// `pim.activationWindowRule`.
+        ActivationWindow => "activationWindowRule",
     }
 }
 
@@ -99,7 +103,8 @@ impl RuleType {
             | RuleType::RateLimit
             | RuleType::SeparationOfDuties
             | RuleType::QuorumApproval
-            | RuleType::BreakGlass => "pim",
+            | RuleType::BreakGlass
+            | RuleType::ActivationWindow => "pim",
             _ => "microsoft.graph",
         }
     }
@@ -224,6 +229,7 @@ impl RuleId {
             PimRateLimitEndUserAssignment => RuleType::RateLimit,
             PimQuorumApprovalEndUserAssignment => RuleType::QuorumApproval,
             PimBreakGlassEndUserAssignment => RuleType::BreakGlass,
+            PimActivationWindowEndUserAssignment => RuleType::ActivationWindow,
             PimSeparationOfDutiesEndUserAssignment | PimSeparationOfDutiesAdminEligibility => {
                 RuleType::SeparationOfDuties
             }
@@ -244,6 +250,7 @@ impl RuleId {
             | PimSeparationOfDutiesEndUserAssignment
             | PimQuorumApprovalEndUserAssignment
             | PimBreakGlassEndUserAssignment
+            | PimActivationWindowEndUserAssignment
             | NotificationAdminEndUserAssignment
             | NotificationRequestorEndUserAssignment
             | NotificationApproverEndUserAssignment => Caller::EndUser,
@@ -566,6 +573,8 @@ pub enum RuleBody {
     QuorumApproval(super::QuorumApprovalFields),
     /// `pim.breakGlassRule`.
     BreakGlass(super::BreakGlassFields),
+    /// `pim.activationWindowRule`.
+    ActivationWindow(super::ActivationWindowFields),
 }
 
 /// One `unifiedRoleManagementPolicyRule`.
@@ -619,6 +628,7 @@ impl PolicyRule {
             PimRateLimitEndUserAssignment => RuleBody::RateLimit(Default::default()),
             PimQuorumApprovalEndUserAssignment => RuleBody::QuorumApproval(Default::default()),
             PimBreakGlassEndUserAssignment => RuleBody::BreakGlass(Default::default()),
+            PimActivationWindowEndUserAssignment => RuleBody::ActivationWindow(Default::default()),
             PimSeparationOfDutiesEndUserAssignment | PimSeparationOfDutiesAdminEligibility => {
                 RuleBody::SeparationOfDuties(Default::default())
             }
@@ -866,6 +876,7 @@ fn body_to_json(body: &RuleBody) -> Value {
         RuleBody::SeparationOfDuties(f) => serde_json::to_value(f),
         RuleBody::QuorumApproval(f) => serde_json::to_value(f),
         RuleBody::BreakGlass(f) => serde_json::to_value(f),
+        RuleBody::ActivationWindow(f) => serde_json::to_value(f),
         RuleBody::Notification {
             notification_type,
             recipient_type,
@@ -914,6 +925,7 @@ fn body_from_json(id: RuleId, value: Value) -> Result<RuleBody, serde_json::Erro
         | RuleType::RateLimit
         | RuleType::QuorumApproval
         | RuleType::BreakGlass
+        | RuleType::ActivationWindow
         | RuleType::SeparationOfDuties => super::pim_rules::read_body(id.rule_type(), value)?,
         RuleType::Notification => {
             let f: NotificationFields = serde_json::from_value(value)?;

@@ -2,3 +2,4 @@ mod golden;
 mod nesting;
 mod props;
 mod scenarios;
+mod time_zones;

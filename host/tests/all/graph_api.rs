@@ -245,6 +245,46 @@ fn role_settings_are_found_by_policy_assignment_and_changed_by_policy_id() {
 }
 
 #[test]
+fn activation_windows_are_read_and_changed_through_the_rules_api() {
+    let api = Api::start("graph-pim-windows");
+    let filter = format!(
+        "/v1.0/policies/roleManagementPolicyAssignments?$filter=roleDefinitionId%20eq%20'{EXCHANGE_ADMIN}'"
+    );
+    let (_, found) = api.call("aymen", "GET", &filter, "");
+    let policy_id = found["value"][0]["policyId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let rule = format!(
+        "/v1.0/policies/roleManagementPolicies/{policy_id}/rules/Pim_ActivationWindow_EndUser_Assignment"
+    );
+    let (status, read) = api.call("aymen", "GET", &rule, "");
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["@odata.type"], "#pim.activationWindowRule", "{read}");
+    assert_eq!(
+        (&read["timeZone"], &read["windows"]),
+        (&json!("UTC"), &json!([])),
+        "{read}"
+    );
+    let office =
+        json!([{"daysOfWeek": ["monday", "friday"], "startTime": "08:00", "endTime": "18:00"}]);
+    let body = json!({"@odata.type": "#pim.activationWindowRule", "timeZone": "Europe/Atlantis",
+        "windows": office});
+    let (status, refused) = api.call("aymen", "PATCH", &rule, &body.to_string());
+    assert_eq!(status, 400, "{refused}");
+    let body = json!({"@odata.type": "#pim.activationWindowRule", "timeZone": "Europe/Berlin",
+        "windows": office, "excludedDates": ["2026-12-24"], "outsideWindow": "requireApproval"});
+    let (status, answer) = api.call("aymen", "PATCH", &rule, &body.to_string());
+    assert_eq!(status, 204, "{answer}");
+    let (_, read) = api.call("aymen", "GET", &rule, "");
+    assert_eq!(
+        (&read["timeZone"], &read["windows"], &read["outsideWindow"]),
+        (&json!("Europe/Berlin"), &office, &json!("requireApproval")),
+        "{read}"
+    );
+}
+
+#[test]
 fn pim_rules_are_read_and_changed_beside_graphs() {
     let api = Api::start("graph-pim-rules");
     let filter = format!(

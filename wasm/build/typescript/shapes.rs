@@ -68,7 +68,7 @@ pub const MANUAL: &[Manual] = &[
     // public ones). Fields left out on input keep the rule's default.
     Manual {
         name: "PolicyRule",
-        ts: "{ \"@odata.type\"?: string; id: RuleId; target?: RuleTarget } & Partial<ExpirationFields & EnablementFields & ApprovalFields & AuthContextFields & NotificationFields & JustificationFields & RateLimitFields & SeparationOfDutiesFields & QuorumApprovalFields & BreakGlassFields>",
+        ts: "{ \"@odata.type\"?: string; id: RuleId; target?: RuleTarget } & Partial<ExpirationFields & EnablementFields & ApprovalFields & AuthContextFields & NotificationFields & JustificationFields & RateLimitFields & SeparationOfDutiesFields & QuorumApprovalFields & BreakGlassFields & ActivationWindowFields>",
         uses: &[
             "RuleId",
             "RuleTarget",
@@ -82,6 +82,7 @@ pub const MANUAL: &[Manual] = &[
             "SeparationOfDutiesFields",
             "QuorumApprovalFields",
             "BreakGlassFields",
+            "ActivationWindowFields",
         ],
     },
 ];

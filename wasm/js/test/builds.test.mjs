@@ -15,7 +15,8 @@ import { EXCHANGE, T0, tenant } from './tenant.mjs';
 
 const pkg = (path) => fileURLToPath(new URL(`../pkg/${path}`, import.meta.url));
 // 250,000 until pim's own rules (quorum, separation of duties, rate limits, break-glass,
-// justification quality) took the module from 248,900 to 270,700 bytes.
+// justification quality) took the module from 248,900 to 270,700 bytes; activation windows, with
+// their time-zone table, took it to 287,570.
 const BUDGET = 300_000; // bytes
 
 /** Loads a tenant and asks for User1's eligible roles. */

@@ -63,8 +63,9 @@ const role = engine.eligibleRoles('user1')[0]!;
 const fromRole: ActivationDecision = engine.evaluateActivation({ role, input: { justification: 'x' } });
 const needsApproval: boolean = fromRole.requiresApproval;
 const unmet: ('ExpirationRule' | 'MfaRule' | 'JustificationRule' | 'TicketingRule' | 'pim.justificationRule'
-  | 'pim.rateLimitRule' | 'pim.separationOfDutiesRule' | 'pim.breakGlassRule')[] = verdict.failedRules;
+  | 'pim.rateLimitRule' | 'pim.separationOfDutiesRule' | 'pim.breakGlassRule' | 'pim.activationWindowRule')[] = verdict.failedRules;
 const breakGlass: boolean = verdict.breakGlass;
+const outsideHours: boolean = verdict.outsideActivationWindow;
 
 // A role's settings read once, then many forms evaluated against them.
 const prepared: ActivationRules = engine.activationRules(EXCHANGE, '/');
@@ -89,7 +90,14 @@ const ownRules: PolicyRule[] = [
   { id: 'Pim_SeparationOfDuties_EndUser_Assignment', conflictingRoleDefinitionIds: [EXCHANGE] },
   { id: 'Pim_QuorumApproval_EndUser_Assignment', stages: [{ minimumApprovals: 2 }], isDenialFinal: true },
   { id: 'Pim_BreakGlass_EndUser_Assignment', principalIds: ['user1'], maximumDuration: 'PT1H' },
+  { '@odata.type': '#pim.activationWindowRule', id: 'Pim_ActivationWindow_EndUser_Assignment', timeZone: 'Europe/Berlin',
+    windows: [{ daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00', endTime: '18:00' }],
+    excludedDates: ['2026-12-24'], outsideWindow: 'requireApproval' },
 ];
+// @ts-expect-error: days of the week are Graph's dayOfWeek names
+const badDay: PolicyRule = { id: 'Pim_ActivationWindow_EndUser_Assignment', windows: [{ daysOfWeek: ['mon'] }] };
+// @ts-expect-error: outsideWindow is deny or requireApproval
+const badMode: PolicyRule = { id: 'Pim_ActivationWindow_EndUser_Assignment', outsideWindow: 'ask' };
 // @ts-expect-error: minimumApprovals is a number
 const badQuorum: PolicyRule = { id: 'Pim_QuorumApproval_EndUser_Assignment', stages: [{ minimumApprovals: 'two' }] };
 // @ts-expect-error: not one of the rule ids
@@ -120,4 +128,4 @@ const noDirectory: Tenant = { policies: [] };
 engine.tick(true);
 
 void [fromRole, needsApproval, refused, active, since, maximum, unmet, passed, replayed, bad, badAction, notString, notARule, noDirectory];
-void [breakGlass, ownRules, badQuorum, badId, again, defaults];
+void [breakGlass, outsideHours, ownRules, badQuorum, badId, again, defaults, badDay, badMode];

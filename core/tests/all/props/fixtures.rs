@@ -38,6 +38,7 @@ fn full_policy() -> Value {
         admin_justification: true,
         rate_limit: None,
         conflict: None,
+        window: None,
     })
 }
 
@@ -142,6 +143,7 @@ fn populated_steps() -> Vec<Step> {
         admin_justification: false,
         rate_limit: None,
         conflict: None,
+        window: None,
     };
     vec![
         activate(1, 0, Expiry::Minutes(60)),

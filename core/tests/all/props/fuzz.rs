@@ -86,6 +86,7 @@ fn stateless_settings(max: i64, mfa: bool, approval: bool) -> pim_core::policy::
         admin_justification: false,
         rate_limit: None,
         conflict: None,
+        window: None,
     };
     let rules: Vec<PolicyRule> =
         serde_json::from_value(policy_rules(&generated)).expect("rules parse");

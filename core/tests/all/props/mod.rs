@@ -6,6 +6,7 @@
 //! has its own file: (a) `windows`, (b) `checks`, (c) `approval`, (d) `replay`, (e) `fuzz` (with
 //! `fuzz_input` and `fixtures`); `regressions` keeps the minimal cases they found.
 
+mod activation_windows;
 mod approval;
 mod checks;
 mod driver;

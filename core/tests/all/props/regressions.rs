@@ -49,6 +49,7 @@ fn simple_policy(max_minutes: i64, approval: bool) -> PolicyGen {
         admin_justification: false,
         rate_limit: None,
         conflict: None,
+        window: None,
     }
 }
 

@@ -92,6 +92,56 @@ pub(crate) struct PolicyGen {
     /// pim's separation of duties: a role (index in `ROLES`) that may not be active with this
     /// one; dropped when it is this role.
     pub(crate) conflict: Option<usize>,
+    /// pim's activation windows (only the property in `activation_windows` sets them).
+    pub(crate) window: Option<WindowGen>,
+}
+
+/// A `Pim_ActivationWindow_EndUser_Assignment` rule.
+#[derive(Debug, Clone)]
+pub(crate) struct WindowGen {
+    pub(crate) zone: String,
+    /// (days as a Monday-first bit set, start and end in minutes of the local day).
+    pub(crate) windows: Vec<(u8, u32, u32)>,
+    /// Excluded local dates, as days after 2026-03-01.
+    pub(crate) excluded: Vec<u32>,
+    pub(crate) require_approval: bool,
+}
+
+pub(crate) const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+impl WindowGen {
+    pub(crate) fn rule(&self) -> Value {
+        let hhmm = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+        let windows: Vec<Value> = self
+            .windows
+            .iter()
+            .map(|(days, start, end)| {
+                let days: Vec<&str> = (0..7)
+                    .filter(|i| days & (1 << i) != 0)
+                    .map(|i| WEEKDAYS[i])
+                    .collect();
+                json!({"daysOfWeek": days, "startTime": hhmm(*start), "endTime": hhmm(*end)})
+            })
+            .collect();
+        let first = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).expect("a date");
+        let excluded: Vec<String> = self
+            .excluded
+            .iter()
+            .map(|d| (first + TimeDelta::days(i64::from(*d))).to_string())
+            .collect();
+        json!({"@odata.type": "#pim.activationWindowRule",
+            "id": "Pim_ActivationWindow_EndUser_Assignment", "timeZone": self.zone,
+            "windows": windows, "excludedDates": excluded,
+            "outsideWindow": if self.require_approval { "requireApproval" } else { "deny" }})
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +230,7 @@ pub(crate) fn policy_strategy() -> impl Strategy<Value = PolicyGen> {
                     admin_justification,
                     rate_limit,
                     conflict,
+                    window: None,
                 }
             },
         )
@@ -232,6 +283,10 @@ pub(crate) fn tenant_strategy() -> impl Strategy<Value = Tenant> {
 /// The `Approval_EndUser_Assignment` rule's `setting` for a generated policy.
 fn approval_setting(p: &PolicyGen) -> Value {
     let Some((requestor_justification, stages)) = &p.approval else {
+        // A window rule that sends starts outside for approval needs a stage to send them to.
+        if p.window.is_some() {
+            return json!({ "isApprovalRequired": false, "approvalStages": [{}] });
+        }
         return json!({ "isApprovalRequired": false });
     };
     let stages: Vec<Value> = stages
@@ -314,6 +369,9 @@ fn pim_rules(role: &str, p: &PolicyGen) -> Vec<Value> {
         rules.push(json!({"@odata.type": "#pim.separationOfDutiesRule",
             "id": "Pim_SeparationOfDuties_EndUser_Assignment",
             "conflictingRoleDefinitionIds": [other]}));
+    }
+    if let Some(w) = &p.window {
+        rules.push(w.rule());
     }
     rules
 }
