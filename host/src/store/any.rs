@@ -31,7 +31,9 @@ impl Database {
     /// Opens the store (a new connection each call).
     pub fn open(&self, options: &StoreOptions) -> Result<AnyStore, StoreError> {
         Ok(match self {
-            Database::Sqlite(path) => AnyStore::Sqlite(SqliteStore::open_with(path, options)?),
+            Database::Sqlite(path) => {
+                AnyStore::Sqlite(Box::new(SqliteStore::open_with(path, options)?))
+            }
             Database::Postgres(url) => {
                 AnyStore::Postgres(Box::new(PostgresStore::connect(url, options)?))
             }
@@ -81,7 +83,7 @@ pub fn redact(url: &str) -> String {
 #[derive(Debug)]
 pub enum AnyStore {
     /// A SQLite file.
-    Sqlite(SqliteStore),
+    Sqlite(Box<SqliteStore>),
     /// A PostgreSQL database.
     Postgres(Box<PostgresStore>),
 }
