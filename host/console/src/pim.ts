@@ -63,4 +63,8 @@ export const RULE_MESSAGES: Record<string, string> = {
   JustificationRule: 'A reason is required.',
   TicketingRule: 'Ticket information is required.',
   ExpirationRule: 'The duration exceeds the maximum for this role.',
+  'pim.justificationRule': 'The reason or ticket does not meet this role’s standard.',
+  'pim.rateLimitRule': 'Too many activations of this role lately: wait, then try again.',
+  'pim.separationOfDutiesRule': 'You hold a role that may not be active at the same time as this one.',
+  'pim.activationWindowRule': 'This role can be activated only in its activation windows.',
 };

@@ -585,3 +585,37 @@ test('the console answers with its security headers, and the API still refuses w
   const api = await fetch(`${server.base}/v1.0/me`);
   assert.equal(api.status, 401);
 });
+
+test('Aymen sets one of pim\'s own rules (activation windows) as JSON: a bad zone is refused before sending, a good one is saved', async () => {
+  await aymen.goto(`${server.base}/#/roles/${EXCHANGE}/settings`);
+  await aymen.getByRole('tab', { name: 'pim rules' }).click();
+  const id = 'Pim_ActivationWindow_EndUser_Assignment';
+  const box = aymen.getByLabel(`${id} (JSON)`);
+  // Not set yet: it shows its inert default, and nothing is changed.
+  assert.deepEqual(JSON.parse(await box.inputValue()), { '@odata.type': '#pim.activationWindowRule', id });
+  await aymen.locator('#settings-check', { hasText: '0 rules changed.' }).waitFor();
+  const rule = (timeZone) => JSON.stringify({
+    '@odata.type': '#pim.activationWindowRule', id, timeZone,
+    windows: [{ startTime: '00:00', endTime: '24:00' }], excludedDates: [], outsideWindow: 'deny',
+  });
+  await box.fill(rule('Mars/Olympus_Mons'));
+  await box.blur();
+  await aymen.locator('#settings-check.error', { hasText: 'Mars/Olympus_Mons' }).waitFor();
+  assert.ok(await aymen.getByRole('button', { name: 'Update' }).isDisabled());
+  await box.fill('{ not json');
+  await box.blur();
+  await aymen.getByRole('alert').filter({ hasText: 'Not JSON pim can read' }).waitFor();
+  await box.fill(rule('Europe/Berlin'));
+  await box.blur();
+  await aymen.locator('#settings-check', { hasText: '1 rule changed.' }).waitFor();
+  await aymen.getByRole('button', { name: 'Update' }).click();
+  await aymen.getByTestId('settings-outcome').filter({ hasText: 'Saved 1 rule.' }).waitFor();
+  // Read back from the server.
+  const policy = await (await fetch(`${server.base}/v1.0/policies/roleManagementPolicies/${EXCHANGE}?scopeId=/&$expand=rules`,
+    { headers: { Authorization: 'Bearer aymen-token' } })).json();
+  assert.equal(policy.rules.find((r) => r.id === id)?.timeZone, 'Europe/Berlin');
+  await aymen.reload();
+  await aymen.getByRole('tab', { name: 'pim rules' }).click();
+  assert.equal(JSON.parse(await aymen.getByLabel(`${id} (JSON)`).inputValue()).timeZone, 'Europe/Berlin');
+  noErrors();
+});

@@ -2,7 +2,9 @@
 // hours, MFA or an authentication context, justification, ticket, approval and its approvers),
 // Assignment (permanent or expiring eligible and active assignments, MFA and justification on
 // active assignment) and Notification (the nine rules: default recipients, additional
-// recipients, critical only). The edited rules are checked by the npm package (the same
+// recipients, critical only); then pim's own rules, which Entra does not have (justification
+// quality, rate limit, separation of duties, quorum approval, break-glass, activation windows),
+// each edited as its JSON. The edited rules are checked by the npm package (the same
 // policy reading the server does on a rule PATCH) before any is sent; each changed rule is
 // then PATCHed.
 
@@ -28,6 +30,17 @@ const NOTIFICATIONS: [string, string][] = [
   ['Notification_Approver_EndUser_Assignment', 'Eligible members activate the role: request to approve an activation'],
 ];
 
+/** pim's own rules: id, `@odata.type`, what it decides. */
+const PIM_RULES: [string, string, string][] = [
+  ['Pim_Justification_EndUser_Assignment', '#pim.justificationRule', 'Justification quality: minimum length, ticket number pattern, allowed ticket systems'],
+  ['Pim_RateLimit_EndUser_Assignment', '#pim.rateLimitRule', 'Rate limit: activations per window, cool-down after one ends'],
+  ['Pim_SeparationOfDuties_EndUser_Assignment', '#pim.separationOfDutiesRule', 'Separation of duties: roles that may not be active at the same time'],
+  ['Pim_SeparationOfDuties_Admin_Eligibility', '#pim.separationOfDutiesRule', 'Separation of duties: roles that may not be eligible at the same time'],
+  ['Pim_QuorumApproval_EndUser_Assignment', '#pim.quorumApprovalRule', 'Quorum approval: approvals needed per stage'],
+  ['Pim_BreakGlass_EndUser_Assignment', '#pim.breakGlassRule', 'Break-glass: who may activate at once, for how long'],
+  ['Pim_ActivationWindow_EndUser_Assignment', '#pim.activationWindowRule', 'Activation windows: days and hours in a time zone, excluded dates'],
+];
+
 async function load(roleId: string) {
   const [role, policy, objects] = await Promise.all([
     api(`/v1.0/roleManagement/directory/roleDefinitions/${encodeURIComponent(roleId)}`),
@@ -42,7 +55,7 @@ const clone = <T,>(v: T): T => JSON.parse(JSON.stringify(v));
 export function RoleSettings({ roleId }: { roleId: string }) {
   const { data, error, reload } = useLoad(() => load(roleId), [roleId]);
   const [rules, setRules] = useState<Json[] | null>(null);
-  const [tab, setTab] = useState<'activation' | 'assignment' | 'notification'>('activation');
+  const [tab, setTab] = useState<'activation' | 'assignment' | 'notification' | 'pim'>('activation');
   const [outcome, setOutcome] = useState<Outcome>(null);
   const [saving, setSaving] = useState(false);
   useEffect(() => { if (data) setRules(clone(data.policy.rules)); }, [data]);
@@ -56,6 +69,12 @@ export function RoleSettings({ roleId }: { roleId: string }) {
       edit(c);
       return c;
     }));
+  };
+  // pim's own rules are listed only once set: an edit of one not set yet adds it.
+  const put = (rule: Json) => {
+    setRules(rules.some((r: Json) => r.id === rule.id)
+      ? rules.map((r: Json) => (r.id === rule.id ? rule : r))
+      : [...rules, rule]);
   };
   const changed = rules.filter((r: Json) => JSON.stringify(r) !== JSON.stringify(data.policy.rules.find((o: Json) => o.id === r.id)));
   const problem = checkSettings(rules);
@@ -78,7 +97,7 @@ export function RoleSettings({ roleId }: { roleId: string }) {
     }
   };
 
-  const tabs: [typeof tab, string][] = [['activation', 'Activation'], ['assignment', 'Assignment'], ['notification', 'Notification']];
+  const tabs: [typeof tab, string][] = [['activation', 'Activation'], ['assignment', 'Assignment'], ['notification', 'Notification'], ['pim', 'pim rules']];
   return (
     <>
       <p class="crumbs"><a href="#/roles">Roles</a> › <a href={`#/roles/${encodeURIComponent(roleId)}`}>{data.role.displayName}</a> › Settings</p>
@@ -94,6 +113,7 @@ export function RoleSettings({ roleId }: { roleId: string }) {
           {tab === 'activation' && <Activation get={get} change={change} objects={data.objects} />}
           {tab === 'assignment' && <Assignment get={get} change={change} />}
           {tab === 'notification' && <Notification get={get} change={change} />}
+          {tab === 'pim' && <PimRules get={get} put={put} />}
         </section>
         <p class={problem ? 'error' : 'hint'} aria-live="polite" id="settings-check">
           {problem ? `Not accepted: ${problem}` : `${changed.length} rule${changed.length === 1 ? '' : 's'} changed.`}
@@ -236,5 +256,41 @@ function Notification({ get, change }: Edit) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** pim's own rules, each as its JSON (a rule not set shows its inert default). */
+function PimRules({ get, put }: { get: (id: string) => Json; put: (rule: Json) => void }) {
+  return (
+    <>
+      <p class="hint">Rules Entra does not have, in the same policy. A rule with only its id changes nothing.</p>
+      {PIM_RULES.map(([id, type, what]) => (
+        <PimRule key={id} id={id} what={what} rule={{ '@odata.type': type, ...get(id) }} put={put} />
+      ))}
+    </>
+  );
+}
+
+function PimRule({ id, what, rule, put }: { id: string; what: string; rule: Json; put: (rule: Json) => void }) {
+  const [text, setText] = useState(JSON.stringify(rule, null, 2));
+  const [bad, setBad] = useState<string | null>(null);
+  useEffect(() => setText(JSON.stringify(rule, null, 2)), [JSON.stringify(rule)]);
+  const read = () => {
+    try {
+      const parsed = JSON.parse(text);
+      if (parsed?.id !== id) throw new Error(`the rule's id must stay ${id}`);
+      setBad(null);
+      put(parsed);
+    } catch (err) {
+      setBad(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <label class="field">
+      <span>{what}</span>
+      <textarea rows={6} spellcheck={false} aria-label={`${id} (JSON)`} value={text}
+        onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} onBlur={read} />
+      {bad && <span class="error" role="alert">Not JSON pim can read: {bad}</span>}
+    </label>
   );
 }
