@@ -272,15 +272,15 @@ const list = (text) => (text === '' ? [] : text.split(','));
  * out, in the same order.
  */
 function decisionFrom(text) {
-  const f = text.split(SEPARATOR, 11);
+  const f = text.split(SEPARATOR, 12);
   const decision = {};
   if (f[0] !== '') decision.status = f[0];
-  if (f[9] !== '') {
-    const error = { code: f[9] };
-    if (f[10] !== '') error.failedRules = list(f[10]);
-    // The message is everything after the eleventh separator (it may hold one itself).
+  if (f[10] !== '') {
+    const error = { code: f[10] };
+    if (f[11] !== '') error.failedRules = list(f[11]);
+    // The message is everything after the twelfth separator (it may hold one itself).
     let at = -1;
-    for (let i = 0; i < 11; i++) at = text.indexOf(SEPARATOR, at + 1);
+    for (let i = 0; i < 12; i++) at = text.indexOf(SEPARATOR, at + 1);
     error.message = text.slice(at + 1);
     decision.error = error;
   }
@@ -288,10 +288,11 @@ function decisionFrom(text) {
   decision.missingAuthContext = f[2] === '1';
   decision.requiresApproval = f[3] === '1';
   decision.breakGlass = f[4] === '1';
-  decision.startDateTime = f[6];
-  decision.endDateTime = f[7];
-  decision.cappedAtEligibilityEnd = f[5] === '1';
-  decision.maximumDuration = f[8];
+  decision.outsideActivationWindow = f[5] === '1';
+  decision.startDateTime = f[7];
+  decision.endDateTime = f[8];
+  decision.cappedAtEligibilityEnd = f[6] === '1';
+  decision.maximumDuration = f[9];
   return decision;
 }
 

@@ -171,7 +171,8 @@ const SEPARATOR: char = '\u{1f}';
 
 /// A decision as its fields' wire texts, each followed by `SEPARATOR`, the error's message last
 /// (it may hold anything): status, failed rules (joined by `,`), `missingAuthContext`,
-/// `requiresApproval`, `breakGlass` and `cappedAtEligibilityEnd` (`0` or `1` each), start, end,
+/// `requiresApproval`, `breakGlass`, `outsideActivationWindow` and `cappedAtEligibilityEnd`
+/// (`0` or `1` each), start, end,
 /// maximum duration, error code, the error's failed rules, message. Empty where a field is
 /// absent. lib/wrap.mjs (`decisionFrom`) builds the object JSON would give, in the same field
 /// order; test/fastpaths.test.mjs compares the two. Cheaper than JSON: no quoting, and a
@@ -194,6 +195,7 @@ fn compact(d: &pim_core::ActivationDecision) -> String {
         d.missing_auth_context,
         d.requires_approval,
         d.break_glass,
+        d.outside_activation_window,
         d.capped_at_eligibility_end,
     ] {
         field(if flag { "1" } else { "0" });
