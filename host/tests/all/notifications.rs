@@ -937,21 +937,30 @@ async fn mail_goes_over_starttls_with_authentication_and_never_in_the_clear() {
     assert_eq!((round.delivered, round.failed), (0, 1), "{round:?}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn two_hosts_on_one_database_send_each_delivery_once() {
-    let db = temp_db("two-hosts");
-    let mut service = walkthrough(&db);
+/// Two deliverers on `database` (the walkthrough's notifications taken from a SQLite service
+/// at `name`) take and deliver at once: each notification is taken by one of them and each
+/// delivery sent once. Returns how many notifications there were, and the deliverers (to drop
+/// off the async threads).
+async fn two_deliverers_race(
+    name: &str,
+    database: impl FnOnce(&Path) -> pim_host::Database + Send + 'static,
+) -> (usize, Arc<Deliverer>, Arc<Deliverer>) {
+    let db = temp_db(name);
     let r = Receiver::default();
     let url = receiver(r.clone()).await;
     let config = webhook_config(&url, WebhookFormat::Pim, None);
-    let (a, b) = (
-        Arc::new(Deliverer::open(&db, &config, &[]).expect("opens")),
-        Arc::new(Deliverer::open(&db, &config, &[]).expect("opens")),
-    );
-    let now = chrono::Utc::now();
-    let taken = a.take_from(&mut service, now).expect("takes")
-        + b.take_from(&mut service, now).expect("takes");
-    let n = all_notifications(&mut service).len();
+    let (taken, n, a, b) = blocking(move || {
+        let mut service = walkthrough(&db);
+        let database = database(&db);
+        let open = || Deliverer::open_on(&database, &config, &[]).expect("opens");
+        let (a, b) = (Arc::new(open()), Arc::new(open()));
+        let now = chrono::Utc::now();
+        let taken = a.take_from(&mut service, now).expect("takes")
+            + b.take_from(&mut service, now).expect("takes");
+        (taken, all_notifications(&mut service).len(), a, b)
+    })
+    .await;
+    assert!(n > 0, "the walkthrough notifies");
     assert_eq!(taken, n, "each notification is taken by one host");
     let (ra, rb) = tokio::join!(
         tokio::spawn({
@@ -965,7 +974,16 @@ async fn two_hosts_on_one_database_send_each_delivery_once() {
     );
     let delivered = ra.expect("joins").expect("delivers") + rb.expect("joins").expect("delivers");
     assert_eq!(delivered, n);
-    assert_eq!(r.seen.lock().expect("the log").len(), n, "none sent twice");
+    let seen = r.seen.lock().expect("the log").clone();
+    let keys: BTreeSet<&str> = seen.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(seen.len(), n, "none sent twice");
+    assert_eq!(keys.len(), n, "one key per delivery");
+    (n, a, b)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hosts_on_one_database_send_each_delivery_once() {
+    two_deliverers_race("two-hosts", |db| pim_host::Database::Sqlite(db.to_owned())).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1077,39 +1095,8 @@ fn postgres_status(url: &str) -> pim_host::outbox::Status {
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_two_hosts_on_one_database_send_each_delivery_once() {
     let pg = blocking(|| crate::postgres::TestDb::new("outbox_two")).await;
-    let db = temp_db("pg-two-hosts");
-    let r = Receiver::default();
-    let url = receiver(r.clone()).await;
-    let config = webhook_config(&url, WebhookFormat::Pim, None);
     let database = pim_host::Database::Postgres(pg.url.clone());
-    let (taken, n, a, b) = blocking(move || {
-        let mut service = walkthrough(&db);
-        let open = || Deliverer::open_on(&database, &config, &[]).expect("opens");
-        let (a, b) = (Arc::new(open()), Arc::new(open()));
-        let now = chrono::Utc::now();
-        let taken = a.take_from(&mut service, now).expect("takes")
-            + b.take_from(&mut service, now).expect("takes");
-        (taken, all_notifications(&mut service).len(), a, b)
-    })
-    .await;
-    assert!(n > 0, "the walkthrough notifies");
-    assert_eq!(taken, n, "each notification is taken by one host");
-    let (ra, rb) = tokio::join!(
-        tokio::spawn({
-            let a = a.clone();
-            async move { a.deliver_due(None).await.map(|r| r.delivered) }
-        }),
-        tokio::spawn({
-            let b = b.clone();
-            async move { b.deliver_due(None).await.map(|r| r.delivered) }
-        }),
-    );
-    let delivered = ra.expect("joins").expect("delivers") + rb.expect("joins").expect("delivers");
-    assert_eq!(delivered, n);
-    let seen = r.seen.lock().expect("the log").clone();
-    let keys: BTreeSet<&str> = seen.iter().map(|s| s.key.as_str()).collect();
-    assert_eq!(seen.len(), n, "none sent twice");
-    assert_eq!(keys.len(), n, "one key per delivery");
+    let (n, a, b) = two_deliverers_race("pg-two-hosts", move |_| database).await;
     let url = pg.url.clone();
     let status = blocking(move || postgres_status(&url)).await;
     assert_eq!(
