@@ -1,27 +1,48 @@
 //! Ids as types: a principal id cannot be passed where a role definition id goes.
 //!
-//! Each id is a newtype over `String`, serialized transparently (the JSON is the bare string, as
-//! Graph writes it). They borrow as `str`, hash and order exactly as `str` does, so maps keyed by
+//! Each id is a newtype over a shared, immutable `Arc<str>`, serialized as the bare string (as
+//! Graph writes it). Cloning one copies a pointer, so the state keeps each principal's, role's
+//! and scope's text once however many schedules name it ([`Interner`]). They borrow as `str`, hash and order exactly as `str` does, so maps keyed by
 //! an id are looked up with a plain `&str` without allocating, and every id derefs to `str`, so
 //! it passes wherever a `&str` is taken. There is deliberately no conversion from one id type to
 //! another: the text must be taken out (`as_str`, `into_string`) and put back in on purpose.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::borrow::Borrow;
 use core::fmt;
 use core::ops::Deref;
 
-use serde::{Deserialize, Serialize};
+use hashbrown::HashSet;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Declares id newtypes over `String`, each with the same impls (module docs).
+/// Declares id newtypes over `Arc<str>`, each with the same impls (module docs).
 macro_rules! ids {
     ($( $(#[$meta:meta])* $name:ident ),+ $(,)?) => {$(
         $(#[$meta])*
-        #[derive(
-            Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-        )]
-        #[serde(transparent)]
-        pub struct $name(String);
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(Arc<str>);
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map($name::from)
+            }
+        }
+
+        impl Shared for $name {
+            fn shared(&self) -> &Arc<str> {
+                &self.0
+            }
+            fn from_shared(text: Arc<str>) -> Self {
+                $name(text)
+            }
+        }
 
         impl $name {
             /// The id's text.
@@ -31,7 +52,7 @@ macro_rules! ids {
 
             /// The id's text, owned.
             pub fn into_string(self) -> String {
-                self.0
+                String::from(&*self.0)
             }
         }
 
@@ -48,7 +69,7 @@ macro_rules! ids {
             }
         }
 
-        // Sound: the derived `Hash`, `Eq` and `Ord` of a one-`String` newtype are `str`'s.
+        // Sound: the derived `Hash`, `Eq` and `Ord` of a one-`Arc<str>` newtype are `str`'s.
         impl Borrow<str> for $name {
             fn borrow(&self) -> &str {
                 &self.0
@@ -63,64 +84,90 @@ macro_rules! ids {
 
         impl From<String> for $name {
             fn from(s: String) -> Self {
-                $name(s)
+                $name(Arc::from(s))
             }
         }
 
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                $name(String::from(s))
+                $name(Arc::from(s))
             }
         }
 
         impl From<&String> for $name {
             fn from(s: &String) -> Self {
-                $name(s.clone())
+                $name(Arc::from(s.as_str()))
             }
         }
 
         impl From<$name> for String {
             fn from(id: $name) -> String {
-                id.0
+                id.into_string()
             }
         }
 
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
-                self.0 == other
+                &*self.0 == other
             }
         }
 
         impl PartialEq<&str> for $name {
             fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
+                &*self.0 == *other
             }
         }
 
         impl PartialEq<String> for $name {
             fn eq(&self, other: &String) -> bool {
-                self.0 == *other
+                &*self.0 == other.as_str()
             }
         }
 
         impl PartialEq<$name> for str {
             fn eq(&self, other: &$name) -> bool {
-                *self == other.0
+                self == &*other.0
             }
         }
 
         impl PartialEq<$name> for &str {
             fn eq(&self, other: &$name) -> bool {
-                **self == other.0
+                *self == &*other.0
             }
         }
 
         impl PartialEq<$name> for String {
             fn eq(&self, other: &$name) -> bool {
-                *self == other.0
+                self.as_str() == &*other.0
             }
         }
     )+};
+}
+
+/// The text an id shares (crate-private: ids are made from text, never from each other).
+pub(crate) trait Shared: Sized {
+    /// The shared text.
+    fn shared(&self) -> &Arc<str>;
+    /// An id over already shared text.
+    fn from_shared(text: Arc<str>) -> Self;
+}
+
+/// One copy of each id's text: the state passes every principal, role, scope and group id it
+/// stores through here, so a million schedules naming a hundred thousand principals hold a
+/// hundred thousand strings, not a million.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Interner {
+    texts: HashSet<Arc<str>>,
+}
+
+impl Interner {
+    /// `id` over the one shared copy of its text (made on first sight).
+    pub(crate) fn intern<T: Shared>(&mut self, id: &T) -> T {
+        let text = self
+            .texts
+            .get_or_insert_with(&**id.shared(), |_| id.shared().clone());
+        T::from_shared(text.clone())
+    }
 }
 
 ids! {

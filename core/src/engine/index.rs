@@ -8,6 +8,7 @@ use hashbrown::{Equivalent, HashMap};
 
 use crate::id::{PrincipalId, RoleDefinitionId, ScopeId};
 use crate::schedule::{AssignmentType, Origin, Schedule};
+use crate::state::Slots;
 
 /// A compact (principal, interned role) key for the gateway check's grant index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +62,7 @@ impl Hash for GrantKey {
 pub(crate) struct GrantIndex {
     // INVARIANT: `grants` holds exactly one `Grant` for every active schedule that has not
     // ended by an event, in line with the schedule's window; `sync` is the only writer.
-    grants: HashMap<GrantKey, Vec<Grant>>,
+    grants: HashMap<GrantKey, Slots<Grant>>,
     role_ids: HashMap<RoleDefinitionId, u32>,
     scope_ids: HashMap<ScopeId, u32>,
     scope_names: Vec<ScopeId>,
@@ -104,16 +105,19 @@ impl GrantIndex {
             activated: s.origin == Origin::Activated,
             slot,
         };
-        let list = self
-            .grants
-            .entry(GrantKey {
-                principal: s.principal_id.clone(),
-                role,
-            })
-            .or_default();
-        list.retain(|g| g.slot != slot);
+        let key = GrantKey {
+            principal: s.principal_id.clone(),
+            role,
+        };
         if s.ended.is_none() {
+            let list = self.grants.entry(key).or_default();
+            list.retain(|g| g.slot != slot);
             list.push(grant);
+        } else if let Some(list) = self.grants.get_mut(&key) {
+            list.retain(|g| g.slot != slot);
+            if list.is_empty() {
+                self.grants.remove(&key);
+            }
         }
     }
 
@@ -121,7 +125,7 @@ impl GrantIndex {
     pub fn grants_of(&self, principal: &str, role: u32) -> &[Grant] {
         self.grants
             .get(&GrantKeyRef { principal, role })
-            .map(Vec::as_slice)
+            .map(Slots::as_slice)
             .unwrap_or(&[])
     }
 

@@ -3,11 +3,13 @@
 //! it changes is [`State::apply`], one function per event family in this module's children, so
 //! the invariants of its indexes are kept in one place.
 
+mod by_id;
 mod governance;
 mod keys;
 mod requests;
 mod reviews;
 mod schedules;
+mod slots;
 
 use alloc::collections::BTreeSet;
 use alloc::format;
@@ -20,13 +22,14 @@ use crate::alerts::AlertSettings;
 use crate::directory::{Directory, PrincipalKind};
 use crate::error::ApplyError;
 use crate::event::Event;
-use crate::id::{PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId};
+use crate::id::{Interner, PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId};
 use crate::policy::Policy;
 use crate::request::{RequestRecord, Status};
 use crate::review::Review;
 use crate::schedule::{AssignmentType, Schedule};
 use crate::time::Instant;
-use keys::{PrincipalRole, PrincipalRoleRef};
+use keys::ByHolder;
+pub(crate) use slots::Slots;
 
 /// What time will do next to one request or schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,17 +61,17 @@ pub struct State {
     policies: HashMap<RoleDefinitionId, Vec<Policy>>,
     default_policy: Policy,
     schedules: Vec<Schedule>,
-    schedule_slot: HashMap<ScheduleId, u32>,
-    by_principal: HashMap<PrincipalId, Vec<u32>>,
+    schedule_slot: by_id::SlotsById,
+    by_principal: HashMap<PrincipalId, Slots<u32>>,
     // INVARIANT: `active` and `eligible` index every schedule of that kind that has not ended
     // by an event; a schedule past its end stays until `tick` ends it, and queries filter by time.
-    active: HashMap<PrincipalRole, Vec<u32>>,
-    eligible: HashMap<PrincipalRole, Vec<u32>>,
+    active: ByHolder,
+    eligible: ByHolder,
     // INVARIANT: every active schedule ever created, by role (filtered by time when read).
     active_by_role: HashMap<RoleDefinitionId, Vec<u32>>,
     // INVARIANT: every activation not ended by an event, by the slot of the eligibility it was
     // drawn from (a group's eligibility draws its members' activations).
-    drawn_from: HashMap<u32, Vec<u32>>,
+    drawn_from: HashMap<u32, Slots<u32>>,
     requests: Vec<RequestRecord>,
     request_slot: HashMap<RequestId, u32>,
     // INVARIANT: the slots of every request that is pending or granted but not yet started.
@@ -81,6 +84,8 @@ pub struct State {
     alert_settings: AlertSettings,
     audit_retention: Option<u32>,
     issued: u64,
+    // One copy of each principal, role, scope and group id the schedules and indexes name.
+    ids: Interner,
 }
 
 impl Default for State {
@@ -97,10 +102,10 @@ impl State {
             policies: HashMap::new(),
             default_policy: Policy::default(),
             schedules: Vec::new(),
-            schedule_slot: HashMap::new(),
+            schedule_slot: by_id::SlotsById::default(),
             by_principal: HashMap::new(),
-            active: HashMap::new(),
-            eligible: HashMap::new(),
+            active: ByHolder::default(),
+            eligible: ByHolder::default(),
             active_by_role: HashMap::new(),
             drawn_from: HashMap::new(),
             requests: Vec::new(),
@@ -112,6 +117,7 @@ impl State {
             alert_settings: AlertSettings::default(),
             audit_retention: None,
             issued: 0,
+            ids: Interner::default(),
         }
     }
 
@@ -142,7 +148,7 @@ impl State {
 
     /// One schedule by id.
     pub fn schedule(&self, id: &str) -> Option<&Schedule> {
-        let slot = *self.schedule_slot.get(id)?;
+        let slot = self.schedule_slot_by_id(id)?;
         self.schedules.get(slot as usize)
     }
 
@@ -229,9 +235,8 @@ impl State {
             AssignmentType::Active => &self.active,
             AssignmentType::Eligible => &self.eligible,
         };
-        map.get(&PrincipalRoleRef { principal, role })
-            .into_iter()
-            .flatten()
+        map.get(&self.schedules, principal, role)
+            .iter()
             .filter_map(|s| self.schedules.get(*s as usize))
     }
 
@@ -272,12 +277,17 @@ impl State {
     /// The activations drawn from the eligibility `eligibility_id` and not ended by an event
     /// (some may be past their end until `tick` ends them), found without a scan.
     pub(crate) fn activations_from(&self, eligibility_id: &str) -> impl Iterator<Item = &Schedule> {
-        self.schedule_slot
-            .get(eligibility_id)
-            .and_then(|slot| self.drawn_from.get(slot))
+        self.schedule_slot_by_id(eligibility_id)
+            .and_then(|slot| self.drawn_from.get(&slot))
             .into_iter()
             .flatten()
             .filter_map(|s| self.schedules.get(*s as usize))
+    }
+
+    /// The slot of the schedule with `id`.
+    pub(crate) fn schedule_slot_by_id(&self, id: &str) -> Option<u32> {
+        let id_at = |slot: u32| self.schedules.get(slot as usize).map(|s| s.id.as_str());
+        self.schedule_slot.get(id, id_at)
     }
 
     pub(crate) fn schedule_at(&self, slot: u32) -> Option<&Schedule> {
@@ -305,8 +315,7 @@ impl State {
             self.issued.saturating_add(n).saturating_add(1)
         );
         // A caller may have chosen an id that looks generated; never reuse one.
-        while self.request_slot.contains_key(id.as_str())
-            || self.schedule_slot.contains_key(id.as_str())
+        while self.request_slot.contains_key(id.as_str()) || self.schedule_slot_by_id(&id).is_some()
         {
             id.push('x');
         }
@@ -322,7 +331,7 @@ impl State {
         let generated = request
             .strip_prefix("request-")
             .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit() || b == b'x'));
-        if generated || self.schedule_slot.contains_key(request) {
+        if generated || self.schedule_slot_by_id(request).is_some() {
             self.next_id("schedule", n)
         } else {
             ScheduleId::from(String::from(request))
@@ -430,7 +439,9 @@ impl State {
             (!self.request_slot.contains_key(id)).then(|| ApplyError::UnknownRequest(id.into()))
         };
         let missing_schedule = |id: &str| {
-            (!self.schedule_slot.contains_key(id)).then(|| ApplyError::UnknownSchedule(id.into()))
+            self.schedule_slot_by_id(id)
+                .is_none()
+                .then(|| ApplyError::UnknownSchedule(id.into()))
         };
         let problem = match event {
             Event::RequestSubmitted { request, .. } => self
@@ -438,8 +449,8 @@ impl State {
                 .contains_key(&request.id)
                 .then(|| ApplyError::DuplicateRequest(request.id.clone())),
             Event::ScheduleCreated { schedule, .. } => self
-                .schedule_slot
-                .contains_key(&schedule.id)
+                .schedule_slot_by_id(&schedule.id)
+                .is_some()
                 .then(|| ApplyError::DuplicateSchedule(schedule.id.clone())),
             Event::ApprovalRecorded { request_id, .. }
             | Event::RequestStatusChanged { request_id, .. } => missing_request(request_id),

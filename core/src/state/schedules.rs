@@ -2,7 +2,6 @@
 
 use chrono::TimeDelta;
 
-use super::keys::{PrincipalRole, PrincipalRoleRef};
 use super::{Due, REMINDER_DAYS, State, next_slot};
 use crate::error::ApplyError;
 use crate::event::{Event, SchedulePayload};
@@ -58,36 +57,62 @@ impl State {
     ) -> Result<u32, ApplyError> {
         self.issued = self.issued.saturating_add(1);
         let slot = next_slot(self.schedules.len(), "schedules")?;
-        self.schedule_slot.insert(schedule.id.clone(), slot);
+        let schedule = self.stored(schedule);
         self.by_principal
             .entry(schedule.principal_id.clone())
             .or_default()
             .push(slot);
-        let key = PrincipalRole::new(&schedule.principal_id, &schedule.role_definition_id);
-        self.index_mut(schedule.kind)
-            .entry(key)
-            .or_default()
-            .push(slot);
+        let kind = schedule.kind;
         if schedule.kind == AssignmentType::Active {
             self.active_by_role
                 .entry(schedule.role_definition_id.clone())
                 .or_default()
                 .push(slot);
         }
-        self.schedules.push(Schedule::from(schedule.clone()));
+        let request_id = schedule.request_id.clone();
+        let id = schedule.id.clone();
+        self.schedules.push(schedule);
+        let schedules = &self.schedules;
+        self.schedule_slot.insert(&id, slot, |s| {
+            schedules.get(s as usize).map(|s| s.id.as_str())
+        });
+        self.index_holder(kind, slot, true);
         self.index_drawn(slot, true);
         self.schedule_end(slot, at, true);
         // INVARIANT: a request's target is the schedule it created, once it created one
         // (an approved activation or renewal), so cancel and status follow that schedule.
-        if let Some(r) = schedule
-            .request_id
+        if let Some(r) = request_id
             .as_ref()
             .and_then(|id| self.request_slot.get(id))
             .and_then(|slot| self.requests.get_mut(*slot as usize))
         {
-            r.target_schedule_id = Some(schedule.id.clone());
+            r.target_schedule_id = Some(id);
         }
         Ok(slot)
+    }
+
+    /// The schedule as the state keeps it: its ids share the text already held (the
+    /// interner's principals, roles, scopes and groups; the eligibility's and request's own
+    /// ids), so a schedule costs its own id and its fields, not a copy of every string.
+    fn stored(&mut self, payload: &SchedulePayload) -> Schedule {
+        let mut s = Schedule::from(payload.clone());
+        s.principal_id = self.ids.intern(&s.principal_id);
+        s.role_definition_id = self.ids.intern(&s.role_definition_id);
+        s.scope = self.ids.intern(&s.scope);
+        s.via_group = s.via_group.map(|g| self.ids.intern(&g));
+        if let Some(from) = &s.activated_using
+            && let Some(eligibility) = self
+                .schedule_slot_by_id(from)
+                .and_then(|slot| self.schedules.get(slot as usize))
+        {
+            s.activated_using = Some(eligibility.id.clone());
+        }
+        if let Some(request) = &s.request_id
+            && let Some((id, _)) = self.request_slot.get_key_value(request.as_str())
+        {
+            s.request_id = Some(id.clone());
+        }
+        s
     }
 
     fn update_schedule(&mut self, slot: u32, at: Instant, start: Instant, end: Option<Instant>) {
@@ -97,15 +122,12 @@ impl State {
             s.start_date_time = start;
             s.end_date_time = end;
             if s.ended.take().is_some() {
-                reindex = Some((
-                    s.kind,
-                    PrincipalRole::new(&s.principal_id, &s.role_definition_id),
-                ));
+                reindex = Some(s.kind);
             }
         }
         self.schedule_end(slot, at, true);
-        if let Some((kind, key)) = reindex {
-            self.index_mut(kind).entry(key).or_default().push(slot);
+        if let Some(kind) = reindex {
+            self.index_holder(kind, slot, true);
             self.index_drawn(slot, true);
         }
     }
@@ -115,7 +137,7 @@ impl State {
         let mut unindex = None;
         if let Some(s) = self.schedules.get_mut(slot as usize) {
             if s.ended.is_none() {
-                unindex = Some((s.kind, s.principal_id.clone(), s.role_definition_id.clone()));
+                unindex = Some(s.kind);
             }
             s.ended = Some(reason);
             if s.end_date_time.is_none_or(|e| at < e) {
@@ -125,15 +147,9 @@ impl State {
                 s.start_date_time = at;
             }
         }
-        if let Some((kind, principal, role)) = unindex {
+        if let Some(kind) = unindex {
             self.index_drawn(slot, false);
-            let key = PrincipalRoleRef {
-                principal: &principal,
-                role: &role,
-            };
-            if let Some(list) = self.index_mut(kind).get_mut(&key) {
-                list.retain(|s| *s != slot);
-            }
+            self.index_holder(kind, slot, false);
         }
     }
 
@@ -170,7 +186,7 @@ impl State {
             .get(slot as usize)
             .filter(|s| s.origin == Origin::Activated)
             .and_then(|s| s.activated_using.as_deref())
-            .and_then(|id| self.schedule_slot.get(id).copied());
+            .and_then(|id| self.schedule_slot_by_id(id));
         let Some(from) = from else { return };
         if add {
             self.drawn_from.entry(from).or_default().push(slot);
@@ -183,19 +199,20 @@ impl State {
     }
 
     fn schedule_slot_of(&self, id: &str) -> Result<u32, ApplyError> {
-        self.schedule_slot
-            .get(id)
-            .copied()
+        self.schedule_slot_by_id(id)
             .ok_or_else(|| ApplyError::UnknownSchedule(id.into()))
     }
 
-    fn index_mut(
-        &mut self,
-        kind: AssignmentType,
-    ) -> &mut hashbrown::HashMap<PrincipalRole, alloc::vec::Vec<u32>> {
-        match kind {
+    /// Adds the schedule in `slot` to the (principal, role) index of its kind, or takes it out.
+    fn index_holder(&mut self, kind: AssignmentType, slot: u32, add: bool) {
+        let index = match kind {
             AssignmentType::Active => &mut self.active,
             AssignmentType::Eligible => &mut self.eligible,
+        };
+        if add {
+            index.push(&self.schedules, slot);
+        } else {
+            index.remove(&self.schedules, slot);
         }
     }
 }
