@@ -1,5 +1,6 @@
-//! Criterion benchmarks: the gateway `check` and activation evaluation on tenants of 10 thousand
-//! and 1 million assignments.
+//! Criterion benchmarks: the gateway `check`, activation evaluation, every command's decision and
+//! every query that is not a listing, on tenants of 10 thousand and 1 million assignments, beside
+//! one random DRAM access (a pointer chase) measured in the same run.
 //!
 //! Run with `cargo bench -p pim-core --bench engine -- --warm-up-time 1 --measurement-time 3`.
 //! Building each tenant prints its setup time and the process's resident memory to stderr.
@@ -17,6 +18,9 @@ use pim_core::{
     evaluate_activation,
 };
 use serde_json::json;
+
+#[path = "engine/decisions.rs"]
+mod decisions;
 
 /// Entra's built-in roles the engine knows, plus custom ones up to 20.
 const BUILT_IN: [&str; 7] = [
@@ -661,7 +665,28 @@ fn bench_stateless(c: &mut Criterion) {
     });
 }
 
+/// One random DRAM access: a dependent load chasing a random cycle through 128 MiB (far past
+/// the caches), so each step waits for memory. `check` at a million assignments is compared
+/// with this figure, measured in the same run on the same machine.
+fn bench_dram(c: &mut Criterion) {
+    const SLOTS: usize = 1 << 25;
+    // Sattolo's algorithm: a random permutation that is one cycle through every slot.
+    let mut next: Vec<u32> = (0..SLOTS as u32).collect();
+    let mut rng = Rng(0xD2A4);
+    for i in (1..SLOTS).rev() {
+        next.swap(i, rng.below(i));
+    }
+    let mut at = 0u32;
+    c.bench_function("dram/random-access", |b| {
+        b.iter(|| {
+            at = next[at as usize];
+            black_box(at)
+        });
+    });
+}
+
 fn benches(c: &mut Criterion) {
+    bench_dram(c);
     bench_stateless(c);
     // `PIM_BENCH_SIZES=10000,100000` picks other tenant sizes (default: 10k and 1M).
     let sizes: Vec<usize> = std::env::var("PIM_BENCH_SIZES")
@@ -675,7 +700,7 @@ fn benches(c: &mut Criterion) {
             n => n.to_string(),
         };
         let size = size.as_str();
-        let t = build(n);
+        let mut t = build(n);
         sanity(&t);
         eprintln!(
             "{size}: {} roles; keys: {} direct, {} group, {} activation, {} eligible-only, {} activatable",
@@ -689,6 +714,7 @@ fn benches(c: &mut Criterion) {
         bench_check(c, &t, size);
         bench_activation(c, &t, size);
         bench_admin_remove(c, &t, size);
+        decisions::bench_all(c, &mut t, size);
     }
 }
 
