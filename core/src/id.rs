@@ -1,27 +1,30 @@
 //! Ids as types: a principal id cannot be passed where a role definition id goes.
 //!
-//! Each id is a newtype over a shared, immutable `Arc<str>`, serialized as the bare string (as
-//! Graph writes it). Cloning one copies a pointer, so the state keeps each principal's, role's
-//! and scope's text once however many schedules name it ([`Interner`]). They borrow as `str`, hash and order exactly as `str` does, so maps keyed by
-//! an id are looked up with a plain `&str` without allocating, and every id derefs to `str`, so
-//! it passes wherever a `&str` is taken. There is deliberately no conversion from one id type to
-//! another: the text must be taken out (`as_str`, `into_string`) and put back in on purpose.
+//! Each id is a newtype over a shared, immutable `ArcStr` (one pointer; the text, its length
+//! and its count in one heap block), serialized as the bare string (as Graph writes it). Cloning
+//! one copies the pointer, so the state keeps each principal's, role's and scope's text once
+//! however many schedules name it. Ids borrow as `str`, hash and order exactly as `str` does, so
+//! maps keyed by an id are looked up with a plain `&str` without allocating, and every id derefs
+//! to `str`, so it passes wherever a `&str` is taken. There is deliberately no conversion from
+//! one id type to another: the text must be taken out (`as_str`, `into_string`) and put back in
+//! on purpose.
 
 use alloc::string::String;
-use alloc::sync::Arc;
 use core::borrow::Borrow;
 use core::fmt;
 use core::ops::Deref;
 
+use arcstr::ArcStr;
+
 use hashbrown::HashSet;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Declares id newtypes over `Arc<str>`, each with the same impls (module docs).
+/// Declares id newtypes over `ArcStr`, each with the same impls (module docs).
 macro_rules! ids {
     ($( $(#[$meta:meta])* $name:ident ),+ $(,)?) => {$(
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(Arc<str>);
+        pub struct $name(ArcStr);
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -36,10 +39,10 @@ macro_rules! ids {
         }
 
         impl Shared for $name {
-            fn shared(&self) -> &Arc<str> {
+            fn shared(&self) -> &ArcStr {
                 &self.0
             }
-            fn from_shared(text: Arc<str>) -> Self {
+            fn from_shared(text: ArcStr) -> Self {
                 $name(text)
             }
         }
@@ -69,7 +72,7 @@ macro_rules! ids {
             }
         }
 
-        // Sound: the derived `Hash`, `Eq` and `Ord` of a one-`Arc<str>` newtype are `str`'s.
+        // Sound: the derived `Hash`, `Eq` and `Ord` of a one-`ArcStr` newtype are `str`'s.
         impl Borrow<str> for $name {
             fn borrow(&self) -> &str {
                 &self.0
@@ -84,19 +87,19 @@ macro_rules! ids {
 
         impl From<String> for $name {
             fn from(s: String) -> Self {
-                $name(Arc::from(s))
+                $name(ArcStr::from(s))
             }
         }
 
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                $name(Arc::from(s))
+                $name(ArcStr::from(s))
             }
         }
 
         impl From<&String> for $name {
             fn from(s: &String) -> Self {
-                $name(Arc::from(s.as_str()))
+                $name(ArcStr::from(s.as_str()))
             }
         }
 
@@ -147,9 +150,9 @@ macro_rules! ids {
 /// The text an id shares (crate-private: ids are made from text, never from each other).
 pub(crate) trait Shared: Sized {
     /// The shared text.
-    fn shared(&self) -> &Arc<str>;
+    fn shared(&self) -> &ArcStr;
     /// An id over already shared text.
-    fn from_shared(text: Arc<str>) -> Self;
+    fn from_shared(text: ArcStr) -> Self;
 }
 
 /// One copy of each id's text: the state passes every principal, role, scope and group id it
@@ -157,7 +160,7 @@ pub(crate) trait Shared: Sized {
 /// hundred thousand strings, not a million.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
-    texts: HashSet<Arc<str>>,
+    texts: HashSet<ArcStr>,
 }
 
 impl Interner {
