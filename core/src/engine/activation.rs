@@ -516,9 +516,8 @@ impl Engine {
         actions: &[Action],
         now: Instant,
     ) -> bool {
-        self.state.open_requests().any(|r| {
-            r.principal_id == principal
-                && r.role_definition_id == role
+        self.state.open_requests_of(principal).any(|r| {
+            r.role_definition_id == role
                 && r.scope == scope
                 && r.kind == kind
                 && (actions.is_empty() || actions.contains(&r.action))

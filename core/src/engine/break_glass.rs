@@ -15,7 +15,7 @@ use crate::review::{
     ApplyResult, Recurrence, ReviewAssignmentType, ReviewDecision, ReviewDefinition, ReviewItem,
     ReviewSettings, ReviewerType, Reviewers,
 };
-use crate::schedule::{AssignmentType, Schedule};
+use crate::schedule::Schedule;
 use crate::time::Instant;
 use crate::wire::SubjectSet;
 use crate::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
@@ -59,10 +59,9 @@ impl Engine {
     fn default_approvers(&self, now: Instant) -> Vec<PrincipalId> {
         let dir = self.state.directory();
         let mut out = alloc::collections::BTreeSet::new();
-        for s in self.state.schedules() {
-            let admin_role = s.role_definition_id == PRIVILEGED_ROLE_ADMINISTRATOR
-                || s.role_definition_id == GLOBAL_ADMINISTRATOR;
-            if !admin_role || s.kind != AssignmentType::Active || s.ended.is_some() {
+        let roles = [PRIVILEGED_ROLE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR];
+        for s in self.state.active_by_role(&roles) {
+            if s.ended.is_some() {
                 continue;
             }
             if s.scope != "/" || !s.in_effect(now) {

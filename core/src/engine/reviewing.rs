@@ -46,19 +46,16 @@ impl Engine {
     /// The access an instance starting at `t` reviews, one item per principal, sorted.
     pub(crate) fn review_snapshot(&self, def: &ReviewDefinition, t: Instant) -> Vec<ReviewItem> {
         let mut items: Vec<ReviewItem> = Vec::new();
+        // Each principal's item, by the principal: one lookup per schedule, not a search.
+        let mut item_of: hashbrown::HashMap<PrincipalId, usize> = hashbrown::HashMap::new();
         let last_sign_in = |p: &str| self.state.alert_settings().sign_ins.get(p).copied();
-        for s in self.state.schedules() {
-            let kind_ok = match def.assignment_type {
-                ReviewAssignmentType::Eligible => s.kind == AssignmentType::Eligible,
-                ReviewAssignmentType::Active => s.kind == AssignmentType::Active,
-                ReviewAssignmentType::All => true,
-            };
-            if !kind_ok
-                || s.origin != Origin::Assigned
-                || s.role_definition_id != def.role_definition_id
-                || s.scope != def.scope_id
-                || !s.in_effect(t)
-            {
+        let kind = match def.assignment_type {
+            ReviewAssignmentType::Eligible => Some(AssignmentType::Eligible),
+            ReviewAssignmentType::Active => Some(AssignmentType::Active),
+            ReviewAssignmentType::All => None,
+        };
+        for s in self.state.schedules_of_role(&def.role_definition_id, kind) {
+            if s.origin != Origin::Assigned || s.scope != def.scope_id || !s.in_effect(t) {
                 continue;
             }
             let Some(p) = self.state.directory().principal(&s.principal_id) else {
@@ -77,10 +74,11 @@ impl Engine {
                     continue;
                 }
             }
-            if let Some(item) = items.iter_mut().find(|i| i.principal_id == p.id) {
+            if let Some(item) = item_of.get(&p.id).and_then(|i| items.get_mut(*i)) {
                 item.schedule_ids.push(s.id.clone());
                 continue;
             }
+            item_of.insert(p.id.clone(), items.len());
             let reviewers = match def.reviewers.kind {
                 ReviewerType::Selected => def.reviewers.ids.clone(),
                 ReviewerType::SelfReview => vec![p.id.clone()],

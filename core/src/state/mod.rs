@@ -69,6 +69,8 @@ pub struct State {
     eligible: ByHolder,
     // INVARIANT: every active schedule ever created, by role (filtered by time when read).
     active_by_role: HashMap<RoleDefinitionId, Vec<u32>>,
+    // INVARIANT: every eligible schedule ever created, by role (filtered by time when read).
+    eligible_by_role: HashMap<RoleDefinitionId, Vec<u32>>,
     // INVARIANT: every activation not ended by an event, by the slot of the eligibility it was
     // drawn from (a group's eligibility draws its members' activations).
     drawn_from: HashMap<u32, Slots<u32>>,
@@ -76,6 +78,8 @@ pub struct State {
     request_slot: HashMap<RequestId, u32>,
     // INVARIANT: the slots of every request that is pending or granted but not yet started.
     open_requests: BTreeSet<u32>,
+    // INVARIANT: the same slots, by the requests' principal.
+    open_by_principal: HashMap<PrincipalId, Slots<u32>>,
     // INVARIANT: everything time will do, by instant: each open request's time-out or start,
     // each schedule's end and reminders, each live review's next start and end.
     timeline: BTreeSet<(Instant, Due)>,
@@ -107,10 +111,12 @@ impl State {
             active: ByHolder::default(),
             eligible: ByHolder::default(),
             active_by_role: HashMap::new(),
+            eligible_by_role: HashMap::new(),
             drawn_from: HashMap::new(),
             requests: Vec::new(),
             request_slot: HashMap::new(),
             open_requests: BTreeSet::new(),
+            open_by_principal: HashMap::new(),
             timeline: BTreeSet::new(),
             reviews: Vec::new(),
             review_slot: HashMap::new(),
@@ -191,6 +197,16 @@ impl State {
         self.requests.get(slot as usize)
     }
 
+    /// Requests `principal` made that are still waiting for a decision or for their start,
+    /// in submission order.
+    pub(crate) fn open_requests_of(&self, principal: &str) -> impl Iterator<Item = &RequestRecord> {
+        self.open_by_principal
+            .get(principal)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| self.requests.get(*s as usize))
+    }
+
     /// Requests still waiting for a decision or for their start.
     pub fn open_requests(&self) -> impl Iterator<Item = &RequestRecord> {
         self.open_requests
@@ -250,6 +266,22 @@ impl State {
             .filter_map(|r| self.active_by_role.get(*r))
             .flatten()
             .filter_map(|s| self.schedules.get(*s as usize))
+    }
+
+    /// Schedules of `role`, of `kind` or of both kinds, ended ones included, in creation order.
+    pub(crate) fn schedules_of_role(
+        &self,
+        role: &str,
+        kind: Option<AssignmentType>,
+    ) -> impl Iterator<Item = &Schedule> {
+        let wanted = |k: AssignmentType| kind.is_none_or(|want| want == k);
+        let active = (self.active_by_role.get(role))
+            .filter(|_| wanted(AssignmentType::Active))
+            .map_or(&[][..], Vec::as_slice);
+        let eligible = (self.eligible_by_role.get(role))
+            .filter(|_| wanted(AssignmentType::Eligible))
+            .map_or(&[][..], Vec::as_slice);
+        merge_ascending(active, eligible).filter_map(|s| self.schedules.get(s as usize))
     }
 
     #[cfg(feature = "notifications")]
@@ -468,6 +500,35 @@ impl State {
 }
 
 /// A slot for the next item of a list of `len`, or the error when the list is full.
+/// Two ascending lists of slots as one ascending sequence.
+fn merge_ascending<'a>(mut a: &'a [u32], mut b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+    core::iter::from_fn(move || {
+        let (next, rest_a, rest_b) = match (a.split_first(), b.split_first()) {
+            (Some((x, ra)), Some((y, _))) if x <= y => (*x, ra, b),
+            (_, Some((y, rb))) => (*y, a, rb),
+            (Some((x, ra)), None) => (*x, ra, b),
+            (None, None) => return None,
+        };
+        (a, b) = (rest_a, rest_b);
+        Some(next)
+    })
+}
+
 fn next_slot(len: usize, what: &'static str) -> Result<u32, ApplyError> {
     u32::try_from(len).map_err(|_| ApplyError::TooMany(what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_ascending;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn merging_keeps_ascending_order_and_every_slot() {
+        let merged: Vec<u32> = merge_ascending(&[1, 4, 5, 9], &[2, 3, 10]).collect();
+        assert_eq!(merged, [1, 2, 3, 4, 5, 9, 10]);
+        assert_eq!(merge_ascending(&[], &[7]).collect::<Vec<_>>(), [7]);
+        assert_eq!(merge_ascending(&[7], &[]).collect::<Vec<_>>(), [7]);
+        assert!(merge_ascending(&[], &[]).next().is_none());
+    }
 }

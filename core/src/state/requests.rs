@@ -113,20 +113,37 @@ impl State {
         let Some(r) = self.requests.get(slot as usize) else {
             return;
         };
-        match r.status {
-            Status::PendingApproval | Status::PendingAdminDecision => {
-                self.open_requests.insert(slot);
-                if let Some(t) = r.current_step().and_then(|s| s.time_out_date_time) {
-                    self.timeline.insert((t, Due::ApprovalTimeout(slot)));
-                }
+        let due = match r.status {
+            Status::PendingApproval | Status::PendingAdminDecision => Some(
+                r.current_step()
+                    .and_then(|s| s.time_out_date_time)
+                    .map(|t| (t, Due::ApprovalTimeout(slot))),
+            ),
+            Status::Granted => Some(Some((r.start_date_time, Due::RequestStart(slot)))),
+            _ => None,
+        };
+        self.mark_open(slot, due.is_some());
+        if let Some(Some(due)) = due {
+            self.timeline.insert(due);
+        }
+    }
+
+    /// Adds the request in `slot` to the open requests (and its principal's), or takes it out.
+    fn mark_open(&mut self, slot: u32, open: bool) {
+        let Some(r) = self.requests.get(slot as usize) else {
+            return;
+        };
+        if open {
+            if self.open_requests.insert(slot) {
+                let mine = self.open_by_principal.entry(r.principal_id.clone());
+                mine.or_default().push(slot);
             }
-            Status::Granted => {
-                self.open_requests.insert(slot);
-                self.timeline
-                    .insert((r.start_date_time, Due::RequestStart(slot)));
-            }
-            _ => {
-                self.open_requests.remove(&slot);
+        } else if self.open_requests.remove(&slot)
+            && let Some(mine) = self.open_by_principal.get_mut(r.principal_id.as_str())
+        {
+            mine.retain(|s| *s != slot);
+            if mine.is_empty() {
+                self.open_by_principal.remove(r.principal_id.as_str());
             }
         }
     }
@@ -140,6 +157,6 @@ impl State {
         }
         self.timeline
             .remove(&(r.start_date_time, Due::RequestStart(slot)));
-        self.open_requests.remove(&slot);
+        self.mark_open(slot, false);
     }
 }

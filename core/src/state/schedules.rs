@@ -63,12 +63,14 @@ impl State {
             .or_default()
             .push(slot);
         let kind = schedule.kind;
-        if schedule.kind == AssignmentType::Active {
-            self.active_by_role
-                .entry(schedule.role_definition_id.clone())
-                .or_default()
-                .push(slot);
-        }
+        let by_role = match schedule.kind {
+            AssignmentType::Active => &mut self.active_by_role,
+            AssignmentType::Eligible => &mut self.eligible_by_role,
+        };
+        by_role
+            .entry(schedule.role_definition_id.clone())
+            .or_default()
+            .push(slot);
         let request_id = schedule.request_id.clone();
         let id = schedule.id.clone();
         self.schedules.push(schedule);
