@@ -206,8 +206,11 @@ impl<S: Store + 'static> AppState<S> {
         Ok(answer?)
     }
 
-    /// Runs `f` on a reader caught up with the log (the writer if there are no readers): the
-    /// first idle one, else the next in turn.
+    /// Runs `f` on a reader caught up with the log (the writer if there are no readers): an
+    /// idle one that has seen this host's newest head answers on the calling thread (a read
+    /// takes microseconds, less than the hop to a blocking thread and back); otherwise the
+    /// first idle one, else the next in turn, on a blocking thread, where a long catch-up or
+    /// a wait for a busy reader cannot hold up the async threads.
     pub async fn with_reader<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut Service<S>, Instant) -> Result<T, ServiceError> + Send + 'static,
@@ -215,6 +218,10 @@ impl<S: Store + 'static> AppState<S> {
         if self.readers.is_empty() {
             return self.with_service(f).await;
         }
+        let f = match self.read_here(f) {
+            Ok(answer) => return answer,
+            Err(f) => f,
+        };
         let state = self.clone();
         let answer = tokio::task::spawn_blocking(move || {
             let n = state.readers.len();
@@ -233,6 +240,31 @@ impl<S: Store + 'static> AppState<S> {
         })
         .await?;
         Ok(answer?)
+    }
+
+    /// Runs `f` at once on an idle reader already at this host's newest head (so its catch-up
+    /// is a look at the store, not a replay) over a store that may be called from an async
+    /// thread (SQLite, memory: not PostgreSQL); gives `f` back when there is none.
+    fn read_here<T, F>(&self, f: F) -> Result<Result<T, ApiError>, F>
+    where
+        F: FnOnce(&mut Service<S>, Instant) -> Result<T, ServiceError>,
+    {
+        let newest = *self.heads.borrow();
+        let n = self.readers.len();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let idle = (0..n).find_map(|i| {
+            let mut reader = self.readers.get((start + i) % n)?.try_lock().ok()?;
+            let here = reader.head() >= newest && reader.store_mut().reads_on_async_threads();
+            here.then_some(reader)
+        });
+        let Some(mut reader) = idle else {
+            return Err(f);
+        };
+        let answer = self.instant(&mut reader).and_then(|now| {
+            self.saw_head(reader.head());
+            f(&mut reader, now)
+        });
+        Ok(answer.map_err(ApiError::from))
     }
 
     /// Catches `service` up with the log and reads the trusted time against the log's latest

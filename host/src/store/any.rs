@@ -136,6 +136,9 @@ impl Store for AnyStore {
     fn kind(&self) -> &'static str {
         each!(self, s => s.kind())
     }
+    fn reads_on_async_threads(&self) -> bool {
+        each!(self, s => s.reads_on_async_threads())
+    }
     fn put_witness(&mut self, witness: &ClockWitness) -> Result<(), StoreError> {
         each!(self, s => s.put_witness(witness))
     }

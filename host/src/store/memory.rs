@@ -34,6 +34,9 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
+    fn reads_on_async_threads(&self) -> bool {
+        true
+    }
     fn head(&mut self) -> Result<u64, StoreError> {
         Ok(self.log().events.len() as u64)
     }

@@ -145,6 +145,13 @@ pub trait Store: Send {
     fn kind(&self) -> &'static str {
         "memory"
     }
+    /// Whether a read may call this store from an async runtime's own thread: its calls are
+    /// short and start no runtime of their own. PostgreSQL's synchronous client runs a
+    /// runtime of its own, which may not start inside another, so its calls always go to a
+    /// blocking thread; the default is that safe answer.
+    fn reads_on_async_threads(&self) -> bool {
+        false
+    }
 
     // --- Clock witnesses (docs/semantics.md, "Time: which clock pim trusts") ---
 

@@ -517,6 +517,10 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn reads_on_async_threads(&self) -> bool {
+        true
+    }
+
     // --- Clock witnesses ---
 
     fn put_witness(&mut self, w: &ClockWitness) -> Result<(), StoreError> {
