@@ -139,3 +139,23 @@ impl GrantIndex {
         self.scope_names.get(id as usize).map(ScopeId::as_str)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Grant, GrantKey, Slots};
+    use crate::schedule::Schedule;
+    use core::mem::size_of;
+
+    /// The sizes docs/performance.md accounts a tenant's bytes with; a change that grows one
+    /// grows every tenant, and must say so there.
+    #[test]
+    fn rows_and_entries_keep_their_sizes() {
+        assert_eq!(size_of::<Schedule>(), 88, "a schedule's row");
+        assert_eq!(size_of::<Slots<u32>>(), 16, "an index entry of slots");
+        assert_eq!(size_of::<GrantKey>(), 16, "a grant key");
+        assert_eq!(size_of::<Grant>(), 36, "a grant");
+        assert_eq!(size_of::<Slots<Grant>>(), 40, "a key's grants");
+        let timeline = size_of::<(crate::time::Instant, crate::state::Due)>();
+        assert_eq!(timeline, 24, "a timeline entry");
+    }
+}
