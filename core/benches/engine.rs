@@ -589,14 +589,7 @@ fn bench_activation(c: &mut Criterion, t: &Tenant, size: &str) {
         );
     }
     let mut g = c.benchmark_group(format!("activate/{size}"));
-    g.bench_function("execute-selfActivate", |b| {
-        let mut i = 0usize;
-        b.iter(|| {
-            i = (i + 1) % commands.len();
-            let (cmd, ctx) = &commands[i];
-            black_box(t.engine.execute(black_box(cmd), ctx, t.now))
-        });
-    });
+    decisions::execute_each(&mut g, "execute-selfActivate", t, &commands);
     g.finish();
 }
 

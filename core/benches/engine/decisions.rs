@@ -8,7 +8,8 @@
 
 use std::hint::black_box;
 
-use criterion::Criterion;
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion};
 use pim_core::{CallContext, Command, Query, QueryResult};
 use serde_json::{Value, json};
 
@@ -188,16 +189,26 @@ fn bench_cases(
             !commands.is_empty(),
             "{name}: the engine accepted none of the commands"
         );
-        g.bench_function(name, |b| {
-            let mut i = 0usize;
-            b.iter(|| {
-                i = (i + 1) % commands.len();
-                let (cmd, ctx) = &commands[i];
-                black_box(t.engine.execute(black_box(cmd), ctx, t.now))
-            });
-        });
+        execute_each(&mut g, name, t, &commands);
     }
     g.finish();
+}
+
+/// Measures `execute` (decided, not applied) cycling through `commands`.
+pub fn execute_each(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    t: &Tenant,
+    commands: &[(Command, CallContext)],
+) {
+    g.bench_function(name, |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i = (i + 1) % commands.len();
+            let (cmd, ctx) = &commands[i];
+            black_box(t.engine.execute(black_box(cmd), ctx, t.now))
+        });
+    });
 }
 
 /// Sets the approval role to need `APPROVER`'s consent and files a pending activation for
