@@ -397,6 +397,9 @@ impl Process {
             }
             None => std::process::Command::new(bin),
         };
+        // In a process group of its own, so that `drop` ends faketime's child too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = cmd
             .args([
                 "serve",
@@ -448,6 +451,13 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
+        // faketime runs pim-host as a child of its own: killing faketime alone leaves the
+        // server running, so the whole process group goes.
+        #[cfg(unix)]
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(std::process::Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
