@@ -224,19 +224,15 @@ impl<S: Store + 'static> AppState<S> {
         };
         let state = self.clone();
         let answer = tokio::task::spawn_blocking(move || {
-            let n = state.readers.len();
             let start = state.next_reader.fetch_add(1, Ordering::Relaxed);
-            let idle = (0..n).find_map(|i| state.readers.get((start + i) % n)?.try_lock().ok());
-            let mut reader = match idle {
+            let mut reader = match state.idle_reader(start, |_| true) {
                 Some(r) => r,
-                // INVARIANT: `readers` is not empty here, so `start % n` is in range.
-                None => state.readers[start % n]
+                // INVARIANT: `readers` is not empty here, so the index is in range.
+                None => state.readers[start % state.readers.len()]
                     .lock()
                     .unwrap_or_else(|p| p.into_inner()),
             };
-            let now = state.instant(&mut reader)?;
-            state.saw_head(reader.head());
-            f(&mut reader, now)
+            state.read_on(&mut reader, f)
         })
         .await?;
         Ok(answer?)
@@ -250,21 +246,37 @@ impl<S: Store + 'static> AppState<S> {
         F: FnOnce(&mut Service<S>, Instant) -> Result<T, ServiceError>,
     {
         let newest = *self.heads.borrow();
-        let n = self.readers.len();
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        let idle = (0..n).find_map(|i| {
+        let here =
+            |r: &mut Service<S>| r.head() >= newest && r.store_mut().reads_on_async_threads();
+        match self.idle_reader(start, here) {
+            Some(mut reader) => Ok(self.read_on(&mut reader, f).map_err(ApiError::from)),
+            None => Err(f),
+        }
+    }
+
+    /// The first idle reader from the `start`th in turn that `accept` takes.
+    fn idle_reader(
+        &self,
+        start: usize,
+        mut accept: impl FnMut(&mut Service<S>) -> bool,
+    ) -> Option<std::sync::MutexGuard<'_, Service<S>>> {
+        let n = self.readers.len();
+        (0..n).find_map(|i| {
             let mut reader = self.readers.get((start + i) % n)?.try_lock().ok()?;
-            let here = reader.head() >= newest && reader.store_mut().reads_on_async_threads();
-            here.then_some(reader)
-        });
-        let Some(mut reader) = idle else {
-            return Err(f);
-        };
-        let answer = self.instant(&mut reader).and_then(|now| {
-            self.saw_head(reader.head());
-            f(&mut reader, now)
-        });
-        Ok(answer.map_err(ApiError::from))
+            accept(&mut reader).then_some(reader)
+        })
+    }
+
+    /// Runs `f` on `reader`, caught up, at the trusted instant.
+    fn read_on<T>(
+        &self,
+        reader: &mut Service<S>,
+        f: impl FnOnce(&mut Service<S>, Instant) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        let now = self.instant(reader)?;
+        self.saw_head(reader.head());
+        f(reader, now)
     }
 
     /// Catches `service` up with the log and reads the trusted time against the log's latest
