@@ -41,8 +41,12 @@ impl State {
                 days_before,
             } => {
                 let slot = self.schedule_slot_of(schedule_id)?;
+                // The reminder is sent: the schedule's next change after it (the next
+                // reminder, else the end) takes its place on the timeline.
                 self.timeline
                     .remove(&(*at, Due::Reminder(slot, *days_before)));
+                self.schedule_end(slot, *at, false);
+                self.schedule_end(slot, *at, true);
                 return Ok(None);
             }
             _ => return Ok(None),
@@ -155,29 +159,34 @@ impl State {
         }
     }
 
-    /// Puts a schedule's end (and, for assigned schedules, its reminders after `at`) on the
-    /// timeline, or takes them off.
+    /// Puts a schedule's next time-driven change after `at` on the timeline (for an assigned
+    /// schedule the first expiry reminder still to come, else its end), or takes whichever of
+    /// them is there off. One entry per schedule, not one per reminder: the reminder's own
+    /// event puts the next change in its place.
     fn schedule_end(&mut self, slot: u32, at: Instant, add: bool) {
         let Some(s) = self.schedules.get(slot as usize) else {
             return;
         };
         let Some(end) = s.end_date_time else { return };
-        let mut dues = alloc::vec![(end, Due::ScheduleEnd(slot))];
-        if s.origin == Origin::Assigned {
-            for days in REMINDER_DAYS {
-                if let Some(t) = end.checked_sub_signed(TimeDelta::days(i64::from(days)))
-                    && (t > at || !add)
-                {
-                    dues.push((t, Due::Reminder(slot, days)));
-                }
-            }
-        }
-        for due in dues {
-            if add {
-                self.timeline.insert(due);
-            } else {
+        let reminders = match s.origin {
+            Origin::Assigned => &REMINDER_DAYS[..],
+            Origin::Activated => &[],
+        };
+        // REMINDER_DAYS runs from the earliest reminder to the latest.
+        let mut dues = reminders.iter().filter_map(|&days| {
+            let t = end.checked_sub_signed(TimeDelta::days(i64::from(days)))?;
+            Some((t, Due::Reminder(slot, days)))
+        });
+        if add {
+            let next = dues
+                .find(|(t, _)| *t > at)
+                .unwrap_or((end, Due::ScheduleEnd(slot)));
+            self.timeline.insert(next);
+        } else {
+            for due in dues {
                 self.timeline.remove(&due);
             }
+            self.timeline.remove(&(end, Due::ScheduleEnd(slot)));
         }
     }
 
