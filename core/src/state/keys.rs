@@ -1,20 +1,81 @@
 //! The (principal, role) indexes of the schedules: each entry holds only the slots, and its key
 //! is read back from the first schedule it lists, so a million keys cost no copy of their ids.
-//! Looked up with borrowed strings, so reads allocate nothing.
+//! An entry is 8 bytes: the one slot most keys have, inline, or the number of a list kept
+//! beside the table for the keys with more. Looked up with borrowed strings, so reads allocate
+//! nothing.
 
+use alloc::vec::Vec;
 use core::hash::BuildHasher;
+use core::slice;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use super::Slots;
 use crate::schedule::Schedule;
+
+/// One key's slots: one inline, or two or more in a list of [`Lists`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    One(u32),
+    Many(u32),
+}
+
+/// The lists of the keys that hold two or more slots, with the numbers of lists given back
+/// for reuse.
+#[derive(Debug, Clone, Default)]
+struct Lists {
+    // INVARIANT: every list a `Held::Many` names holds two or more slots; a list in `free`
+    // is empty and named by none.
+    lists: Vec<Vec<u32>>,
+    free: Vec<u32>,
+}
+
+impl Lists {
+    fn slots<'a>(&'a self, held: &'a Held) -> &'a [u32] {
+        match held {
+            Held::One(slot) => slice::from_ref(slot),
+            Held::Many(list) => self.lists.get(*list as usize).map_or(&[], Vec::as_slice),
+        }
+    }
+
+    /// A new list of `slots`, by number; `None` past `u32::MAX` lists.
+    fn make(&mut self, slots: Vec<u32>) -> Option<u32> {
+        if let Some(list) = self.free.pop() {
+            if let Some(l) = self.lists.get_mut(list as usize) {
+                *l = slots;
+            }
+            return Some(list);
+        }
+        let list = u32::try_from(self.lists.len()).ok()?;
+        self.lists.push(slots);
+        Some(list)
+    }
+
+    /// Takes `slot` out of `held`; returns false when nothing is left.
+    fn take_out(&mut self, held: &mut Held, slot: u32) -> bool {
+        let list = match *held {
+            Held::One(s) => return s != slot,
+            Held::Many(list) => list,
+        };
+        let Some(l) = self.lists.get_mut(list as usize) else {
+            return false;
+        };
+        l.retain(|s| *s != slot);
+        if let [only] = l.as_slice() {
+            *held = Held::One(*only);
+            *l = Vec::new();
+            self.free.push(list);
+        }
+        true
+    }
+}
 
 /// Schedule slots by the (principal, role) of the schedules in them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ByHolder {
-    // INVARIANT: every entry is non-empty and all its slots are schedules of one (principal,
-    // role), whose hash (with `hasher`) is the entry's.
-    table: HashTable<Slots<u32>>,
+    // INVARIANT: every entry holds at least one slot and all its slots are schedules of one
+    // (principal, role), whose hash (with `hasher`) is the entry's.
+    table: HashTable<Held>,
+    lists: Lists,
     hasher: DefaultHashBuilder,
 }
 
@@ -24,19 +85,20 @@ fn key_at(rows: &[Schedule], slot: u32) -> Option<(&str, &str)> {
         .map(|s| (s.principal_id.as_str(), s.role_definition_id.as_str()))
 }
 
-fn first_key<'a>(rows: &'a [Schedule], slots: &Slots<u32>) -> Option<(&'a str, &'a str)> {
-    slots.as_slice().first().and_then(|s| key_at(rows, *s))
+fn first_key<'a>(rows: &'a [Schedule], lists: &Lists, held: &Held) -> Option<(&'a str, &'a str)> {
+    lists.slots(held).first().and_then(|s| key_at(rows, *s))
 }
 
 impl ByHolder {
     /// The slots `principal` holds directly for `role`.
     pub(crate) fn get(&self, rows: &[Schedule], principal: &str, role: &str) -> &[u32] {
         let hash = self.hasher.hash_one((principal, role));
+        let lists = &self.lists;
         self.table
-            .find(hash, |slots| {
-                first_key(rows, slots) == Some((principal, role))
+            .find(hash, |held| {
+                first_key(rows, lists, held) == Some((principal, role))
             })
-            .map_or(&[], Slots::as_slice)
+            .map_or(&[], |held| lists.slots(held))
     }
 
     /// Adds `slot`, a schedule already in `rows`, under its (principal, role).
@@ -45,16 +107,28 @@ impl ByHolder {
             return;
         };
         let hash = self.hasher.hash_one(key);
-        if let Some(slots) = self
-            .table
-            .find_mut(hash, |slots| first_key(rows, slots) == Some(key))
-        {
-            slots.push(slot);
+        let ByHolder {
+            table,
+            lists,
+            hasher,
+        } = self;
+        if let Some(held) = table.find_mut(hash, |held| first_key(rows, lists, held) == Some(key)) {
+            match *held {
+                Held::One(first) => {
+                    if let Some(list) = lists.make(alloc::vec![first, slot]) {
+                        *held = Held::Many(list);
+                    }
+                }
+                Held::Many(list) => {
+                    if let Some(l) = lists.lists.get_mut(list as usize) {
+                        l.push(slot);
+                    }
+                }
+            }
             return;
         }
-        let hasher = &self.hasher;
-        self.table.insert_unique(hash, Slots::One(slot), |slots| {
-            hasher.hash_one(first_key(rows, slots).unwrap_or_default())
+        table.insert_unique(hash, Held::One(slot), |held| {
+            hasher.hash_one(first_key(rows, lists, held).unwrap_or_default())
         });
     }
 
@@ -64,15 +138,83 @@ impl ByHolder {
             return;
         };
         let hash = self.hasher.hash_one(key);
-        let Ok(mut entry) = self
-            .table
-            .find_entry(hash, |slots| first_key(rows, slots) == Some(key))
+        let ByHolder { table, lists, .. } = self;
+        let Ok(mut entry) =
+            table.find_entry(hash, |held| first_key(rows, lists, held) == Some(key))
         else {
             return;
         };
-        entry.get_mut().retain(|s| *s != slot);
-        if entry.get().is_empty() {
+        if !lists.take_out(entry.get_mut(), slot) {
             entry.remove();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ByHolder, Held};
+    use crate::schedule::{AssignmentType, Schedule};
+    use crate::time::parse_instant;
+    use alloc::vec::Vec;
+
+    fn row(principal: &str, role: &str) -> Schedule {
+        let start = parse_instant("2026-01-01T00:00:00Z").expect("an instant");
+        Schedule::assigned(
+            "s".into(),
+            AssignmentType::Active,
+            principal,
+            role,
+            "/".into(),
+            (start, None),
+            None,
+        )
+    }
+
+    #[test]
+    fn keeps_each_keys_slots_through_growth_and_removal() {
+        assert_eq!(core::mem::size_of::<Held>(), 8, "an entry is 8 bytes");
+        // 300 keys; key k holds k % 4 + 1 schedules.
+        let mut rows = Vec::new();
+        for k in 0..300u32 {
+            for _ in 0..k % 4 + 1 {
+                rows.push(row(&alloc::format!("p{k}"), "r"));
+            }
+        }
+        let mut index = ByHolder::default();
+        for slot in 0..rows.len() as u32 {
+            index.push(&rows, slot);
+        }
+        let held = |index: &ByHolder, k: u32| index.get(&rows, &alloc::format!("p{k}"), "r").len();
+        assert!((0..300).all(|k| held(&index, k) == (k % 4 + 1) as usize));
+        assert_eq!(index.get(&rows, "p1", "other"), &[] as &[u32]);
+        // Take every schedule of odd keys out, and the first of every even key.
+        let mut first = alloc::collections::BTreeSet::new();
+        for (slot, s) in rows.iter().enumerate() {
+            let k: u32 = s.principal_id[1..].parse().expect("a number");
+            if k % 2 == 1 || first.insert(k) {
+                index.remove(&rows, slot as u32);
+            }
+        }
+        for k in 0..300 {
+            let want = if k % 2 == 1 { 0 } else { (k % 4) as usize };
+            assert_eq!(held(&index, k), want, "key p{k}");
+        }
+        // The odd keys' 150 lists were given back; adding those keys again reuses them.
+        let lists = index.lists.lists.len();
+        assert_eq!(index.lists.free.len(), 150);
+        for (slot, s) in rows.iter().enumerate() {
+            let k: u32 = s.principal_id[1..].parse().expect("a number");
+            if k % 2 == 1 {
+                index.push(&rows, slot as u32);
+            }
+        }
+        assert_eq!(index.lists.lists.len(), lists, "freed lists are reused");
+        assert!(index.lists.free.is_empty());
+        assert!((0..300).all(|k| held(&index, k)
+            == if k % 2 == 1 {
+                (k % 4 + 1) as usize
+            } else {
+                (k % 4) as usize
+            }));
     }
 }
