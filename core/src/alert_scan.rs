@@ -10,7 +10,7 @@ use chrono::TimeDelta;
 
 use crate::GLOBAL_ADMINISTRATOR;
 use crate::alerts::{Alert, AlertId, Incident, RENEWAL_LOOK_BACK};
-use crate::id::PrincipalId;
+use crate::id::{PrincipalId, RoleDefinitionId};
 use crate::schedule::{AssignmentType, Origin, Schedule};
 use crate::state::State;
 use crate::time::Instant;
@@ -101,7 +101,6 @@ impl Scan<'_> {
             AlertId::RolesAssignedOutsidePim => self
                 .state
                 .schedules()
-                .iter()
                 .filter(|s| s.outside_pim && assigned_in_effect(s, now))
                 .map(|s| Incident {
                     assignee_id: Some(s.principal_id.clone()),
@@ -112,22 +111,21 @@ impl Scan<'_> {
                 })
                 .collect(),
             AlertId::NoMfaOnRoleActivation => {
-                let roles: BTreeSet<&str> = self
+                let roles: BTreeSet<RoleDefinitionId> = self
                     .state
                     .schedules()
-                    .iter()
                     .filter(|s| s.kind == AssignmentType::Eligible && assigned_in_effect(s, now))
                     .filter(|s| {
                         let settings = &self.state.policy(&s.role_definition_id, &s.scope).settings;
                         !settings.activation_requirements.mfa
                             && settings.activation_auth_context.is_none()
                     })
-                    .map(|s| s.role_definition_id.as_str())
+                    .map(|s| s.role_definition_id)
                     .collect();
                 roles
                     .into_iter()
                     .map(|r| Incident {
-                        role_definition_id: Some(r.into()),
+                        role_definition_id: Some(r.clone()),
                         ..Incident::new(r)
                     })
                     .collect()
@@ -140,17 +138,19 @@ impl Scan<'_> {
     /// conflicting, an incident on the later of the two grants (the one remediation removes).
     fn duty_conflicts(&self, now: Instant) -> Vec<Incident> {
         let dir = self.state.directory();
-        let mut held: BTreeMap<PrincipalId, Vec<&Schedule>> = BTreeMap::new();
+        let mut held: BTreeMap<PrincipalId, Vec<Schedule>> = BTreeMap::new();
         for s in self.state.schedules() {
             if s.ended.is_some() || !s.in_effect(now) {
                 continue;
             }
             let members = dir.transitive_members(&s.principal_id);
             if members.is_empty() {
-                held.entry(s.principal_id.clone()).or_default().push(s);
+                held.entry(s.principal_id.clone())
+                    .or_default()
+                    .push(s.clone());
             }
             for m in members {
-                held.entry(m).or_default().push(s);
+                held.entry(m).or_default().push(s.clone());
             }
         }
         let mut out: BTreeMap<alloc::string::String, Incident> = BTreeMap::new();
@@ -195,7 +195,6 @@ impl Scan<'_> {
         };
         self.state
             .schedules()
-            .iter()
             .filter(|s| s.break_glass && !done(s))
             .map(|s| Incident {
                 assignee_id: Some(s.principal_id.clone()),
@@ -230,17 +229,16 @@ impl Scan<'_> {
     fn too_many_global_admins(&self, now: Instant) -> Vec<Incident> {
         let mut total: u64 = 0;
         let mut count: u64 = 0;
-        let mut admins: BTreeMap<&str, Instant> = BTreeMap::new();
+        let mut admins: BTreeMap<PrincipalId, Instant> = BTreeMap::new();
         for s in self
             .state
             .schedules()
-            .iter()
             .filter(|s| assigned_in_effect(s, now))
         {
             total = total.saturating_add(1);
             if s.role_definition_id == GLOBAL_ADMINISTRATOR {
                 count = count.saturating_add(1);
-                let first = admins.entry(&s.principal_id).or_insert(s.start_date_time);
+                let first = (admins.entry(s.principal_id.clone())).or_insert(s.start_date_time);
                 *first = (*first).min(s.start_date_time);
             }
         }
@@ -256,7 +254,7 @@ impl Scan<'_> {
         admins
             .into_iter()
             .map(|(p, since)| Incident {
-                assignee_id: Some(p.into()),
+                assignee_id: Some(p.clone()),
                 role_definition_id: Some(GLOBAL_ADMINISTRATOR.into()),
                 assignment_created_date_time: Some(since),
                 ..Incident::new(p)
@@ -271,12 +269,12 @@ impl Scan<'_> {
     fn frequent_activations(&self, now: Instant) -> Vec<Incident> {
         let s = &self.state.alert_settings();
         let since = now.checked_sub_signed(RENEWAL_LOOK_BACK).unwrap_or(now);
-        let mut by_pair: BTreeMap<(&str, &str), Vec<Instant>> = BTreeMap::new();
-        for a in self.state.schedules().iter().filter(|a| {
+        let mut by_pair: BTreeMap<(PrincipalId, RoleDefinitionId), Vec<Instant>> = BTreeMap::new();
+        for a in self.state.schedules().filter(|a| {
             a.origin == Origin::Activated && a.start_date_time >= since && a.start_date_time <= now
         }) {
             by_pair
-                .entry((a.principal_id.as_str(), a.role_definition_id.as_str()))
+                .entry((a.principal_id, a.role_definition_id))
                 .or_default()
                 .push(a.start_date_time);
         }
@@ -291,8 +289,8 @@ impl Scan<'_> {
             }
             let count = u32::try_from(run.count).unwrap_or(u32::MAX);
             out.push(Incident {
-                assignee_id: Some(principal.into()),
-                role_definition_id: Some(role.into()),
+                assignee_id: Some(principal.clone()),
+                role_definition_id: Some(role.clone()),
                 last_activation_date_time: starts.last().copied(),
                 sequential_activation_count: Some(count),
                 activation_count: Some(count),
@@ -311,7 +309,6 @@ impl Scan<'_> {
         let cutoff = now.checked_sub_signed(window).unwrap_or(now);
         self.state
             .schedules()
-            .iter()
             .filter(|s| {
                 s.kind == AssignmentType::Eligible
                     && assigned_in_effect(s, now)
@@ -348,7 +345,7 @@ impl Scan<'_> {
         &'a self,
         principal: &'a str,
         role: &'a str,
-    ) -> impl Iterator<Item = &'a Schedule> {
+    ) -> impl Iterator<Item = Schedule> + 'a {
         self.state
             .schedules_of(principal)
             .filter(move |a| a.role_definition_id == role && a.ended.is_some())
@@ -360,11 +357,10 @@ impl Scan<'_> {
     fn stale_accounts(&self, now: Instant) -> Vec<Incident> {
         let window = TimeDelta::days(self.state.alert_settings().stale_days);
         let cutoff = now.checked_sub_signed(window).unwrap_or(now);
-        let mut oldest: BTreeMap<&str, Instant> = BTreeMap::new();
+        let mut oldest: BTreeMap<PrincipalId, Instant> = BTreeMap::new();
         for s in self
             .state
             .schedules()
-            .iter()
             .filter(|s| assigned_in_effect(s, now))
         {
             let is_user = self
@@ -373,20 +369,22 @@ impl Scan<'_> {
                 .principal(&s.principal_id)
                 .is_some_and(|p| p.kind == crate::directory::PrincipalKind::User);
             if is_user {
-                let e = oldest.entry(&s.principal_id).or_insert(s.start_date_time);
+                let e = oldest
+                    .entry(s.principal_id.clone())
+                    .or_insert(s.start_date_time);
                 *e = (*e).min(s.start_date_time);
             }
         }
         oldest
             .into_iter()
             .filter_map(|(p, since)| {
-                let last = self.state.alert_settings().sign_ins.get(p).copied();
+                let last = self.state.alert_settings().sign_ins.get(&p).copied();
                 let stale = match last {
                     Some(l) => l < cutoff,
                     None => since < cutoff,
                 };
                 stale.then(|| Incident {
-                    assignee_id: Some(p.into()),
+                    assignee_id: Some(p.clone()),
                     assignment_created_date_time: Some(since),
                     last_sign_in_date_time: last,
                     ..Incident::new(p)

@@ -610,7 +610,7 @@ fn schedule_records(d: &mut Draft<'_>, event: &Event) {
                 d.schedule(
                     "Process role update request".into(),
                     "Update",
-                    s,
+                    &s,
                     by.as_ref(),
                     request_id.as_deref(),
                 );
@@ -648,7 +648,7 @@ fn schedule_records(d: &mut Draft<'_>, event: &Event) {
                         format!("Remove member from role in PIM completed ({dw})")
                     }
                 };
-                d.schedule(name, "Unassign", s, by.as_ref(), request_id.as_deref());
+                d.schedule(name, "Unassign", &s, by.as_ref(), request_id.as_deref());
             }
         }
         Event::ReminderDue {
@@ -664,7 +664,7 @@ fn schedule_records(d: &mut Draft<'_>, event: &Event) {
                         n => format!("Expiry reminder sent ({n} days before)"),
                     },
                     "Update",
-                    s,
+                    &s,
                     None,
                     None,
                 );

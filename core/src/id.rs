@@ -10,13 +10,14 @@
 //! on purpose.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::borrow::Borrow;
 use core::fmt;
+use core::hash::BuildHasher;
 use core::ops::Deref;
 
 use arcstr::ArcStr;
-
-use hashbrown::HashSet;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Declares id newtypes over `ArcStr`, each with the same impls (module docs).
@@ -155,21 +156,49 @@ pub(crate) trait Shared: Sized {
     fn from_shared(text: ArcStr) -> Self;
 }
 
-/// One copy of each id's text: the state passes every principal, role, scope and group id it
-/// stores through here, so a million schedules naming a hundred thousand principals hold a
-/// hundred thousand strings, not a million.
+/// One copy of each id's text, by a 4-byte handle: the state passes every principal, role,
+/// scope, group and request id its schedules name through here, so a million schedules naming a
+/// hundred thousand principals hold a hundred thousand strings, not a million, and each
+/// schedule's row holds handles, not pointers.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
-    texts: HashSet<ArcStr>,
+    // INVARIANT: `index` holds each handle into `texts` once, under the hash of its text (with
+    // `hasher`); no two texts are equal.
+    texts: Vec<ArcStr>,
+    index: HashTable<u32>,
+    hasher: DefaultHashBuilder,
 }
 
 impl Interner {
-    /// `id` over the one shared copy of its text (made on first sight).
-    pub(crate) fn intern<T: Shared>(&mut self, id: &T) -> T {
-        let text = self
-            .texts
-            .get_or_insert_with(&**id.shared(), |_| id.shared().clone());
-        T::from_shared(text.clone())
+    /// The handle of `id`'s text (kept on first sight); `None` past `u32::MAX` texts.
+    pub(crate) fn intern<T: Shared>(&mut self, id: &T) -> Option<u32> {
+        let text: &str = id.shared();
+        let hash = self.hasher.hash_one(text);
+        let texts = &self.texts;
+        let same = |h: &u32| texts.get(*h as usize).is_some_and(|t| t.as_str() == text);
+        if let Some(handle) = self.index.find(hash, same) {
+            return Some(*handle);
+        }
+        // u32::MAX stays free: a row's handle uses it for "none".
+        let handle = u32::try_from(self.texts.len())
+            .ok()
+            .filter(|h| *h < u32::MAX)?;
+        self.texts.push(id.shared().clone());
+        let (texts, hasher) = (&self.texts, &self.hasher);
+        self.index.insert_unique(hash, handle, |h| {
+            hasher.hash_one(texts.get(*h as usize).map_or("", ArcStr::as_str))
+        });
+        Some(handle)
+    }
+
+    /// The text of `handle`.
+    pub(crate) fn text(&self, handle: u32) -> Option<&str> {
+        self.texts.get(handle as usize).map(ArcStr::as_str)
+    }
+
+    /// The id whose text `handle` holds, sharing the text.
+    pub(crate) fn id<T: Shared>(&self, handle: u32) -> Option<T> {
+        self.texts.get(handle as usize).cloned().map(T::from_shared)
     }
 }
 

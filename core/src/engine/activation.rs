@@ -306,7 +306,7 @@ impl Engine {
         role: &str,
         scope: &str,
         start: Instant,
-    ) -> Option<(&Schedule, Option<&PrincipalId>)> {
+    ) -> Option<(Schedule, Option<&PrincipalId>)> {
         let own = self
             .state
             .indexed(AssignmentType::Eligible, principal, role)
@@ -403,7 +403,7 @@ impl Engine {
         } else {
             let mut schedule = self.activation_schedule(
                 &request,
-                eligibility,
+                &eligibility,
                 via_group,
                 verdict.start_date_time,
                 verdict.end_date_time,

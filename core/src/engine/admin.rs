@@ -35,14 +35,14 @@ fn kind_of(kind: RequestKind) -> AssignmentType {
 impl Engine {
     /// The principal's own assigned schedule that a request targets: the one named by
     /// `targetScheduleId`, else the one at the same role and scope selected by `pick`.
-    fn target_schedule<'a>(
-        &'a self,
+    fn target_schedule(
+        &self,
         kind: AssignmentType,
         body: &ScheduleRequestBody,
         scope: &str,
         pick: impl Fn(&Schedule) -> bool,
-    ) -> Option<&'a Schedule> {
-        let matches = |s: &&Schedule| {
+    ) -> Option<Schedule> {
+        let matches = |s: &Schedule| {
             s.kind == kind
                 && s.origin == Origin::Assigned
                 && s.principal_id == body.principal_id
@@ -349,7 +349,7 @@ impl Engine {
             return Ok(self.rejected(request, error, now));
         }
         let in_effect_after = start <= now && end.is_none_or(|e| e > now);
-        if !in_effect_after && self.is_last_protected(target, now) {
+        if !in_effect_after && self.is_last_protected(&target, now) {
             return Ok(self.rejected(
                 request,
                 DecisionError::new(
@@ -373,7 +373,7 @@ impl Engine {
             request_id: Some(request.id.clone()),
         }];
         if kind == AssignmentType::Eligible {
-            events.extend(self.truncate_activations(target, (start, end), ctx, now, &request.id));
+            events.extend(self.truncate_activations(&target, (start, end), ctx, now, &request.id));
         }
         Ok(granted(request, events, now))
     }
@@ -423,7 +423,7 @@ impl Engine {
         &'a self,
         eligibility: &'a Schedule,
         now: Instant,
-    ) -> impl Iterator<Item = &'a Schedule> {
+    ) -> impl Iterator<Item = Schedule> + 'a {
         self.state
             .activations_from(&eligibility.id)
             .filter(move |a| a.not_over(now))
@@ -465,7 +465,7 @@ impl Engine {
                 now,
             ));
         }
-        if self.is_last_protected(target, now) {
+        if self.is_last_protected(&target, now) {
             return Ok(self.rejected(
                 request,
                 DecisionError::new(
@@ -489,7 +489,7 @@ impl Engine {
         }];
         if kind == AssignmentType::Eligible {
             events.extend(
-                self.activations_of(target, now)
+                self.activations_of(&target, now)
                     .map(|a| Event::ScheduleEnded {
                         at: now,
                         by: ctx.caller.clone(),
@@ -614,7 +614,7 @@ impl Engine {
                 now,
             ));
         };
-        let asked_end = match self.asked_end(kind, body, scope, target, &window, now) {
+        let asked_end = match self.asked_end(kind, body, scope, &target, &window, now) {
             Ok(end) => end,
             Err(error) => return Ok(self.rejected(request, error, now)),
         };

@@ -196,7 +196,7 @@ impl Engine {
     /// The ordinary commands that remediate an alert (one incident, or all of them).
     fn remediation(&self, alert: AlertId, incident: Option<&str>, now: Instant) -> Vec<Command> {
         let mut commands = Vec::new();
-        let mut removed: Vec<&crate::id::ScheduleId> = Vec::new();
+        let mut removed: Vec<crate::id::ScheduleId> = Vec::new();
         let found = self.alert(alert, now);
         let remove = |s: &Schedule| Command::Request {
             kind: match s.kind {
@@ -231,7 +231,7 @@ impl Engine {
                         .as_deref()
                         .and_then(|id| self.state.schedule(id))
                     {
-                        commands.push(remove(s));
+                        commands.push(remove(&s));
                     }
                 }
                 AlertId::TooManyGlobalAdmins | AlertId::StaleSignIn => {
@@ -246,7 +246,7 @@ impl Engine {
                                 || i.role_definition_id.as_deref()
                                     == Some(s.role_definition_id.as_str()))
                     }) {
-                        commands.push(remove(s));
+                        commands.push(remove(&s));
                     }
                 }
                 AlertId::NoMfaOnRoleActivation => {
@@ -292,9 +292,9 @@ impl Engine {
                         other => other,
                     };
                     // Two members through one group share the grant: removed once.
-                    if let Some(s) = s.filter(|s| !removed.contains(&&s.id)) {
-                        removed.push(&s.id);
-                        commands.push(remove(s));
+                    if let Some(s) = s.filter(|s| !removed.contains(&s.id)) {
+                        removed.push(s.id.clone());
+                        commands.push(remove(&s));
                     }
                 }
                 AlertId::SequentialActivationRenewals | AlertId::BreakGlassActivation => {}

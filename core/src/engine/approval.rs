@@ -267,7 +267,7 @@ impl Engine {
         } else {
             Status::Granted
         };
-        let mut schedule = self.activation_schedule(r, elig, via_group, start, end);
+        let mut schedule = self.activation_schedule(r, &elig, via_group, start, end);
         schedule.id = self.state.schedule_id_for(&r.id, 0);
         (
             status,

@@ -98,7 +98,7 @@ impl Engine {
     /// The schedules matching `filter` at `now`, in creation order (a principal's own before
     /// those of its groups).
     pub fn list_schedules(&self, filter: &ScheduleFilter, now: Instant) -> Vec<Schedule> {
-        let keep = |s: &&Schedule| {
+        let keep = |s: &Schedule| {
             filter
                 .role_definition_id
                 .as_ref()
@@ -107,23 +107,12 @@ impl Engine {
                 && filter.window.admits(s, now)
         };
         let Some(principal) = filter.principal_id.as_deref() else {
-            return self
-                .state
-                .schedules()
-                .iter()
-                .filter(keep)
-                .cloned()
-                .collect();
+            return self.state.schedules().filter(keep).collect();
         };
-        let mut out: Vec<Schedule> = self
-            .state
-            .schedules_of(principal)
-            .filter(keep)
-            .cloned()
-            .collect();
+        let mut out: Vec<Schedule> = self.state.schedules_of(principal).filter(keep).collect();
         if filter.through_groups {
             for group in self.state.directory().groups_of(principal) {
-                out.extend(self.state.schedules_of(group).filter(keep).cloned());
+                out.extend(self.state.schedules_of(group).filter(keep));
             }
         }
         out

@@ -137,7 +137,7 @@ impl Engine {
 
     /// How many schedules (of any kind, ended or not) the engine holds.
     pub fn schedule_count(&self) -> usize {
-        self.state.schedules().len()
+        self.state.schedule_count() as usize
     }
 
     /// The role settings that govern `role` at `scope`: the policy set for that scope, else the
@@ -174,7 +174,7 @@ impl Engine {
         if let Some(slot) = self.state.apply(event)?
             && let Some(s) = self.state.schedule_at(slot)
         {
-            self.grants.sync(slot, s);
+            self.grants.sync(slot, &s);
         }
         self.audit.extend(records);
         #[cfg(feature = "notifications")]

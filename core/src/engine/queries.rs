@@ -472,7 +472,7 @@ impl Engine {
                     .clone(),
             ),
             Query::Schedules { principal_id } => {
-                QueryResult::Schedules(self.state.schedules_of(principal_id).cloned().collect())
+                QueryResult::Schedules(self.state.schedules_of(principal_id).collect())
             }
             Query::ScheduleList(filter) => QueryResult::Schedules(self.list_schedules(filter, now)),
             Query::Requests(filter) => QueryResult::Requests(self.list_requests(filter, now)),

@@ -585,13 +585,13 @@ fn on_reminder_due(d: &mut Draft<'_>, event: &Event) {
         } else {
             K::ExpiresInOneDay
         };
-        d.send(t.admin, kind, false, Defaults::Admins, &about_schedule(s));
+        d.send(t.admin, kind, false, Defaults::Admins, &about_schedule(&s));
         d.send(
             t.requestor,
             kind,
             false,
             Defaults::Assignee(&s.principal_id),
-            &about_schedule(s),
+            &about_schedule(&s),
         );
     }
 }
@@ -618,14 +618,14 @@ fn on_schedule_ended(d: &mut Draft<'_>, event: &Event) {
             K::Expired,
             false,
             Defaults::Admins,
-            &about_schedule(s),
+            &about_schedule(&s),
         );
         d.send(
             t.requestor,
             K::Expired,
             false,
             Defaults::Assignee(&s.principal_id),
-            &about_schedule(s),
+            &about_schedule(&s),
         );
     }
 }

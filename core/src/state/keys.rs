@@ -10,7 +10,7 @@ use core::slice;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use crate::schedule::Schedule;
+use super::rows::Rows;
 
 /// One key's slots: one inline, or two or more in a list of [`Lists`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,18 +80,17 @@ pub(crate) struct ByHolder {
 }
 
 /// The (principal, role) of the schedule in `slot`.
-fn key_at(rows: &[Schedule], slot: u32) -> Option<(&str, &str)> {
-    rows.get(slot as usize)
-        .map(|s| (s.principal_id.as_str(), s.role_definition_id.as_str()))
+fn key_at(rows: &Rows, slot: u32) -> Option<(&str, &str)> {
+    rows.holder(slot)
 }
 
-fn first_key<'a>(rows: &'a [Schedule], lists: &Lists, held: &Held) -> Option<(&'a str, &'a str)> {
+fn first_key<'a>(rows: &'a Rows, lists: &Lists, held: &Held) -> Option<(&'a str, &'a str)> {
     lists.slots(held).first().and_then(|s| key_at(rows, *s))
 }
 
 impl ByHolder {
     /// The slots `principal` holds directly for `role`.
-    pub(crate) fn get(&self, rows: &[Schedule], principal: &str, role: &str) -> &[u32] {
+    pub(crate) fn get(&self, rows: &Rows, principal: &str, role: &str) -> &[u32] {
         let hash = self.hasher.hash_one((principal, role));
         let lists = &self.lists;
         self.table
@@ -102,7 +101,7 @@ impl ByHolder {
     }
 
     /// Adds `slot`, a schedule already in `rows`, under its (principal, role).
-    pub(crate) fn push(&mut self, rows: &[Schedule], slot: u32) {
+    pub(crate) fn push(&mut self, rows: &Rows, slot: u32) {
         let Some(key) = key_at(rows, slot) else {
             return;
         };
@@ -133,7 +132,7 @@ impl ByHolder {
     }
 
     /// Takes `slot`, a schedule in `rows`, out from under its (principal, role).
-    pub(crate) fn remove(&mut self, rows: &[Schedule], slot: u32) {
+    pub(crate) fn remove(&mut self, rows: &Rows, slot: u32) {
         let Some(key) = key_at(rows, slot) else {
             return;
         };
@@ -152,12 +151,11 @@ impl ByHolder {
 
 #[cfg(test)]
 mod tests {
-    use super::{ByHolder, Held};
+    use super::{ByHolder, Held, Rows};
     use crate::schedule::{AssignmentType, Schedule};
     use crate::time::parse_instant;
-    use alloc::vec::Vec;
 
-    fn row(principal: &str, role: &str) -> Schedule {
+    fn row(principal: &str, role: &str) -> crate::event::SchedulePayload {
         let start = parse_instant("2026-01-01T00:00:00Z").expect("an instant");
         Schedule::assigned(
             "s".into(),
@@ -168,16 +166,24 @@ mod tests {
             (start, None),
             None,
         )
+        .into()
+    }
+
+    /// The number in the principal id `p{k}` of the schedule in `slot`.
+    fn key_of(rows: &Rows, slot: u32) -> u32 {
+        let (principal, _) = rows.holder(slot).expect("a row");
+        principal[1..].parse().expect("a number")
     }
 
     #[test]
     fn keeps_each_keys_slots_through_growth_and_removal() {
         assert_eq!(core::mem::size_of::<Held>(), 8, "an entry is 8 bytes");
         // 300 keys; key k holds k % 4 + 1 schedules.
-        let mut rows = Vec::new();
+        let mut rows = Rows::default();
         for k in 0..300u32 {
             for _ in 0..k % 4 + 1 {
-                rows.push(row(&alloc::format!("p{k}"), "r"));
+                rows.push(&row(&alloc::format!("p{k}"), "r"), None)
+                    .expect("room");
             }
         }
         let mut index = ByHolder::default();
@@ -189,10 +195,10 @@ mod tests {
         assert_eq!(index.get(&rows, "p1", "other"), &[] as &[u32]);
         // Take every schedule of odd keys out, and the first of every even key.
         let mut first = alloc::collections::BTreeSet::new();
-        for (slot, s) in rows.iter().enumerate() {
-            let k: u32 = s.principal_id[1..].parse().expect("a number");
+        for slot in 0..rows.len() as u32 {
+            let k = key_of(&rows, slot);
             if k % 2 == 1 || first.insert(k) {
-                index.remove(&rows, slot as u32);
+                index.remove(&rows, slot);
             }
         }
         for k in 0..300 {
@@ -202,10 +208,9 @@ mod tests {
         // The odd keys' 150 lists were given back; adding those keys again reuses them.
         let lists = index.lists.lists.len();
         assert_eq!(index.lists.free.len(), 150);
-        for (slot, s) in rows.iter().enumerate() {
-            let k: u32 = s.principal_id[1..].parse().expect("a number");
-            if k % 2 == 1 {
-                index.push(&rows, slot as u32);
+        for slot in 0..rows.len() as u32 {
+            if key_of(&rows, slot) % 2 == 1 {
+                index.push(&rows, slot);
             }
         }
         assert_eq!(index.lists.lists.len(), lists, "freed lists are reused");

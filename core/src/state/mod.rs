@@ -8,6 +8,7 @@ mod governance;
 mod keys;
 mod requests;
 mod reviews;
+mod rows;
 mod schedules;
 mod slots;
 
@@ -22,7 +23,7 @@ use crate::alerts::AlertSettings;
 use crate::directory::{Directory, PrincipalKind};
 use crate::error::ApplyError;
 use crate::event::Event;
-use crate::id::{Interner, PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId};
+use crate::id::{PrincipalId, RequestId, ReviewId, RoleDefinitionId, ScheduleId};
 use crate::policy::Policy;
 use crate::request::{RequestRecord, Status};
 use crate::review::Review;
@@ -60,7 +61,8 @@ pub struct State {
     directory: Directory,
     policies: HashMap<RoleDefinitionId, Vec<Policy>>,
     default_policy: Policy,
-    schedules: Vec<Schedule>,
+    // Every schedule's row, in creation order; a slot is a schedule's place here.
+    schedules: rows::Rows,
     schedule_slot: by_id::SlotsById,
     by_principal: HashMap<PrincipalId, Slots<u32>>,
     // INVARIANT: `active` and `eligible` index every schedule of that kind that has not ended
@@ -88,8 +90,6 @@ pub struct State {
     alert_settings: AlertSettings,
     audit_retention: Option<u32>,
     issued: u64,
-    // One copy of each principal, role, scope and group id the schedules and indexes name.
-    ids: Interner,
 }
 
 impl Default for State {
@@ -105,7 +105,7 @@ impl State {
             directory: Directory::new(),
             policies: HashMap::new(),
             default_policy: Policy::default(),
-            schedules: Vec::new(),
+            schedules: rows::Rows::default(),
             schedule_slot: by_id::SlotsById::default(),
             by_principal: HashMap::new(),
             active: ByHolder::default(),
@@ -123,7 +123,6 @@ impl State {
             alert_settings: AlertSettings::default(),
             audit_retention: None,
             issued: 0,
-            ids: Interner::default(),
         }
     }
 
@@ -147,24 +146,30 @@ impl State {
         self.policies.get(role).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    /// Every schedule (eligible, active, activation; ended ones too), in creation order.
-    pub fn schedules(&self) -> &[Schedule] {
-        &self.schedules
+    /// Every schedule (eligible, active, activation; ended ones too), in creation order, each
+    /// made from the state's row.
+    pub fn schedules(&self) -> impl Iterator<Item = Schedule> + '_ {
+        (0..self.schedule_count()).filter_map(|slot| self.schedule_at(slot))
+    }
+
+    /// How many schedules there are, ended ones included.
+    pub fn schedule_count(&self) -> u32 {
+        // Rows are numbered by u32 slots, so their count fits.
+        u32::try_from(self.schedules.len()).unwrap_or(u32::MAX)
     }
 
     /// One schedule by id.
-    pub fn schedule(&self, id: &str) -> Option<&Schedule> {
-        let slot = self.schedule_slot_by_id(id)?;
-        self.schedules.get(slot as usize)
+    pub fn schedule(&self, id: &str) -> Option<Schedule> {
+        self.schedule_at(self.schedule_slot_by_id(id)?)
     }
 
     /// Every schedule `principal` holds directly, in creation order.
-    pub fn schedules_of(&self, principal: &str) -> impl Iterator<Item = &Schedule> {
+    pub fn schedules_of(&self, principal: &str) -> impl Iterator<Item = Schedule> + '_ {
         self.by_principal
             .get(principal)
             .into_iter()
             .flatten()
-            .filter_map(|s| self.schedules.get(*s as usize))
+            .filter_map(|s| self.schedule_at(*s))
     }
 
     /// The schedules any of `principals` holds directly through a group's eligibility and
@@ -172,7 +177,7 @@ impl State {
     pub(crate) fn group_activations_of<'a>(
         &'a self,
         principals: impl IntoIterator<Item = &'a str>,
-    ) -> Vec<&'a Schedule> {
+    ) -> Vec<Schedule> {
         // A set by insertion, not a sorted Vec: no sort code for the browser module to carry.
         let mut slots = BTreeSet::new();
         for p in principals {
@@ -180,7 +185,7 @@ impl State {
         }
         slots
             .into_iter()
-            .filter_map(|s| self.schedules.get(s as usize))
+            .filter_map(|s| self.schedule_at(s))
             .filter(|s| s.via_group.is_some() && s.ended.is_none())
             .collect()
     }
@@ -246,26 +251,26 @@ impl State {
         kind: AssignmentType,
         principal: &str,
         role: &str,
-    ) -> impl Iterator<Item = &Schedule> {
+    ) -> impl Iterator<Item = Schedule> + '_ {
         let map = match kind {
             AssignmentType::Active => &self.active,
             AssignmentType::Eligible => &self.eligible,
         };
         map.get(&self.schedules, principal, role)
             .iter()
-            .filter_map(|s| self.schedules.get(*s as usize))
+            .filter_map(|s| self.schedule_at(*s))
     }
 
     /// Active schedules of any of `roles`, ended ones included.
     pub(crate) fn active_by_role<'a>(
         &'a self,
         roles: &'a [&'a str],
-    ) -> impl Iterator<Item = &'a Schedule> {
+    ) -> impl Iterator<Item = Schedule> + 'a {
         roles
             .iter()
             .filter_map(|r| self.active_by_role.get(*r))
             .flatten()
-            .filter_map(|s| self.schedules.get(*s as usize))
+            .filter_map(|s| self.schedule_at(*s))
     }
 
     /// Schedules of `role`, of `kind` or of both kinds, ended ones included, in creation order.
@@ -273,7 +278,7 @@ impl State {
         &self,
         role: &str,
         kind: Option<AssignmentType>,
-    ) -> impl Iterator<Item = &Schedule> {
+    ) -> impl Iterator<Item = Schedule> + '_ {
         let wanted = |k: AssignmentType| kind.is_none_or(|want| want == k);
         let active = (self.active_by_role.get(role))
             .filter(|_| wanted(AssignmentType::Active))
@@ -281,7 +286,7 @@ impl State {
         let eligible = (self.eligible_by_role.get(role))
             .filter(|_| wanted(AssignmentType::Eligible))
             .map_or(&[][..], Vec::as_slice);
-        merge_ascending(active, eligible).filter_map(|s| self.schedules.get(s as usize))
+        merge_ascending(active, eligible).filter_map(|s| self.schedule_at(s))
     }
 
     #[cfg(feature = "notifications")]
@@ -308,22 +313,25 @@ impl State {
 
     /// The activations drawn from the eligibility `eligibility_id` and not ended by an event
     /// (some may be past their end until `tick` ends them), found without a scan.
-    pub(crate) fn activations_from(&self, eligibility_id: &str) -> impl Iterator<Item = &Schedule> {
+    pub(crate) fn activations_from(
+        &self,
+        eligibility_id: &str,
+    ) -> impl Iterator<Item = Schedule> + '_ {
         self.schedule_slot_by_id(eligibility_id)
             .and_then(|slot| self.drawn_from.get(&slot))
             .into_iter()
             .flatten()
-            .filter_map(|s| self.schedules.get(*s as usize))
+            .filter_map(|s| self.schedule_at(*s))
     }
 
     /// The slot of the schedule with `id`.
     pub(crate) fn schedule_slot_by_id(&self, id: &str) -> Option<u32> {
-        let id_at = |slot: u32| self.schedules.get(slot as usize).map(|s| s.id.as_str());
-        self.schedule_slot.get(id, id_at)
+        self.schedule_slot.get(id, |slot| self.schedules.id(slot))
     }
 
-    pub(crate) fn schedule_at(&self, slot: u32) -> Option<&Schedule> {
-        self.schedules.get(slot as usize)
+    /// The schedule in `slot`, made from its row.
+    pub(crate) fn schedule_at(&self, slot: u32) -> Option<Schedule> {
+        self.schedules.schedule(slot)
     }
 
     pub(crate) fn request_at(&self, slot: u32) -> Option<&RequestRecord> {

@@ -2,10 +2,10 @@
 
 use chrono::TimeDelta;
 
-use super::{Due, REMINDER_DAYS, State, next_slot};
+use super::{Due, REMINDER_DAYS, State};
 use crate::error::ApplyError;
 use crate::event::{Event, SchedulePayload};
-use crate::schedule::{AssignmentType, Origin, Schedule};
+use crate::schedule::{AssignmentType, Origin};
 use crate::time::Instant;
 
 impl State {
@@ -60,75 +60,59 @@ impl State {
         at: Instant,
     ) -> Result<u32, ApplyError> {
         self.issued = self.issued.saturating_add(1);
-        let slot = next_slot(self.schedules.len(), "schedules")?;
-        let schedule = self.stored(schedule);
-        self.by_principal
-            .entry(schedule.principal_id.clone())
-            .or_default()
-            .push(slot);
-        let kind = schedule.kind;
-        let by_role = match schedule.kind {
-            AssignmentType::Active => &mut self.active_by_role,
-            AssignmentType::Eligible => &mut self.eligible_by_role,
-        };
-        by_role
-            .entry(schedule.role_definition_id.clone())
-            .or_default()
-            .push(slot);
-        let request_id = schedule.request_id.clone();
-        let id = schedule.id.clone();
-        self.schedules.push(schedule);
-        let schedules = &self.schedules;
-        self.schedule_slot.insert(&id, slot, |s| {
-            schedules.get(s as usize).map(|s| s.id.as_str())
-        });
-        self.index_holder(kind, slot, true);
+        let eligibility =
+            (schedule.activated_using.as_deref()).and_then(|id| self.schedule_slot_by_id(id));
+        self.share_texts(schedule);
+        let slot = self.schedules.push(schedule, eligibility)?;
+        // The index keys share the row's interned text, not the event's copy.
+        if let Some((principal, role)) = self.schedules.holder_ids(slot) {
+            self.by_principal.entry(principal).or_default().push(slot);
+            let by_role = match schedule.kind {
+                AssignmentType::Active => &mut self.active_by_role,
+                AssignmentType::Eligible => &mut self.eligible_by_role,
+            };
+            by_role.entry(role).or_default().push(slot);
+        }
+        let rows = &self.schedules;
+        self.schedule_slot
+            .insert(&schedule.id, slot, |s| rows.id(s));
+        self.index_holder(schedule.kind, slot, true);
         self.index_drawn(slot, true);
         self.schedule_end(slot, at, true);
         // INVARIANT: a request's target is the schedule it created, once it created one
         // (an approved activation or renewal), so cancel and status follow that schedule.
-        if let Some(r) = request_id
-            .as_ref()
+        if let Some(r) = (schedule.request_id.as_ref())
             .and_then(|id| self.request_slot.get(id))
             .and_then(|slot| self.requests.get_mut(*slot as usize))
         {
-            r.target_schedule_id = Some(id);
+            r.target_schedule_id = Some(schedule.id.clone());
         }
         Ok(slot)
     }
 
-    /// The schedule as the state keeps it: its ids share the text already held (the
-    /// interner's principals, roles, scopes and groups; the eligibility's and request's own
-    /// ids), so a schedule costs its own id and its fields, not a copy of every string.
-    fn stored(&mut self, payload: &SchedulePayload) -> Schedule {
-        let mut s = Schedule::from(payload.clone());
-        s.principal_id = self.ids.intern(&s.principal_id);
-        s.role_definition_id = self.ids.intern(&s.role_definition_id);
-        s.scope = self.ids.intern(&s.scope);
-        s.via_group = s.via_group.map(|g| self.ids.intern(&g));
-        if let Some(from) = &s.activated_using
-            && let Some(eligibility) = self
-                .schedule_slot_by_id(from)
-                .and_then(|slot| self.schedules.get(slot as usize))
-        {
-            s.activated_using = Some(eligibility.id.clone());
+    /// Interns the texts the directory and the requests already hold for the schedule's
+    /// principal, group and request before the row is made, so that the row's handles share
+    /// them instead of keeping the event's copies.
+    fn share_texts(&mut self, payload: &SchedulePayload) {
+        let principals = core::iter::once(&payload.principal_id).chain(&payload.via_group);
+        for p in principals.filter_map(|p| self.directory.principal(p)) {
+            self.schedules.share(&p.id);
         }
-        if let Some(request) = &s.request_id
-            && let Some((id, _)) = self.request_slot.get_key_value(request.as_str())
+        if let Some((id, _)) =
+            (payload.request_id.as_deref()).and_then(|r| self.request_slot.get_key_value(r))
         {
-            s.request_id = Some(id.clone());
+            self.schedules.share(id);
         }
-        s
     }
 
     fn update_schedule(&mut self, slot: u32, at: Instant, start: Instant, end: Option<Instant>) {
         self.schedule_end(slot, at, false);
         let mut reindex = None;
-        if let Some(s) = self.schedules.get_mut(slot as usize) {
-            s.start_date_time = start;
-            s.end_date_time = end;
+        if let Some(s) = self.schedules.row_mut(slot) {
+            s.start = start;
+            s.end = end;
             if s.ended.take().is_some() {
-                reindex = Some(s.kind);
+                reindex = Some(s.kind());
             }
         }
         self.schedule_end(slot, at, true);
@@ -141,16 +125,16 @@ impl State {
     fn end_schedule(&mut self, slot: u32, at: Instant, reason: crate::schedule::EndReason) {
         self.schedule_end(slot, at, false);
         let mut unindex = None;
-        if let Some(s) = self.schedules.get_mut(slot as usize) {
+        if let Some(s) = self.schedules.row_mut(slot) {
             if s.ended.is_none() {
-                unindex = Some(s.kind);
+                unindex = Some(s.kind());
             }
             s.ended = Some(reason);
-            if s.end_date_time.is_none_or(|e| at < e) {
-                s.end_date_time = Some(at);
+            if s.end.is_none_or(|e| at < e) {
+                s.end = Some(at);
             }
-            if s.start_date_time > at {
-                s.start_date_time = at;
+            if s.start > at {
+                s.start = at;
             }
         }
         if let Some(kind) = unindex {
@@ -164,11 +148,11 @@ impl State {
     /// them is there off. One entry per schedule, not one per reminder: the reminder's own
     /// event puts the next change in its place.
     fn schedule_end(&mut self, slot: u32, at: Instant, add: bool) {
-        let Some(s) = self.schedules.get(slot as usize) else {
+        let Some(s) = self.schedules.row(slot) else {
             return;
         };
-        let Some(end) = s.end_date_time else { return };
-        let reminders = match s.origin {
+        let Some(end) = s.end else { return };
+        let reminders = match s.origin() {
             Origin::Assigned => &REMINDER_DAYS[..],
             Origin::Activated => &[],
         };
@@ -192,11 +176,9 @@ impl State {
 
     /// Adds an activation to the index of the eligibility it was drawn from, or takes it out.
     fn index_drawn(&mut self, slot: u32, add: bool) {
-        let from = self
-            .schedules
-            .get(slot as usize)
-            .filter(|s| s.origin == Origin::Activated)
-            .and_then(|s| s.activated_using.as_deref())
+        let from = (self.schedules.row(slot))
+            .filter(|s| s.origin() == Origin::Activated)
+            .and_then(|_| self.schedules.activated_using(slot))
             .and_then(|id| self.schedule_slot_by_id(id));
         let Some(from) = from else { return };
         if add {

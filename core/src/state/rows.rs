@@ -1,0 +1,297 @@
+//! Schedules as the state keeps them: a row of handles and times per schedule (56 bytes)
+//! instead of the public [`Schedule`] (88 bytes, and a heap block for its id's text). The
+//! principal, role, scope, group and request are handles into an [`Interner`]; the schedule's
+//! own id and the id of the eligibility it was activated from are places in one buffer of id
+//! texts, so a million ids cost their characters and a byte each, not a million allocations.
+//! A [`Schedule`] is made from its row when one is asked for.
+
+use alloc::vec::Vec;
+
+use crate::error::ApplyError;
+use crate::event::SchedulePayload;
+use crate::id::{Interner, PrincipalId, RoleDefinitionId, ScheduleId, Shared};
+use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
+use crate::time::Instant;
+
+/// The handle of an absent field.
+const NONE: u32 = u32::MAX;
+
+/// One schedule, by handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Row {
+    /// Where the id's text is in [`Rows::texts`].
+    id: u32,
+    principal: u32,
+    role: u32,
+    scope: u32,
+    via_group: u32,
+    /// Where the eligibility's id is in [`Rows::texts`].
+    activated_using: u32,
+    request: u32,
+    pub(crate) start: Instant,
+    pub(crate) end: Option<Instant>,
+    pub(crate) ended: Option<EndReason>,
+    /// The kind, the origin and the two marks, one bit each ([`Row::ACTIVE`] and the rest).
+    flags: u8,
+}
+
+impl Row {
+    const ACTIVE: u8 = 1;
+    const ACTIVATED: u8 = 2;
+    const OUTSIDE_PIM: u8 = 4;
+    const BREAK_GLASS: u8 = 8;
+
+    fn flags_of(s: &SchedulePayload) -> u8 {
+        let bit = |on: bool, flag: u8| if on { flag } else { 0 };
+        bit(s.kind == AssignmentType::Active, Row::ACTIVE)
+            | bit(s.origin == Origin::Activated, Row::ACTIVATED)
+            | bit(s.outside_pim, Row::OUTSIDE_PIM)
+            | bit(s.break_glass, Row::BREAK_GLASS)
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// Eligible or active.
+    pub(crate) fn kind(&self) -> AssignmentType {
+        if self.has(Row::ACTIVE) {
+            AssignmentType::Active
+        } else {
+            AssignmentType::Eligible
+        }
+    }
+
+    /// Assigned or activated.
+    pub(crate) fn origin(&self) -> Origin {
+        if self.has(Row::ACTIVATED) {
+            Origin::Activated
+        } else {
+            Origin::Assigned
+        }
+    }
+}
+
+/// Id texts one after another, each after its length (LEB128: one byte below 128).
+#[derive(Debug, Clone, Default)]
+struct Texts {
+    bytes: Vec<u8>,
+}
+
+impl Texts {
+    /// Appends `text`; returns where it is, or `None` once the buffer passes 4 GiB.
+    fn push(&mut self, text: &str) -> Option<u32> {
+        let at = u32::try_from(self.bytes.len())
+            .ok()
+            .filter(|at| *at < NONE)?;
+        let mut n = text.len();
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.bytes.push(low);
+                break;
+            }
+            self.bytes.push(low | 0x80);
+        }
+        self.bytes.extend_from_slice(text.as_bytes());
+        Some(at)
+    }
+
+    /// The text at `at`.
+    fn get(&self, at: u32) -> Option<&str> {
+        let (mut i, mut len, mut shift) = (at as usize, 0usize, 0u32);
+        loop {
+            let b = *self.bytes.get(i)?;
+            i = i.checked_add(1)?;
+            len |= usize::from(b & 0x7f).checked_shl(shift)?;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift = shift.checked_add(7)?;
+        }
+        let bytes = self.bytes.get(i..i.checked_add(len)?)?;
+        core::str::from_utf8(bytes).ok()
+    }
+}
+
+/// Every schedule's row, in creation order, with the texts the rows point into.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Rows {
+    rows: Vec<Row>,
+    texts: Texts,
+    names: Interner,
+}
+
+impl Rows {
+    /// How many schedules there are.
+    pub(crate) fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub(crate) fn row(&self, slot: u32) -> Option<&Row> {
+        self.rows.get(slot as usize)
+    }
+
+    pub(crate) fn row_mut(&mut self, slot: u32) -> Option<&mut Row> {
+        self.rows.get_mut(slot as usize)
+    }
+
+    /// Keeps `id`'s text for the rows' handles, unless a text equal to it is kept already.
+    pub(crate) fn share<T: Shared>(&mut self, id: &T) {
+        // Past u32::MAX texts nothing is kept, and `push` refuses the schedule.
+        let _ = self.names.intern(id);
+    }
+
+    /// The id of the schedule in `slot`.
+    pub(crate) fn id(&self, slot: u32) -> Option<&str> {
+        self.texts.get(self.row(slot)?.id)
+    }
+
+    /// The (principal, role) of the schedule in `slot`.
+    pub(crate) fn holder(&self, slot: u32) -> Option<(&str, &str)> {
+        let row = self.row(slot)?;
+        Some((self.names.text(row.principal)?, self.names.text(row.role)?))
+    }
+
+    /// The (principal, role) of the schedule in `slot`, as ids sharing the interned text.
+    pub(crate) fn holder_ids(&self, slot: u32) -> Option<(PrincipalId, RoleDefinitionId)> {
+        let row = self.row(slot)?;
+        Some((self.names.id(row.principal)?, self.names.id(row.role)?))
+    }
+
+    /// The id of the eligibility the schedule in `slot` was activated from.
+    pub(crate) fn activated_using(&self, slot: u32) -> Option<&str> {
+        let at = self.row(slot)?.activated_using;
+        (at != NONE).then(|| self.texts.get(at)).flatten()
+    }
+
+    /// The schedule in `slot`, made from its row.
+    pub(crate) fn schedule(&self, slot: u32) -> Option<Schedule> {
+        let r = self.row(slot)?;
+        let name = |h: u32| (h != NONE).then_some(h);
+        let text = |at: u32| (at != NONE).then(|| self.texts.get(at)).flatten();
+        Some(Schedule {
+            id: ScheduleId::from(self.texts.get(r.id)?),
+            kind: r.kind(),
+            origin: r.origin(),
+            principal_id: self.names.id(r.principal)?,
+            role_definition_id: self.names.id(r.role)?,
+            scope: self.names.id(r.scope)?,
+            start_date_time: r.start,
+            end_date_time: r.end,
+            activated_using: text(r.activated_using).map(ScheduleId::from),
+            via_group: name(r.via_group).and_then(|h| self.names.id(h)),
+            request_id: name(r.request).and_then(|h| self.names.id(h)),
+            ended: r.ended,
+            outside_pim: r.has(Row::OUTSIDE_PIM),
+            break_glass: r.has(Row::BREAK_GLASS),
+        })
+    }
+
+    /// Adds a schedule; `eligibility` is the slot of the schedule it was activated from, when
+    /// there is one (its id's text is shared, not copied). Returns the new slot.
+    pub(crate) fn push(
+        &mut self,
+        s: &SchedulePayload,
+        eligibility: Option<u32>,
+    ) -> Result<u32, ApplyError> {
+        let full = || ApplyError::TooMany("schedules");
+        let slot = u32::try_from(self.rows.len()).map_err(|_| full())?;
+        let activated_using = match (&s.activated_using, eligibility.and_then(|e| self.row(e))) {
+            (Some(_), Some(e)) => e.id,
+            (Some(id), None) => self.texts.push(id).ok_or_else(full)?,
+            (None, _) => NONE,
+        };
+        let names = &mut self.names;
+        let opt = |id: Option<u32>| id.ok_or_else(full);
+        let row = Row {
+            id: self.texts.push(&s.id).ok_or_else(full)?,
+            principal: opt(names.intern(&s.principal_id))?,
+            role: opt(names.intern(&s.role_definition_id))?,
+            scope: opt(names.intern(&s.scope))?,
+            via_group: match &s.via_group {
+                Some(g) => opt(names.intern(g))?,
+                None => NONE,
+            },
+            activated_using,
+            request: match &s.request_id {
+                Some(r) => opt(names.intern(r))?,
+                None => NONE,
+            },
+            start: s.start_date_time,
+            end: s.end_date_time,
+            ended: s.ended,
+            flags: Row::flags_of(s),
+        };
+        self.rows.push(row);
+        Ok(slot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Row, Rows, Texts};
+    use crate::event::SchedulePayload;
+    use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
+    use crate::time::parse_instant;
+
+    #[test]
+    fn a_row_gives_back_the_schedule_it_was_made_from() {
+        let at = |t: &str| parse_instant(t).expect("an instant");
+        let eligibility = Schedule::assigned(
+            "e-1".into(),
+            AssignmentType::Eligible,
+            "g",
+            "r",
+            "/".into(),
+            (at("2026-01-01T00:00:00Z"), None),
+            None,
+        );
+        let activation = Schedule {
+            id: "a-1".into(),
+            kind: AssignmentType::Active,
+            origin: Origin::Activated,
+            activated_using: Some("e-1".into()),
+            via_group: Some("g".into()),
+            request_id: Some("req-1".into()),
+            scope: "app:x".into(),
+            principal_id: "u".into(),
+            start_date_time: at("2026-02-01T08:00:00.5Z"),
+            end_date_time: Some(at("2026-02-01T16:00:00Z")),
+            ended: Some(EndReason::Deactivated),
+            outside_pim: true,
+            break_glass: true,
+            ..eligibility.clone()
+        };
+        let mut rows = Rows::default();
+        let e = rows.push(&SchedulePayload::from(eligibility.clone()), None);
+        let a = rows.push(&SchedulePayload::from(activation.clone()), e.ok());
+        assert_eq!(rows.schedule(0), Some(eligibility));
+        assert_eq!(rows.schedule(1), Some(activation));
+        assert_eq!(a.ok(), Some(1));
+        assert_eq!(rows.activated_using(1), Some("e-1"));
+        assert_eq!(rows.holder(1), Some(("u", "r")));
+        assert_eq!(rows.schedule(2), None);
+    }
+
+    #[test]
+    fn texts_read_back_at_every_length() {
+        let mut texts = Texts::default();
+        let long = "x".repeat(300);
+        let samples = ["", "s-1", "schedule-1234567", long.as_str(), "é-ü"];
+        let at: alloc::vec::Vec<u32> = samples
+            .iter()
+            .map(|t| texts.push(t).expect("room"))
+            .collect();
+        for (t, a) in samples.iter().zip(&at) {
+            assert_eq!(texts.get(*a), Some(*t));
+        }
+        assert_eq!(
+            texts.get(u32::MAX - 1),
+            None,
+            "a place past the end is no text"
+        );
+        assert_eq!(core::mem::size_of::<Row>(), 56, "a schedule's row");
+    }
+}
