@@ -289,7 +289,7 @@ impl Engine {
         };
         let consider = |best: &mut Check, g: &super::index::Grant, via: Via| {
             let in_effect = g.start <= now && g.end.is_none_or(|e| now < e);
-            let covers = match g.scope {
+            let covers = match g.scope() {
                 0 => scope_covers("/", scope),
                 id => self
                     .grants
@@ -319,7 +319,7 @@ impl Engine {
             consider(
                 &mut best,
                 g,
-                if g.activated {
+                if g.activated() {
                     Via::Activation
                 } else {
                     Via::Direct

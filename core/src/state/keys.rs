@@ -4,78 +4,20 @@
 //! beside the table for the keys with more. Looked up with borrowed strings, so reads allocate
 //! nothing.
 
-use alloc::vec::Vec;
 use core::hash::BuildHasher;
-use core::slice;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::rows::Rows;
-
-/// One key's slots: one inline, or two or more in a list of [`Lists`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Held {
-    One(u32),
-    Many(u32),
-}
-
-/// The lists of the keys that hold two or more slots, with the numbers of lists given back
-/// for reuse.
-#[derive(Debug, Clone, Default)]
-struct Lists {
-    // INVARIANT: every list a `Held::Many` names holds two or more slots; a list in `free`
-    // is empty and named by none.
-    lists: Vec<Vec<u32>>,
-    free: Vec<u32>,
-}
-
-impl Lists {
-    fn slots<'a>(&'a self, held: &'a Held) -> &'a [u32] {
-        match held {
-            Held::One(slot) => slice::from_ref(slot),
-            Held::Many(list) => self.lists.get(*list as usize).map_or(&[], Vec::as_slice),
-        }
-    }
-
-    /// A new list of `slots`, by number; `None` past `u32::MAX` lists.
-    fn make(&mut self, slots: Vec<u32>) -> Option<u32> {
-        if let Some(list) = self.free.pop() {
-            if let Some(l) = self.lists.get_mut(list as usize) {
-                *l = slots;
-            }
-            return Some(list);
-        }
-        let list = u32::try_from(self.lists.len()).ok()?;
-        self.lists.push(slots);
-        Some(list)
-    }
-
-    /// Takes `slot` out of `held`; returns false when nothing is left.
-    fn take_out(&mut self, held: &mut Held, slot: u32) -> bool {
-        let list = match *held {
-            Held::One(s) => return s != slot,
-            Held::Many(list) => list,
-        };
-        let Some(l) = self.lists.get_mut(list as usize) else {
-            return false;
-        };
-        l.retain(|s| *s != slot);
-        if let [only] = l.as_slice() {
-            *held = Held::One(*only);
-            *l = Vec::new();
-            self.free.push(list);
-        }
-        true
-    }
-}
+use super::slots::{Listed, Lists};
 
 /// Schedule slots by the (principal, role) of the schedules in them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ByHolder {
     // INVARIANT: every entry holds at least one slot and all its slots are schedules of one
     // (principal, role), whose hash (with `hasher`) is the entry's.
-    table: HashTable<Held>,
-    lists: Lists,
+    table: HashTable<Listed<u32>>,
+    lists: Lists<u32>,
     hasher: DefaultHashBuilder,
 }
 
@@ -84,8 +26,12 @@ fn key_at(rows: &Rows, slot: u32) -> Option<(&str, &str)> {
     rows.holder(slot)
 }
 
-fn first_key<'a>(rows: &'a Rows, lists: &Lists, held: &Held) -> Option<(&'a str, &'a str)> {
-    lists.slots(held).first().and_then(|s| key_at(rows, *s))
+fn first_key<'a>(
+    rows: &'a Rows,
+    lists: &Lists<u32>,
+    held: &Listed<u32>,
+) -> Option<(&'a str, &'a str)> {
+    lists.slice(held).first().and_then(|s| key_at(rows, *s))
 }
 
 impl ByHolder {
@@ -97,7 +43,7 @@ impl ByHolder {
             .find(hash, |held| {
                 first_key(rows, lists, held) == Some((principal, role))
             })
-            .map_or(&[], |held| lists.slots(held))
+            .map_or(&[], |held| lists.slice(held))
     }
 
     /// Adds `slot`, a schedule already in `rows`, under its (principal, role).
@@ -112,21 +58,10 @@ impl ByHolder {
             hasher,
         } = self;
         if let Some(held) = table.find_mut(hash, |held| first_key(rows, lists, held) == Some(key)) {
-            match *held {
-                Held::One(first) => {
-                    if let Some(list) = lists.make(alloc::vec![first, slot]) {
-                        *held = Held::Many(list);
-                    }
-                }
-                Held::Many(list) => {
-                    if let Some(l) = lists.lists.get_mut(list as usize) {
-                        l.push(slot);
-                    }
-                }
-            }
+            lists.push(held, slot);
             return;
         }
-        table.insert_unique(hash, Held::One(slot), |held| {
+        table.insert_unique(hash, Listed::One(slot), |held| {
             hasher.hash_one(first_key(rows, lists, held).unwrap_or_default())
         });
     }
@@ -143,7 +78,7 @@ impl ByHolder {
         else {
             return;
         };
-        if !lists.take_out(entry.get_mut(), slot) {
+        if !lists.retain(entry.get_mut(), |s| *s != slot) {
             entry.remove();
         }
     }
@@ -151,7 +86,7 @@ impl ByHolder {
 
 #[cfg(test)]
 mod tests {
-    use super::{ByHolder, Held, Rows};
+    use super::{ByHolder, Listed, Rows};
     use crate::schedule::{AssignmentType, Schedule};
     use crate::time::parse_instant;
 
@@ -177,7 +112,11 @@ mod tests {
 
     #[test]
     fn keeps_each_keys_slots_through_growth_and_removal() {
-        assert_eq!(core::mem::size_of::<Held>(), 8, "an entry is 8 bytes");
+        assert_eq!(
+            core::mem::size_of::<Listed<u32>>(),
+            8,
+            "an entry is 8 bytes"
+        );
         // 300 keys; key k holds k % 4 + 1 schedules.
         let mut rows = Rows::default();
         for k in 0..300u32 {
@@ -206,15 +145,14 @@ mod tests {
             assert_eq!(held(&index, k), want, "key p{k}");
         }
         // The odd keys' 150 lists were given back; adding those keys again reuses them.
-        let lists = index.lists.lists.len();
-        assert_eq!(index.lists.free.len(), 150);
+        let (lists, free) = index.lists.count();
+        assert_eq!(free, 150);
         for slot in 0..rows.len() as u32 {
             if key_of(&rows, slot) % 2 == 1 {
                 index.push(&rows, slot);
             }
         }
-        assert_eq!(index.lists.lists.len(), lists, "freed lists are reused");
-        assert!(index.lists.free.is_empty());
+        assert_eq!(index.lists.count(), (lists, 0), "freed lists are reused");
         assert!((0..300).all(|k| held(&index, k)
             == if k % 2 == 1 {
                 (k % 4 + 1) as usize

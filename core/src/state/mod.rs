@@ -30,7 +30,7 @@ use crate::review::Review;
 use crate::schedule::{AssignmentType, Schedule};
 use crate::time::Instant;
 use keys::ByHolder;
-pub(crate) use slots::Slots;
+pub(crate) use slots::{Listed, Lists, Slots};
 
 /// What time will do next to one request or schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
