@@ -4,6 +4,7 @@
 //! the invariants of its indexes are kept in one place.
 
 mod by_id;
+mod chunked;
 mod governance;
 mod keys;
 mod requests;

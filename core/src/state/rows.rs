@@ -5,8 +5,7 @@
 //! texts, so a million ids cost their characters and a byte each, not a million allocations.
 //! A [`Schedule`] is made from its row when one is asked for.
 
-use alloc::vec::Vec;
-
+use super::chunked::{Chunked, Texts};
 use crate::error::ApplyError;
 use crate::event::SchedulePayload;
 use crate::id::{Interner, PrincipalId, RoleDefinitionId, ScheduleId, Shared};
@@ -72,53 +71,10 @@ impl Row {
     }
 }
 
-/// Id texts one after another, each after its length (LEB128: one byte below 128).
-#[derive(Debug, Clone, Default)]
-struct Texts {
-    bytes: Vec<u8>,
-}
-
-impl Texts {
-    /// Appends `text`; returns where it is, or `None` once the buffer passes 4 GiB.
-    fn push(&mut self, text: &str) -> Option<u32> {
-        let at = u32::try_from(self.bytes.len())
-            .ok()
-            .filter(|at| *at < NONE)?;
-        let mut n = text.len();
-        loop {
-            let low = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                self.bytes.push(low);
-                break;
-            }
-            self.bytes.push(low | 0x80);
-        }
-        self.bytes.extend_from_slice(text.as_bytes());
-        Some(at)
-    }
-
-    /// The text at `at`.
-    fn get(&self, at: u32) -> Option<&str> {
-        let (mut i, mut len, mut shift) = (at as usize, 0usize, 0u32);
-        loop {
-            let b = *self.bytes.get(i)?;
-            i = i.checked_add(1)?;
-            len |= usize::from(b & 0x7f).checked_shl(shift)?;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift = shift.checked_add(7)?;
-        }
-        let bytes = self.bytes.get(i..i.checked_add(len)?)?;
-        core::str::from_utf8(bytes).ok()
-    }
-}
-
 /// Every schedule's row, in creation order, with the texts the rows point into.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Rows {
-    rows: Vec<Row>,
+    rows: Chunked<Row>,
     texts: Texts,
     names: Interner,
 }
@@ -231,7 +187,7 @@ impl Rows {
 
 #[cfg(test)]
 mod tests {
-    use super::{Row, Rows, Texts};
+    use super::{Row, Rows};
     use crate::event::SchedulePayload;
     use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
     use crate::time::parse_instant;
@@ -276,22 +232,7 @@ mod tests {
     }
 
     #[test]
-    fn texts_read_back_at_every_length() {
-        let mut texts = Texts::default();
-        let long = "x".repeat(300);
-        let samples = ["", "s-1", "schedule-1234567", long.as_str(), "é-ü"];
-        let at: alloc::vec::Vec<u32> = samples
-            .iter()
-            .map(|t| texts.push(t).expect("room"))
-            .collect();
-        for (t, a) in samples.iter().zip(&at) {
-            assert_eq!(texts.get(*a), Some(*t));
-        }
-        assert_eq!(
-            texts.get(u32::MAX - 1),
-            None,
-            "a place past the end is no text"
-        );
+    fn a_row_keeps_its_size() {
         assert_eq!(core::mem::size_of::<Row>(), 56, "a schedule's row");
     }
 }
