@@ -21,8 +21,11 @@ const MAX_ATTEMPTS: usize = 16;
 /// gives up.
 const MAX_TICK_ROUNDS: usize = pim_core::settle::MAX_ROUNDS;
 
-/// How many stored events one `apply` call carries when catching up with the log.
-const CATCH_UP_BATCH: usize = 20_000;
+/// How many stored events one `apply` call carries when catching up with the log: small
+/// enough that a batch's text and decoded events (which the guest's linear memory keeps the
+/// room of) stay a few megabytes beside a large tenant, large enough that the calls cost
+/// nothing beside the events.
+const CATCH_UP_BATCH: usize = 4_000;
 
 /// Why a service call failed.
 #[derive(Debug, thiserror::Error)]
