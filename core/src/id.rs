@@ -170,8 +170,13 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
-    /// The handle of `id`'s text (kept on first sight); `None` past `u32::MAX` texts.
-    pub(crate) fn intern<T: Shared>(&mut self, id: &T) -> Option<u32> {
+    /// The handle of `id`'s text; on first sight it keeps the copy `kept` gives (one the
+    /// caller already holds, equal to `id`), else `id`'s. `None` past `u32::MAX` texts.
+    pub(crate) fn intern_keeping<T: Shared>(
+        &mut self,
+        id: &T,
+        kept: impl FnOnce() -> Option<T>,
+    ) -> Option<u32> {
         let text: &str = id.shared();
         let hash = self.hasher.hash_one(text);
         let texts = &self.texts;
@@ -183,7 +188,10 @@ impl Interner {
         let handle = u32::try_from(self.texts.len())
             .ok()
             .filter(|h| *h < u32::MAX)?;
-        self.texts.push(id.shared().clone());
+        let keep = kept()
+            .filter(|k| k.shared().as_str() == text)
+            .map_or_else(|| id.shared().clone(), |k| k.shared().clone());
+        self.texts.push(keep);
         let (texts, hasher) = (&self.texts, &self.hasher);
         self.index.insert_unique(hash, handle, |h| {
             hasher.hash_one(texts.get(*h as usize).map_or("", ArcStr::as_str))
@@ -222,6 +230,21 @@ ids! {
 mod tests {
     use super::*;
     use core::hash::BuildHasher;
+
+    #[test]
+    fn the_interner_keeps_one_text_and_prefers_the_callers_copy() {
+        let mut names = Interner::default();
+        let held = PrincipalId::from("u1");
+        let first = names.intern_keeping(&PrincipalId::from("u1"), || Some(held.clone()));
+        let again = names.intern_keeping(&PrincipalId::from("u1"), || panic!("asked twice"));
+        assert_eq!(first, again);
+        let kept: Option<PrincipalId> = first.and_then(|h| names.id(h));
+        assert!(kept.is_some_and(|k| ArcStr::ptr_eq(k.shared(), held.shared())));
+        // A copy that is not the same text is not kept.
+        let other = names.intern_keeping(&PrincipalId::from("u2"), || Some(held.clone()));
+        assert_eq!(other.and_then(|h| names.text(h)), Some("u2"));
+        assert_ne!(first, other);
+    }
 
     #[test]
     fn borrows_hashes_and_serializes_as_str() {

@@ -88,6 +88,7 @@ impl ByHolder {
 mod tests {
     use super::{ByHolder, Listed, Rows};
     use crate::schedule::{AssignmentType, Schedule};
+    use crate::state::rows::Kept;
     use crate::time::parse_instant;
 
     fn row(principal: &str, role: &str) -> crate::event::SchedulePayload {
@@ -121,7 +122,7 @@ mod tests {
         let mut rows = Rows::default();
         for k in 0..300u32 {
             for _ in 0..k % 4 + 1 {
-                rows.push(&row(&alloc::format!("p{k}"), "r"), None)
+                rows.push(&row(&alloc::format!("p{k}"), "r"), None, Kept::NONE)
                     .expect("room");
             }
         }

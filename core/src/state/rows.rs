@@ -8,7 +8,7 @@
 use super::chunked::{Chunked, Texts};
 use crate::error::ApplyError;
 use crate::event::SchedulePayload;
-use crate::id::{Interner, PrincipalId, RoleDefinitionId, ScheduleId, Shared};
+use crate::id::{Interner, PrincipalId, RequestId, RoleDefinitionId, ScheduleId};
 use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
 use crate::time::Instant;
 
@@ -71,6 +71,25 @@ impl Row {
     }
 }
 
+/// Where the state already keeps the texts a new row may name, so that the row's handles share
+/// them instead of keeping the event's copies; asked only on a text's first sight.
+#[derive(Clone, Copy)]
+pub(crate) struct Kept<'a> {
+    /// The directory's copy of a principal id.
+    pub(crate) principal: &'a dyn Fn(&str) -> Option<PrincipalId>,
+    /// The request's own copy of its id.
+    pub(crate) request: &'a dyn Fn(&str) -> Option<RequestId>,
+}
+
+impl Kept<'_> {
+    /// Nothing kept elsewhere: the rows keep the event's copies.
+    #[cfg(test)]
+    pub(crate) const NONE: Kept<'static> = Kept {
+        principal: &|_| None,
+        request: &|_| None,
+    };
+}
+
 /// Every schedule's row, in creation order, with the texts the rows point into.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Rows {
@@ -91,12 +110,6 @@ impl Rows {
 
     pub(crate) fn row_mut(&mut self, slot: u32) -> Option<&mut Row> {
         self.rows.get_mut(slot as usize)
-    }
-
-    /// Keeps `id`'s text for the rows' handles, unless a text equal to it is kept already.
-    pub(crate) fn share<T: Shared>(&mut self, id: &T) {
-        // Past u32::MAX texts nothing is kept, and `push` refuses the schedule.
-        let _ = self.names.intern(id);
     }
 
     /// The id of the schedule in `slot`.
@@ -151,6 +164,7 @@ impl Rows {
         &mut self,
         s: &SchedulePayload,
         eligibility: Option<u32>,
+        kept: Kept<'_>,
     ) -> Result<u32, ApplyError> {
         let full = || ApplyError::TooMany("schedules");
         let slot = u32::try_from(self.rows.len()).map_err(|_| full())?;
@@ -163,16 +177,18 @@ impl Rows {
         let opt = |id: Option<u32>| id.ok_or_else(full);
         let row = Row {
             id: self.texts.push(&s.id).ok_or_else(full)?,
-            principal: opt(names.intern(&s.principal_id))?,
-            role: opt(names.intern(&s.role_definition_id))?,
-            scope: opt(names.intern(&s.scope))?,
+            principal: opt(
+                names.intern_keeping(&s.principal_id, || (kept.principal)(&s.principal_id))
+            )?,
+            role: opt(names.intern_keeping(&s.role_definition_id, || None))?,
+            scope: opt(names.intern_keeping(&s.scope, || None))?,
             via_group: match &s.via_group {
-                Some(g) => opt(names.intern(g))?,
+                Some(g) => opt(names.intern_keeping(g, || (kept.principal)(g)))?,
                 None => NONE,
             },
             activated_using,
             request: match &s.request_id {
-                Some(r) => opt(names.intern(r))?,
+                Some(r) => opt(names.intern_keeping(r, || (kept.request)(r)))?,
                 None => NONE,
             },
             start: s.start_date_time,
@@ -187,7 +203,7 @@ impl Rows {
 
 #[cfg(test)]
 mod tests {
-    use super::{Row, Rows};
+    use super::{Kept, Row, Rows};
     use crate::event::SchedulePayload;
     use crate::schedule::{AssignmentType, EndReason, Origin, Schedule};
     use crate::time::parse_instant;
@@ -221,8 +237,16 @@ mod tests {
             ..eligibility.clone()
         };
         let mut rows = Rows::default();
-        let e = rows.push(&SchedulePayload::from(eligibility.clone()), None);
-        let a = rows.push(&SchedulePayload::from(activation.clone()), e.ok());
+        let e = rows.push(
+            &SchedulePayload::from(eligibility.clone()),
+            None,
+            Kept::NONE,
+        );
+        let a = rows.push(
+            &SchedulePayload::from(activation.clone()),
+            e.ok(),
+            Kept::NONE,
+        );
         assert_eq!(rows.schedule(0), Some(eligibility));
         assert_eq!(rows.schedule(1), Some(activation));
         assert_eq!(a.ok(), Some(1));

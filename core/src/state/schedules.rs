@@ -2,6 +2,7 @@
 
 use chrono::TimeDelta;
 
+use super::rows::Kept;
 use super::{Due, REMINDER_DAYS, State};
 use crate::error::ApplyError;
 use crate::event::{Event, SchedulePayload};
@@ -62,8 +63,12 @@ impl State {
         self.issued = self.issued.saturating_add(1);
         let eligibility =
             (schedule.activated_using.as_deref()).and_then(|id| self.schedule_slot_by_id(id));
-        self.share_texts(schedule);
-        let slot = self.schedules.push(schedule, eligibility)?;
+        let (directory, requests) = (&self.directory, &self.request_slot);
+        let kept = Kept {
+            principal: &|p| directory.principal(p).map(|p| p.id.clone()),
+            request: &|r| requests.get_key_value(r).map(|(id, _)| id.clone()),
+        };
+        let slot = self.schedules.push(schedule, eligibility, kept)?;
         // The index keys share the row's interned text, not the event's copy.
         if let Some((principal, role)) = self.schedules.holder_ids(slot) {
             self.by_principal.entry(principal).or_default().push(slot);
@@ -88,21 +93,6 @@ impl State {
             r.target_schedule_id = Some(schedule.id.clone());
         }
         Ok(slot)
-    }
-
-    /// Interns the texts the directory and the requests already hold for the schedule's
-    /// principal, group and request before the row is made, so that the row's handles share
-    /// them instead of keeping the event's copies.
-    fn share_texts(&mut self, payload: &SchedulePayload) {
-        let principals = core::iter::once(&payload.principal_id).chain(&payload.via_group);
-        for p in principals.filter_map(|p| self.directory.principal(p)) {
-            self.schedules.share(&p.id);
-        }
-        if let Some((id, _)) =
-            (payload.request_id.as_deref()).and_then(|r| self.request_slot.get_key_value(r))
-        {
-            self.schedules.share(id);
-        }
     }
 
     fn update_schedule(&mut self, slot: u32, at: Instant, start: Instant, end: Option<Instant>) {
