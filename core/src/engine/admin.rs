@@ -54,7 +54,11 @@ impl Engine {
             Some(id) => self.state.schedule(id).filter(matches),
             None => self
                 .state
-                .schedules_of(&body.principal_id)
+                .schedules_of_where(&body.principal_id, |f| {
+                    f.kind == kind
+                        && f.origin == Origin::Assigned
+                        && f.role == body.role_definition_id.as_str()
+                })
                 .filter(matches)
                 .max_by_key(|s| {
                     (

@@ -8,6 +8,7 @@ use crate::duties::HeldRole;
 use crate::policy::RoleSettings;
 use crate::rate_limit::PastActivation;
 use crate::schedule::{AssignmentType, Origin};
+use crate::state::Facts;
 use crate::time::Instant;
 
 impl Engine {
@@ -15,16 +16,14 @@ impl Engine {
     /// ended ones included.
     pub(crate) fn past_activations(&self, principal: &str, role: &str) -> Vec<PastActivation> {
         self.state
-            .schedules_of(principal)
-            .filter(|s| {
-                s.kind == AssignmentType::Active
-                    && s.origin == Origin::Activated
-                    && s.role_definition_id == role
+            .facts_of(principal)
+            .filter(|f| {
+                f.kind == AssignmentType::Active && f.origin == Origin::Activated && f.role == role
             })
-            .filter_map(|s| {
-                let end = s.end_date_time?;
-                (s.start_date_time < end).then_some(PastActivation {
-                    start_date_time: s.start_date_time,
+            .filter_map(|f| {
+                let end = f.end?;
+                (f.start < end).then_some(PastActivation {
+                    start_date_time: f.start,
                     end_date_time: end,
                 })
             })
@@ -43,10 +42,11 @@ impl Engine {
     ) -> Vec<HeldRole> {
         let groups = self.state.directory().groups_of(principal);
         let holders = core::iter::once(principal).chain(groups.iter().map(|g| g.as_str()));
+        let held = move |f: &Facts<'_>| {
+            f.kind == kind && f.role != role && f.not_over(now) && f.end.is_none_or(|e| f.start < e)
+        };
         holders
-            .flat_map(|p| self.state.schedules_of(p))
-            .filter(|s| s.kind == kind && s.role_definition_id != role && s.not_over(now))
-            .filter(|s| s.end_date_time.is_none_or(|e| s.start_date_time < e))
+            .flat_map(|p| self.state.schedules_of_where(p, held))
             .map(|s| HeldRole {
                 role_definition_id: s.role_definition_id.clone(),
                 schedule_id: Some(s.id.clone()),

@@ -351,21 +351,20 @@ impl Engine {
     /// The eligibilities of `principal` (direct and through groups) in effect at `now`, or
     /// starting later, with what activating each requires. Sorted by role, scope and id.
     pub fn eligible_roles(&self, principal: &str, now: Instant) -> Vec<EligibleRole> {
+        let live = move |f: &crate::state::Facts<'_>| {
+            f.kind == AssignmentType::Eligible && f.ended.is_none() && f.not_over(now)
+        };
         let own = self
             .state
-            .schedules_of(principal)
+            .schedules_of_where(principal, live)
             .map(|s| (s, None::<&PrincipalId>));
-        let inherited = self
-            .state
-            .directory()
-            .groups_of(principal)
-            .iter()
-            .flat_map(|g| self.state.schedules_of(g).map(move |s| (s, Some(g))));
+        let inherited = (self.state.directory().groups_of(principal).iter()).flat_map(|g| {
+            self.state
+                .schedules_of_where(g, live)
+                .map(move |s| (s, Some(g)))
+        });
         let mut out: Vec<EligibleRole> = own
             .chain(inherited)
-            .filter(|(s, _)| {
-                s.kind == AssignmentType::Eligible && s.ended.is_none() && s.not_over(now)
-            })
             .map(|(s, group)| {
                 let settings = &self.policy(&s.role_definition_id, &s.scope).settings;
                 EligibleRole {

@@ -31,6 +31,7 @@ use crate::review::Review;
 use crate::schedule::{AssignmentType, Schedule};
 use crate::time::Instant;
 use keys::ByHolder;
+pub(crate) use rows::Facts;
 pub(crate) use slots::{Listed, Lists, Slots};
 
 /// What time will do next to one request or schedule.
@@ -170,6 +171,27 @@ impl State {
             .get(principal)
             .into_iter()
             .flatten()
+            .filter_map(|s| self.schedule_at(*s))
+    }
+
+    /// The facts of every schedule `principal` holds directly, in creation order, without
+    /// making the schedules.
+    pub(crate) fn facts_of<'a>(&'a self, principal: &str) -> impl Iterator<Item = Facts<'a>> + 'a {
+        let slots = self.by_principal.get(principal).into_iter().flatten();
+        slots.filter_map(|s| self.schedules.facts(*s))
+    }
+
+    /// The schedules `principal` holds directly whose facts `keep` accepts, in creation order;
+    /// only those are made from their rows (making one reads its id's text and takes an
+    /// allocation, a trip to memory a large tenant pays for each).
+    pub(crate) fn schedules_of_where<'a>(
+        &'a self,
+        principal: &str,
+        keep: impl Fn(&Facts<'_>) -> bool + 'a,
+    ) -> impl Iterator<Item = Schedule> + 'a {
+        let slots = self.by_principal.get(principal).into_iter().flatten();
+        slots
+            .filter(move |s| self.schedules.facts(**s).is_some_and(|f| keep(&f)))
             .filter_map(|s| self.schedule_at(*s))
     }
 

@@ -71,6 +71,25 @@ impl Row {
     }
 }
 
+/// What a row says without being made into a [`Schedule`] (no allocation, no id text read):
+/// enough for a decision to pass over the schedules it does not want.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts<'a> {
+    pub(crate) kind: AssignmentType,
+    pub(crate) origin: Origin,
+    pub(crate) role: &'a str,
+    pub(crate) start: Instant,
+    pub(crate) end: Option<Instant>,
+    pub(crate) ended: Option<EndReason>,
+}
+
+impl Facts<'_> {
+    /// Whether the schedule has not ended yet at `now` (as [`Schedule::not_over`]).
+    pub(crate) fn not_over(&self, now: Instant) -> bool {
+        self.end.is_none_or(|e| now < e)
+    }
+}
+
 /// Where the state already keeps the texts a new row may name, so that the row's handles share
 /// them instead of keeping the event's copies; asked only on a text's first sight.
 #[derive(Clone, Copy)]
@@ -121,6 +140,19 @@ impl Rows {
     pub(crate) fn holder(&self, slot: u32) -> Option<(&str, &str)> {
         let row = self.row(slot)?;
         Some((self.names.text(row.principal)?, self.names.text(row.role)?))
+    }
+
+    /// What the row in `slot` says, without making its schedule.
+    pub(crate) fn facts(&self, slot: u32) -> Option<Facts<'_>> {
+        let r = self.row(slot)?;
+        Some(Facts {
+            kind: r.kind(),
+            origin: r.origin(),
+            role: self.names.text(r.role)?,
+            start: r.start,
+            end: r.end,
+            ended: r.ended,
+        })
     }
 
     /// The (principal, role) of the schedule in `slot`, as ids sharing the interned text.
