@@ -46,7 +46,7 @@ fn tenant_events(n: usize, per_user: usize) -> Vec<Event> {
     let assignments: Vec<_> = (0..n)
         .map(|i| {
             let k = i % per_user;
-            let kind = if per_user > 1 && k % 2 == 0 {
+            let kind = if per_user > 1 && k.is_multiple_of(2) {
                 "eligible"
             } else {
                 "active"
