@@ -74,19 +74,23 @@ bindgen() {
     cp -r "$stage" "$js/pkg/$target"
 }
 
+# The browser build's wasm-opt flags. --low-memory-unused lets wasm-opt fold address arithmetic,
+# assuming no data lives in the first 1 KB of memory: rustc's wasm32 layout puts the 1 MB stack
+# first (growing down from 1 MB, data above it), so only a stack within 1 KB of overflowing
+# reaches it (about 2 KB gzipped less). --converge runs -Oz's passes again until the module
+# stops shrinking (about 1.8 KB gzipped less), --strip-producers drops the toolchain's name tag.
+browser_opt="-Oz --converge --low-memory-unused --strip-producers"
+
 if $web_only; then
-    echo "==> wasm-bindgen + wasm-opt (web -Oz --low-memory-unused)"
-    bindgen web "$work/pim-browser.wasm" "-Oz --low-memory-unused"
+    echo "==> wasm-bindgen + wasm-opt (web $browser_opt)"
+    bindgen web "$work/pim-browser.wasm" "$browser_opt"
     targets=web
 else
-    echo "==> wasm-bindgen + wasm-opt (nodejs -O3, web and bundler -Oz --low-memory-unused)"
+    echo "==> wasm-bindgen + wasm-opt (nodejs -O3, web and bundler $browser_opt)"
     bindgen nodejs "$work/pim-node.wasm" -O3 &
     node_job=$!
-    # --low-memory-unused lets wasm-opt fold address arithmetic, assuming no data lives in the first
-    # 1 KB of memory: rustc's wasm32 layout puts the 1 MB stack first (growing down from 1 MB, data
-    # above it), so only a stack within 1 KB of overflowing reaches it (about 2 KB gzipped less).
-    bindgen web "$work/pim-browser.wasm" "-Oz --low-memory-unused"
-    bindgen bundler "$work/pim-browser.wasm" "-Oz --low-memory-unused"
+    bindgen web "$work/pim-browser.wasm" "$browser_opt"
+    bindgen bundler "$work/pim-browser.wasm" "$browser_opt"
     wait "$node_job"
     targets="web bundler nodejs"
 fi

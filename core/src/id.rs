@@ -13,11 +13,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::borrow::Borrow;
 use core::fmt;
-use core::hash::BuildHasher;
 use core::ops::Deref;
 
 use arcstr::ArcStr;
-use hashbrown::{DefaultHashBuilder, HashTable};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Declares id newtypes over `ArcStr`, each with the same impls (module docs).
@@ -162,11 +160,10 @@ pub(crate) trait Shared: Sized {
 /// schedule's row holds handles, not pointers.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
-    // INVARIANT: `index` holds each handle into `texts` once, under the hash of its text (with
-    // `hasher`); no two texts are equal.
+    // INVARIANT: `index` holds each handle into `texts` once, by its text; no two texts are
+    // equal.
     texts: Vec<ArcStr>,
-    index: HashTable<u32>,
-    hasher: DefaultHashBuilder,
+    index: crate::state::SlotsById,
 }
 
 impl Interner {
@@ -178,11 +175,10 @@ impl Interner {
         kept: impl FnOnce() -> Option<T>,
     ) -> Option<u32> {
         let text: &str = id.shared();
-        let hash = self.hasher.hash_one(text);
         let texts = &self.texts;
-        let same = |h: &u32| texts.get(*h as usize).is_some_and(|t| t.as_str() == text);
-        if let Some(handle) = self.index.find(hash, same) {
-            return Some(*handle);
+        let text_at = |h: u32| texts.get(h as usize).map(ArcStr::as_str);
+        if let Some(handle) = self.index.get(text, &text_at) {
+            return Some(handle);
         }
         // u32::MAX stays free: a row's handle uses it for "none".
         let handle = u32::try_from(self.texts.len())
@@ -192,10 +188,9 @@ impl Interner {
             .filter(|k| k.shared().as_str() == text)
             .map_or_else(|| id.shared().clone(), |k| k.shared().clone());
         self.texts.push(keep);
-        let (texts, hasher) = (&self.texts, &self.hasher);
-        self.index.insert_unique(hash, handle, |h| {
-            hasher.hash_one(texts.get(*h as usize).map_or("", ArcStr::as_str))
-        });
+        let texts = &self.texts;
+        let text_at = |h: u32| texts.get(h as usize).map(ArcStr::as_str);
+        self.index.insert(text, handle, &text_at);
         Some(handle)
     }
 

@@ -300,6 +300,8 @@ fn pim_rules(
 impl Engine {
     /// The eligibility `principal` would activate for `role` at `scope` starting at `start`:
     /// their own or a group's, the one lasting longest.
+    // Out of line: inlined into each command's path it grew the browser module by kilobytes.
+    #[inline(never)]
     pub(crate) fn find_eligibility(
         &self,
         principal: &str,

@@ -34,7 +34,9 @@ fn kind_of(kind: RequestKind) -> AssignmentType {
 
 impl Engine {
     /// The principal's own assigned schedule that a request targets: the one named by
-    /// `targetScheduleId`, else the one at the same role and scope selected by `pick`.
+    /// `targetScheduleId`, else the one at the same role and scope selected by `pick`. Out of
+    /// line: inlined into each command's path it grew the browser module by kilobytes.
+    #[inline(never)]
     fn target_schedule(
         &self,
         kind: AssignmentType,

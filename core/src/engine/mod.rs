@@ -25,6 +25,7 @@ use crate::event::Event;
 use crate::notify;
 use crate::notify::Notification;
 use crate::policy::Policy;
+use crate::schedule::AssignmentType;
 use crate::state::State;
 use crate::time::Instant;
 
@@ -171,7 +172,10 @@ impl Engine {
         } else {
             Vec::new()
         };
+        // Only active schedules are in the check index: an eligible one is not made from its
+        // row for nothing.
         if let Some(slot) = self.state.apply(event)?
+            && self.state.schedule_kind(slot) == Some(AssignmentType::Active)
             && let Some(s) = self.state.schedule_at(slot)
         {
             self.grants.sync(slot, &s);

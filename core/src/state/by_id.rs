@@ -16,8 +16,9 @@ pub(crate) struct SlotsById {
 }
 
 impl SlotsById {
-    /// The slot of the record with `id`; `id_at` reads the id of the record in a slot.
-    pub(crate) fn get<'a>(&self, id: &str, id_at: impl Fn(u32) -> Option<&'a str>) -> Option<u32> {
+    /// The slot of the record with `id`; `id_at` reads the id of the record in a slot (a
+    /// `dyn`, so that every user of this index shares one copy of hashbrown's code).
+    pub(crate) fn get<'a>(&self, id: &str, id_at: &dyn Fn(u32) -> Option<&'a str>) -> Option<u32> {
         let hash = self.hasher.hash_one(id);
         self.table
             .find(hash, |&slot| id_at(slot) == Some(id))
@@ -30,7 +31,7 @@ impl SlotsById {
         &mut self,
         id: &str,
         slot: u32,
-        id_at: impl Fn(u32) -> Option<&'a str>,
+        id_at: &dyn Fn(u32) -> Option<&'a str>,
     ) {
         let hash = self.hasher.hash_one(id);
         if let Some(s) = self.table.find_mut(hash, |&s| id_at(s) == Some(id)) {
@@ -57,7 +58,7 @@ mod tests {
         let mut ids: Vec<String> = (0..1000).map(|i| format!("s-{i}")).collect();
         ids.push(String::from("s-7"));
         let mut index = SlotsById::default();
-        let id_at = |s: u32| ids.get(s as usize).map(String::as_str);
+        let id_at = &|s: u32| ids.get(s as usize).map(String::as_str);
         for (slot, id) in ids.iter().enumerate().take(1000) {
             index.insert(id, slot as u32, id_at);
         }

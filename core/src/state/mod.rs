@@ -30,6 +30,7 @@ use crate::request::{RequestRecord, Status};
 use crate::review::Review;
 use crate::schedule::{AssignmentType, Schedule};
 use crate::time::Instant;
+pub(crate) use by_id::SlotsById;
 use keys::ByHolder;
 pub(crate) use rows::Facts;
 pub(crate) use slots::{Listed, Lists, Slots};
@@ -349,7 +350,12 @@ impl State {
 
     /// The slot of the schedule with `id`.
     pub(crate) fn schedule_slot_by_id(&self, id: &str) -> Option<u32> {
-        self.schedule_slot.get(id, |slot| self.schedules.id(slot))
+        self.schedule_slot.get(id, &|slot| self.schedules.id(slot))
+    }
+
+    /// The kind of the schedule in `slot`, read from its row.
+    pub(crate) fn schedule_kind(&self, slot: u32) -> Option<AssignmentType> {
+        self.schedules.row(slot).map(|r| r.kind())
     }
 
     /// The schedule in `slot`, made from its row.

@@ -80,7 +80,7 @@ impl State {
         }
         let rows = &self.schedules;
         self.schedule_slot
-            .insert(&schedule.id, slot, |s| rows.id(s));
+            .insert(&schedule.id, slot, &|s| rows.id(s));
         self.index_holder(schedule.kind, slot, true);
         self.index_drawn(slot, true);
         self.schedule_end(slot, at, true);
