@@ -163,15 +163,22 @@ impl Rows {
 
     /// The id of the eligibility the schedule in `slot` was activated from.
     pub(crate) fn activated_using(&self, slot: u32) -> Option<&str> {
-        let at = self.row(slot)?.activated_using;
+        self.text_at(self.row(slot)?.activated_using)
+    }
+
+    /// The id text at `at`, unless `at` is [`NONE`].
+    fn text_at(&self, at: u32) -> Option<&str> {
         (at != NONE).then(|| self.texts.get(at)).flatten()
+    }
+
+    /// The interned id of `handle`, unless `handle` is [`NONE`].
+    fn name<T: crate::id::Shared>(&self, handle: u32) -> Option<T> {
+        (handle != NONE).then(|| self.names.id(handle)).flatten()
     }
 
     /// The schedule in `slot`, made from its row.
     pub(crate) fn schedule(&self, slot: u32) -> Option<Schedule> {
         let r = self.row(slot)?;
-        let name = |h: u32| (h != NONE).then_some(h);
-        let text = |at: u32| (at != NONE).then(|| self.texts.get(at)).flatten();
         Some(Schedule {
             id: ScheduleId::from(self.texts.get(r.id)?),
             kind: r.kind(),
@@ -181,9 +188,9 @@ impl Rows {
             scope: self.names.id(r.scope)?,
             start_date_time: r.start,
             end_date_time: r.end,
-            activated_using: text(r.activated_using).map(ScheduleId::from),
-            via_group: name(r.via_group).and_then(|h| self.names.id(h)),
-            request_id: name(r.request).and_then(|h| self.names.id(h)),
+            activated_using: self.text_at(r.activated_using).map(ScheduleId::from),
+            via_group: self.name(r.via_group),
+            request_id: self.name(r.request),
             ended: r.ended,
             outside_pim: r.has(Row::OUTSIDE_PIM),
             break_glass: r.has(Row::BREAK_GLASS),

@@ -37,15 +37,11 @@ impl State {
                 slot
             }
             Event::ReminderDue {
-                at,
-                schedule_id,
-                days_before,
+                at, schedule_id, ..
             } => {
                 let slot = self.schedule_slot_of(schedule_id)?;
                 // The reminder is sent: the schedule's next change after it (the next
-                // reminder, else the end) takes its place on the timeline.
-                self.timeline
-                    .remove(&(*at, Due::Reminder(slot, *days_before)));
+                // reminder, else the end) takes the place of whichever change was there.
                 self.schedule_end(slot, *at, false);
                 self.schedule_end(slot, *at, true);
                 return Ok(None);
