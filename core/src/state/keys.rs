@@ -21,17 +21,12 @@ pub(crate) struct ByHolder {
     hasher: DefaultHashBuilder,
 }
 
-/// The (principal, role) of the schedule in `slot`.
-fn key_at(rows: &Rows, slot: u32) -> Option<(&str, &str)> {
-    rows.holder(slot)
-}
-
 fn first_key<'a>(
     rows: &'a Rows,
     lists: &Lists<u32>,
     held: &Listed<u32>,
 ) -> Option<(&'a str, &'a str)> {
-    lists.slice(held).first().and_then(|s| key_at(rows, *s))
+    lists.slice(held).first().and_then(|s| rows.holder(*s))
 }
 
 impl ByHolder {
@@ -48,7 +43,7 @@ impl ByHolder {
 
     /// Adds `slot`, a schedule already in `rows`, under its (principal, role).
     pub(crate) fn push(&mut self, rows: &Rows, slot: u32) {
-        let Some(key) = key_at(rows, slot) else {
+        let Some(key) = rows.holder(slot) else {
             return;
         };
         let hash = self.hasher.hash_one(key);
@@ -68,7 +63,7 @@ impl ByHolder {
 
     /// Takes `slot`, a schedule in `rows`, out from under its (principal, role).
     pub(crate) fn remove(&mut self, rows: &Rows, slot: u32) {
-        let Some(key) = key_at(rows, slot) else {
+        let Some(key) = rows.holder(slot) else {
             return;
         };
         let hash = self.hasher.hash_one(key);
